@@ -1,0 +1,38 @@
+import { RetryableError } from './errors.js';
+import type { Clock, IdempotencyStore } from './ports.js';
+
+export interface OnceOptions {
+  /** How long a claim protects a run before another worker may take it over. */
+  ttlMs: number;
+  clock: Clock;
+}
+
+export type OnceOutcome<T> = { ran: true; result: T } | { ran: false; result: T };
+
+/**
+ * Runs `fn` at most once to completion per `key`: claim -> run -> complete, or release and rethrow.
+ * A duplicate that finds the key COMPLETED gets the stored result without running; one that finds it
+ * IN_PROGRESS (and not expired) throws a RetryableError so that the platform redelivers it later.
+ * Keys must come from business identity (e.g. `ocr:<invoiceId>`), never from message ids.
+ */
+export async function once<T>(
+  store: IdempotencyStore,
+  key: string,
+  fn: () => Promise<T>,
+  options: OnceOptions,
+): Promise<OnceOutcome<T>> {
+  const claim = await store.claim(key, options.ttlMs, options.clock.now());
+  if (claim.state === 'completed') return { ran: false, result: claim.result as T };
+  if (claim.state === 'in-progress') {
+    throw new RetryableError('IDEMPOTENCY_IN_PROGRESS', `work for ${key} is in progress elsewhere`);
+  }
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    await store.release(key);
+    throw err;
+  }
+  await store.complete(key, result ?? null, options.clock.now());
+  return { ran: true, result };
+}

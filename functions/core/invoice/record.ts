@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { InvoiceSchema } from './invoice.js';
+import { InvoiceStatusSchema } from './status.js';
+import { ValidationResultSchema } from '../validation/result.js';
+import { DecisionRecordSchema } from '../scoring/decision.js';
+
+/** The stored record of one invoice (one Firestore document / one database row). */
+export const InvoiceRecordSchema = z.object({
+  invoiceId: z.string(),
+  status: InvoiceStatusSchema,
+  source: z.object({ bucket: z.string(), name: z.string(), generation: z.string() }),
+  fileName: z.string(),
+  mimeType: z.string().optional(),
+  sizeBytes: z.number().int().nonnegative().optional(),
+  contentSha256: z.string().optional(),
+  pageCount: z.number().int().nonnegative().optional(),
+  ocrUri: z.string().optional(),
+  /** Terminal REJECTED / FAILED reason. */
+  rejection: z.object({ code: z.string(), message: z.string() }).optional(),
+  invoice: InvoiceSchema.optional(),
+  validations: z.array(ValidationResultSchema).optional(),
+  featureSchemaVersion: z.string().optional(),
+  features: z.record(z.string(), z.number()).optional(),
+  /** Keys used by the duplicate index. */
+  supplierKey: z.string().optional(),
+  businessKey: z.string().optional(),
+  decision: DecisionRecordSchema.optional(),
+  timings: z.record(z.string(), z.number()).default({}),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type InvoiceRecord = z.infer<typeof InvoiceRecordSchema>;

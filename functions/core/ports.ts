@@ -1,0 +1,218 @@
+/**
+ * Ports: the narrow interfaces the core needs from the outside world. Shaped by the domain, not by any SDK.
+ * Each has a local (embedded) adapter and a GCP adapter; contract tests run both against the same suite.
+ */
+import type { BlobRef, MessageOf, Topic } from './messages.js';
+import type { OcrDocument } from './ocr-document.js';
+import type { InvoiceRecord } from './invoice/record.js';
+import type { InvoiceStatus } from './invoice/status.js';
+
+// ---------------------------------------------------------------------------------------------- blobs
+
+export interface BlobStat {
+  bucket: string;
+  name: string;
+  size: number;
+  contentType?: string | undefined;
+  /** Monotonic per object name (GCS int64 as string). */
+  generation: string;
+  updatedAt: string;
+}
+
+export interface WriteOptions {
+  contentType?: string;
+  /** '0' = only if the object does not exist; otherwise only if the current generation matches. */
+  ifGenerationMatch?: string;
+  metadata?: Record<string, string>;
+}
+
+/** Thrown by {@link BlobStore.write} when `ifGenerationMatch` does not hold. */
+export class PreconditionFailedError extends Error {
+  override readonly name = 'PreconditionFailedError';
+}
+
+/**
+ * Object storage (a Cloud Storage bucket, or a folder locally).
+ * `read` throws {@link BlobNotFoundError} for a missing object.
+ */
+export interface BlobStore {
+  read(ref: BlobRef): Promise<Uint8Array>;
+  stat(ref: BlobRef): Promise<BlobStat | null>;
+  write(ref: BlobRef, data: Uint8Array | string, options?: WriteOptions): Promise<BlobStat>;
+  list(bucket: string, prefix: string): Promise<BlobStat[]>;
+  delete(ref: BlobRef): Promise<void>;
+}
+
+export class BlobNotFoundError extends Error {
+  override readonly name = 'BlobNotFoundError';
+}
+
+// ---------------------------------------------------------------------------------------------- bus
+
+export interface PublishOptions {
+  /** Messages with the same key are delivered in publish order (Pub/Sub ordering keys). */
+  orderingKey?: string;
+  attributes?: Record<string, string>;
+}
+
+/** Publishes a message; resolves once the bus has durably accepted it (always awaited). */
+export interface EventBus {
+  publish<T extends Topic>(topic: T, message: MessageOf<T>, options?: PublishOptions): Promise<string>;
+}
+
+// ---------------------------------------------------------------------------------------------- invoices
+
+export interface TransitionResult {
+  /** False when the move would go backwards (stale duplicate): nothing was written. */
+  applied: boolean;
+  record: InvoiceRecord;
+}
+
+/** A lightweight view used by duplicate checks and listings. */
+export interface InvoiceSummary {
+  invoiceId: string;
+  fileName: string;
+  status: InvoiceStatus;
+  contentSha256?: string | undefined;
+  supplierKey?: string | undefined;
+  businessKey?: string | undefined;
+  totalAmount?: number | undefined;
+  currency?: string | undefined;
+  invoiceDate?: string | undefined;
+  decision?: string | undefined;
+  createdAt: string;
+}
+
+export interface NearDuplicateQuery {
+  supplierKey: string;
+  currency?: string | undefined;
+  minAmount: number;
+  maxAmount: number;
+  dateFrom: string;
+  dateTo: string;
+  excludeInvoiceId: string;
+}
+
+/** Supplier history computed over the invoices processed before this one. */
+export interface SupplierHistory {
+  count: number;
+  /** Mean and standard deviation of ln(1 + total) over that supplier's invoices. */
+  meanLogAmount: number;
+  stdLogAmount: number;
+  lastInvoiceDate?: string | undefined;
+  distinctIbans: number;
+  ibanSeenBefore: boolean;
+}
+
+export interface ListQuery {
+  status?: InvoiceStatus;
+  decision?: string;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+/**
+ * Invoice records plus the indexes used for duplicate detection and supplier history.
+ * All writes are transactional: `transition` reads the current status and writes only a forward move.
+ */
+export interface InvoiceStore {
+  get(invoiceId: string): Promise<InvoiceRecord | null>;
+  /** Inserts the record if no record with that id exists; returns the stored one either way. */
+  createIfAbsent(record: InvoiceRecord): Promise<{ created: boolean; record: InvoiceRecord }>;
+  /** Moves to `to` and merges `patch` iff the move is forward (see canTransition). */
+  transition(invoiceId: string, to: InvoiceStatus, patch: Partial<InvoiceRecord>): Promise<TransitionResult>;
+  /** Earlier invoices (createdAt, invoiceId before the given one) with the same content hash. */
+  findByContentHash(sha256: string, before: InvoiceSummary): Promise<InvoiceSummary[]>;
+  findByBusinessKey(businessKey: string, before: InvoiceSummary): Promise<InvoiceSummary[]>;
+  findNearDuplicates(query: NearDuplicateQuery, before: InvoiceSummary): Promise<InvoiceSummary[]>;
+  supplierHistory(supplierKey: string, before: InvoiceSummary, iban?: string): Promise<SupplierHistory>;
+  list(query: ListQuery): Promise<{ items: InvoiceSummary[]; nextCursor?: string | undefined }>;
+  /** Every full record in creation order (exports, training sets); paged internally by the adapter. */
+  iterate(): AsyncIterable<InvoiceRecord>;
+}
+
+// ---------------------------------------------------------------------------------------------- idempotency
+
+export type ClaimResult =
+  | { state: 'claimed' }
+  | { state: 'completed'; result: unknown }
+  | { state: 'in-progress'; expiresAt: string };
+
+/**
+ * Claim / complete / release with one atomic conditional write per claim (never read-then-write).
+ * An expired IN_PROGRESS claim (a crashed worker) can be claimed again.
+ */
+export interface IdempotencyStore {
+  claim(key: string, ttlMs: number, now: Date): Promise<ClaimResult>;
+  complete(key: string, result: unknown, now: Date): Promise<void>;
+  release(key: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------- OCR
+
+export interface OcrInput {
+  bytes: Uint8Array;
+  fileName: string;
+  /** The uploader's content type; never trusted over the file's magic bytes. */
+  declaredContentType?: string | undefined;
+}
+
+export interface OcrLimits {
+  maxPages: number;
+  maxBytes: number;
+  /** Per document wall-clock budget. */
+  timeoutMs: number;
+  /** Tesseract language codes, e.g. ['eng','deu','fra']. */
+  languages: string[];
+}
+
+/**
+ * Turns a file into the normalized {@link OcrDocument}.
+ * Throws PermanentError with a RejectReason code for input that can never be read (encrypted, corrupt,
+ * unsupported, too many pages...) and RetryableError for transient failures.
+ */
+export interface OcrEngine {
+  readonly name: string;
+  recognize(input: OcrInput, limits: OcrLimits): Promise<OcrDocument>;
+}
+
+// ---------------------------------------------------------------------------------------------- models
+
+export interface ModelScores {
+  quality: number | null;
+  failureRisk: number | null;
+  anomaly: number | null;
+  /** Per model, the top contributing features with signed contributions. */
+  explanations: Record<string, Array<{ feature: string; value: number; contribution: number }>>;
+}
+
+/** The production models of the registry, loaded once per process. */
+export interface ScoringModels {
+  /** name -> version of every loaded model. */
+  readonly versions: Record<string, string>;
+  readonly featureSchemaVersion: string;
+  score(features: Record<string, number>): Promise<ModelScores>;
+}
+
+/** Finds the production models; null when none are installed (the decision then uses rules alone). */
+export interface ModelRegistry {
+  loadProduction(): Promise<ScoringModels | null>;
+}
+
+// ---------------------------------------------------------------------------------------------- platform
+
+export interface Clock {
+  now(): Date;
+}
+
+export type LogFields = Record<string, unknown>;
+
+/** Structured logger: one JSON line per entry; never pass invoice contents in fields. */
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(bindings: LogFields): Logger;
+}
