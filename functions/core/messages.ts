@@ -51,7 +51,8 @@ export type OcrCompleted = z.infer<typeof OcrCompletedSchema>;
 export const FeaturesComputedSchema = z.object({
   ...Base,
   featureSchemaVersion: z.string().min(1),
-  features: z.record(z.string(), z.number()),
+  /** Feature values by name; null = missing (JSON has no NaN). */
+  features: z.record(z.string(), z.number().nullable()),
 });
 export type FeaturesComputed = z.infer<typeof FeaturesComputedSchema>;
 

@@ -40,6 +40,16 @@ export const PageQualitySchema = z.object({
 });
 export type PageQuality = z.infer<typeof PageQualitySchema>;
 
+/**
+ * Quality as reported by an OCR service that does not expose the measures above (Document AI
+ * `imageQualityScores`): its 0..1 score and defect likelihoods by name (blurry, glare, text_cutoff...).
+ */
+export const ReportedQualitySchema = z.object({
+  score: z.number().min(0).max(1),
+  defects: z.record(z.string(), z.number().min(0).max(1)),
+});
+export type ReportedQuality = z.infer<typeof ReportedQualitySchema>;
+
 export const PageSchema = z.object({
   pageNumber: z.number().int().positive(),
   /** Page size in PDF points (1/72 inch); for images, pixels / dpi * 72. */
@@ -49,6 +59,8 @@ export const PageSchema = z.object({
   textSource: z.enum(['text-layer', 'ocr', 'docai', 'none']),
   lines: z.array(LineSchema),
   quality: PageQualitySchema.nullable(),
+  /** The OCR service's own quality verdict, when it gives one instead of measures (Document AI). */
+  reportedQuality: ReportedQualitySchema.optional(),
   /** Languages detected or used for OCR (ISO 639-3 tesseract codes, e.g. eng, deu, fra). */
   languages: z.array(z.string()).default([]),
 });

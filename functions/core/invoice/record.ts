@@ -20,7 +20,8 @@ export const InvoiceRecordSchema = z.object({
   invoice: InvoiceSchema.optional(),
   validations: z.array(ValidationResultSchema).optional(),
   featureSchemaVersion: z.string().optional(),
-  features: z.record(z.string(), z.number()).optional(),
+  /** Feature values by name; null = missing. */
+  features: z.record(z.string(), z.number().nullable()).optional(),
   /** Keys used by the duplicate index. */
   supplierKey: z.string().optional(),
   businessKey: z.string().optional(),

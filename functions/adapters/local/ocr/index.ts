@@ -1,0 +1,258 @@
+/**
+ * The offline OCR engine: the local adapter of the OcrEngine port.
+ *
+ * - Born-digital PDFs: the text layer via pdfjs (fast path, confidence 1), plus embedded e-invoice XML.
+ * - Scans (images, and PDF pages whose text layer is empty): deskew + tesseract.js with language data from npm.
+ * - Standalone XML: no pages, the XML as an embedded file for the e-invoice parser.
+ * Nothing is fetched from the network.
+ */
+import { createRequire } from 'node:module';
+import { z } from 'zod';
+import { PermanentError, RejectReason } from '../../../core/errors.js';
+import { detectFileType, mimeTypeOf, type FileType } from '../../../core/invoice/file-type.js';
+import type { EmbeddedFile, OcrDocument, Page } from '../../../core/ocr-document.js';
+import { OCR_DOCUMENT_SCHEMA_VERSION } from '../../../core/ocr-document.js';
+import type { OcrEngine, OcrInput, OcrLimits } from '../../../core/ports.js';
+import { Deadline } from './deadline.js';
+import { decodeImagePage, effectiveDpi, inspectImage, type ImageLimits } from './images.js';
+import { decodeXmlText, openPdf, readTextLayer, readXmlAttachments } from './pdf.js';
+import { recognizeRaster } from './raster.js';
+import { renderPage } from './render.js';
+import { TesseractPool, usableLanguages } from './tesseract-pool.js';
+
+export interface LocalOcrEngineOptions {
+  /** A PDF page with fewer non-whitespace characters in its text layer is rendered and OCRed. Default 10. */
+  minTextLayerChars?: number;
+  /** Render resolution of PDF pages sent to OCR. Default 300. */
+  renderDpi?: number;
+  /** Largest pixel count of one image page or rendered page. Default 80 M (A4 at 600 dpi is 35 M). */
+  maxImagePixels?: number;
+  /** Largest side of an image in pixels. Default 20,000. */
+  maxImageSide?: number;
+  /** Largest embedded XML attachment kept, in bytes. Default 5 MiB. */
+  maxEmbeddedFileBytes?: number;
+  /** OCR scans and text-less PDF pages (tesseract). Default true; false leaves such pages with no lines. */
+  ocr?: boolean;
+  /** Tesseract workers kept alive (one per language set). Default 1. */
+  maxWorkers?: number;
+  /** Folder where links to the npm-packaged language files are gathered. Default: a folder in the OS temp dir. */
+  tessdataDir?: string;
+}
+
+export interface LocalOcrEngine extends OcrEngine {
+  /** Terminates the tesseract workers (if any were started). */
+  close(): Promise<void>;
+}
+
+const OptionsSchema = z.object({
+  minTextLayerChars: z.number().int().nonnegative().default(10),
+  renderDpi: z.number().positive().max(1200).default(300),
+  maxImagePixels: z.number().int().positive().default(80_000_000),
+  maxImageSide: z.number().int().positive().default(20_000),
+  maxEmbeddedFileBytes: z.number().int().positive().default(5 * 1024 * 1024),
+  ocr: z.boolean().default(true),
+  maxWorkers: z.number().int().positive().default(1),
+  tessdataDir: z.string().min(1).optional(),
+});
+
+const LimitsSchema = z.object({
+  maxPages: z.number().int().positive(),
+  maxBytes: z.number().int().positive(),
+  timeoutMs: z.number().positive(),
+  languages: z.array(z.string().regex(/^[a-z_]{3,12}$/)),
+});
+
+const require = createRequire(import.meta.url);
+const ENGINE_VERSION = [
+  `pdfjs-dist@${(require('pdfjs-dist/package.json') as { version: string }).version}`,
+  `tesseract.js@${(require('tesseract.js/package.json') as { version: string }).version}`,
+].join('+');
+
+type Options = z.infer<typeof OptionsSchema>;
+
+interface RecognizedContent {
+  pages: Page[];
+  embeddedFiles: EmbeddedFile[];
+}
+
+/**
+ * Creates the offline engine. Tesseract workers are created on first OCR and reused; call `close()` at
+ * shutdown. `recognize` throws PermanentError with a RejectReason code (FILE_EMPTY, FILE_TOO_LARGE,
+ * UNSUPPORTED_TYPE, PDF_CORRUPT, PDF_PASSWORD_PROTECTED, PDF_ENCRYPTED, TOO_MANY_PAGES, IMAGE_CORRUPT,
+ * IMAGE_TOO_LARGE, OCR_TIMEOUT, NO_TEXT_FOUND) and RetryableError when the OCR engine fails transiently.
+ */
+export function createLocalOcrEngine(options: LocalOcrEngineOptions = {}): LocalOcrEngine {
+  const opts = OptionsSchema.parse(options);
+  const pool = new TesseractPool(opts.maxWorkers, opts.tessdataDir);
+  return {
+    name: 'local',
+    recognize: (input, limits) => recognize(input, LimitsSchema.parse(limits), opts, pool),
+    close: () => pool.close(),
+  };
+}
+
+async function recognize(input: OcrInput, limits: OcrLimits, opts: Options, pool: TesseractPool): Promise<OcrDocument> {
+  const started = performance.now();
+  const { bytes } = input;
+  if (bytes.byteLength === 0) throw new PermanentError(RejectReason.FILE_EMPTY, 'file is empty');
+  if (bytes.byteLength > limits.maxBytes) {
+    throw new PermanentError(RejectReason.FILE_TOO_LARGE, 'file exceeds the size limit', {
+      size: bytes.byteLength,
+      maxBytes: limits.maxBytes,
+    });
+  }
+  const type = detectFileType(bytes);
+  const deadline = new Deadline(limits.timeoutMs);
+  const content = await recognizeByType(type, input, limits, opts, pool, deadline);
+  const hasText = content.pages.some((p) => p.lines.length > 0);
+  if (!hasText && content.embeddedFiles.length === 0) {
+    throw new PermanentError(RejectReason.NO_TEXT_FOUND, 'no readable text in the document', {
+      pages: content.pages.length,
+    });
+  }
+  return {
+    schemaVersion: OCR_DOCUMENT_SCHEMA_VERSION,
+    mimeType: mimeTypeOf(type),
+    text: content.pages.map((p) => p.lines.map((l) => l.text).join('\n')).join('\f'),
+    pages: content.pages,
+    entities: [],
+    embeddedFiles: content.embeddedFiles,
+    engine: { name: 'local', version: ENGINE_VERSION },
+    elapsedMs: performance.now() - started,
+  };
+}
+
+function recognizeByType(
+  type: FileType,
+  input: OcrInput,
+  limits: OcrLimits,
+  opts: Options,
+  pool: TesseractPool,
+  deadline: Deadline,
+): Promise<RecognizedContent> {
+  switch (type) {
+    case 'pdf':
+      return recognizePdf(input.bytes, limits, opts, pool, deadline);
+    case 'png':
+    case 'jpeg':
+    case 'tiff':
+    case 'webp':
+      return recognizeImage(input.bytes, limits, opts, pool, deadline);
+    case 'xml':
+      return Promise.resolve({
+        pages: [],
+        embeddedFiles: [{ name: input.fileName, mimeType: mimeTypeOf('xml'), content: decodeXmlText(input.bytes) }],
+      });
+    case 'unknown':
+      throw new PermanentError(RejectReason.UNSUPPORTED_TYPE, 'file type is not supported', {
+        declaredContentType: input.declaredContentType ?? null,
+      });
+  }
+}
+
+async function recognizePdf(
+  bytes: Uint8Array,
+  limits: OcrLimits,
+  opts: Options,
+  pool: TesseractPool,
+  deadline: Deadline,
+): Promise<RecognizedContent> {
+  const pdf = await openPdf(bytes);
+  try {
+    const { doc } = pdf;
+    if (doc.numPages > limits.maxPages) {
+      throw new PermanentError(RejectReason.TOO_MANY_PAGES, 'document has too many pages', {
+        pages: doc.numPages,
+        maxPages: limits.maxPages,
+      });
+    }
+    const embeddedFiles = await readXmlAttachments(doc, opts.maxEmbeddedFileBytes);
+    const pages: Page[] = [];
+    for (let n = 1; n <= doc.numPages; n++) {
+      deadline.check();
+      const page = await doc.getPage(n).catch((err: unknown) => {
+        throw new PermanentError(RejectReason.PDF_CORRUPT, 'PDF page cannot be read', {
+          page: n,
+          cause: (err as { name?: string })?.name ?? 'unknown',
+        });
+      });
+      try {
+        const layer = await readTextLayer(page).catch((err: unknown) => {
+          throw new PermanentError(RejectReason.PDF_CORRUPT, 'PDF page content cannot be read', {
+            page: n,
+            cause: (err as { name?: string })?.name ?? 'unknown',
+          });
+        });
+        const textPage: Page = {
+          pageNumber: n,
+          width: layer.width,
+          height: layer.height,
+          textSource: layer.lines.length > 0 ? 'text-layer' : 'none',
+          lines: layer.lines,
+          quality: null,
+          languages: [],
+        };
+        if (layer.charCount >= opts.minTextLayerChars || !opts.ocr) {
+          pages.push(textPage);
+          continue;
+        }
+        const rendered = await renderPage(page, opts.renderDpi, opts.maxImagePixels);
+        deadline.check();
+        const ocr = await recognizeRaster(rendered.image, rendered.dpi, limits.languages, pool, deadline);
+        const ocrChars = ocr.lines.reduce((s, l) => s + l.text.replace(/\s/g, '').length, 0);
+        // A sparse but real text layer beats OCR of the same page when OCR finds no more.
+        pages.push(
+          ocrChars > layer.charCount
+            ? { ...textPage, textSource: 'ocr', lines: ocr.lines, quality: ocr.quality, languages: usableLanguages(limits.languages) }
+            : { ...textPage, quality: ocr.quality },
+        );
+      } finally {
+        page.cleanup();
+      }
+    }
+    return { pages, embeddedFiles };
+  } finally {
+    await pdf.close();
+  }
+}
+
+async function recognizeImage(
+  bytes: Uint8Array,
+  limits: OcrLimits,
+  opts: Options,
+  pool: TesseractPool,
+  deadline: Deadline,
+): Promise<RecognizedContent> {
+  const imageLimits: ImageLimits = { maxPixels: opts.maxImagePixels, maxSide: opts.maxImageSide };
+  const info = await inspectImage(bytes, imageLimits);
+  if (info.pages > limits.maxPages) {
+    throw new PermanentError(RejectReason.TOO_MANY_PAGES, 'image has too many pages', {
+      pages: info.pages,
+      maxPages: limits.maxPages,
+    });
+  }
+  const pages: Page[] = [];
+  for (let i = 0; i < info.pages; i++) {
+    deadline.check();
+    const grey = await decodeImagePage(bytes, i, imageLimits);
+    const dpi = effectiveDpi(grey.width, grey.height, info.density);
+    const base = {
+      pageNumber: i + 1,
+      width: (grey.width / dpi) * 72,
+      height: (grey.height / dpi) * 72,
+    };
+    if (!opts.ocr) {
+      pages.push({ ...base, textSource: 'none', lines: [], quality: null, languages: [] });
+      continue;
+    }
+    const ocr = await recognizeRaster(grey, dpi, limits.languages, pool, deadline);
+    pages.push({
+      ...base,
+      textSource: ocr.lines.length > 0 ? 'ocr' : 'none',
+      lines: ocr.lines,
+      quality: ocr.quality,
+      languages: usableLanguages(limits.languages),
+    });
+  }
+  return { pages, embeddedFiles: [] };
+}

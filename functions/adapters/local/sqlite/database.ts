@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** One schema change. Versions are global, strictly increasing and never edited once shipped. */
+export interface Migration {
+  version: number;
+  name: string;
+  /** SQL run inside the migration's transaction. */
+  sql: string;
+}
+
+export interface OpenDatabaseOptions {
+  /** How long a writer waits for another connection's lock before SQLITE_BUSY (default 5 s). */
+  busyTimeoutMs?: number;
+  migrations?: readonly Migration[];
+}
+
+/**
+ * A better-sqlite3 connection with WAL, a busy timeout, versioned migrations and a prepared-statement
+ * cache. better-sqlite3 is synchronous: a transaction body runs without interleaving within this process,
+ * and IMMEDIATE transactions serialize writers across connections and processes.
+ */
+export class SqliteDatabase {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private constructor(readonly connection: Database.Database) {}
+
+  /**
+   * Opens (creating if needed) the database at `path` (':memory:' for a private in-memory one) and
+   * applies every pending migration. Throws when a migration fails (the failing one is rolled back) or
+   * when the file holds a newer schema than this code knows.
+   */
+  static open(path: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const connection = new Database(path, { timeout: options.busyTimeoutMs ?? 5_000 });
+    // WAL lets readers proceed during a write; NORMAL sync is durable across process crashes in WAL mode.
+    if (path !== ':memory:') connection.pragma('journal_mode = WAL');
+    connection.pragma('synchronous = NORMAL');
+    connection.pragma('foreign_keys = ON');
+    const db = new SqliteDatabase(connection);
+    db.migrate(options.migrations ?? []);
+    return db;
+  }
+
+  /** A cached prepared statement for `sql` (compiled once per connection). */
+  statement(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.connection.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /** Runs `fn` in a BEGIN IMMEDIATE transaction (takes the write lock up front: no upgrade deadlocks). */
+  immediate<T>(fn: () => T): T {
+    return this.connection.transaction(fn).immediate();
+  }
+
+  /** The highest applied migration version (0 for a fresh database). */
+  schemaVersion(): number {
+    const row = this.statement('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    return row.v ?? 0;
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (this.connection.open) this.connection.close();
+  }
+
+  private migrate(migrations: readonly Migration[]): void {
+    this.connection.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const sorted = [...migrations].sort((a, b) => a.version - b.version);
+    for (let i = 1; i < sorted.length; i++) {
+      if (sorted[i]!.version === sorted[i - 1]!.version) throw new Error(`duplicate migration version ${sorted[i]!.version}`);
+    }
+    const known = sorted.at(-1)?.version ?? 0;
+    // Migrating inside one IMMEDIATE transaction per step makes two processes opening a fresh file safe.
+    for (const migration of sorted) {
+      this.immediate(() => {
+        const applied = this.statement('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
+        if (applied) return;
+        this.connection.exec(migration.sql);
+        this.statement('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          migration.version,
+          migration.name,
+          new Date().toISOString(),
+        );
+      });
+    }
+    if (this.schemaVersion() > known && sorted.length > 0) {
+      throw new Error(`database schema version ${this.schemaVersion()} is newer than this code (${known})`);
+    }
+  }
+}

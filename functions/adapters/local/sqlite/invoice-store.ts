@@ -1,0 +1,292 @@
+import { canTransition, type InvoiceStatus } from '../../../core/invoice/status.js';
+import { InvoiceRecordSchema, type InvoiceRecord } from '../../../core/invoice/record.js';
+import type {
+  Clock,
+  InvoiceStore,
+  InvoiceSummary,
+  ListQuery,
+  NearDuplicateQuery,
+  SupplierHistory,
+  TransitionResult,
+} from '../../../core/ports.js';
+import { z } from 'zod';
+import type { SqliteDatabase } from './database.js';
+
+/** Thrown by {@link SqliteInvoiceStore.transition} for an invoice id that was never created. */
+export class InvoiceNotFoundError extends Error {
+  override readonly name = 'InvoiceNotFoundError';
+}
+
+interface InvoiceRow {
+  invoice_id: string;
+  status: string;
+  file_name: string;
+  content_sha256: string | null;
+  supplier_key: string | null;
+  business_key: string | null;
+  total_amount: number | null;
+  currency: string | null;
+  invoice_date: string | null;
+  decision: string | null;
+  created_at: string;
+}
+
+const SUMMARY_COLUMNS =
+  'invoice_id, status, file_name, content_sha256, supplier_key, business_key, total_amount, currency, invoice_date, decision, created_at';
+/** Strictly earlier in the (createdAt, invoiceId) order, the tie-break every adapter must use. */
+const BEFORE = '(created_at, invoice_id) < (?, ?)';
+/** Bounds a duplicate lookup: more matches than this say nothing new to a reviewer. */
+const MAX_DUPLICATES = 100;
+const MAX_PAGE = 1_000;
+const ITERATE_PAGE = 500;
+
+const CursorSchema = z.tuple([z.string(), z.string()]);
+
+/** IBANs compare in electronic format (no spaces, upper case), whatever way they were printed. */
+function normalizeIban(iban: string | undefined): string | null {
+  const compact = iban?.replace(/\s+/g, '').toUpperCase();
+  return compact ? compact : null;
+}
+
+function indexedColumns(record: InvoiceRecord) {
+  const fields = record.invoice?.fields;
+  return {
+    status: record.status,
+    file_name: record.fileName,
+    content_sha256: record.contentSha256 ?? null,
+    supplier_key: record.supplierKey ?? null,
+    business_key: record.businessKey ?? null,
+    supplier_iban: normalizeIban(fields?.supplier_iban?.value),
+    total_amount: fields?.total_amount?.value ?? null,
+    currency: fields?.currency?.value ?? null,
+    invoice_date: fields?.invoice_date?.value ?? null,
+    decision: record.decision?.decision ?? null,
+    updated_at: record.updatedAt,
+    record: JSON.stringify(record),
+  };
+}
+
+function toSummary(row: InvoiceRow): InvoiceSummary {
+  return {
+    invoiceId: row.invoice_id,
+    fileName: row.file_name,
+    status: row.status as InvoiceStatus,
+    contentSha256: row.content_sha256 ?? undefined,
+    supplierKey: row.supplier_key ?? undefined,
+    businessKey: row.business_key ?? undefined,
+    totalAmount: row.total_amount ?? undefined,
+    currency: row.currency ?? undefined,
+    invoiceDate: row.invoice_date ?? undefined,
+    decision: row.decision ?? undefined,
+    createdAt: row.created_at,
+  };
+}
+
+function encodeCursor(row: InvoiceRow): string {
+  return Buffer.from(JSON.stringify([row.created_at, row.invoice_id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    return CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw new Error('invalid list cursor');
+  }
+}
+
+/**
+ * {@link InvoiceStore} on the embedded database: the full record as JSON plus indexed columns for status,
+ * duplicates and supplier history. Every write validates the record with {@link InvoiceRecordSchema}.
+ */
+export class SqliteInvoiceStore implements InvoiceStore {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly clock: Clock = { now: () => new Date() },
+  ) {}
+
+  async get(invoiceId: string): Promise<InvoiceRecord | null> {
+    return this.readRecord(invoiceId);
+  }
+
+  /** Inserts `record` unless its id exists (ON CONFLICT DO NOTHING); throws when it does not validate. */
+  async createIfAbsent(record: InvoiceRecord): Promise<{ created: boolean; record: InvoiceRecord }> {
+    const valid = InvoiceRecordSchema.parse(record);
+    return this.db.immediate(() => {
+      const info = this.db
+        .statement(
+          `INSERT INTO invoices (invoice_id, status, file_name, content_sha256, supplier_key, business_key, supplier_iban,
+             total_amount, currency, invoice_date, decision, created_at, updated_at, record)
+           VALUES (@invoice_id, @status, @file_name, @content_sha256, @supplier_key, @business_key, @supplier_iban,
+             @total_amount, @currency, @invoice_date, @decision, @created_at, @updated_at, @record)
+           ON CONFLICT (invoice_id) DO NOTHING`,
+        )
+        .run({ invoice_id: valid.invoiceId, created_at: valid.createdAt, ...indexedColumns(valid) });
+      if (info.changes === 1) return { created: true, record: valid };
+      return { created: false, record: this.readRecord(valid.invoiceId)! };
+    });
+  }
+
+  /**
+   * Reads the current status and writes `patch` + `to` only if {@link canTransition} allows the move, all in
+   * one IMMEDIATE transaction, so a stale duplicate can never overwrite a newer state. `invoiceId`,
+   * `createdAt` and `source` are never changed by a patch. Throws {@link InvoiceNotFoundError} for an
+   * unknown id and a ZodError when the merged record does not validate.
+   */
+  async transition(invoiceId: string, to: InvoiceStatus, patch: Partial<InvoiceRecord>): Promise<TransitionResult> {
+    return this.db.immediate(() => {
+      const current = this.readRecord(invoiceId);
+      if (!current) throw new InvoiceNotFoundError(`invoice ${invoiceId} does not exist`);
+      if (!canTransition(current.status, to)) return { applied: false, record: current };
+      const { invoiceId: _id, createdAt: _created, source: _source, ...changes } = patch;
+      const next = InvoiceRecordSchema.parse({
+        ...current,
+        ...changes,
+        status: to,
+        updatedAt: changes.updatedAt ?? this.clock.now().toISOString(),
+      });
+      this.db
+        .statement(
+          `UPDATE invoices SET status = @status, file_name = @file_name, content_sha256 = @content_sha256,
+             supplier_key = @supplier_key, business_key = @business_key, supplier_iban = @supplier_iban,
+             total_amount = @total_amount, currency = @currency, invoice_date = @invoice_date, decision = @decision,
+             updated_at = @updated_at, record = @record
+           WHERE invoice_id = @invoice_id`,
+        )
+        .run({ invoice_id: invoiceId, ...indexedColumns(next) });
+      return { applied: true, record: next };
+    });
+  }
+
+  async findByContentHash(sha256: string, before: InvoiceSummary): Promise<InvoiceSummary[]> {
+    return this.summaries(
+      `SELECT ${SUMMARY_COLUMNS} FROM invoices WHERE content_sha256 = ? AND ${BEFORE}
+       ORDER BY created_at, invoice_id LIMIT ${MAX_DUPLICATES}`,
+      [sha256, before.createdAt, before.invoiceId],
+    );
+  }
+
+  async findByBusinessKey(businessKey: string, before: InvoiceSummary): Promise<InvoiceSummary[]> {
+    return this.summaries(
+      `SELECT ${SUMMARY_COLUMNS} FROM invoices WHERE business_key = ? AND ${BEFORE}
+       ORDER BY created_at, invoice_id LIMIT ${MAX_DUPLICATES}`,
+      [businessKey, before.createdAt, before.invoiceId],
+    );
+  }
+
+  /** Earlier invoices of the supplier with a total in [min, max] and a date in [from, to] (inclusive). */
+  async findNearDuplicates(query: NearDuplicateQuery, before: InvoiceSummary): Promise<InvoiceSummary[]> {
+    const currency = query.currency === undefined ? '' : 'AND currency = ?';
+    const params: unknown[] = [query.supplierKey, query.minAmount, query.maxAmount, query.dateFrom, query.dateTo];
+    if (query.currency !== undefined) params.push(query.currency);
+    params.push(query.excludeInvoiceId, before.createdAt, before.invoiceId);
+    return this.summaries(
+      `SELECT ${SUMMARY_COLUMNS} FROM invoices
+       WHERE supplier_key = ? AND total_amount BETWEEN ? AND ? AND invoice_date BETWEEN ? AND ? ${currency}
+         AND invoice_id <> ? AND ${BEFORE}
+       ORDER BY created_at, invoice_id LIMIT ${MAX_DUPLICATES}`,
+      params,
+    );
+  }
+
+  /**
+   * History of `supplierKey` over invoices strictly before `before`. The log-amount statistics use
+   * ln(1 + max(total, 0)) (credit notes count as 0 rather than making the log undefined) over the invoices
+   * that have a total; the standard deviation is the population one (0 for a single invoice).
+   */
+  async supplierHistory(supplierKey: string, before: InvoiceSummary, iban?: string): Promise<SupplierHistory> {
+    const params = [supplierKey, before.createdAt, before.invoiceId];
+    const agg = this.db
+      .statement(
+        `SELECT COUNT(*) AS n, MAX(invoice_date) AS last_date, COUNT(DISTINCT supplier_iban) AS ibans
+         FROM invoices WHERE supplier_key = ? AND ${BEFORE}`,
+      )
+      .get(...params) as { n: number; last_date: string | null; ibans: number };
+    // Welford in JS: SQLite's math functions are a compile-time option, and one pass is numerically stable.
+    let n = 0;
+    let mean = 0;
+    let m2 = 0;
+    const totals = this.db
+      .statement(`SELECT total_amount AS t FROM invoices WHERE supplier_key = ? AND ${BEFORE} AND total_amount IS NOT NULL`)
+      .iterate(...params) as IterableIterator<{ t: number }>;
+    for (const { t } of totals) {
+      const x = Math.log1p(Math.max(t, 0));
+      n += 1;
+      const delta = x - mean;
+      mean += delta / n;
+      m2 += delta * (x - mean);
+    }
+    const normalized = normalizeIban(iban);
+    const seen =
+      normalized !== null &&
+      this.db
+        .statement(`SELECT 1 FROM invoices WHERE supplier_key = ? AND ${BEFORE} AND supplier_iban = ? LIMIT 1`)
+        .get(...params, normalized) !== undefined;
+    return {
+      count: agg.n,
+      meanLogAmount: n > 0 ? mean : 0,
+      stdLogAmount: n > 0 ? Math.sqrt(m2 / n) : 0,
+      lastInvoiceDate: agg.last_date ?? undefined,
+      distinctIbans: agg.ibans,
+      ibanSeenBefore: seen,
+    };
+  }
+
+  /** Newest first, keyset-paged by (createdAt, invoiceId). Throws on a cursor this store did not issue. */
+  async list(query: ListQuery): Promise<{ items: InvoiceSummary[]; nextCursor?: string | undefined }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.status !== undefined) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.decision !== undefined) {
+      where.push('decision = ?');
+      params.push(query.decision);
+    }
+    if (query.cursor !== undefined) {
+      where.push('(created_at, invoice_id) < (?, ?)');
+      params.push(...decodeCursor(query.cursor));
+    }
+    const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_PAGE);
+    const rows = this.db
+      .statement(
+        `SELECT ${SUMMARY_COLUMNS} FROM invoices ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY created_at DESC, invoice_id DESC LIMIT ?`,
+      )
+      .all(...params, limit + 1) as InvoiceRow[];
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toSummary),
+      nextCursor: rows.length > limit && last ? encodeCursor(last) : undefined,
+    };
+  }
+
+  /** Every record in creation order, read in keyset pages so no statement stays open across awaits. */
+  async *iterate(): AsyncIterable<InvoiceRecord> {
+    let after: [string, string] = ['', ''];
+    for (;;) {
+      const rows = this.db
+        .statement(
+          `SELECT created_at, invoice_id, record FROM invoices WHERE (created_at, invoice_id) > (?, ?)
+           ORDER BY created_at, invoice_id LIMIT ${ITERATE_PAGE}`,
+        )
+        .all(...after) as Array<{ created_at: string; invoice_id: string; record: string }>;
+      for (const row of rows) yield InvoiceRecordSchema.parse(JSON.parse(row.record));
+      const last = rows.at(-1);
+      if (!last || rows.length < ITERATE_PAGE) return;
+      after = [last.created_at, last.invoice_id];
+    }
+  }
+
+  private readRecord(invoiceId: string): InvoiceRecord | null {
+    const row = this.db.statement('SELECT record FROM invoices WHERE invoice_id = ?').get(invoiceId) as
+      | { record: string }
+      | undefined;
+    return row ? InvoiceRecordSchema.parse(JSON.parse(row.record)) : null;
+  }
+
+  private summaries(sql: string, params: unknown[]): InvoiceSummary[] {
+    return (this.db.statement(sql).all(...params) as InvoiceRow[]).map(toSummary);
+  }
+}

@@ -1,0 +1,34 @@
+import type { InvoiceRecord } from '../core/invoice/record.js';
+import type { LocalRuntime } from '../platform/local-runtime.js';
+import type { InputFile } from './files.js';
+import { createProgress } from './progress.js';
+
+export interface BatchResult {
+  file: InputFile;
+  invoiceId: string;
+  record: InvoiceRecord | null;
+}
+
+/**
+ * Drops every file into the local inbox bucket and waits until the pipeline has settled all of them
+ * (SCORED, REJECTED or FAILED). One bad file never stops the batch: it ends REJECTED with its reason.
+ */
+export async function runBatch(runtime: LocalRuntime, files: readonly InputFile[], options: { progress?: boolean } = {}): Promise<BatchResult[]> {
+  const progress = createProgress(files.length, 'processing', options.progress);
+  const wanted = new Set<string>();
+  const settledEarly = new Set<string>();
+  runtime.onSettled((id) => {
+    if (wanted.delete(id)) progress.increment();
+    else settledEarly.add(id);
+  });
+  const submitted: Array<{ file: InputFile; invoiceId: string }> = [];
+  for (const file of files) {
+    const { invoiceId } = await runtime.submitFile(file.path, file.objectName);
+    if (settledEarly.delete(invoiceId)) progress.increment();
+    else wanted.add(invoiceId);
+    submitted.push({ file, invoiceId });
+  }
+  await runtime.drain();
+  progress.stop();
+  return Promise.all(submitted.map(async (s) => ({ ...s, record: await runtime.store.get(s.invoiceId) })));
+}

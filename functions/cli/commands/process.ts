@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { collectInputFiles, UsageError } from '../files.js';
+import { runBatch } from '../batch.js';
+import { openRuntime, type CommonOptions } from '../runtime-options.js';
+import { renderTable, toResultLine } from '../result-view.js';
+
+interface ProcessOptions extends CommonOptions {
+  json?: boolean;
+  progress?: boolean;
+}
+
+export function registerProcess(program: Command, common: () => CommonOptions): void {
+  program
+    .command('process')
+    .description('process invoice files or folders end to end on the embedded local stack')
+    .argument('<paths...>', 'files or folders (searched recursively)')
+    .option('--json', 'print one JSON line per input file instead of a table')
+    .option('--no-einvoice', 'ignore embedded / standalone e-invoice XML (measure text extraction alone)')
+    .option('--progress', 'show a progress bar on stderr even when it is not a terminal')
+    .action(async (paths: string[], opts: ProcessOptions) => {
+      const files = await collectInputFiles(paths);
+      if (files.length === 0) throw new UsageError('no files found in the given paths');
+      const runtime = openRuntime({ ...common(), einvoice: opts.einvoice });
+      try {
+        const results = await runBatch(runtime, files, { progress: opts.progress ?? process.stderr.isTTY });
+        const lines = results.map((r) => toResultLine(r.file.display, r.record));
+        if (opts.json) for (const line of lines) process.stdout.write(JSON.stringify(line) + '\n');
+        else process.stdout.write(renderTable(lines) + '\n');
+      } finally {
+        await runtime.close();
+      }
+    });
+}

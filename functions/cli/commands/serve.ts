@@ -1,0 +1,51 @@
+import { mkdir } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { watch } from 'chokidar';
+import type { Command } from 'commander';
+import { openRuntime, type CommonOptions } from '../runtime-options.js';
+import { toResultLine } from '../result-view.js';
+
+export function registerServe(program: Command, common: () => CommonOptions): void {
+  program
+    .command('serve')
+    .description('watch a local inbox folder: every file dropped there is processed end to end')
+    .option('--inbox <folder>', 'folder to watch (default: <data-dir>/drop)')
+    .option('--no-einvoice', 'ignore embedded / standalone e-invoice XML')
+    .action(async (opts: { inbox?: string; einvoice?: boolean }) => {
+      const base = common();
+      const inbox = resolve(opts.inbox ?? join(base.dataDir, 'drop'));
+      await mkdir(inbox, { recursive: true });
+      const runtime = openRuntime({ ...base, einvoice: opts.einvoice });
+      const files = new Map<string, string>();
+      runtime.onSettled(async (invoiceId) => {
+        const file = files.get(invoiceId);
+        if (!file) return;
+        files.delete(invoiceId);
+        process.stdout.write(JSON.stringify(toResultLine(file, await runtime.store.get(invoiceId))) + '\n');
+      });
+      // awaitWriteFinish: a file being copied in is only picked up once its size stopped changing.
+      const watcher = watch(inbox, {
+        ignoreInitial: false,
+        ignored: (path) => relative(inbox, path).split(/[\\/]/).some((part) => part.startsWith('.')),
+        awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 100 },
+      });
+      watcher.on('add', async (path) => {
+        const rel = relative(inbox, path).split('\\').join('/');
+        try {
+          const { invoiceId } = await runtime.submitFile(path, `drop/${rel}`);
+          files.set(invoiceId, rel);
+        } catch (err) {
+          process.stderr.write(`could not take ${rel}: ${(err as Error).message}\n`);
+        }
+      });
+      process.stderr.write(`watching ${inbox}: drop invoices there (Ctrl+C to stop)\n`);
+      await new Promise<void>((resolveStop) => {
+        const stop = () => resolveStop();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await watcher.close();
+      await runtime.drain();
+      await runtime.close();
+    });
+}

@@ -1,0 +1,50 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
+
+export interface InputFile {
+  /** Absolute path on disk. */
+  path: string;
+  /** Path as shown to the user (relative to the argument that found it). */
+  display: string;
+  /** Object name inside the inbox bucket. */
+  objectName: string;
+}
+
+/**
+ * Expands files and folders (recursively, skipping dot-files) into the ordered list of files to process.
+ * Throws for a path that does not exist: that is a usage error, not a bad invoice.
+ */
+export async function collectInputFiles(paths: readonly string[]): Promise<InputFile[]> {
+  const out: InputFile[] = [];
+  for (const arg of paths) {
+    const root = resolve(arg);
+    const info = await stat(root).catch(() => null);
+    if (!info) throw new UsageError(`no such file or folder: ${arg}`);
+    if (info.isFile()) {
+      out.push({ path: root, display: arg, objectName: basename(root) });
+      continue;
+    }
+    for (const file of await walk(root)) {
+      const rel = relative(root, file).split('\\').join('/');
+      out.push({ path: file, display: join(arg, rel), objectName: `${basename(root)}/${rel}` });
+    }
+  }
+  return out;
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  const files: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) files.push(...(await walk(p)));
+    else if (e.isFile()) files.push(p);
+  }
+  return files;
+}
+
+/** A mistake in how the command was called: the only kind of error that makes `ledgerx` exit non-zero. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -1,0 +1,69 @@
+/**
+ * Currency detection from ISO codes, symbols and an explicit "currency" label. Codes beat symbols ("$" is
+ * shared by many dollars); an explicit label ("Währung: EUR", "Currency: USD") beats both.
+ */
+
+export const KNOWN_CODES = ['EUR', 'USD', 'GBP', 'CHF', 'INR', 'PLN', 'CAD', 'AUD', 'JPY', 'SEK', 'NOK', 'DKK', 'CZK', 'HUF', 'CNY', 'SGD', 'HKD', 'NZD', 'ZAR', 'BRL', 'MXN'] as const;
+
+const SYMBOLS: ReadonlyArray<[RegExp, string]> = [
+  [/€/g, 'EUR'],
+  [/£/g, 'GBP'],
+  [/₹|(?<![\p{L}])Rs\.?(?=\s?-?\d)/gu, 'INR'],
+  [/(?<![\p{L}])zł/gu, 'PLN'],
+  [/¥/g, 'JPY'],
+  [/(?<![A-Z])\$/g, 'USD'],
+];
+
+const CODE_RE = new RegExp(String.raw`(?<![\p{L}])(${KNOWN_CODES.join('|')})(?![\p{L}])`, 'gu');
+const LABEL_RE = new RegExp(
+  String.raw`(?:currency|währung|waehrung|devise|monnaie|valuta|beträge\s+in|montants?\s+en|amounts?\s+in|all\s+charges\s+and\s+prices\s+are\s+in)\s*:?\s*(${KNOWN_CODES.join('|')}|euros?|us\s+dollars?|dollars?|pounds?)`,
+  'iu',
+);
+const WORDS: Record<string, string> = { euro: 'EUR', euros: 'EUR', 'us dollar': 'USD', 'us dollars': 'USD', dollar: 'USD', dollars: 'USD', pound: 'GBP', pounds: 'GBP' };
+
+export interface CurrencyDetection {
+  code: string;
+  confidence: number;
+  /** Character index of the evidence in the text. */
+  index: number;
+  raw: string;
+}
+
+/** Maps one printed mark ("€", "EUR", "Rs") to an ISO code, or undefined. */
+export function currencyOfMark(mark: string): string | undefined {
+  const upper = mark.trim().toUpperCase();
+  if ((KNOWN_CODES as readonly string[]).includes(upper)) return upper;
+  for (const [re, code] of SYMBOLS) {
+    re.lastIndex = 0;
+    // The symbol patterns expect a number after the mark ("Rs 12"); give them one.
+    if (re.test(`${mark.trim()} 1`)) return code;
+  }
+  return undefined;
+}
+
+/** The document currency, or null when nothing on the page names one. */
+export function detectCurrency(text: string): CurrencyDetection | null {
+  const label = LABEL_RE.exec(text);
+  if (label?.[1]) {
+    const word = label[1].toLowerCase().replace(/\s+/g, ' ');
+    const code = WORDS[word] ?? label[1].toUpperCase();
+    return { code, confidence: 0.95, index: label.index, raw: label[0] };
+  }
+  const counts = new Map<string, { n: number; index: number; raw: string; weight: number }>();
+  const add = (code: string, index: number, raw: string, weight: number) => {
+    const c = counts.get(code) ?? { n: 0, index, raw, weight: 0 };
+    c.n++; c.weight += weight;
+    counts.set(code, c);
+  };
+  for (const m of text.matchAll(CODE_RE)) add(m[1] ?? '', m.index, m[0], 1);
+  for (const [re, code] of SYMBOLS) for (const m of text.matchAll(re)) add(code, m.index, m[0], code === 'USD' ? 0.7 : 1);
+  let best: [string, { n: number; index: number; raw: string; weight: number }] | undefined;
+  for (const entry of counts) if (!best || entry[1].weight > best[1].weight) best = entry;
+  if (!best) return null;
+  const [code, c] = best;
+  const total = [...counts.values()].reduce((s, v) => s + v.weight, 0);
+  const share = c.weight / total;
+  // Codes weigh 1 and "$" 0.7 (shared by many dollars): the average weight says how explicit the evidence is.
+  const confidence = Math.min(0.9, 0.5 + 0.15 * (c.weight / c.n) + 0.05 * Math.min(c.n, 4)) * (0.5 + share / 2);
+  return { code, confidence: Number(confidence.toFixed(3)), index: c.index, raw: c.raw };
+}

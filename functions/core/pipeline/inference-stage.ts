@@ -1,0 +1,79 @@
+import { PermanentError, RetryableError } from '../errors.js';
+import { once } from '../idempotency.js';
+import { Topics, type FeaturesComputed } from '../messages.js';
+import { decide } from '../scoring/decide.js';
+import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
+import { elapsedMs } from './deps.js';
+import { featuresFromWire } from './feature-wire.js';
+import { rejectInvoice } from './reject.js';
+
+/**
+ * Stage 3, on `features-computed`: score with the production models (when any are installed), decide
+ * APPROVE / REVIEW / REJECT with reasons, move the invoice to SCORED and publish `invoice-scored`.
+ *
+ * Idempotent per `invoiceId:modelVersions`: a new model version may re-score, a redelivery may not.
+ */
+export async function runInferenceStage(deps: PipelineDeps, msg: FeaturesComputed, ctx: StageContext): Promise<StageOutcome> {
+  const { store, clock, config } = deps;
+  const invoiceId = msg.invoiceId;
+  const log = ctx.log.child({ invoiceId, stage: 'inference' });
+  const models = await deps.models.loadProduction();
+  const versionsKey = models
+    ? Object.entries(models.versions).sort(([a], [b]) => a.localeCompare(b)).map(([n, v]) => `${n}@${v}`).join(',')
+    : 'rules';
+  if (models && models.featureSchemaVersion !== msg.featureSchemaVersion) {
+    throw new PermanentError(
+      'FEATURE_SCHEMA_MISMATCH',
+      `models expect features ${models.featureSchemaVersion}, message has ${msg.featureSchemaVersion}`,
+    );
+  }
+  try {
+    const run = await once(
+      deps.idempotency,
+      `inference:${invoiceId}:${versionsKey}`,
+      async () => {
+        const start = performance.now();
+        const record = await store.get(invoiceId);
+        if (!record) throw new RetryableError('RECORD_NOT_FOUND', `no record for ${invoiceId} yet`);
+        if (record.status === 'REJECTED') return { invoiceId };
+        const features = featuresFromWire(msg.features);
+        const scores = models ? await models.score(features) : null;
+        const decision = decide({
+          validations: record.validations ?? [],
+          features,
+          scores,
+          thresholds: deps.thresholds,
+          modelVersions: models?.versions ?? {},
+        });
+        await store.transition(invoiceId, 'SCORED', {
+          decision,
+          timings: { ...record.timings, inference: elapsedMs(start) },
+        });
+        await deps.bus.publish(
+          Topics.invoiceScored,
+          {
+            schemaVersion: 1,
+            invoiceId,
+            traceparent: ctx.traceparent,
+            featureSchemaVersion: msg.featureSchemaVersion,
+            decision: decision.decision,
+            modelVersions: decision.modelVersions,
+          },
+          { orderingKey: invoiceId },
+        );
+        log.info('invoice scored', {
+          decision: decision.decision,
+          reasons: decision.reasons.map((r) => r.code),
+          modelVersions: versionsKey,
+          ms: elapsedMs(start),
+        });
+        return { invoiceId };
+      },
+      { ttlMs: config.idempotencyTtlMs, clock },
+    );
+    return { outcome: run.ran ? 'done' : 'duplicate', invoiceId };
+  } catch (err) {
+    if (err instanceof PermanentError) return rejectInvoice(store, invoiceId, err, log);
+    throw err;
+  }
+}

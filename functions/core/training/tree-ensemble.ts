@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * One binary decision tree in flat arrays (node 0 is the root), the shape both the TypeScript scorer and the
+ * ONNX exporter walk. A leaf has feature -1. An internal node sends x left when `x <= threshold` (GBDT,
+ * ONNX BRANCH_LEQ) or `x < threshold` (isolation forest, ONNX BRANCH_LT); a missing value goes left when
+ * `missingLeft` is 1. Thresholds and values are float32-representable so ONNX Runtime reproduces them exactly.
+ */
+export const TreeSchema = z.object({
+  feature: z.array(z.number().int().min(-1)),
+  threshold: z.array(z.number()),
+  left: z.array(z.number().int().min(0)),
+  right: z.array(z.number().int().min(0)),
+  missingLeft: z.array(z.union([z.literal(0), z.literal(1)])),
+  /** Leaf: its output. Internal node: the cover-weighted mean of the leaves below (for path contributions). */
+  value: z.array(z.number()),
+  /** Training hessian sum (GBDT) or row count (isolation forest) that reached the node. */
+  cover: z.array(z.number()),
+});
+export type Tree = z.infer<typeof TreeSchema>;
+
+export type SplitRule = 'leq' | 'lt';
+
+/** Index of the leaf reached by `row` (values are compared as float32, as ONNX Runtime does). */
+export function findLeaf(tree: Tree, row: ArrayLike<number>, rule: SplitRule): number {
+  let node = 0;
+  const { feature, threshold, left, right, missingLeft } = tree;
+  for (;;) {
+    const f = feature[node]!;
+    if (f < 0) return node;
+    const v = Math.fround(row[f]!);
+    let goLeft: boolean;
+    if (Number.isNaN(v)) goLeft = missingLeft[node] === 1;
+    else goLeft = rule === 'leq' ? v <= threshold[node]! : v < threshold[node]!;
+    node = goLeft ? left[node]! : right[node]!;
+  }
+}
+
+/** Throws RangeError when a tree's arrays disagree in length or a child index points outside the tree. */
+export function checkTree(tree: Tree): void {
+  const n = tree.feature.length;
+  for (const key of ['threshold', 'left', 'right', 'missingLeft', 'value', 'cover'] as const) {
+    if (tree[key].length !== n) throw new RangeError(`tree.${key} has ${tree[key].length} entries, expected ${n}`);
+  }
+  for (let i = 0; i < n; i++) {
+    if (tree.feature[i]! >= 0 && (tree.left[i]! >= n || tree.right[i]! >= n || tree.left[i]! <= i || tree.right[i]! <= i)) {
+      throw new RangeError(`tree node ${i} has children outside the tree`);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+export { validateInvoice } from './validate.js';
+export { ValidationConfigSchema, type ValidationConfig, type ValidationConfigInput, type ValidationContext, type DuplicateCandidates } from './config.js';
+export { ValidationCodes, ValidationGroups, type ValidationCode } from './codes.js';
+export { isFailure, isSkipped } from './check.js';
+export { checkVatId, type VatIdCheck } from './vat-id.js';
+export { checkIban, type IbanCheck } from './iban.js';
+export { parsePaymentTerms, type PaymentTerms } from './payment-terms.js';
+export { isCreditNote } from './arithmetic.js';
+export { isIsoCurrency } from './iso4217.js';
+export type { ValidationResult } from './result.js';

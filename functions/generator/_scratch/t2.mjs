@@ -1,0 +1,32 @@
+import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
+import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import sharp from 'sharp';
+const require = createRequire(import.meta.url);
+const t0 = performance.now();
+let bytes;
+for (let i = 0; i < 100; i++) {
+const doc = await PDFDocument.create({ updateMetadata: false });
+const font = await doc.embedFont(StandardFonts.Helvetica);
+const bold = await doc.embedFont(StandardFonts.HelveticaBold);
+const page = doc.addPage([595.28, 841.89]);
+for (let j=0;j<60;j++) page.drawText(`Rechnung Nr. ${i} Größe €1.234,56 àéç ${j}`, { x: 50, y: 800 - j*12, size: 10, font: j%2?font:bold });
+bytes = await doc.save();
+}
+console.log('100 pdfs ms', performance.now() - t0, bytes.length);
+const dir = path.dirname(require.resolve('pdfjs-dist/package.json'));
+const t1 = performance.now();
+const pdf = await pdfjs.getDocument({ data: new Uint8Array(bytes), standardFontDataUrl: dir + '/standard_fonts/', verbosity: 0 }).promise;
+const page = await pdf.getPage(1);
+const tc = await page.getTextContent();
+console.log(tc.items.slice(0,2).map(i=>i.str));
+const vp = page.getViewport({ scale: 150/72 });
+const cf = pdf.canvasFactory;
+const { canvas, context } = cf.create(Math.ceil(vp.width), Math.ceil(vp.height));
+await page.render({ canvasContext: context, viewport: vp, canvas }).promise;
+const png = canvas.toBuffer('image/png');
+console.log('render ms', performance.now()-t1, png.length);
+await sharp(png).toFile('/tmp/t2.png');
+const crypto = await import('node:crypto');
+console.log(crypto.createHash('sha256').update(png).digest('hex'));

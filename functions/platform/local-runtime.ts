@@ -1,0 +1,187 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Topics, ObjectFinalizedSchema, OcrCompletedSchema, FeaturesComputedSchema, type DeadLetter } from '../core/messages.js';
+import type { Clock, Logger, ModelRegistry } from '../core/ports.js';
+import { PipelineConfigSchema, type PipelineConfigInput } from '../core/pipeline/config.js';
+import type { PipelineDeps, StageOutcome } from '../core/pipeline/deps.js';
+import { invoiceIdFor } from '../core/pipeline/invoice-id.js';
+import { runOcrStage } from '../core/pipeline/ocr-stage.js';
+import { runFeaturesStage } from '../core/pipeline/features-stage.js';
+import { runInferenceStage } from '../core/pipeline/inference-stage.js';
+import { ValidationConfigSchema, type ValidationConfigInput } from '../core/validation/index.js';
+import { DecisionThresholdsSchema, type DecisionThresholdsInput } from '../core/scoring/decide.js';
+import { TERMINAL_STATUSES } from '../core/invoice/status.js';
+import {
+  createFsBlobStore, createLocalBus, openLedgerDatabase, SqliteDeadLetterStore, SqliteIdempotencyStore,
+  SqliteInvoiceStore, type DeadLetterStore, type FsBlobStore, type LocalBus, type SubscriptionOptions,
+} from '../adapters/local/index.js';
+import { createLocalOcrEngine, type LocalOcrEngineOptions } from '../adapters/local/ocr/index.js';
+import { defineMessageHandler, type Delivery } from './message-handler.js';
+import { silentLogger } from './logger.js';
+
+export const LocalRuntimeOptionsSchema = z.object({
+  /** Folder holding the bucket folders and the database. */
+  dataDir: z.string().min(1),
+  einvoice: z.boolean().default(true),
+  languages: z.array(z.string()).optional(),
+  /** Subscription settings of the in-process bus (Pub/Sub semantics). */
+  bus: z
+    .object({
+      maxAttempts: z.number().int().positive().default(5),
+      minBackoffMs: z.number().nonnegative().default(200),
+      maxBackoffMs: z.number().nonnegative().default(10_000),
+      concurrency: z.number().int().positive().default(4),
+      /** Fault injection: deliver every message this many times. */
+      deliveryCopies: z.number().int().positive().default(1),
+    })
+    .prefault({}),
+});
+export type LocalRuntimeOptions = z.input<typeof LocalRuntimeOptionsSchema> & {
+  logger?: Logger;
+  clock?: Clock;
+  models?: ModelRegistry;
+  ocr?: LocalOcrEngineOptions;
+  pipeline?: Partial<PipelineConfigInput>;
+  validation?: ValidationConfigInput;
+  thresholds?: DecisionThresholdsInput;
+};
+
+export const LOCAL_BUCKETS = { inbox: 'inbox', artifacts: 'artifacts' } as const;
+
+export interface SubmittedFile {
+  invoiceId: string;
+  bucket: string;
+  name: string;
+  generation: string;
+}
+
+/**
+ * The embedded local stack: a folder as the bucket, SQLite as the database, an in-process bus with Pub/Sub
+ * semantics, the offline OCR engine; the same pipeline use cases as on GCP, subscribed to the local bus.
+ * Writing a file into the inbox bucket emits the finalize event, exactly like Cloud Storage + Eventarc.
+ */
+export interface LocalRuntime {
+  readonly deps: PipelineDeps;
+  readonly blobs: FsBlobStore;
+  readonly bus: LocalBus;
+  readonly store: SqliteInvoiceStore;
+  readonly deadLetters: DeadLetterStore;
+  /** Copies a local file into the inbox bucket under `name`; processing starts at once. */
+  submitFile(path: string, name: string): Promise<SubmittedFile>;
+  /** Calls `listener` whenever an invoice reaches SCORED, REJECTED or FAILED. */
+  onSettled(listener: (invoiceId: string) => void): void;
+  /** Resolves when every message has been handled (acked or dead-lettered). */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
+  const opts = LocalRuntimeOptionsSchema.parse(options);
+  const log = options.logger ?? silentLogger;
+  const clock = options.clock ?? { now: () => new Date() };
+  mkdirSync(opts.dataDir, { recursive: true });
+
+  const db = openLedgerDatabase(join(opts.dataDir, 'ledgerx.db'));
+  const store = new SqliteInvoiceStore(db, clock);
+  const idempotency = new SqliteIdempotencyStore(db);
+  const settledListeners: Array<(id: string) => void> = [];
+  const notifySettled = (id: string) => settledListeners.forEach((l) => l(id));
+
+  // Every dead letter (a stage's invalid message, or retries exhausted) leaves the invoice FAILED, so that
+  // nothing waits forever in a non-terminal state; a replay moves it forward again.
+  const sqliteDeadLetters = new SqliteDeadLetterStore(db);
+  const deadLetters: DeadLetterStore = {
+    get: (id) => sqliteDeadLetters.get(id),
+    list: (filter) => sqliteDeadLetters.list(filter),
+    count: (filter) => sqliteDeadLetters.count(filter),
+    markReplayed: (id, at) => sqliteDeadLetters.markReplayed(id, at),
+    async record(entry: DeadLetter) {
+      const id = await sqliteDeadLetters.record(entry);
+      if (entry.invoiceId) {
+        const { applied } = await store.transition(entry.invoiceId, 'FAILED', { rejection: { code: entry.code, message: entry.reason } }).catch(() => ({ applied: false }));
+        if (applied) notifySettled(entry.invoiceId);
+      }
+      return id;
+    },
+  };
+
+  const bus = createLocalBus({ deadLetters, clock, logger: log, deliveryCopies: opts.bus.deliveryCopies });
+  const blobs = createFsBlobStore(join(opts.dataDir, 'buckets'), {
+    onFinalize: async (stat) => {
+      if (stat.bucket !== LOCAL_BUCKETS.inbox) return;
+      await bus.publish(Topics.objectFinalized, {
+        bucket: stat.bucket,
+        name: stat.name,
+        generation: stat.generation,
+        size: stat.size,
+        contentType: stat.contentType,
+        timeCreated: stat.updatedAt,
+      });
+    },
+  });
+  const ocr = createLocalOcrEngine({ ...options.ocr });
+  const config = PipelineConfigSchema.parse({
+    buckets: LOCAL_BUCKETS,
+    einvoice: opts.einvoice,
+    ...options.pipeline,
+    ocr: { ...(opts.languages ? { languages: opts.languages } : {}), ...options.pipeline?.ocr },
+  });
+  const deps: PipelineDeps = {
+    blobs, bus, store, idempotency, ocr, clock, config,
+    models: options.models ?? { loadProduction: async () => null },
+    validation: ValidationConfigSchema.parse(options.validation ?? {}),
+    thresholds: DecisionThresholdsSchema.parse(options.thresholds ?? {}),
+  };
+
+  const subscription: Partial<SubscriptionOptions> = {
+    maxAttempts: opts.bus.maxAttempts,
+    minBackoffMs: opts.bus.minBackoffMs,
+    maxBackoffMs: opts.bus.maxBackoffMs,
+    concurrency: opts.bus.concurrency,
+  };
+  const common = { bus, log, maxEventAgeMs: config.maxEventAgeMs, now: () => clock.now() };
+  const settle = async (outcome: StageOutcome | { outcome: 'dead-lettered' }) => {
+    if (outcome.outcome === 'done' || outcome.outcome === 'rejected' || outcome.outcome === 'duplicate') {
+      const record = await store.get(outcome.invoiceId);
+      if (record && TERMINAL_STATUSES.has(record.status) && outcome.outcome !== 'duplicate') notifySettled(outcome.invoiceId);
+    }
+  };
+  const wire = <H extends (payload: unknown, delivery: Delivery) => Promise<StageOutcome | { outcome: 'dead-lettered'; code: string }>>(
+    topic: (typeof Topics)[keyof typeof Topics],
+    name: string,
+    handler: H,
+  ) =>
+    bus.subscribe(topic, name, async (message, ctx) => {
+      await settle(
+        await handler(message, {
+          topic,
+          subscription: name,
+          attempt: ctx.deliveryAttempt,
+          publishedAt: ctx.publishTime,
+          attributes: ctx.attributes,
+        }),
+      );
+    }, subscription);
+
+  wire(Topics.objectFinalized, 'ocr', defineMessageHandler({ ...common, name: 'ocr', schema: ObjectFinalizedSchema, run: (m, c) => runOcrStage(deps, m, c) }));
+  wire(Topics.ocrCompleted, 'features', defineMessageHandler({ ...common, name: 'features', schema: OcrCompletedSchema, run: (m, c) => runFeaturesStage(deps, m, c) }));
+  wire(Topics.featuresComputed, 'inference', defineMessageHandler({ ...common, name: 'inference', schema: FeaturesComputedSchema, run: (m, c) => runInferenceStage(deps, m, c) }));
+
+  return {
+    deps, blobs, bus, store, deadLetters,
+    async submitFile(path, name) {
+      const stat = await blobs.importFile(LOCAL_BUCKETS.inbox, name, path);
+      return { invoiceId: invoiceIdFor(stat.bucket, stat.name, stat.generation), bucket: stat.bucket, name: stat.name, generation: stat.generation };
+    },
+    onSettled(listener) {
+      settledListeners.push(listener);
+    },
+    drain: () => bus.drain(),
+    async close() {
+      await bus.close();
+      await ocr.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import type { z } from 'zod';
+import { PermanentError } from '../core/errors.js';
+import { Topics, type DeadLetter } from '../core/messages.js';
+import type { EventBus, Logger } from '../core/ports.js';
+import type { StageContext, StageOutcome } from '../core/pipeline/deps.js';
+import { errorFields } from './logger.js';
+
+/** What the transport knows about one delivery (Pub/Sub push, Eventarc, or the local bus). */
+export interface Delivery {
+  topic: string;
+  subscription: string;
+  /** 1 for the first delivery. */
+  attempt: number;
+  /** When the message was first published (ISO); used for the maximum event age. */
+  publishedAt?: string | undefined;
+  attributes?: Record<string, string> | undefined;
+  traceparent?: string | undefined;
+}
+
+export interface MessageHandlerOptions<S extends z.ZodTypeAny> {
+  name: string;
+  schema: S;
+  bus: EventBus;
+  log: Logger;
+  maxEventAgeMs: number;
+  now: () => Date;
+  run: (message: z.infer<S>, ctx: StageContext) => Promise<StageOutcome>;
+}
+
+/**
+ * Wraps a stage with the delivery contract shared by every trigger: return = ack, throw = retry.
+ * - A payload that does not parse, an event older than `maxEventAgeMs`, or a PermanentError escaping the
+ *   stage: logged at ERROR, published to the dead-letter topic with the reason, then acked.
+ * - Anything else is rethrown so the transport redelivers with backoff.
+ */
+export function defineMessageHandler<S extends z.ZodTypeAny>(options: MessageHandlerOptions<S>) {
+  const { name, schema, bus, maxEventAgeMs, now } = options;
+  return async (payload: unknown, delivery: Delivery): Promise<StageOutcome | { outcome: 'dead-lettered'; code: string }> => {
+    const log = options.log.child({ function: name, subscription: delivery.subscription, attempt: delivery.attempt });
+    const deadLetter = async (code: string, reason: string): Promise<{ outcome: 'dead-lettered'; code: string }> => {
+      const invoiceId = invoiceIdOf(payload);
+      log.error('message dead-lettered', { reasonCode: code, invoiceId });
+      const entry: DeadLetter = {
+        topic: delivery.topic,
+        subscription: delivery.subscription,
+        payload,
+        attributes: delivery.attributes ?? {},
+        reason,
+        code,
+        attempts: delivery.attempt,
+        firstAttemptAt: delivery.publishedAt ?? now().toISOString(),
+        deadLetteredAt: now().toISOString(),
+        invoiceId,
+      };
+      await bus.publish(Topics.deadLetter, entry);
+      return { outcome: 'dead-lettered', code };
+    };
+
+    if (delivery.publishedAt) {
+      const age = now().getTime() - Date.parse(delivery.publishedAt);
+      if (age > maxEventAgeMs) return deadLetter('EVENT_TOO_OLD', `event is ${Math.round(age / 1000)} s old, limit ${maxEventAgeMs / 1000} s`);
+    }
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      return deadLetter('INVALID_MESSAGE', `payload does not match the ${name} schema: ${issues}`);
+    }
+    try {
+      return await options.run(parsed.data, { log, traceparent: delivery.traceparent ?? traceparentOf(parsed.data) });
+    } catch (err) {
+      if (err instanceof PermanentError) return deadLetter(err.code, err.message);
+      log.warn('delivery failed, will be retried', errorFields(err));
+      throw err;
+    }
+  };
+}
+
+function invoiceIdOf(payload: unknown): string | undefined {
+  const id = (payload as { invoiceId?: unknown } | null)?.invoiceId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+function traceparentOf(message: unknown): string | undefined {
+  const tp = (message as { traceparent?: unknown } | null)?.traceparent;
+  return typeof tp === 'string' ? tp : undefined;
+}

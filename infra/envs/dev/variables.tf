@@ -1,0 +1,33 @@
+variable "project_id" {
+  type        = string
+  description = "Google Cloud project of this environment."
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the functions, buckets and scheduler jobs."
+  default     = "europe-west1"
+}
+
+variable "source_archive_path" {
+  type        = string
+  description = "Path of the function source zip built by CI (cloudbuild.yaml, package step)."
+}
+
+variable "upload_cors_origins" {
+  type        = list(string)
+  description = "Origins of the web page allowed to PUT uploads through signed URLs."
+  default     = []
+}
+
+variable "api_invoker_members" {
+  type        = list(string)
+  description = "Principals allowed to call the api and upload-url functions (user:, group:, serviceAccount:, domain:)."
+  default     = []
+}
+
+variable "notification_channels" {
+  type        = list(string)
+  description = "Cloud Monitoring notification channel ids that receive the alerts."
+  default     = []
+}

@@ -1,0 +1,53 @@
+# The prod environment: state location, providers and one call of the pipeline module. Everything else lives
+# in the module. The state bucket is passed at init time (terraform init -backend-config="bucket=...") because
+# a backend block cannot read variables.
+terraform {
+  required_version = ">= 1.6.0, < 2.0.0"
+
+  backend "gcs" {
+    prefix = "ledgerx/prod"
+  }
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = "~> 6.0"
+    }
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = "~> 6.0"
+    }
+  }
+}
+
+provider "google" {
+  project = var.project_id
+  region  = var.region
+}
+
+provider "google-beta" {
+  project = var.project_id
+  region  = var.region
+}
+
+module "pipeline" {
+  source = "../../modules/pipeline"
+
+  project_id          = var.project_id
+  region              = var.region
+  environment         = "prod"
+  source_archive_path = var.source_archive_path
+
+  upload_cors_origins   = var.upload_cors_origins
+  api_invoker_members   = var.api_invoker_members
+  notification_channels = var.notification_channels
+
+  # Production data: protected from destroy, recoverable, originals kept, exports kept for a quarter.
+  force_destroy_buckets            = false
+  deletion_protection              = true
+  firestore_point_in_time_recovery = true
+  ocr_max_instances                = 10
+  exports_retention_days           = 90
+  inbox_retention_days             = 0
+  log_level                        = "info"
+}

@@ -1,0 +1,68 @@
+resource "google_firestore_database" "main" {
+  project                           = var.project_id
+  name                              = var.firestore_database
+  location_id                       = var.firestore_location
+  type                              = "FIRESTORE_NATIVE"
+  # Pessimistic concurrency: transactions lock the documents they read, so the status machine's
+  # read-then-forward-write never loses to a concurrent duplicate.
+  concurrency_mode                  = "PESSIMISTIC"
+  point_in_time_recovery_enablement = var.firestore_point_in_time_recovery ? "POINT_IN_TIME_RECOVERY_ENABLED" : "POINT_IN_TIME_RECOVERY_DISABLED"
+  delete_protection_state           = var.deletion_protection ? "DELETE_PROTECTION_ENABLED" : "DELETE_PROTECTION_DISABLED"
+  # ABANDON keeps the data when the resource leaves the state; DELETE only where protection is off (dev).
+  deletion_policy = var.deletion_protection ? "ABANDON" : "DELETE"
+
+  depends_on = [google_project_service.api]
+}
+
+# Composite indexes behind the InvoiceStore queries (functions/core/ports.ts). Field names are the stored
+# record's (InvoiceRecordSchema); totalAmount is the invoice total denormalized to the top level by the
+# Firestore adapter so that it can be range-filtered. Every lookup orders by createdAt (the "before this
+# invoice" bound), which is what makes each of them composite.
+locals {
+  invoice_indexes = {
+    # findByContentHash: byte-identical re-uploads.
+    content_hash = [["contentSha256", "ASCENDING"], ["createdAt", "DESCENDING"]]
+    # findByBusinessKey: same supplier + invoice number (+ date) under another file.
+    business_key = [["businessKey", "ASCENDING"], ["createdAt", "DESCENDING"]]
+    # findNearDuplicates: same supplier, amount within a band.
+    supplier_amount = [["supplierKey", "ASCENDING"], ["totalAmount", "ASCENDING"], ["createdAt", "DESCENDING"]]
+    # supplierHistory: the supplier's earlier invoices.
+    supplier_history = [["supplierKey", "ASCENDING"], ["createdAt", "DESCENDING"]]
+    # list(status): the review queue, newest first.
+    status_created = [["status", "ASCENDING"], ["createdAt", "DESCENDING"]]
+    # list(decision): invoices by decision, newest first.
+    decision_created = [["decision.decision", "ASCENDING"], ["createdAt", "DESCENDING"]]
+  }
+}
+
+resource "google_firestore_index" "invoices" {
+  for_each = local.invoice_indexes
+
+  project     = var.project_id
+  database    = google_firestore_database.main.name
+  collection  = local.firestore_collections.invoices
+  query_scope = "COLLECTION"
+
+  dynamic "fields" {
+    for_each = each.value
+    content {
+      field_path = fields.value[0]
+      order      = fields.value[1]
+    }
+  }
+}
+
+# Idempotency claims expire (expiresAt); the TTL policy deletes them some time after expiry (typically
+# within a day), so that the collection does not grow forever. TTL only acts on Timestamp values: the adapter
+# must store expiresAt as a Firestore Timestamp, not as an ISO string. The single-field index is disabled
+# because a monotonically increasing timestamp index hotspots writes and nothing queries by it.
+resource "google_firestore_field" "idempotency_expires_at" {
+  project    = var.project_id
+  database   = google_firestore_database.main.name
+  collection = local.firestore_collections.idempotency
+  field      = "expiresAt"
+
+  ttl_config {}
+
+  index_config {}
+}

@@ -1,0 +1,267 @@
+# One package, eight Cloud Functions (gen2). Each map key is the entry point registered in functions/index.ts,
+# the file name under functions/, the function's name suffix and its service account suffix.
+
+locals {
+  docai_processor_version_name = "${google_document_ai_processor.invoice.id}/processorVersions/${var.documentai_processor_version}"
+
+  # Configuration every function reads (validated by its zod config in functions/platform): resource names
+  # only, never secrets. Topic and bucket names are not sensitive and IAM decides who may use them.
+  common_env = {
+    LEDGERX_RUNTIME                = "gcp"
+    LEDGERX_ENVIRONMENT            = var.environment
+    GOOGLE_CLOUD_PROJECT           = var.project_id
+    LEDGERX_REGION                 = var.region
+    LEDGERX_LOG_LEVEL              = var.log_level
+    LEDGERX_INBOX_BUCKET           = google_storage_bucket.inbox.name
+    LEDGERX_ARTIFACTS_BUCKET       = google_storage_bucket.artifacts.name
+    LEDGERX_MODELS_BUCKET          = google_storage_bucket.models.name
+    LEDGERX_EXPORTS_BUCKET         = google_storage_bucket.exports.name
+    LEDGERX_FIRESTORE_DATABASE     = google_firestore_database.main.name
+    LEDGERX_COLLECTION_INVOICES    = local.firestore_collections.invoices
+    LEDGERX_COLLECTION_IDEMPOTENCY = local.firestore_collections.idempotency
+    LEDGERX_TOPIC_OCR_COMPLETED    = google_pubsub_topic.topic["ocr_completed"].name
+    LEDGERX_TOPIC_FEATURES         = google_pubsub_topic.topic["features_computed"].name
+    LEDGERX_TOPIC_INVOICE_SCORED   = google_pubsub_topic.topic["invoice_scored"].name
+    LEDGERX_TOPIC_RETRAIN          = google_pubsub_topic.topic["retrain_requested"].name
+    LEDGERX_TOPIC_DEAD_LETTER      = google_pubsub_topic.topic["dead_letter"].name
+    LEDGERX_MAX_EVENT_AGE_MS       = tostring(var.max_event_age_seconds * 1000)
+  }
+
+  # Event-driven functions: event functions time out at 9 minutes at most.
+  event_functions = {
+    ocr = {
+      description   = "Validates an uploaded object, runs Document AI OCR and publishes ocr-completed."
+      memory        = "2Gi"
+      cpu           = "1"
+      timeout       = 540
+      max_instances = var.ocr_max_instances
+      concurrency   = 1
+      event_type    = "google.cloud.storage.object.v1.finalized"
+      bucket        = google_storage_bucket.inbox.name
+      topic         = null
+      env = {
+        LEDGERX_DOCAI_LOCATION          = var.documentai_location
+        LEDGERX_DOCAI_PROCESSOR_VERSION = local.docai_processor_version_name
+        LEDGERX_UPLOAD_MAX_BYTES        = tostring(var.upload_max_bytes)
+      }
+    }
+    features = {
+      description   = "Extracts fields, validates them and computes the feature vector; publishes features-computed."
+      memory        = "1Gi"
+      cpu           = "1"
+      timeout       = 120
+      max_instances = 20
+      concurrency   = 1
+      event_type    = "google.cloud.pubsub.topic.v1.messagePublished"
+      bucket        = null
+      topic         = google_pubsub_topic.topic["ocr_completed"].id
+      env           = {}
+    }
+    inference = {
+      description   = "Scores an invoice with the production models and records the decision; publishes invoice-scored."
+      memory        = "1Gi"
+      cpu           = "1"
+      timeout       = 60
+      max_instances = 20
+      concurrency   = 1
+      event_type    = "google.cloud.pubsub.topic.v1.messagePublished"
+      bucket        = null
+      topic         = google_pubsub_topic.topic["features_computed"].id
+      env           = {}
+    }
+  }
+
+  # HTTP functions. Concurrency above 1 needs at least one vCPU. Scheduled ones stop at 30 minutes, the
+  # longest attempt deadline Cloud Scheduler allows, so a run never outlives the job that waits for it.
+  http_functions = {
+    upload-url = {
+      description   = "Issues V4 signed PUT URLs into the inbox bucket (content type, size range, server-chosen name)."
+      memory        = "512Mi"
+      cpu           = "1"
+      timeout       = 30
+      max_instances = 10
+      concurrency   = 20
+      secrets       = { LEDGERX_SIGNING_KEY = "signing-key" }
+      env = {
+        LEDGERX_UPLOAD_MAX_BYTES       = tostring(var.upload_max_bytes)
+        LEDGERX_UPLOAD_URL_TTL_SECONDS = "900"
+      }
+    }
+    api = {
+      description   = "Review API and web page: invoices, review queue and labels, models, drift reports."
+      memory        = "1Gi"
+      cpu           = "1"
+      timeout       = 60
+      max_instances = 10
+      concurrency   = 20
+      secrets       = { LEDGERX_API_TOKENS = "api-tokens" }
+      env           = {}
+    }
+    drift-check = {
+      description   = "Compares recent feature and prediction windows with the training baseline; may request retraining."
+      memory        = "1Gi"
+      cpu           = "1"
+      timeout       = 1800
+      max_instances = 1
+      concurrency   = 1
+      secrets       = {}
+      env           = {}
+    }
+    retrain = {
+      description   = "Trains challengers on base data plus reviewed labels, evaluates them and gates promotion."
+      memory        = "4Gi"
+      cpu           = "2"
+      timeout       = 1800
+      max_instances = 1
+      concurrency   = 1
+      secrets       = {}
+      env           = {}
+    }
+    batch = {
+      description   = "Reprocessing, backfills after a model change, and the nightly export."
+      memory        = "2Gi"
+      cpu           = "1"
+      timeout       = 1800
+      max_instances = 2
+      concurrency   = 1
+      secrets       = {}
+      env           = {}
+    }
+  }
+
+  function_names = toset(concat(keys(local.event_functions), keys(local.http_functions)))
+
+  build_env = {
+    # onnxruntime-node's install script downloads CUDA binaries unless told not to (the CPU binaries ship in
+    # the package); the .npmrc in the archive says the same, this covers buildpacks that ignore it.
+    ONNXRUNTIME_NODE_INSTALL = "skip"
+    # dist/ is compiled by CI; the archive has no TypeScript sources, so the buildpack must not run the
+    # package's build script.
+    GOOGLE_NODE_RUN_SCRIPTS = ""
+    # Dev tools (eslint, typescript, playwright-core) have no place in the function image.
+    NPM_CONFIG_OMIT = "dev"
+  }
+}
+
+resource "google_cloudfunctions2_function" "event" {
+  for_each = local.event_functions
+
+  project     = var.project_id
+  location    = var.region
+  name        = "${var.name_prefix}-${each.key}"
+  description = each.value.description
+  labels      = merge(local.labels, { function = each.key })
+
+  build_config {
+    runtime               = var.node_runtime
+    entry_point           = each.key
+    environment_variables = local.build_env
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = each.value.memory
+    available_cpu                    = each.value.cpu
+    timeout_seconds                  = each.value.timeout
+    min_instance_count               = 0
+    max_instance_count               = each.value.max_instances
+    max_instance_request_concurrency = each.value.concurrency
+    # Only Eventarc delivers to these functions.
+    ingress_settings               = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision = true
+    service_account_email          = google_service_account.function[each.key].email
+    # LEDGERX_SERVICE_ACCOUNT: V4 URL signing without a key file goes through IAM signBlob as this identity.
+    environment_variables = merge(local.common_env, each.value.env, {
+      LEDGERX_FUNCTION        = each.key
+      LEDGERX_SERVICE_ACCOUNT = google_service_account.function[each.key].email
+    })
+  }
+
+  event_trigger {
+    trigger_region = var.region
+    event_type     = each.value.event_type
+    pubsub_topic   = each.value.topic
+    # Without this a failed invocation is dropped: throw = redelivery with backoff, return = ack. The handler
+    # acks events older than LEDGERX_MAX_EVENT_AGE_MS so that retries end.
+    retry_policy          = "RETRY_POLICY_RETRY"
+    service_account_email = google_service_account.trigger[each.key].email
+
+    dynamic "event_filters" {
+      for_each = each.value.bucket == null ? [] : [each.value.bucket]
+      content {
+        attribute = "bucket"
+        value     = event_filters.value
+      }
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.gcs_agent_pubsub_publisher,
+    google_project_iam_member.trigger_event_receiver,
+  ]
+}
+
+resource "google_cloudfunctions2_function" "http" {
+  for_each = local.http_functions
+
+  project     = var.project_id
+  location    = var.region
+  name        = "${var.name_prefix}-${each.key}"
+  description = each.value.description
+  labels      = merge(local.labels, { function = each.key })
+
+  build_config {
+    runtime               = var.node_runtime
+    entry_point           = each.key
+    environment_variables = local.build_env
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = each.value.memory
+    available_cpu                    = each.value.cpu
+    timeout_seconds                  = each.value.timeout
+    min_instance_count               = 0
+    max_instance_count               = each.value.max_instances
+    max_instance_request_concurrency = each.value.concurrency
+    # Reachable from browsers and Cloud Scheduler, but every call needs an identity with run.invoker (iam.tf);
+    # there is no public invoker.
+    ingress_settings               = "ALLOW_ALL"
+    all_traffic_on_latest_revision = true
+    service_account_email          = google_service_account.function[each.key].email
+    # LEDGERX_SERVICE_ACCOUNT: V4 URL signing without a key file goes through IAM signBlob as this identity.
+    environment_variables = merge(local.common_env, each.value.env, {
+      LEDGERX_FUNCTION        = each.key
+      LEDGERX_SERVICE_ACCOUNT = google_service_account.function[each.key].email
+    })
+
+    # Secrets arrive as environment variables resolved at instance start; "latest" lets a rotation take
+    # effect on the next cold start without a deployment.
+    dynamic "secret_environment_variables" {
+      for_each = each.value.secrets
+      content {
+        key        = secret_environment_variables.key
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.secret[secret_environment_variables.value].secret_id
+        version    = "latest"
+      }
+    }
+  }
+
+  depends_on = [
+    google_secret_manager_secret_iam_member.upload_url_signing_key,
+    google_secret_manager_secret_iam_member.api_api_tokens,
+  ]
+}

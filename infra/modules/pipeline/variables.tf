@@ -1,0 +1,321 @@
+variable "project_id" {
+  type        = string
+  description = "Google Cloud project that hosts one environment of the pipeline (one project per environment)."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a valid Google Cloud project id (6-30 lowercase letters, digits, hyphens)."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the functions, scheduler jobs and buckets. The inbox bucket must be in this region because Eventarc storage triggers only see events from their own region."
+  default     = "europe-west1"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
+    error_message = "region must be a single Google Cloud region such as europe-west1 (not a multi-region)."
+  }
+}
+
+variable "environment" {
+  type        = string
+  description = "Environment name, used in labels and resource names."
+
+  validation {
+    condition     = contains(["dev", "prod"], var.environment)
+    error_message = "environment must be dev or prod."
+  }
+}
+
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of function, service account and job names. Short, because service account ids are limited to 30 characters."
+  default     = "ledgerx"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.name_prefix))
+    error_message = "name_prefix must be 2-10 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "labels" {
+  type        = map(string)
+  description = "Extra labels added to every labelled resource (cost attribution)."
+  default     = {}
+}
+
+variable "source_archive_path" {
+  type        = string
+  description = "Path of the function source zip (dist + package.json + package-lock.json + .npmrc) built by CI. The object is uploaded under a name derived from its SHA-256, so a code change is a new object and a new deployment, and an unchanged build deploys nothing."
+
+  validation {
+    condition     = can(regex("\\.zip$", var.source_archive_path))
+    error_message = "source_archive_path must point to a .zip file."
+  }
+}
+
+variable "node_runtime" {
+  type        = string
+  description = "Cloud Functions runtime id of the Node.js version the package is built for."
+  default     = "nodejs20"
+
+  validation {
+    condition     = can(regex("^nodejs[0-9]{2}$", var.node_runtime))
+    error_message = "node_runtime must look like nodejs20."
+  }
+}
+
+variable "upload_cors_origins" {
+  type        = list(string)
+  description = "Browser origins allowed to PUT files into the inbox bucket through signed URLs (the web page's origin)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.upload_cors_origins : can(regex("^https?://[^/*]+$", o))])
+    error_message = "Each CORS origin must be a scheme plus host (and optional port) without a path or a wildcard."
+  }
+}
+
+variable "upload_max_bytes" {
+  type        = number
+  description = "Largest file accepted through a signed upload URL; the URL is signed with x-goog-content-length-range 0..this."
+  default     = 41943040
+
+  validation {
+    condition     = var.upload_max_bytes > 0 && var.upload_max_bytes <= 1073741824
+    error_message = "upload_max_bytes must be between 1 byte and 1 GiB (the Document AI batch limit)."
+  }
+}
+
+variable "artifacts_nearline_after_days" {
+  type        = number
+  description = "Age in days after which OCR results, drift reports and other artifacts move to Nearline storage."
+  default     = 30
+
+  validation {
+    condition     = var.artifacts_nearline_after_days >= 1
+    error_message = "artifacts_nearline_after_days must be at least 1."
+  }
+}
+
+variable "inbox_retention_days" {
+  type        = number
+  description = "Age in days after which uploaded originals are deleted from the inbox bucket (0 keeps them forever)."
+  default     = 0
+
+  validation {
+    condition     = var.inbox_retention_days >= 0
+    error_message = "inbox_retention_days must be 0 (keep) or a positive number of days."
+  }
+}
+
+variable "exports_retention_days" {
+  type        = number
+  description = "Age in days after which nightly exports (CSV/JSONL) are deleted."
+  default     = 90
+
+  validation {
+    condition     = var.exports_retention_days >= 1 && var.exports_retention_days <= 3650
+    error_message = "exports_retention_days must be between 1 and 3650."
+  }
+}
+
+variable "model_noncurrent_versions_kept" {
+  type        = number
+  description = "Noncurrent object versions kept per model file in the versioned models bucket (rollback safety)."
+  default     = 5
+
+  validation {
+    condition     = var.model_noncurrent_versions_kept >= 1
+    error_message = "model_noncurrent_versions_kept must be at least 1."
+  }
+}
+
+variable "force_destroy_buckets" {
+  type        = bool
+  description = "Allow terraform destroy to delete non-empty buckets. Only ever true in throwaway dev projects."
+  default     = false
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Protect the Firestore database (and other stateful resources that support it) from deletion."
+  default     = true
+}
+
+variable "firestore_database" {
+  type        = string
+  description = "Firestore database id. \"(default)\" or a named database."
+  default     = "(default)"
+
+  validation {
+    condition     = var.firestore_database == "(default)" || can(regex("^[a-z][a-z0-9-]{3,62}$", var.firestore_database))
+    error_message = "firestore_database must be \"(default)\" or 4-63 lowercase letters, digits and hyphens."
+  }
+}
+
+variable "firestore_location" {
+  type        = string
+  description = "Firestore location (a region such as europe-west1 or a multi-region such as eur3). Cannot change after creation."
+  default     = "eur3"
+}
+
+variable "firestore_point_in_time_recovery" {
+  type        = bool
+  description = "Enable Firestore point-in-time recovery (7 days of versions; costs storage)."
+  default     = false
+}
+
+variable "documentai_location" {
+  type        = string
+  description = "Document AI multi-region of the Invoice Parser processor."
+  default     = "eu"
+
+  validation {
+    condition     = contains(["eu", "us"], var.documentai_location)
+    error_message = "documentai_location must be eu or us."
+  }
+}
+
+variable "documentai_processor_version" {
+  type        = string
+  description = "Pinned Invoice Parser processor version id. Versions are retired on a schedule: pin one, and move deliberately after an evaluation run."
+  default     = "pretrained-invoice-v2.0-2023-12-06"
+
+  validation {
+    condition     = can(regex("^pretrained-invoice-v[0-9]+\\.[0-9]+-[0-9]{4}-[0-9]{2}-[0-9]{2}$", var.documentai_processor_version))
+    error_message = "documentai_processor_version must be an Invoice Parser version id such as pretrained-invoice-v2.0-2023-12-06."
+  }
+}
+
+variable "documentai_batch_enabled" {
+  type        = bool
+  description = "Grant the Document AI service agent access to the inbox and artifacts buckets so that long files can use batch processing. The agent exists only after the Document AI API has been used once in the project."
+  default     = false
+}
+
+variable "ocr_max_instances" {
+  type        = number
+  description = "Maximum instances of the ocr function. With one request per instance this caps concurrent Document AI calls and so governs the request rate against the 600 requests/minute project quota."
+  default     = 10
+
+  validation {
+    condition     = var.ocr_max_instances >= 1 && var.ocr_max_instances <= 100
+    error_message = "ocr_max_instances must be between 1 and 100."
+  }
+}
+
+variable "max_event_age_seconds" {
+  type        = number
+  description = "Events older than this are acknowledged and dropped with a log line instead of being retried forever."
+  default     = 86400
+
+  validation {
+    condition     = var.max_event_age_seconds >= 600 && var.max_event_age_seconds <= 604800
+    error_message = "max_event_age_seconds must be between 600 (10 minutes) and 604800 (7 days)."
+  }
+}
+
+variable "dead_letter_max_delivery_attempts" {
+  type        = number
+  description = "Delivery attempts of a managed subscription before Pub/Sub forwards the message to the dead-letter topic."
+  default     = 10
+
+  validation {
+    condition     = var.dead_letter_max_delivery_attempts >= 5 && var.dead_letter_max_delivery_attempts <= 100
+    error_message = "dead_letter_max_delivery_attempts must be between 5 and 100 (the Pub/Sub limits)."
+  }
+}
+
+variable "message_retention_duration" {
+  type        = string
+  description = "How long topics and subscriptions keep messages (replay window), as a duration in seconds such as \"604800s\"."
+  default     = "604800s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.message_retention_duration)) && tonumber(trimsuffix(var.message_retention_duration, "s")) >= 600 && tonumber(trimsuffix(var.message_retention_duration, "s")) <= 604800
+    error_message = "message_retention_duration must be between \"600s\" and \"604800s\"."
+  }
+}
+
+variable "api_invoker_members" {
+  type        = list(string)
+  description = "Principals allowed to call the api and upload-url functions (reviewers, the web front end's identity), e.g. group:ap-reviewers@example.com. Public principals are rejected."
+  default     = []
+
+  validation {
+    condition     = alltrue([for m in var.api_invoker_members : can(regex("^(user|group|serviceAccount|domain):[^\\s]+$", m))])
+    error_message = "api_invoker_members entries must be user:, group:, serviceAccount: or domain: principals."
+  }
+}
+
+variable "scheduler_time_zone" {
+  type        = string
+  description = "Time zone (tz database name) of the Cloud Scheduler cron expressions."
+  default     = "Etc/UTC"
+}
+
+variable "schedules" {
+  type = object({
+    drift_check = string
+    retrain     = string
+    batch       = string
+  })
+  description = "Cron expressions of the scheduled functions: drift check every 6 hours, weekly retraining, nightly batch export."
+  default = {
+    drift_check = "0 */6 * * *"
+    retrain     = "0 3 * * 1"
+    batch       = "30 1 * * *"
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.schedules) : length(split(" ", trimspace(s))) == 5])
+    error_message = "Each schedule must be a five-field cron expression."
+  }
+}
+
+variable "log_level" {
+  type        = string
+  description = "Log level of every function."
+  default     = "info"
+
+  validation {
+    condition     = contains(["debug", "info", "warn", "error"], var.log_level)
+    error_message = "log_level must be debug, info, warn or error."
+  }
+}
+
+variable "notification_channels" {
+  type        = list(string)
+  description = "Cloud Monitoring notification channel ids (projects/P/notificationChannels/N) that receive every alert. Channels are created outside this module (they carry personal addresses)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.notification_channels : can(regex("^projects/[^/]+/notificationChannels/[0-9]+$", c))])
+    error_message = "notification_channels entries must be full channel ids: projects/P/notificationChannels/N."
+  }
+}
+
+variable "alert_error_rate_threshold" {
+  type        = number
+  description = "Share of failed invocations (5xx) of a function over 5 minutes above which an alert opens."
+  default     = 0.05
+
+  validation {
+    condition     = var.alert_error_rate_threshold > 0 && var.alert_error_rate_threshold < 1
+    error_message = "alert_error_rate_threshold must be a fraction between 0 and 1."
+  }
+}
+
+variable "alert_dead_letter_threshold" {
+  type        = number
+  description = "Dead-lettered messages per 5 minutes above which an alert opens (0 alerts on the first one)."
+  default     = 0
+
+  validation {
+    condition     = var.alert_dead_letter_threshold >= 0
+    error_message = "alert_dead_letter_threshold must not be negative."
+  }
+}

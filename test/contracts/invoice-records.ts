@@ -1,0 +1,76 @@
+import type { InvoiceRecord } from '../../functions/core/invoice/record.js';
+import type { InvoiceStatus } from '../../functions/core/invoice/status.js';
+import type { Decision } from '../../functions/core/scoring/decision.js';
+import type { InvoiceSummary } from '../../functions/core/ports.js';
+
+export interface RecordSpec {
+  id: string;
+  /** Seconds after a fixed epoch; ISO strings then sort like the times they denote. */
+  at: number;
+  status?: InvoiceStatus;
+  sha?: string;
+  supplierKey?: string;
+  businessKey?: string;
+  total?: number;
+  currency?: string;
+  date?: string;
+  iban?: string;
+  decision?: Decision;
+}
+
+const EPOCH = Date.parse('2025-03-01T08:00:00.000Z');
+
+export function isoAt(seconds: number): string {
+  return new Date(EPOCH + seconds * 1000).toISOString();
+}
+
+const field = <T>(value: T) => ({ value, confidence: 0.9, source: 'einvoice' as const });
+
+/** A valid {@link InvoiceRecord} with just the fields the store indexes. */
+export function makeRecord(spec: RecordSpec): InvoiceRecord {
+  const at = isoAt(spec.at);
+  const fields: Record<string, unknown> = {};
+  if (spec.total !== undefined) fields.total_amount = field(spec.total);
+  if (spec.currency !== undefined) fields.currency = field(spec.currency);
+  if (spec.date !== undefined) fields.invoice_date = field(spec.date);
+  if (spec.iban !== undefined) fields.supplier_iban = field(spec.iban);
+  const hasInvoice = Object.keys(fields).length > 0;
+  return {
+    invoiceId: spec.id,
+    status: spec.status ?? 'RECEIVED',
+    source: { bucket: 'inbox', name: `${spec.id}.pdf`, generation: String(1_000 + spec.at) },
+    fileName: `${spec.id}.pdf`,
+    contentSha256: spec.sha,
+    supplierKey: spec.supplierKey,
+    businessKey: spec.businessKey,
+    invoice: hasInvoice
+      ? {
+          documentType: 'invoice',
+          fields: fields as NonNullable<InvoiceRecord['invoice']>['fields'],
+          line_items: [],
+          vat: [],
+          extraction: { method: 'einvoice', warnings: [] },
+        }
+      : undefined,
+    decision: spec.decision
+      ? {
+          decision: spec.decision,
+          reasons: [],
+          scores: { quality: null, failureRisk: null, anomaly: null, ruleQuality: 1 },
+          basis: 'rules',
+          modelVersions: {},
+          explanations: {},
+        }
+      : undefined,
+    timings: {},
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/** The summary a caller would pass as `before` for `record`. */
+export function summaryOf(record: InvoiceRecord): InvoiceSummary {
+  return { invoiceId: record.invoiceId, fileName: record.fileName, status: record.status, createdAt: record.createdAt };
+}
+
+export const sha = (c: string) => c.repeat(64).slice(0, 64);

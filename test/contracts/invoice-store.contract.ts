@@ -1,0 +1,222 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InvoiceStatus } from '../../functions/core/invoice/status.js';
+import type { InvoiceStore } from '../../functions/core/ports.js';
+import { isoAt, makeRecord, sha, summaryOf, type RecordSpec } from './invoice-records.js';
+
+/** A fresh, empty {@link InvoiceStore}; `dispose` releases it. */
+export interface InvoiceStoreHarness {
+  store: InvoiceStore;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The behaviour every {@link InvoiceStore} adapter must have (embedded database, Firestore): conditional
+ * create, forward-only transitions even under concurrent and stale writes, duplicate lookups restricted to
+ * invoices ordered before the given one by (createdAt, invoiceId), supplier history, keyset paging.
+ */
+export function runInvoiceStoreContract(name: string, factory: () => Promise<InvoiceStoreHarness>): void {
+  describe(`InvoiceStore contract: ${name}`, () => {
+    let h: InvoiceStoreHarness;
+    beforeEach(async () => {
+      h = await factory();
+    });
+    afterEach(async () => {
+      await h.dispose();
+    });
+    const seed = async (specs: RecordSpec[]) => {
+      const records = specs.map(makeRecord);
+      for (const r of records) await h.store.createIfAbsent(r);
+      return records;
+    };
+
+    it('creates a record once and returns the stored one on a second create', async () => {
+      expect(await h.store.get('inv-1')).toBeNull();
+      const first = await h.store.createIfAbsent(makeRecord({ id: 'inv-1', at: 1 }));
+      expect(first.created).toBe(true);
+      const again = await h.store.createIfAbsent({ ...makeRecord({ id: 'inv-1', at: 2 }), fileName: 'other.pdf' });
+      expect(again.created).toBe(false);
+      expect(again.record.fileName).toBe('inv-1.pdf');
+      expect(again.record.createdAt).toBe(isoAt(1));
+      expect((await h.store.get('inv-1'))?.fileName).toBe('inv-1.pdf');
+    });
+
+    it('applies forward transitions with their patch and refuses backward ones', async () => {
+      await seed([{ id: 'inv-1', at: 1 }]);
+      const ocr = await h.store.transition('inv-1', 'OCR_DONE', { pageCount: 2, contentSha256: sha('a') });
+      expect(ocr.applied).toBe(true);
+      expect(ocr.record).toMatchObject({ status: 'OCR_DONE', pageCount: 2, contentSha256: sha('a') });
+      const back = await h.store.transition('inv-1', 'RECEIVED', { pageCount: 99 });
+      expect(back.applied).toBe(false);
+      expect(back.record).toMatchObject({ status: 'OCR_DONE', pageCount: 2 });
+      expect(await h.store.get('inv-1')).toMatchObject({ status: 'OCR_DONE', pageCount: 2 });
+    });
+
+    it('never lets a patch change identity fields', async () => {
+      await seed([{ id: 'inv-1', at: 1 }]);
+      const moved = await h.store.transition('inv-1', 'OCR_DONE', {
+        invoiceId: 'other',
+        createdAt: isoAt(500),
+        source: { bucket: 'x', name: 'y', generation: '1' },
+      });
+      expect(moved.record).toMatchObject({ invoiceId: 'inv-1', createdAt: isoAt(1), source: { bucket: 'inbox' } });
+      expect(await h.store.get('other')).toBeNull();
+    });
+
+    it('keeps terminal states: SCORED is not failed afterwards, REJECTED never moves', async () => {
+      await seed([
+        { id: 'scored', at: 1, status: 'SCORED' },
+        { id: 'rejected', at: 2, status: 'REJECTED' },
+        { id: 'failed', at: 3, status: 'FAILED' },
+      ]);
+      expect((await h.store.transition('scored', 'FAILED', {})).applied).toBe(false);
+      expect((await h.store.transition('scored', 'SCORED', {})).applied).toBe(true);
+      for (const to of ['OCR_DONE', 'SCORED', 'FAILED'] as const) {
+        expect((await h.store.transition('rejected', to, {})).applied).toBe(false);
+      }
+      expect((await h.store.transition('failed', 'FEATURES_DONE', {})).applied).toBe(true);
+    });
+
+    it('ends at the furthest status whatever order concurrent and stale duplicates arrive in', async () => {
+      const steps: InvoiceStatus[] = ['OCR_DONE', 'FEATURES_DONE', 'SCORED'];
+      const orders = [steps, [...steps].reverse(), ['FEATURES_DONE', 'SCORED', 'OCR_DONE'] as InvoiceStatus[]];
+      for (const [i, order] of orders.entries()) {
+        const id = `race-${i}`;
+        await seed([{ id, at: i }]);
+        // Every step delivered three times, all at once (redeliveries of the same events).
+        const results = await Promise.all(
+          [...order, ...order, ...order].map((to) => h.store.transition(id, to, { timings: { [to]: 1 } })),
+        );
+        expect((await h.store.get(id))?.status).toBe('SCORED');
+        expect(results.filter((r) => r.applied && r.record.status === 'OCR_DONE').length).toBeLessThanOrEqual(1);
+        // A stale duplicate arriving later changes nothing.
+        const stale = await h.store.transition(id, 'OCR_DONE', { pageCount: 7 });
+        expect(stale.applied).toBe(false);
+        expect(stale.record.status).toBe('SCORED');
+        expect((await h.store.get(id))?.pageCount).toBeUndefined();
+      }
+    });
+
+    it('rejects a transition of an unknown invoice', async () => {
+      await expect(h.store.transition('nope', 'OCR_DONE', {})).rejects.toThrow();
+    });
+
+    it('finds content-hash and business-key duplicates only among earlier invoices, oldest first', async () => {
+      const [a, b, c, d] = await seed([
+        { id: 'b-second', at: 10, sha: sha('a'), businessKey: 'acme|INV-1' },
+        { id: 'a-first', at: 10, sha: sha('a'), businessKey: 'acme|INV-1' },
+        { id: 'c-later', at: 20, sha: sha('a'), businessKey: 'acme|INV-1' },
+        { id: 'other', at: 5, sha: sha('b'), businessKey: 'acme|INV-2' },
+      ]);
+      const ids = (xs: Array<{ invoiceId: string }>) => xs.map((x) => x.invoiceId);
+      // Same createdAt: the invoice id breaks the tie, so a-first < b-second.
+      expect(ids(await h.store.findByContentHash(sha('a'), summaryOf(c!)))).toEqual(['a-first', 'b-second']);
+      expect(ids(await h.store.findByContentHash(sha('a'), summaryOf(a!)))).toEqual(['a-first']);
+      expect(ids(await h.store.findByContentHash(sha('a'), summaryOf(b!)))).toEqual([]);
+      expect(ids(await h.store.findByBusinessKey('acme|INV-1', summaryOf(c!)))).toEqual(['a-first', 'b-second']);
+      expect(ids(await h.store.findByBusinessKey('acme|INV-1', summaryOf(b!)))).toEqual([]);
+      expect(ids(await h.store.findByBusinessKey('acme|INV-2', summaryOf(c!)))).toEqual(['other']);
+      expect(ids(await h.store.findByBusinessKey('acme|INV-2', summaryOf(d!)))).toEqual([]);
+      const [found] = await h.store.findByContentHash(sha('a'), summaryOf(c!));
+      expect(found).toMatchObject({ fileName: 'a-first.pdf', createdAt: isoAt(10), contentSha256: sha('a') });
+    });
+
+    it('finds near duplicates by supplier, amount range, date range and currency', async () => {
+      const base = { supplierKey: 'acme', currency: 'EUR' };
+      const [, , , , , , probe] = await seed([
+        { id: 'n1', at: 1, ...base, total: 100, date: '2025-02-01' },
+        { id: 'n2', at: 2, ...base, total: 150, date: '2025-02-01' },
+        { id: 'n3', at: 3, ...base, total: 101, date: '2025-04-01' },
+        { id: 'n4', at: 4, supplierKey: 'acme', currency: 'USD', total: 100, date: '2025-02-02' },
+        { id: 'n5', at: 5, supplierKey: 'globex', currency: 'EUR', total: 100, date: '2025-02-02' },
+        { id: 'n6', at: 99, ...base, total: 100, date: '2025-02-02' },
+        { id: 'probe', at: 50, ...base, total: 100, date: '2025-02-03' },
+      ]);
+      const query = {
+        supplierKey: 'acme',
+        currency: 'EUR',
+        minAmount: 99,
+        maxAmount: 101,
+        dateFrom: '2025-01-20',
+        dateTo: '2025-02-20',
+        excludeInvoiceId: 'probe',
+      };
+      const ids = async (q: typeof query | Omit<typeof query, 'currency'>) =>
+        (await h.store.findNearDuplicates(q, summaryOf(probe!))).map((s) => s.invoiceId);
+      expect(await ids(query)).toEqual(['n1']);
+      const { currency: _c, ...anyCurrency } = query;
+      expect(await ids(anyCurrency)).toEqual(['n1', 'n4']);
+      expect(await ids({ ...query, maxAmount: 150 })).toEqual(['n1', 'n2']);
+      expect(await ids({ ...query, dateTo: '2025-04-30' })).toEqual(['n1', 'n3']);
+      expect(await ids({ ...query, excludeInvoiceId: 'n1' })).toEqual([]);
+    });
+
+    it('computes supplier history over earlier invoices only', async () => {
+      const [, , , , probe] = await seed([
+        { id: 's1', at: 1, supplierKey: 'acme', total: 99, date: '2025-01-10', iban: 'DE89 3704 0044 0532 0130 00' },
+        { id: 's2', at: 2, supplierKey: 'acme', total: 999, date: '2025-02-10', iban: 'DE89370400440532013000' },
+        { id: 's3', at: 3, supplierKey: 'acme', date: '2025-01-20', iban: 'GB29NWBK60161331926819' },
+        { id: 'g1', at: 4, supplierKey: 'globex', total: 5, date: '2025-03-10', iban: 'FR1420041010050500013M02606' },
+        { id: 'probe', at: 10, supplierKey: 'acme', total: 1, date: '2025-03-01' },
+        { id: 's-after', at: 20, supplierKey: 'acme', total: 1e6, date: '2025-12-31', iban: 'NL91ABNA0417164300' },
+      ]);
+      const before = summaryOf(probe!);
+      const history = await h.store.supplierHistory('acme', before, 'de89370400440532013000');
+      expect(history.count).toBe(3);
+      const logs = [Math.log(100), Math.log(1000)];
+      const mean = (logs[0]! + logs[1]!) / 2;
+      expect(history.meanLogAmount).toBeCloseTo(mean, 9);
+      expect(history.stdLogAmount).toBeCloseTo(Math.abs(logs[1]! - logs[0]!) / 2, 9);
+      expect(history.lastInvoiceDate).toBe('2025-02-10');
+      expect(history.distinctIbans).toBe(2);
+      expect(history.ibanSeenBefore).toBe(true);
+      expect((await h.store.supplierHistory('acme', before, 'NL91ABNA0417164300')).ibanSeenBefore).toBe(false);
+      expect((await h.store.supplierHistory('acme', before)).ibanSeenBefore).toBe(false);
+      const none = await h.store.supplierHistory('initech', before, 'DE89370400440532013000');
+      expect(none).toMatchObject({ count: 0, meanLogAmount: 0, stdLogAmount: 0, distinctIbans: 0, ibanSeenBefore: false });
+      expect(none.lastInvoiceDate).toBeUndefined();
+    });
+
+    it('lists newest first with filters and a keyset cursor that visits every invoice once', async () => {
+      await seed(
+        Array.from({ length: 23 }, (_, i) => ({
+          id: `l-${String(i).padStart(2, '0')}`,
+          at: Math.floor(i / 2), // pairs share a createdAt: the cursor must break ties
+          status: (i % 3 === 0 ? 'SCORED' : 'RECEIVED') as InvoiceStatus,
+          decision: i % 3 === 0 ? (i % 2 === 0 ? ('APPROVE' as const) : ('REVIEW' as const)) : undefined,
+        })),
+      );
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await h.store.list({ limit: 5, cursor });
+        expect(page.items.length).toBeLessThanOrEqual(5);
+        seen.push(...page.items.map((s) => s.invoiceId));
+        cursor = page.nextCursor;
+        pages += 1;
+      } while (cursor !== undefined && pages < 20);
+      expect(pages).toBe(5);
+      expect(seen).toEqual(Array.from({ length: 23 }, (_, i) => `l-${String(22 - i).padStart(2, '0')}`));
+      const scored = await h.store.list({ status: 'SCORED', limit: 100 });
+      expect(scored.items.map((s) => s.invoiceId)).toEqual(['l-21', 'l-18', 'l-15', 'l-12', 'l-09', 'l-06', 'l-03', 'l-00']);
+      expect(scored.nextCursor).toBeUndefined();
+      const review = await h.store.list({ decision: 'REVIEW', limit: 100 });
+      expect(review.items.map((s) => s.invoiceId)).toEqual(['l-21', 'l-15', 'l-09', 'l-03']);
+      expect(review.items[0]).toMatchObject({ status: 'SCORED', decision: 'REVIEW' });
+    });
+
+    it('iterates every full record in creation order', async () => {
+      await seed([
+        { id: 'i-c', at: 3, total: 3 },
+        { id: 'i-a', at: 1, total: 1 },
+        { id: 'i-b', at: 2, total: 2 },
+      ]);
+      const ids: string[] = [];
+      for await (const record of h.store.iterate()) {
+        ids.push(record.invoiceId);
+        expect(record.invoice?.fields.total_amount?.value).toBeTypeOf('number');
+      }
+      expect(ids).toEqual(['i-a', 'i-b', 'i-c']);
+    });
+  });
+}

@@ -1,0 +1,428 @@
+/**
+ * Policy checks on the Terraform under infra/ and on cloudbuild.yaml, without a Terraform binary:
+ * every .tf file is parsed with @cdktf/hcl2json (HCL2 -> JSON through HashiCorp's own parser compiled to
+ * wasm) and the JSON is checked against the house rules (STYLE.md item 8). Each rule is a function that
+ * returns its violations, so the same rules are also run on a deliberately bad snippet to show they bite.
+ *
+ * No YAML parser is installed (neither `yaml` nor `js-yaml` is in node_modules), so cloudbuild.yaml gets a
+ * light structural check on its text: step ids in order, required settings inside the right steps.
+ */
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from '@cdktf/hcl2json';
+import { Topics } from '../../functions/core/messages.js';
+import { InvoiceRecordSchema } from '../../functions/core/invoice/record.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const INFRA = path.join(REPO, 'infra');
+const MODULE = path.join(INFRA, 'modules/pipeline');
+const CLOUDBUILD = path.join(REPO, 'cloudbuild.yaml');
+
+/** The deployed functions: file name = entry point = Terraform key (ARCHITECTURE.md). */
+const FUNCTIONS = ['ocr', 'features', 'inference', 'upload-url', 'api', 'drift-check', 'retrain', 'batch'];
+
+type Json = Record<string, unknown>;
+interface TfFile { file: string; text: string; json: Json }
+interface Resource { type: string; name: string; body: Json; file: string }
+
+function listTfFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) return entry === '.terraform' ? [] : listTfFiles(full);
+    return entry.endsWith('.tf') ? [full] : [];
+  });
+}
+
+const asObject = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+/** hcl2json renders every block as an array of bodies (blocks can repeat). */
+const blocks = (v: unknown): Json[] => (Array.isArray(v) ? v.map(asObject) : v === undefined ? [] : [asObject(v)]);
+const rel = (file: string) => path.relative(REPO, file);
+
+function resourcesOf(files: TfFile[]): Resource[] {
+  return files.flatMap(({ file, json }) =>
+    Object.entries(asObject(json.resource)).flatMap(([type, byName]) =>
+      Object.entries(asObject(byName)).flatMap(([name, bodies]) => blocks(bodies).map((body) => ({ type, name, body, file }))),
+    ),
+  );
+}
+
+function localsOf(files: TfFile[]): Json {
+  return Object.assign({}, ...files.flatMap(({ json }) => blocks(json.locals)));
+}
+
+/** Every block named `name` in a body, including the `content` of `dynamic "name"` blocks. */
+function nestedBlocks(body: Json, name: string): Json[] {
+  const direct = blocks(body[name]);
+  const dynamic = blocks(asObject(body.dynamic)[name]).flatMap((d) => blocks(d.content));
+  return [...direct, ...dynamic];
+}
+
+// ------------------------------------------------------------------------------------------------- rules
+
+function providerPinViolations(files: TfFile[]): string[] {
+  const out: string[] = [];
+  for (const { file, json } of files) {
+    for (const tf of blocks(json.terraform)) {
+      for (const rp of blocks(tf.required_providers)) {
+        for (const [name, spec] of Object.entries(rp)) {
+          const version = asObject(spec).version;
+          if (typeof version !== 'string' || !/^~>\s*\d+\.\d+(\.\d+)?$/.test(version)) {
+            out.push(`${rel(file)}: provider ${name} is not pinned to one major (~> X.Y): ${String(version)}`);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function variableViolations(files: TfFile[]): string[] {
+  const out: string[] = [];
+  for (const { file, json } of files) {
+    for (const [name, bodies] of Object.entries(asObject(json.variable))) {
+      for (const body of blocks(bodies)) {
+        if (typeof body.type !== 'string') out.push(`${rel(file)}: variable ${name} has no type`);
+        if (typeof body.description !== 'string' || body.description.trim().length < 10) {
+          out.push(`${rel(file)}: variable ${name} has no real description`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function publicPrincipalViolations(files: { file: string; text: string }[]): string[] {
+  return files.filter(({ text }) => /allUsers|allAuthenticatedUsers/.test(text)).map(({ file }) => `${rel(file)} names a public principal`);
+}
+
+function authoritativeIamViolations(resources: Resource[], files: TfFile[]): string[] {
+  const parsed = resources.filter((r) => /_iam_(binding|policy)$/.test(r.type)).map((r) => `${rel(r.file)}: ${r.type}.${r.name}`);
+  const textual = files.filter(({ text }) => /resource\s+"[a-z0-9_]+_iam_(binding|policy)"/.test(text)).map(({ file }) => `${rel(file)}: authoritative IAM resource`);
+  return [...parsed, ...textual];
+}
+
+function bucketViolations(resources: Resource[]): string[] {
+  return resources.filter((r) => r.type === 'google_storage_bucket').flatMap((r) => [
+    ...(r.body.public_access_prevention === 'enforced' ? [] : [`bucket ${r.name}: public_access_prevention is not "enforced"`]),
+    ...(r.body.uniform_bucket_level_access === true ? [] : [`bucket ${r.name}: uniform_bucket_level_access is not true`]),
+  ]);
+}
+
+function subscriptionViolations(resources: Resource[]): string[] {
+  return resources.filter((r) => r.type === 'google_pubsub_subscription').flatMap((r) => {
+    const out: string[] = [];
+    const dlp = blocks(r.body.dead_letter_policy);
+    const retry = blocks(r.body.retry_policy);
+    if (dlp.length !== 1 || typeof dlp[0]?.dead_letter_topic !== 'string' || dlp[0]?.max_delivery_attempts === undefined) {
+      out.push(`subscription ${r.name}: no dead_letter_policy with topic and max_delivery_attempts`);
+    } else if (dlp[0]?.dead_letter_topic === r.body.topic) {
+      out.push(`subscription ${r.name}: dead-letters into its own topic (a loop)`);
+    }
+    if (retry.length !== 1 || !retry[0]?.minimum_backoff || !retry[0]?.maximum_backoff) {
+      out.push(`subscription ${r.name}: no retry_policy with exponential backoff bounds`);
+    }
+    return out;
+  });
+}
+
+function eventTriggerViolations(resources: Resource[]): string[] {
+  const out: string[] = [];
+  for (const r of resources) {
+    if (r.type === 'google_cloudfunctions_function') out.push(`${r.name}: gen-1 function resource`);
+    if (r.type !== 'google_cloudfunctions2_function') continue;
+    for (const trigger of nestedBlocks(r.body, 'event_trigger')) {
+      if (trigger.retry_policy !== 'RETRY_POLICY_RETRY') out.push(`function ${r.name}: event trigger without RETRY_POLICY_RETRY`);
+    }
+  }
+  return out;
+}
+
+/** Every `resource "..._iam_member"` must have a comment on the line(s) right above it. */
+function iamCommentViolations(files: { file: string; text: string }[]): string[] {
+  const out: string[] = [];
+  for (const { file, text } of files) {
+    const lines = text.split('\n');
+    lines.forEach((line, i) => {
+      const m = /^\s*resource\s+"([a-z0-9_]+_iam_member)"\s+"([^"]+)"/.exec(line);
+      if (!m) return;
+      const above = (lines[i - 1] ?? '').trim();
+      if (!(above.startsWith('#') || above.startsWith('//') || above.endsWith('*/'))) {
+        out.push(`${rel(file)}:${i + 1} ${m[1]}.${m[2]} has no comment above it`);
+      }
+    });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------- tests
+
+let files: TfFile[] = [];
+let resources: Resource[] = [];
+let moduleFiles: TfFile[] = [];
+let moduleLocals: Json = {};
+const parseFailures: string[] = [];
+
+beforeAll(async () => {
+  const paths = listTfFiles(INFRA);
+  for (const file of paths) {
+    const text = readFileSync(file, 'utf8');
+    try {
+      files.push({ file, text, json: await parse(path.basename(file), text) });
+    } catch (err) {
+      parseFailures.push(`${rel(file)}: ${(err as Error).message}`);
+    }
+  }
+  files = files.sort((a, b) => a.file.localeCompare(b.file));
+  resources = resourcesOf(files);
+  moduleFiles = files.filter((f) => f.file.startsWith(MODULE + path.sep));
+  moduleLocals = localsOf(moduleFiles);
+});
+
+describe('infra/ Terraform', () => {
+  it('has the module split into small files and two thin environments, and every .tf file parses', () => {
+    const names = moduleFiles.map((f) => path.basename(f.file));
+    for (const expected of ['buckets.tf', 'pubsub.tf', 'functions.tf', 'iam.tf', 'firestore.tf', 'documentai.tf',
+      'scheduler.tf', 'monitoring.tf', 'secrets.tf', 'variables.tf', 'outputs.tf', 'versions.tf']) {
+      expect(names).toContain(expected);
+    }
+    expect(parseFailures).toEqual([]);
+    expect(files.length).toBe(listTfFiles(INFRA).length);
+    for (const env of ['dev', 'prod']) {
+      const envFiles = files.filter((f) => f.file.startsWith(path.join(INFRA, 'envs', env) + path.sep));
+      const modules = envFiles.flatMap((f) => Object.entries(asObject(f.json.module)));
+      expect(modules.map(([name]) => name)).toEqual(['pipeline']);
+      expect(blocks(modules[0]?.[1])[0]?.source).toBe('../../modules/pipeline');
+      // Thin: no resources of its own, a gcs backend.
+      expect(resourcesOf(envFiles)).toEqual([]);
+      const backends = envFiles.flatMap((f) => blocks(f.json.terraform)).flatMap((t) => blocks(t.backend));
+      expect(Object.keys(backends[0] ?? {})).toEqual(['gcs']);
+      expect(existsSync(path.join(INFRA, 'envs', env, 'terraform.tfvars.example'))).toBe(true);
+    }
+  });
+
+  it('pins google and google-beta to one major in the module and in every environment', () => {
+    expect(providerPinViolations(files)).toEqual([]);
+    for (const dir of [MODULE, path.join(INFRA, 'envs/dev'), path.join(INFRA, 'envs/prod')]) {
+      const providers = files.filter((f) => path.dirname(f.file) === dir)
+        .flatMap((f) => blocks(f.json.terraform)).flatMap((t) => blocks(t.required_providers)).flatMap((rp) => Object.keys(rp));
+      expect(providers.sort(), dir).toEqual(['google', 'google-beta']);
+    }
+  });
+
+  it('types and describes every variable, and validates the module inputs that have a shape', () => {
+    expect(variableViolations(files)).toEqual([]);
+    const moduleVars = moduleFiles.flatMap((f) => Object.entries(asObject(f.json.variable)));
+    const validated = moduleVars.filter(([, bodies]) => blocks(bodies).some((b) => blocks(b.validation).length > 0));
+    expect(moduleVars.length).toBeGreaterThan(20);
+    expect(validated.length / moduleVars.length).toBeGreaterThan(0.7);
+  });
+
+  it('never names a public principal and never uses authoritative IAM', () => {
+    expect(publicPrincipalViolations([...files, { file: CLOUDBUILD, text: readFileSync(CLOUDBUILD, 'utf8') }])).toEqual([]);
+    expect(authoritativeIamViolations(resources, files)).toEqual([]);
+    const members = resources.filter((r) => r.type.endsWith('_iam_member'));
+    expect(members.length).toBeGreaterThan(30);
+    for (const m of members) expect(m.body.role, m.name).not.toMatch(/^roles\/(owner|editor|viewer)$/);
+  });
+
+  it('puts a comment above every IAM member resource', () => {
+    expect(iamCommentViolations(files)).toEqual([]);
+  });
+
+  it('runs every function as its own service account', () => {
+    const eventKeys = Object.keys(asObject(moduleLocals.event_functions));
+    const httpKeys = Object.keys(asObject(moduleLocals.http_functions));
+    expect([...eventKeys, ...httpKeys].sort()).toEqual([...FUNCTIONS].sort());
+    expect(eventKeys.filter((k) => httpKeys.includes(k))).toEqual([]);
+    expect(moduleLocals.function_names).toBe('${toset(concat(keys(local.event_functions), keys(local.http_functions)))}');
+
+    const sa = resources.filter((r) => r.type === 'google_service_account' && r.name === 'function');
+    expect(sa).toHaveLength(1);
+    expect(sa[0]?.body.for_each).toBe('${local.function_names}');
+    expect(String(sa[0]?.body.account_id)).toContain('${each.key}');
+
+    const fns = resources.filter((r) => r.type === 'google_cloudfunctions2_function');
+    expect(fns.map((f) => f.body.for_each).sort()).toEqual(['${local.event_functions}', '${local.http_functions}']);
+    for (const fn of fns) {
+      const service = blocks(fn.body.service_config)[0] ?? {};
+      expect(service.service_account_email, fn.name).toBe('${google_service_account.function[each.key].email}');
+      const build = blocks(fn.body.build_config)[0] ?? {};
+      expect(build.entry_point).toBe('${each.key}');
+      expect(build.environment_variables).toBe('${local.build_env}');
+      const source = blocks(blocks(build.source)[0]?.storage_source)[0] ?? {};
+      expect(source.object).toBe('${google_storage_bucket_object.source.name}');
+    }
+    // The trigger identities are separate accounts, never a function's runtime account.
+    const triggers = fns.flatMap((f) => nestedBlocks(f.body, 'event_trigger'));
+    expect(triggers.length).toBeGreaterThan(0);
+    for (const t of triggers) expect(t.service_account_email).toBe('${google_service_account.trigger[each.key].email}');
+  });
+
+  it('skips the onnxruntime CUDA download at build time and names the source archive by its hash', () => {
+    expect(asObject(moduleLocals.build_env).ONNXRUNTIME_NODE_INSTALL).toBe('skip');
+    const object = resources.find((r) => r.type === 'google_storage_bucket_object' && r.name === 'source');
+    expect(object?.body.name).toMatch(/filesha256\(var\.source_archive_path\)/);
+  });
+
+  it('retries every event trigger', () => {
+    expect(eventTriggerViolations(resources)).toEqual([]);
+    const event = resources.find((r) => r.type === 'google_cloudfunctions2_function' && r.name === 'event');
+    expect(nestedBlocks(event?.body ?? {}, 'event_trigger')).toHaveLength(1);
+    const ocr = asObject(asObject(moduleLocals.event_functions).ocr);
+    expect(ocr.event_type).toBe('google.cloud.storage.object.v1.finalized');
+  });
+
+  it('gives every Pub/Sub subscription a dead-letter policy and an exponential retry policy', () => {
+    expect(resources.filter((r) => r.type === 'google_pubsub_subscription').length).toBeGreaterThan(0);
+    expect(subscriptionViolations(resources)).toEqual([]);
+  });
+
+  it('creates the topics the code publishes to, under the names in functions/core/messages.ts', () => {
+    const names = Object.values(asObject(moduleLocals.topic_names));
+    for (const topic of [Topics.ocrCompleted, Topics.featuresComputed, Topics.invoiceScored, Topics.deadLetter, 'retrain-requested']) {
+      expect(names).toContain(topic);
+    }
+  });
+
+  it('locks every bucket down and keeps model versions', () => {
+    const buckets = resources.filter((r) => r.type === 'google_storage_bucket');
+    expect(buckets.map((b) => b.name).sort()).toEqual(['artifacts', 'exports', 'inbox', 'models', 'source']);
+    expect(bucketViolations(resources)).toEqual([]);
+    const models = buckets.find((b) => b.name === 'models');
+    expect(blocks(models?.body.versioning)[0]?.enabled).toBe(true);
+    const inboxCors = blocks(buckets.find((b) => b.name === 'inbox')?.body.cors)[0] ?? {};
+    expect(inboxCors.method).toContain('PUT');
+    expect(inboxCors.origin).toBe('${var.upload_cors_origins}');
+  });
+
+  it('indexes the duplicate lookups on fields the invoice record has, and expires idempotency claims', () => {
+    const indexes = asObject(moduleLocals.invoice_indexes);
+    const fieldSets = Object.values(indexes).map((fields) => (fields as string[][]).map(([f]) => f ?? ''));
+    const recordFields = Object.keys(InvoiceRecordSchema.shape);
+    for (const lookup of [['contentSha256'], ['supplierKey', 'totalAmount'], ['status', 'createdAt'], ['businessKey']]) {
+      expect(fieldSets.some((set) => lookup.every((f) => set.includes(f))), lookup.join('+')).toBe(true);
+    }
+    for (const field of fieldSets.flat().filter((f) => f !== 'totalAmount')) {
+      expect(recordFields, field).toContain(field.split('.')[0]);
+    }
+    const ttl = resources.find((r) => r.type === 'google_firestore_field');
+    expect(ttl?.body.field).toBe('expiresAt');
+    expect(blocks(ttl?.body.ttl_config)).toHaveLength(1);
+  });
+
+  it('calls scheduled functions with OIDC tokens and pins the Document AI processor version', () => {
+    const job = resources.find((r) => r.type === 'google_cloud_scheduler_job');
+    const target = blocks(job?.body.http_target)[0] ?? {};
+    expect(blocks(target.oidc_token)).toHaveLength(1);
+    expect(Object.keys(asObject(moduleLocals.scheduled_jobs)).sort()).toEqual(['batch', 'drift-check', 'retrain']);
+    expect(resources.some((r) => r.type === 'google_document_ai_processor_default_version')).toBe(true);
+    expect(String(moduleLocals.docai_processor_version_name)).toContain('var.documentai_processor_version');
+  });
+
+  it('alerts on error rate, dead letters and Document AI quota through the notification channel variable', () => {
+    const policies = resources.filter((r) => r.type === 'google_monitoring_alert_policy');
+    expect(policies.map((p) => p.name).sort()).toEqual(['dead_letters', 'documentai_quota', 'function_error_rate']);
+    for (const p of policies) expect(p.body.notification_channels).toBe('${var.notification_channels}');
+    expect(resources.filter((r) => r.type === 'google_logging_metric').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.skipIf(!existsSync(path.join(REPO, 'functions/index.ts')))('registers every Terraform function key in functions/index.ts', () => {
+    const index = readFileSync(path.join(REPO, 'functions/index.ts'), 'utf8');
+    for (const name of FUNCTIONS) expect(index, name).toMatch(new RegExp(`['"\`]${name}['"\`]`));
+  });
+});
+
+describe('the policy rules themselves', () => {
+  it('catch each kind of violation in a bad snippet', async () => {
+    const text = [
+      'terraform {',
+      '  required_providers {',
+      '    google = { source = "hashicorp/google", version = ">= 4.0" }',
+      '  }',
+      '}',
+      'variable "x" {',
+      '  default = 1',
+      '}',
+      'resource "google_storage_bucket" "b" {',
+      '  name = "b"',
+      '}',
+      'resource "google_project_iam_binding" "p" {',
+      '  role    = "roles/viewer"',
+      '  members = ["allUsers"]',
+      '}',
+      'resource "google_pubsub_subscription" "s" {',
+      '  topic = "t"',
+      '}',
+      'resource "google_storage_bucket_iam_member" "m" {',
+      '  role = "roles/storage.objectViewer"',
+      '}',
+      'resource "google_cloudfunctions2_function" "f" {',
+      '  event_trigger {',
+      '    event_type = "google.cloud.pubsub.topic.v1.messagePublished"',
+      '  }',
+      '}',
+    ].join('\n');
+    const bad: TfFile[] = [{ file: path.join(INFRA, 'bad.tf'), text, json: await parse('bad.tf', text) }];
+    const badResources = resourcesOf(bad);
+    expect(providerPinViolations(bad)).toHaveLength(1);
+    expect(variableViolations(bad)).toHaveLength(2);
+    expect(publicPrincipalViolations(bad)).toHaveLength(1);
+    expect(authoritativeIamViolations(badResources, bad).length).toBeGreaterThan(0);
+    expect(bucketViolations(badResources)).toHaveLength(2);
+    expect(subscriptionViolations(badResources)).toHaveLength(2);
+    expect(eventTriggerViolations(badResources)).toHaveLength(1);
+    expect(iamCommentViolations(bad)).toHaveLength(1);
+    await expect(parse('broken.tf', 'resource "x" "y" {')).rejects.toThrow();
+  });
+});
+
+// -------------------------------------------------------------------------------------------- cloudbuild
+
+/** Light structural view of cloudbuild.yaml: each `- id:` step with its text (no YAML parser installed). */
+function cloudbuildSteps(text: string): { id: string; text: string }[] {
+  const stepsAt = text.search(/^steps:\s*$/m);
+  if (stepsAt < 0) return [];
+  const after = text.slice(stepsAt + 'steps:'.length);
+  const next = after.search(/^[a-z]\w*:/m);
+  const section = next >= 0 ? after.slice(0, next) : after;
+  return section.split(/^ {2}- id: /m).slice(1).map((chunk) => ({ id: chunk.split('\n')[0]!.trim(), text: chunk }));
+}
+
+describe('cloudbuild.yaml', () => {
+  const text = readFileSync(CLOUDBUILD, 'utf8');
+  const steps = cloudbuildSteps(text);
+  const step = (id: string) => steps.find((s) => s.id === id)?.text ?? '';
+
+  it('runs verify -> build -> package -> terraform init/plan/apply -> smoke test, in that order', () => {
+    const order = ['install', 'lint', 'typecheck', 'unit-tests', 'emulator-tests', 'build', 'package',
+      'terraform-init', 'terraform-plan', 'terraform-apply', 'smoke-invoice', 'smoke-test'];
+    const ids = steps.map((s) => s.id);
+    expect(ids.filter((id) => order.includes(id))).toEqual(order);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('puts the required settings in the right steps', () => {
+    expect(step('install')).toMatch(/npm/);
+    expect(step('install')).toMatch(/'ci'/);
+    expect(step('install')).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
+    expect(step('emulator-tests')).toContain('cloudsdktool/google-cloud-cli');
+    expect(step('package')).toContain('infra/scripts/package-source.py');
+    for (const id of ['terraform-init', 'terraform-plan', 'terraform-apply']) expect(step(id)).toContain('dir: infra/envs/${_ENV}');
+    expect(step('terraform-plan')).toContain('-out=tfplan');
+    expect(step('terraform-apply')).toMatch(/terraform apply -input=false tfplan/);
+    expect(step('smoke-test')).toContain('infra/scripts/smoke-test.sh');
+  });
+
+  it('documents every substitution at the top and ships the scripts it calls', () => {
+    const header = text.slice(0, text.search(/^substitutions:/m));
+    const block = text.slice(text.search(/^substitutions:/m)).split(/\n(?=\S)/)[0] ?? '';
+    const keys = [...block.matchAll(/^ {2}(_[A-Z0-9_]+):/gm)].map((m) => m[1]!);
+    expect(keys).toContain('_ENV');
+    for (const key of keys) expect(header, key).toContain(key);
+    for (const script of new Set([...text.matchAll(/infra\/scripts\/[\w.-]+/g)].map((m) => m[0]))) {
+      expect(existsSync(path.join(REPO, script)), script).toBe(true);
+    }
+  });
+});
