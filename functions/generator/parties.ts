@@ -159,8 +159,12 @@ function makeCatalog(rng: Rng, language: Language): Supplier['catalog'] {
   return out;
 }
 
+/** Company names are kept short enough for every layout's header, so that they print in full. */
 function companyName(f: Faker): string {
-  return toWinAnsi(f.company.name()).slice(0, 48);
+  const name = toWinAnsi(f.company.name());
+  if (name.length <= 34) return name;
+  const cut = name.slice(0, 34);
+  return cut.slice(0, Math.max(cut.lastIndexOf(' '), 12)).replace(/[\s,&-]+$/, '');
 }
 
 /** One supplier, fully determined by `rng`. Throws only if no valid VAT id / IBAN can be drawn. */

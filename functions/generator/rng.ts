@@ -2,6 +2,14 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 
+function fmix32(x: number): number {
+  let h = x ^ (x >>> 16);
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
 /**
  * A seeded random source. Every random choice of the generator goes through one of these so that a seed
  * fully determines the corpus. `fork(label)` derives an independent stream, which keeps one document's
@@ -11,7 +19,10 @@ export class Rng {
   private readonly gen: JumpableRandomGenerator;
 
   constructor(readonly seed: number) {
-    this.gen = xoroshiro128plus(seed | 0);
+    // xoroshiro's first outputs follow its seed closely, and forked seeds are close to each other:
+    // scramble the seed (murmur3 fmix32) and discard a few outputs.
+    this.gen = xoroshiro128plus(fmix32(seed | 0));
+    for (let i = 0; i < 8; i++) this.gen.next();
   }
 
   /** Integer in [from, to], both included. */

@@ -1,5 +1,5 @@
 import type { Box } from '../geometry.js';
-import { findLabels, type Lang, type LabelField, type LabelHit } from './labels.js';
+import { findLabels, type LabelField, type LabelHit } from './labels.js';
 import { below, rightOf, subBox, subExtent, textUnder, type PageLayout, type Segment } from './layout.js';
 
 /**
@@ -65,7 +65,6 @@ export function searchLabelled<T>(
   options: SearchOptions,
 ): Array<Candidate<T>> {
   const out: Array<Candidate<T>> = [];
-  const pages = layouts.length;
   for (const page of layouts) {
     for (const seg of page.segments) {
       const hits = findLabels(seg.text, field);
@@ -86,7 +85,7 @@ export function searchLabelled<T>(
           value: pv.value, raw: pv.raw, relation, label: hit, page: page.page, segment: s,
           box: subBox(s, offset + pv.index, offset + pv.index + pv.length),
           score: hit.weight * RELATION_FACTOR[relation] * pv.quality,
-          position: position + (pages > 0 ? 0 : 0),
+          position,
         });
         const inline = pickOne(parse(inlineText).filter((v) => v.index <= (options.maxInlineGap ?? 40)), options.pick);
         if (inline) { out.push(make(inline, 'inline', seg, end + sep)); continue; }
@@ -135,4 +134,3 @@ export function best<T>(cands: ReadonlyArray<Candidate<T>>, prefer: 'earliest' |
   return top;
 }
 
-export type { Lang };

@@ -39,8 +39,8 @@ export interface DateMatch {
   year: number;
 }
 
-const ISO_RE = /(?<![\d.\/-])(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?![\d])/g;
-const NUMERIC_RE = /(?<![\d.\/-])(\d{1,2})\s?([./-])\s?(\d{1,2})\2\s?(\d{4}|\d{2})(?![\d])/g;
+const ISO_RE = /(?<![\d./-])(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?![\d])/g;
+const NUMERIC_RE = /(?<![\d./-])(\d{1,2})\s?([./-])\s?(\d{1,2})\2\s?(\d{4}|\d{2})(?![\d])/g;
 const DAY_MONTH_RE = new RegExp(
   String.raw`(?<![\p{L}\d])(\d{1,2})(?:\.|er|st|nd|rd|th)?\s*(?:de\s+)?(${MONTH_ALT})\.?,?\s*(\d{4})(?!\d)`,
   'giu',

@@ -4,6 +4,8 @@ import type { PageQuality } from '../ocr-document.js';
 import { isCreditNote } from '../validation/arithmetic.js';
 import { ValidationCodes as C, ValidationGroups as G } from '../validation/codes.js';
 import type { FeatureInput } from './input.js';
+
+export type { FeatureInput } from './input.js';
 import { CORE_KEY_FIELDS, prepare, type Prepared } from './prepared.js';
 import { daysBetween, flag, max, mean, min, percentile, ratio, shareBelow } from './stats.js';
 

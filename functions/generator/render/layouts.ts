@@ -3,7 +3,7 @@ import type { Labels } from '../locale.js';
 import type { LayoutId } from '../layout-ids.js';
 import type { Party, Supplier } from '../parties.js';
 import type { PrintedInvoice } from '../truth.js';
-import { BLACK, Canvas, GRAY, LIGHT } from './canvas.js';
+import { BLACK, GRAY, LIGHT, type Canvas } from './canvas.js';
 
 export interface LayoutInput {
   printed: PrintedInvoice;

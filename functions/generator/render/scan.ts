@@ -1,11 +1,13 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type * as PdfJsModule from 'pdfjs-dist/legacy/build/pdf.mjs';
 import sharp from 'sharp';
+
+type PdfJs = typeof PdfJsModule;
 import type { Rng } from '../rng.js';
 import type { Degradations, ScanFormat } from '../schemas.js';
 import { imagePdf } from './pdf.js';
 
-type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjsPromise: Promise<PdfJs> | undefined;
 // pdfjs is large: load it only when a scan is actually requested.
 const loadPdfJs = () => (pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
