@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const SDKS = ['@google-cloud/*', 'better-sqlite3', 'onnxruntime-node', 'pdfjs-dist', 'pdfjs-dist/*', 'tesseract.js',
   'sharp', '@napi-rs/canvas', 'pino', 'chokidar', 'commander', 'cli-progress', 'node:fs', 'node:fs/promises', 'fs',
@@ -9,6 +10,7 @@ export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', 'reports/', '.ledgerx/', 'functions/web/static/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: globals.node } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -8,6 +8,8 @@ import { registerServe } from './commands/serve.js';
 import { registerExport } from './commands/export.js';
 import { registerDeadLetters } from './commands/dead-letters.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerTrain } from './commands/train.js';
+import { registerModels } from './commands/models.js';
 import type { LogLevel } from '../platform/logger.js';
 
 /**
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerExport(program, common);
   registerDeadLetters(program, common);
   registerGenerate(program);
+  registerTrain(program, common);
+  registerModels(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { createLogger, type LogLevel } from '../platform/logger.js';
 import { createLocalRuntime, type LocalRuntime } from '../platform/local-runtime.js';
+import { createFileModelRegistry } from '../adapters/onnx/file-model-registry.js';
 
 export interface CommonOptions {
   dataDir: string;
@@ -26,5 +27,6 @@ export function openRuntime(options: CommonOptions): LocalRuntime {
     dataDir: options.dataDir,
     einvoice: options.einvoice ?? true,
     logger,
+    models: createFileModelRegistry(options.models ?? defaultModelsDir(), logger),
   });
 }

@@ -30,6 +30,18 @@ export class RetryableError extends Error {
   }
 }
 
+/**
+ * Not a failure: the same work is in progress elsewhere (an idempotency claim is held). Redeliver later; a
+ * transport should not count it against a message's delivery attempts.
+ */
+export class DeferredError extends RetryableError {
+  readonly deferred = true;
+}
+
+export function isDeferred(err: unknown): err is DeferredError {
+  return err instanceof DeferredError;
+}
+
 export function isPermanent(err: unknown): err is PermanentError {
   return err instanceof PermanentError;
 }

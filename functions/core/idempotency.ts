@@ -1,4 +1,4 @@
-import { RetryableError } from './errors.js';
+import { DeferredError } from './errors.js';
 import type { Clock, IdempotencyStore } from './ports.js';
 
 export interface OnceOptions {
@@ -12,7 +12,8 @@ export type OnceOutcome<T> = { ran: true; result: T } | { ran: false; result: T 
 /**
  * Runs `fn` at most once to completion per `key`: claim -> run -> complete, or release and rethrow.
  * A duplicate that finds the key COMPLETED gets the stored result without running; one that finds it
- * IN_PROGRESS (and not expired) throws a RetryableError so that the platform redelivers it later.
+ * IN_PROGRESS (and not expired) throws a DeferredError (a RetryableError) so that the platform redelivers it
+ * later; its `retryAfterMs` is the time left on the claim.
  * Keys must come from business identity (e.g. `ocr:<invoiceId>`), never from message ids.
  */
 export async function once<T>(
@@ -24,7 +25,8 @@ export async function once<T>(
   const claim = await store.claim(key, options.ttlMs, options.clock.now());
   if (claim.state === 'completed') return { ran: false, result: claim.result as T };
   if (claim.state === 'in-progress') {
-    throw new RetryableError('IDEMPOTENCY_IN_PROGRESS', `work for ${key} is in progress elsewhere`);
+    const untilExpiry = Date.parse(claim.expiresAt) - options.clock.now().getTime();
+    throw new DeferredError('IDEMPOTENCY_IN_PROGRESS', `work for ${key} is in progress elsewhere`, Math.max(0, untilExpiry));
   }
   let result: T;
   try {

@@ -10,14 +10,15 @@ const DEMO_SEED = 20_250_630;
  * Writes the fixed demo set used by `ledgerx demo` (14 files plus `manifest.json`) into `outDir`:
  * clean EN/DE/FR invoices, a Factur-X PDF, a standalone CII XML, a skewed JPEG scan, an image-only PDF
  * scan, an arithmetic error, an invalid VAT id, an exact duplicate, a near-duplicate, a future date, an
- * empty file and a truncated PDF. File names and PDF bytes are identical on every run.
+ * empty file and a truncated PDF. File names are fixed; with the same `asOf` (default: today) the bytes are too.
  * Throws when `outDir` cannot be written.
  */
-export async function generateDemoSet(outDir: string): Promise<Manifest> {
+export async function generateDemoSet(outDir: string, options: { asOf?: string } = {}): Promise<Manifest> {
   await mkdir(outDir, { recursive: true });
   const b = new CorpusBuilder(outDir, {
     seed: DEMO_SEED,
-    asOf: '2025-06-30',
+    // Dated relative to the day the demo runs, so that "future" and "overdue" mean what they say today.
+    asOf: options.asOf ?? new Date().toISOString().slice(0, 10),
     spanDays: 120,
     supplierCount: 12,
     receiverCount: 2,

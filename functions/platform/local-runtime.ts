@@ -16,7 +16,8 @@ import {
   createFsBlobStore, createLocalBus, openLedgerDatabase, SqliteDeadLetterStore, SqliteIdempotencyStore,
   SqliteInvoiceStore, type DeadLetterStore, type FsBlobStore, type LocalBus, type SubscriptionOptions,
 } from '../adapters/local/index.js';
-import { createLocalOcrEngine, type LocalOcrEngineOptions } from '../adapters/local/ocr/index.js';
+import type { LocalOcrEngineOptions } from '../adapters/local/ocr/index.js';
+import { createPooledOcrEngine } from '../adapters/local/ocr/pooled-engine.js';
 import { defineMessageHandler, type Delivery } from './message-handler.js';
 import { silentLogger } from './logger.js';
 
@@ -42,6 +43,8 @@ export type LocalRuntimeOptions = z.input<typeof LocalRuntimeOptionsSchema> & {
   clock?: Clock;
   models?: ModelRegistry;
   ocr?: LocalOcrEngineOptions;
+  /** OCR worker threads (default: one per core). */
+  ocrThreads?: number;
   pipeline?: Partial<PipelineConfigInput>;
   validation?: ValidationConfigInput;
   thresholds?: DecisionThresholdsInput;
@@ -120,7 +123,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       });
     },
   });
-  const ocr = createLocalOcrEngine({ ...options.ocr });
+  const ocr = createPooledOcrEngine({ threads: options.ocrThreads, engine: options.ocr });
   const config = PipelineConfigSchema.parse({
     buckets: LOCAL_BUCKETS,
     einvoice: opts.einvoice,

@@ -92,11 +92,14 @@ export function runIdempotencyStoreContract(name: string, factory: () => Promise
         await gate;
         return 'done';
       };
-      const first = Promise.allSettled([0, 1, 2].map(() => once(h.store, 'features:inv-2', work, { ttlMs: 60_000, clock })));
-      // Let every claim reach the store before the work finishes.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      finish();
-      const settled = await first;
+      // The work finishes only once both losers have been turned away: no timing assumption about the store.
+      let turnedAway = 0;
+      const attempt = () =>
+        once(h.store, 'features:inv-2', work, { ttlMs: 60_000, clock }).catch((err: unknown) => {
+          if (++turnedAway === 2) finish();
+          throw err;
+        });
+      const settled = await Promise.allSettled([attempt(), attempt(), attempt()]);
       expect(runs).toBe(1);
       const rejected = settled.filter((s) => s.status === 'rejected');
       expect(rejected).toHaveLength(2);

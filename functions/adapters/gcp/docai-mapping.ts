@@ -331,7 +331,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * snake_case proto JSON -> camelCase REST JSON (`mention_text` -> `mentionText`; proto-plus appends `_` to
  * names that clash with Python builtins: `type_` -> `type`). Large base64 strings are passed by reference.
  */
-function camelizeKeys(value: unknown): unknown {
+export function camelizeKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(camelizeKeys);
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PermanentError, RejectReason, isPermanent } from '../../core/errors.js';
+import { PermanentError, RejectReason, isDeferred, isPermanent } from '../../core/errors.js';
 import { MessageSchemas, Topics, type DeadLetter, type MessageOf, type Topic } from '../../core/messages.js';
 import type { Clock, EventBus, Logger, PublishOptions } from '../../core/ports.js';
 import type { DeadLetterFilter, DeadLetterStore } from './dead-letter-store.js';
@@ -270,11 +270,17 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
     } catch (err) {
       counters.nacked += 1;
       if (sub.closed || closed) return settle(sub, delivery);
-      if (isPermanent(err) || delivery.attempts >= sub.options.maxAttempts) {
+      // Work in progress elsewhere is not a failed attempt: waiting for it must not exhaust the retries
+      // (on GCP such events are retried until the maximum event age).
+      const deferred = isDeferred(err);
+      if (deferred) delivery.attempts -= 1;
+      if (!deferred && (isPermanent(err) || delivery.attempts >= sub.options.maxAttempts)) {
         await deadLetter(sub, delivery, err);
         return;
       }
-      const delay = backoffDelay(delivery.attempts, sub.options, random());
+      const delay = deferred
+        ? Math.min(Math.max(sub.options.minBackoffMs, 50), sub.options.maxBackoffMs, err.retryAfterMs ?? sub.options.maxBackoffMs)
+        : backoffDelay(delivery.attempts, sub.options, random());
       log?.warn('bus delivery failed, will retry', {
         topic: sub.topic,
         subscription: sub.name,

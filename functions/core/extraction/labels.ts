@@ -130,23 +130,35 @@ export interface LabelHit {
   length: number;
 }
 
-const COMPILED = new Map<LabelField, Array<LabelDef & { rx: RegExp }>>();
-function compiled(field: LabelField): Array<LabelDef & { rx: RegExp }> {
-  let list = COMPILED.get(field);
-  if (!list) {
+interface CompiledField {
+  defs: Array<LabelDef & { rx: RegExp }>;
+  /** All labels of the field in one alternation: an exact, single-pass pre-check (most lines have no label). */
+  any: RegExp;
+}
+
+const COMPILED = new Map<LabelField, CompiledField>();
+function compiled(field: LabelField): CompiledField {
+  let entry = COMPILED.get(field);
+  if (!entry) {
     // Whole words only: "Total" must not match inside "Subtotal", nor "Datum" inside "Bestell-Datum".
-    list = LABELS[field].map((d) => ({ ...d, rx: new RegExp(String.raw`(?<![\p{L}\d-])(?:${d.re})(?![\p{L}])`, 'giu') }));
-    COMPILED.set(field, list);
+    const wrap = (re: string) => String.raw`(?<![\p{L}\d-])(?:${re})(?![\p{L}])`;
+    entry = {
+      defs: LABELS[field].map((d) => ({ ...d, rx: new RegExp(wrap(d.re), 'giu') })),
+      any: new RegExp(wrap(LABELS[field].map((d) => d.re).join('|')), 'iu'),
+    };
+    COMPILED.set(field, entry);
   }
-  return list;
+  return entry;
 }
 
 /**
  * Label occurrences of `field` in `text`; where several labels overlap, the longest (most specific) wins.
  */
 export function findLabels(text: string, field: LabelField): LabelHit[] {
+  const { defs, any } = compiled(field);
+  if (!any.test(text)) return [];
   const hits: LabelHit[] = [];
-  for (const def of compiled(field)) {
+  for (const def of defs) {
     def.rx.lastIndex = 0;
     for (const m of text.matchAll(def.rx)) {
       hits.push({ field, weight: def.weight, lang: def.lang, index: m.index, length: m[0].length });

@@ -3,6 +3,7 @@ import { extractInvoice } from '../extract.js';
 import { computeFeatures, FEATURE_SCHEMA_VERSION } from '../features/schema.js';
 import { once } from '../idempotency.js';
 import { businessKey, nearDuplicateWindow, supplierKey } from '../invoice/keys.js';
+import { assertLooksLikeInvoice } from '../invoice/plausibility.js';
 import { Topics, type OcrCompleted } from '../messages.js';
 import { OcrDocumentSchema } from '../ocr-document.js';
 import type { InvoiceSummary } from '../ports.js';
@@ -40,6 +41,7 @@ export async function runFeaturesStage(deps: PipelineDeps, msg: OcrCompleted, ct
           throw new PermanentError('EINVOICE_DISABLED', 'a standalone XML invoice needs the e-invoice path, which is off');
         }
         const invoice = extractInvoice(doc, { einvoice: config.einvoice, referenceDate: now });
+        assertLooksLikeInvoice(invoice, doc);
         const sKey = supplierKey(invoice);
         const bKey = businessKey(invoice);
         const self: InvoiceSummary = { invoiceId, fileName: record.fileName, status: record.status, createdAt: record.createdAt };

@@ -1,0 +1,86 @@
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { buildDataset, defaultCorpusSpecs } from '../../models/dataset.js';
+import { evaluateSharedCorpora } from '../../models/shared-corpora.js';
+import { trainModels, writeReport } from '../../models/train.js';
+import { createLogger } from '../../platform/logger.js';
+import { UsageError } from '../files.js';
+import { defaultModelsDir, type CommonOptions } from '../runtime-options.js';
+
+interface TrainOpts {
+  seed: string;
+  count: string;
+  trials: string;
+  models?: string;
+  reports: string;
+  cache: string;
+  rebuild?: boolean;
+  promote: boolean;
+  shared: boolean;
+}
+
+/** `ledgerx train`: labelled corpus through the real pipeline (cached), three models, ONNX, registry, report. */
+export function registerTrain(program: Command, common: () => CommonOptions): void {
+  program
+    .command('train')
+    .description('generate a labelled corpus, run it through the pipeline, train and ship the quality, failure and anomaly models')
+    .option('--seed <n>', 'random seed (corpus, split, search, models)', '42')
+    .option('--count <n>', 'generated documents (3 % scans, at most 300)', '4000')
+    .option('--trials <n>', 'random-search trials per GBDT model', '8')
+    .option('--models <folder>', 'model registry folder (default: models/ of this repository)')
+    .option('--reports <folder>', 'where reports/models/<version>/ goes', 'reports/models')
+    .option('--cache <folder>', 'dataset cache (JSONL)', '.ledgerx/training')
+    .option('--rebuild', 're-run the pipeline even when a cached dataset exists')
+    .option('--no-promote', 'register the new versions in staging only')
+    .option('--no-shared', 'skip the evaluation on the public corpora in ../shared/data')
+    .action(async (opts: TrainOpts) => {
+      const seed = Number(opts.seed);
+      const count = Number(opts.count);
+      const trials = Number(opts.trials);
+      if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
+      if (!Number.isInteger(count) || count < 20) throw new UsageError('--count must be an integer >= 20');
+      if (!Number.isInteger(trials) || trials < 1) throw new UsageError('--trials must be a positive integer');
+      const { logLevel } = common();
+      const logger = createLogger({ level: logLevel, destination: process.stderr, base: { app: 'ledgerx', command: 'train' } });
+      const bar = new cliProgress.SingleBar(
+        { stream: process.stderr, format: '{phase} [{bar}] {value}/{total} | {duration_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 },
+        cliProgress.Presets.shades_classic,
+      );
+      let phase = '';
+      const started = performance.now();
+      const dataset = await buildDataset({
+        specs: defaultCorpusSpecs(seed, count),
+        cacheDir: resolve(opts.cache),
+        rebuild: opts.rebuild === true,
+        logger,
+        progress: (done, total, p) => {
+          if (p !== phase) {
+            if (phase) bar.stop();
+            phase = p;
+            bar.start(total, 0, { phase: p });
+          }
+          bar.update(done, { phase: p });
+        },
+      });
+      if (phase) bar.stop();
+      process.stderr.write(`dataset: ${dataset.meta.rows} rows (${dataset.cachePath})\n`);
+      const modelsDir = resolve(opts.models ?? defaultModelsDir());
+      const reportsDir = resolve(opts.reports);
+      const result = await trainModels({
+        dataset, seed, modelsDir, reportsDir, trials, promote: opts.promote, logger,
+        onStep: (s) => process.stderr.write(`train: ${s}\n`),
+      });
+      if (opts.shared && opts.promote) {
+        process.stderr.write('train: evaluating the production models on the public corpora\n');
+        result.report.extra = await evaluateSharedCorpora({ modelsDir, logger });
+        writeReport(join(reportsDir, result.version), result.report);
+      }
+      const seconds = Math.round((performance.now() - started) / 1000);
+      for (const m of result.models) {
+        const t = m.test;
+        process.stdout.write(`${m.name}@${m.version} (${m.kind})${m.reproduced ? ' [reproduced, unchanged]' : ''}: test F1 ${t.f1?.toFixed(4)} P ${t.precision?.toFixed(4)} R ${t.recall?.toFixed(4)} ROC-AUC ${t.rocAuc?.toFixed(4)} ECE ${t.ece?.toFixed(4)} | ONNX max diff ${m.onnxMaxAbsDiff.toExponential(1)}\n`);
+      }
+      process.stdout.write(`report: ${result.reportHtml}\ntotal ${seconds} s\n`);
+    });
+}

@@ -1,0 +1,73 @@
+import type { FeatureDefinition } from '../core/features/schema.js';
+import type { ModelMetadata, SplitMetrics } from './metadata.js';
+
+const fmt = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
+
+function metricsTable(m: SplitMetrics | undefined): string {
+  if (!m) return '_not available_';
+  return [
+    '| rows | positives | threshold | F1 | precision | recall | ROC-AUC | PR-AUC | ECE |',
+    '|---|---|---|---|---|---|---|---|---|',
+    `| ${m.rows} | ${m.positives} | ${fmt(m.threshold)} | ${fmt(m.f1)} | ${fmt(m.precision)} | ${fmt(m.recall)} | ${fmt(m.rocAuc)} | ${fmt(m.prAuc)} | ${fmt(m.ece)} |`,
+    '',
+    `Confusion at the threshold: TP ${m.confusion.tp}, FP ${m.confusion.fp}, TN ${m.confusion.tn}, FN ${m.confusion.fn}.`,
+  ].join('\n');
+}
+
+const PURPOSE: Record<string, string> = {
+  quality: 'Probability that the extraction can be trusted: every key header field was read correctly.',
+  failure: 'Probability that the invoice fails or needs intervention downstream (blocking error, duplicate, wrong amount, missing required field).',
+  anomaly: 'How unusual the invoice is against the training population (0..1; 0.8 = rarer than 99 % of training invoices).',
+};
+
+/** The README.md model card of one shipped model version. */
+export function modelCard(meta: ModelMetadata, schema: readonly FeatureDefinition[]): string {
+  const t = meta.trainingData;
+  return `# ${meta.name} ${meta.version}
+
+${PURPOSE[meta.name] ?? ''}
+
+- Kind: ${meta.kind}; ONNX file \`model.onnx\` (sha256 \`${meta.modelSha256}\`), TypeScript model \`model.json\` (explanations).
+- Served by onnxruntime-node through \`createFileModelRegistry\` (functions/adapters/onnx/file-model-registry.ts).
+
+## Inputs
+
+One float32 row \`${meta.inputName}\` [N, ${meta.featureNames.length}] in the order of feature schema
+\`${meta.featureSchemaVersion}\` (functions/core/features/schema.ts); NaN = missing. Features:
+${meta.featureNames.map((n) => `\`${n}\``).join(', ')}.
+${schema.length === meta.featureNames.length ? '' : '\n**Warning**: the feature schema in code no longer matches this model.\n'}
+## Outputs
+
+\`${meta.outputName}\`: ${meta.outputName === 'probabilities' ? 'float [N, 2], column 1 = positive class (raw, uncalibrated)' : 'float [N, 1], raw isolation score 2^(-E[h]/c(psi))'}.
+The served score applies \`calibration\` (${meta.calibration.kind}) from metadata.json; the decision threshold on the calibrated score is ${fmt(meta.threshold)}.
+Explanations: top-5 signed contributions per invoice (${meta.kind === 'logistic' ? 'exact: coefficient x standardized value' : meta.kind === 'gbdt' ? 'path-based (Saabas) in log-odds' : 'none: isolation trees have no signed per-feature attribution; the anomaly reason carries the score'}).
+
+## Label
+
+${meta.target}
+
+## Training data
+
+Generated corpora (seeded, \`ledgerx train --seed ${t.seed}\`): ${t.corpora.map((c) => `seed ${c.seed}: ${c.count} documents, ${c.suppliers} suppliers, mix ${JSON.stringify(c.mix)}`).join('; ')}.
+Every document ran through the real local pipeline; labels compare its output with the generator truth.
+Dataset sha256 \`${t.sha256}\`. Split by supplier (no supplier in two splits): train ${t.rows.train}, validation ${t.rows.validation}, test ${t.rows.test} rows.
+Hyperparameters: \`${JSON.stringify(meta.hyperparameters)}\`.
+
+## Metrics
+
+Test split${meta.name === 'anomaly' ? ' (against weak labels: injected unusual amounts and duplicates)' : ''}:
+
+${metricsTable(meta.metrics.test)}
+
+Validation split:
+
+${metricsTable(meta.metrics.validation)}
+
+## Limits
+
+- Trained on generated invoices only: layouts, suppliers and problems come from one generator. Expect lower
+  figures on real mail, especially scans and photos (few scans in training).
+- Valid only for feature schema \`${meta.featureSchemaVersion}\`; the pipeline refuses other vectors.
+- \`featureDistribution\` in metadata.json is the drift baseline: compare production feature distributions to it.
+`;
+}

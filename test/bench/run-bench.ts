@@ -1,0 +1,74 @@
+/**
+ * `npm run bench`: speed and memory of the pipeline, measured on generated batches (never in unit tests).
+ * Prints a table and writes reports/bench/latest.{json,md}.
+ *   BENCH_BORN_DIGITAL (default 1000), BENCH_SCANS (default 10), BENCH_CONCURRENCY (default 4),
+ *   BENCH_ONLY=pipeline,training,models,cold-start to run a subset.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generateCorpus } from '../../functions/generator/index.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const only = new Set((process.env.BENCH_ONLY ?? 'pipeline,training,models,cold-start').split(','));
+const rows: Array<{ group: string; metric: string; value: number; unit: string; target?: string }> = [];
+const add = (group: string, metric: string, value: number, unit: string, target?: string) => rows.push({ group, metric, value, unit, target });
+
+async function pipelineBench(kind: 'born-digital' | 'scan', count: number): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), `ledgerx-bench-${kind}-`));
+  try {
+    process.stderr.write(`generating ${count} ${kind} invoices...\n`);
+    const mix = kind === 'scan' ? { bornDigital: 0, scan: 1, einvoicePdf: 0, einvoiceXml: 0 } : { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 };
+    const noBadFiles = { badFile: 0 };
+    await generateCorpus({ outDir: join(work, 'in'), count, seed: 7, mix, problemRates: noBadFiles, scanFormats: ['png', 'jpeg', 'pdf'] });
+    process.stderr.write(`running the local pipeline on them...\n`);
+    const out = execFileSync(process.execPath, [join(ROOT, 'test/bench/pipeline-batch.mjs'), join(work, 'in'), join(work, 'data'), process.env.BENCH_CONCURRENCY ?? '4'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as {
+      invoices: number; invoicesPerSecond: number; seconds: number; peakRssMiB: number;
+      stages: Record<string, { p50: number; p99: number }>; statuses: Record<string, number>;
+    };
+    const g = `pipeline ${kind} (${r.invoices} invoices)`;
+    add(g, 'throughput end to end', r.invoicesPerSecond, 'invoices/s', kind === 'born-digital' ? '>= 50' : undefined);
+    add(g, 'wall time', r.seconds, 's');
+    for (const [stage, s] of Object.entries(r.stages)) {
+      add(g, `${stage} p50`, s.p50, 'ms');
+      add(g, `${stage} p99`, s.p99, 'ms');
+    }
+    add(g, 'peak resident memory', r.peakRssMiB, 'MiB', kind === 'born-digital' ? '< 300' : undefined);
+    process.stderr.write(`  statuses: ${JSON.stringify(r.statuses)}\n`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Optional parts contributed by other modules: each exports an async function returning metric -> value. */
+async function part(file: string, exportName: string, group: string): Promise<void> {
+  const path = join(ROOT, 'test/bench', file);
+  if (!existsSync(path)) return;
+  process.stderr.write(`running ${group}...\n`);
+  const mod = (await import(path)) as Record<string, () => Promise<Record<string, number>>>;
+  const fn = mod[exportName];
+  if (!fn) return;
+  for (const [metric, value] of Object.entries(await fn())) add(group, metric, value, '');
+}
+
+if (only.has('pipeline')) {
+  await pipelineBench('born-digital', Number(process.env.BENCH_BORN_DIGITAL ?? 1000));
+  await pipelineBench('scan', Number(process.env.BENCH_SCANS ?? 10));
+}
+if (only.has('training')) await part('training.bench-part.ts', 'benchTraining', 'training (100k x 50)');
+if (only.has('models')) await part('models.bench-part.ts', 'benchModels', 'model inference');
+if (only.has('cold-start')) await part('cold-start.bench-part.ts', 'benchColdStart', 'cold start');
+
+const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
+const table = [
+  '| group | metric | value | unit | target |',
+  '|---|---|---:|---|---|',
+  ...rows.map((r) => `| ${r.group} | ${r.metric} | ${fmt(r.value)} | ${r.unit} | ${r.target ?? ''} |`),
+].join('\n');
+process.stdout.write(table + '\n');
+await mkdir(join(ROOT, 'reports/bench'), { recursive: true });
+await writeFile(join(ROOT, 'reports/bench/latest.json'), JSON.stringify({ at: new Date().toISOString(), rows }, null, 2));
+await writeFile(join(ROOT, 'reports/bench/latest.md'), table + '\n');

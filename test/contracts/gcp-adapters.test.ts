@@ -1,0 +1,189 @@
+import { Firestore, Timestamp } from '@google-cloud/firestore';
+import { Storage } from '@google-cloud/storage';
+import { PubSub } from '@google-cloud/pubsub';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FirestoreIdempotencyStore } from '../../functions/adapters/gcp/firestore-idempotency-store.js';
+import { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firestore-invoice-store.js';
+import { createFirestoreUsageCounter } from '../../functions/adapters/gcp/usage-counter.js';
+import { createPubSubBus } from '../../functions/adapters/gcp/pubsub-bus.js';
+import { PermanentError } from '../../functions/core/errors.js';
+import { Topics, type Topic } from '../../functions/core/messages.js';
+import { emulatorAvailable, resetFirestore, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
+import { createGcsBlobStore } from '../../functions/adapters/gcp/gcs-blob-store.js';
+import { startGcsTestServer, type GcsTestServer } from '../gcs-server/server.js';
+import { runBlobStoreContract } from './blob-store.contract.js';
+import { runIdempotencyStoreContract } from './idempotency-store.contract.js';
+import { runInvoiceStoreContract } from './invoice-store.contract.js';
+import { features, ocrCompleted } from './bus-fixtures.js';
+import { makeRecord } from './invoice-records.js';
+
+// The clients probe the GCE metadata server for a project and credentials; there is none here.
+process.env.METADATA_SERVER_DETECTION = 'none';
+
+const PROJECT = 'ledgerx-test';
+const firestoreReady = emulatorAvailable('firestore');
+const pubsubReady = emulatorAvailable('pubsub');
+if (!firestoreReady) console.warn('[gcp-adapters] Firestore emulator not installed (Cloud SDK): Firestore suites skipped');
+if (!pubsubReady) console.warn('[gcp-adapters] Pub/Sub emulator not installed (Cloud SDK): Pub/Sub suite skipped');
+
+describe('GCS adapter on the Cloud Storage test server', () => {
+  let server: GcsTestServer;
+  let storage: Storage;
+  beforeAll(async () => {
+    server = await startGcsTestServer({ buckets: ['contract'], defaultPageSize: 2 });
+    storage = new Storage({ apiEndpoint: server.url, projectId: PROJECT });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  // A page size of 2 makes every listing of the contract go through the client's pagination.
+  runBlobStoreContract('Cloud Storage test server', async () => {
+    server.reset();
+    return { store: createGcsBlobStore(storage), bucket: 'contract', dispose: async () => server.reset() };
+  });
+});
+
+describe.skipIf(!firestoreReady)('Firestore adapters on the Firestore emulator', () => {
+  let emulator: RunningEmulator;
+  let db: Firestore;
+  beforeAll(async () => {
+    emulator = await startEmulator('firestore');
+    console.info(`[gcp-adapters] Firestore emulator ready in ${emulator.startMs} ms`);
+    process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
+    db = new Firestore({ projectId: PROJECT });
+  }, 90_000);
+  afterAll(async () => {
+    await db?.terminate();
+    await emulator?.stop();
+  });
+
+  const fresh = async () => {
+    await resetFirestore(emulator.host, PROJECT);
+    return db;
+  };
+  runInvoiceStoreContract('Firestore emulator', async () => ({ store: new FirestoreInvoiceStore(await fresh()), dispose: async () => {} }));
+  runIdempotencyStoreContract('Firestore emulator', async () => ({
+    store: new FirestoreIdempotencyStore(await fresh()),
+    dispose: async () => {},
+  }));
+
+  describe('Firestore specifics', () => {
+    it('counts pages per month atomically under concurrent increments', async () => {
+      const usage = createFirestoreUsageCounter(await fresh());
+      const march = new Date('2025-03-31T23:59:59Z');
+      await Promise.all(Array.from({ length: 10 }, (_, i) => usage.addPages(i + 1, march)));
+      await usage.addPages(4, new Date('2025-04-01T00:00:00Z'));
+      expect(await usage.pagesIn('2025-03')).toBe(55);
+      expect(await usage.pagesIn('2025-04')).toBe(4);
+      expect(await usage.pagesIn('2025-05')).toBe(0);
+    });
+
+    it('stores idempotency expiresAt as a Timestamp (the TTL policy ignores strings) and hashes unsafe keys', async () => {
+      const store = new FirestoreIdempotencyStore(await fresh());
+      await store.claim('ocr:inbox/a b.pdf#17', 60_000, new Date('2025-03-01T00:00:00Z'));
+      const docs = (await db.collection('idempotency').get()).docs;
+      expect(docs).toHaveLength(1);
+      expect(docs[0]!.id).toMatch(/^h-[0-9a-f]{64}$/);
+      expect(docs[0]!.get('key')).toBe('ocr:inbox/a b.pdf#17');
+      expect(docs[0]!.get('expiresAt')).toBeInstanceOf(Timestamp);
+    });
+
+    it('keeps index fields at the top level of invoice documents', async () => {
+      const store = new FirestoreInvoiceStore(await fresh());
+      await store.createIfAbsent(makeRecord({ id: 'x', at: 1, total: 10, currency: 'EUR', date: '2025-01-02', iban: 'de89 3704', decision: 'REVIEW' }));
+      const data = (await db.collection('invoices').doc('x').get()).data();
+      expect(data).toMatchObject({ status: 'RECEIVED', totalAmount: 10, currency: 'EUR', invoiceDate: '2025-01-02', supplierIban: 'DE893704', decision: { decision: 'REVIEW' } });
+      expect(await store.get('x')).toEqual(makeRecord({ id: 'x', at: 1, total: 10, currency: 'EUR', date: '2025-01-02', iban: 'de89 3704', decision: 'REVIEW' }));
+    });
+  });
+});
+
+const TOPIC_NAMES: Record<Topic, string> = {
+  [Topics.objectFinalized]: 'ledgerx-object-finalized',
+  [Topics.ocrCompleted]: 'ledgerx-ocr-completed',
+  [Topics.featuresComputed]: 'ledgerx-features-computed',
+  [Topics.invoiceScored]: 'ledgerx-invoice-scored',
+  [Topics.deadLetter]: 'ledgerx-dead-letter',
+};
+
+interface Received {
+  id: string;
+  data: unknown;
+  attributes: Record<string, string>;
+  orderingKey: string;
+}
+
+/** Pulls `count` messages from a subscription with the real streaming-pull client, acking each. */
+async function pull(pubsub: PubSub, subscription: string, count: number, timeoutMs = 15_000): Promise<Received[]> {
+  const sub = pubsub.subscription(subscription);
+  const received: Received[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`got ${received.length} of ${count} messages`)), timeoutMs);
+      sub.on('error', reject);
+      sub.on('message', (m) => {
+        received.push({ id: m.id, data: JSON.parse(m.data.toString('utf8')), attributes: m.attributes, orderingKey: m.orderingKey ?? '' });
+        m.ack();
+        if (received.length >= count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  } finally {
+    await sub.close();
+  }
+  return received;
+}
+
+describe.skipIf(!pubsubReady)('Pub/Sub bus on the Pub/Sub emulator', () => {
+  let emulator: RunningEmulator;
+  let pubsub: PubSub;
+  beforeAll(async () => {
+    emulator = await startEmulator('pubsub');
+    console.info(`[gcp-adapters] Pub/Sub emulator ready in ${emulator.startMs} ms`);
+    process.env.PUBSUB_EMULATOR_HOST = emulator.host;
+    pubsub = new PubSub({ projectId: PROJECT });
+    for (const name of Object.values(TOPIC_NAMES)) {
+      const [topic] = await pubsub.createTopic(name);
+      await topic.createSubscription(`${name}-sub`, { enableMessageOrdering: true });
+    }
+  }, 90_000);
+  afterAll(async () => {
+    await pubsub?.close();
+    await emulator?.stop();
+  });
+
+  it('publishes a validated JSON payload with attributes and returns the message id', async () => {
+    const bus = createPubSubBus(pubsub, TOPIC_NAMES);
+    const message = features('inv-1', { amount: 12.5 });
+    const id = await bus.publish(Topics.featuresComputed, message, { attributes: { invoiceId: 'inv-1', schemaVersion: '1' } });
+    expect(id).toMatch(/\S/);
+    const [got] = await pull(pubsub, `${TOPIC_NAMES[Topics.featuresComputed]}-sub`, 1);
+    expect(got).toMatchObject({ id, data: message, attributes: { invoiceId: 'inv-1', schemaVersion: '1' } });
+  });
+
+  it('delivers messages with one ordering key in publish order', async () => {
+    const bus = createPubSubBus(pubsub, TOPIC_NAMES);
+    const ids = ['a', 'b', 'c', 'd', 'e'].map((s) => `inv-${s}`);
+    const published: string[] = [];
+    for (const id of ids) published.push(await bus.publish(Topics.ocrCompleted, ocrCompleted(id), { orderingKey: 'supplier-1' }));
+    const got = await pull(pubsub, `${TOPIC_NAMES[Topics.ocrCompleted]}-sub`, ids.length);
+    expect(got.map((m) => m.id)).toEqual(published);
+    expect(got.map((m) => (m.data as { invoiceId: string }).invoiceId)).toEqual(ids);
+    expect(new Set(got.map((m) => m.orderingKey))).toEqual(new Set(['supplier-1']));
+  });
+
+  it('refuses an invalid payload before it reaches Pub/Sub', async () => {
+    const bus = createPubSubBus(pubsub, TOPIC_NAMES);
+    const bad = { ...ocrCompleted('inv-x'), contentSha256: 'not-a-hash' };
+    const attempt = bus.publish(Topics.ocrCompleted, bad);
+    await expect(attempt).rejects.toBeInstanceOf(PermanentError);
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_MESSAGE' });
+    // Nothing was published: the next message pulled is the valid one sent after.
+    const good = ocrCompleted('inv-y');
+    await bus.publish(Topics.ocrCompleted, good);
+    const [got] = await pull(pubsub, `${TOPIC_NAMES[Topics.ocrCompleted]}-sub`, 1);
+    expect(got?.data).toEqual(good);
+  });
+});

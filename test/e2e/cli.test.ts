@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCorpus } from '../../functions/generator/index.js';
+import { tempDir } from '../helpers/runtime.js';
+
+const run = promisify(execFile);
+const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
+
+async function ledgerx(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 });
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+describe('the ledgerx command on real files', () => {
+  let inbox: string;
+  let dataDir: string;
+  const cleanup: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    const a = await tempDir('cli-in');
+    const b = await tempDir('cli-data');
+    cleanup.push(a.dispose, b.dispose);
+    inbox = a.dir;
+    dataDir = b.dir;
+    await generateCorpus({
+      outDir: inbox, count: 4, seed: 5,
+      mix: { bornDigital: 1, scan: 0, einvoicePdf: 1, einvoiceXml: 0 },
+      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+    });
+    await writeFile(join(inbox, 'zero.pdf'), '');
+  });
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c();
+  });
+
+  it('process --json prints one line per input file and exits 0 even when one is bad', async () => {
+    const { stdout, code } = await ledgerx(['--data-dir', dataDir, 'process', '--json', inbox]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const inputs = (await readdir(inbox)).filter((n) => !n.startsWith('.'));
+    expect(lines).toHaveLength(inputs.length);
+    for (const line of lines) {
+      expect(Object.keys(line)).toEqual(expect.arrayContaining(['file', 'invoiceId', 'status', 'decision', 'reasons', 'fields', 'validations', 'scores', 'timings']));
+    }
+    const zero = lines.find((l) => String(l.file).endsWith('zero.pdf'))!;
+    const manifest = lines.find((l) => String(l.file).endsWith('manifest.json'))!;
+    expect(manifest.reasons).toEqual([expect.objectContaining({ code: 'UNSUPPORTED_TYPE' })]);
+    expect(zero.status).toBe('REJECTED');
+    expect(zero.reasons).toEqual([expect.objectContaining({ code: 'FILE_EMPTY' })]);
+    expect(lines.filter((l) => l.status === 'SCORED')).toHaveLength(4);
+  });
+
+  it('--no-einvoice reads Factur-X PDFs from their text', async () => {
+    const data = await tempDir('cli-noe');
+    cleanup.push(data.dispose);
+    const { stdout } = await ledgerx(['--data-dir', data.dir, 'process', '--json', '--no-einvoice', inbox]);
+    const methods = stdout.trim().split('\n').map((l) => (JSON.parse(l) as { extraction: { method: string } | null }).extraction?.method);
+    expect(methods).not.toContain('einvoice');
+    expect(methods).toContain('ocr');
+  });
+
+  it('exports what was processed as CSV and JSON lines', async () => {
+    const csv = await ledgerx(['--data-dir', dataDir, 'export', '--format', 'csv']);
+    const inputs = (await readdir(inbox)).filter((n) => !n.startsWith('.'));
+    const rows = csv.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^ledgerx_id,file,status,decision/);
+    expect(rows).toHaveLength(1 + inputs.length);
+    const jsonl = await ledgerx(['--data-dir', dataDir, 'export', '--format', 'jsonl']);
+    const records = jsonl.stdout.trim().split('\n').map((l) => JSON.parse(l) as { fileName: string; status: string });
+    expect(records.map((r) => r.fileName).sort()).toEqual([...inputs].sort());
+    // manifest.json (not an invoice format) and the empty PDF are the two rejections.
+    expect(records.filter((r) => r.status === 'REJECTED').map((r) => r.fileName).sort()).toEqual(['manifest.json', 'zero.pdf']);
+  });
+
+  it('lists dead letters (none after a clean run)', async () => {
+    const { stdout, code } = await ledgerx(['--data-dir', dataDir, 'dead-letters', 'list']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('no dead letters');
+  });
+
+  it.each([
+    [['process', '/definitely/not/here'], /no such file or folder/],
+    [['export', '--format', 'xml'], /csv or jsonl/],
+    [['frobnicate'], /unknown command/],
+  ])('exits 2 on a usage error: %s', async (args, message) => {
+    const { stderr, code } = await ledgerx(['--data-dir', dataDir, ...args]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});
