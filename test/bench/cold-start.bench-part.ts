@@ -7,8 +7,8 @@
  * Targets: under 1 s and 256 MiB for features and inference. Called by `npm run bench`.
  *
  * The stage state each probe needs (the upload; the record after OCR; after features) is prepared once in
- * this process and copied to a fresh folder per probe. tsx compiles TypeScript on the fly, so the numbers
- * include work the deployed (compiled) package does not do: an upper bound.
+ * this process and copied to a fresh folder per probe. Under tsx (the default) TypeScript is compiled on
+ * the fly, work the deployed package does not do: an upper bound. BENCH_COLD_START_DIST measures compiled JS.
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -25,10 +25,15 @@ import { asReceived, pubsubPublishedEvent, storageFinalizedEvent } from '../func
 import { BUCKETS, fakeStageRuntime } from '../functions/fakes.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const url = (rel: string) => pathToFileURL(join(ROOT, rel)).href;
+/**
+ * BENCH_COLD_START_DIST: a compiled tree of the repository (tsc output with the same layout, e.g. `dist`), run
+ * with plain node as deployed; without it the sources run through tsx.
+ */
+const DIST = process.env.BENCH_COLD_START_DIST ? resolve(process.env.BENCH_COLD_START_DIST) : undefined;
+const url = (rel: string) => pathToFileURL(DIST ? join(DIST, rel.replace(/\.ts$/, '.js')) : join(ROOT, rel)).href;
 
-/** Runs in the child: plain JS, the TypeScript modules are loaded through tsx. */
-const CHILD = `
+/** Runs in the child: plain JS importing the (TypeScript or compiled) modules. */
+const CHILD = () => `
 const fn = process.env.PROBE_FUNCTION;
 await import(${JSON.stringify(url('functions/index.ts'))});
 const importMs = performance.now();
@@ -55,7 +60,8 @@ interface Probe {
 }
 
 function probe(fn: string, dir: string, event: unknown): Probe {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
+  const loader = DIST ? [] : ['--import', 'tsx'];
+  const out = execFileSync(process.execPath, [...loader, '--input-type=module', '-e', CHILD()], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, PROBE_FUNCTION: fn, PROBE_DIR: dir, PROBE_EVENT: JSON.stringify(event), METADATA_SERVER_DETECTION: 'none' },

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { copyFile } from 'node:fs/promises';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -95,4 +96,32 @@ describe('the ledgerx command on real files', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
   });
+
+  it('serve processes a file dropped into the watched folder', async () => {
+    const data = await tempDir('cli-serve');
+    cleanup.push(data.dispose);
+    const child = spawn(process.execPath, [BIN, '--data-dir', data.dir, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      await waitFor(() => stderr.includes('watching'), 30_000);
+      const pdf = (await readdir(inbox)).find((n) => n.endsWith('.pdf') && n !== 'zero.pdf')!;
+      await copyFile(join(inbox, pdf), join(data.dir, 'drop', pdf));
+      await waitFor(() => stdout.includes('\n'), 60_000);
+      const line = JSON.parse(stdout.trim().split('\n')[0]!) as { file: string; status: string };
+      expect(line).toMatchObject({ file: pdf, status: 'SCORED' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -38,6 +38,8 @@ export function registerServe(program: Command, common: () => CommonOptions): vo
           process.stderr.write(`could not take ${rel}: ${(err as Error).message}\n`);
         }
       });
+      // Announce only once the initial scan is done: a file dropped before that could be missed.
+      await new Promise<void>((ready) => watcher.once('ready', () => ready()));
       process.stderr.write(`watching ${inbox}: drop invoices there (Ctrl+C to stop)\n`);
       await new Promise<void>((resolveStop) => {
         const stop = () => resolveStop();

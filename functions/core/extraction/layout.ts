@@ -163,6 +163,11 @@ export function textUnder(seg: Segment, page: PageLayout, x0: number, x1: number
     if (tx0 < x1 + h * 0.3 && tx1 > x0 - h * 0.3) { if (first < 0) first = i; last = i; }
   }
   if (first < 0) return null;
+  // A value may be wider than its label ("29 December 2024" under "Date"): keep the words that continue it
+  // at a word space; a wider gap inside the segment is the next column.
+  const gapOk = (a: Token, b: Token) => (b.box.x - (a.box.x + a.box.w)) * page.width <= h * 0.6;
+  while (last + 1 < seg.tokens.length && gapOk(seg.tokens[last]!, seg.tokens[last + 1]!)) last++;
+  while (first > 0 && gapOk(seg.tokens[first - 1]!, seg.tokens[first]!)) first--;
   const from = seg.starts[first] ?? 0;
   const lastTok = seg.tokens[last]!;
   const to = (seg.starts[last] ?? 0) + lastTok.text.length;
