@@ -59,12 +59,12 @@ export interface CorpusSpec {
  * rare), plus a small scan corpus (3 %, at most 300: rendering and tesseract take ~3.5 s per scan) and e-invoices.
  * Measured here: 4,000 documents (120 scans) in about 12 minutes on 2 shared cores.
  */
-export function defaultCorpusSpecs(seed: number, count: number): CorpusSpec[] {
-  const scans = Math.max(5, Math.min(300, Math.round(count * 0.03)));
+export function defaultCorpusSpecs(seed: number, count: number, scanCount?: number): CorpusSpec[] {
+  const scans = scanCount ?? Math.max(5, Math.min(300, Math.round(count * 0.03)));
   return [
     { seed, count: count - scans, suppliers: Math.max(10, Math.round((count - scans) / 25)), mix: { bornDigital: 0.8, scan: 0, einvoicePdf: 0.12, einvoiceXml: 0.08 } },
     { seed: seed + 1000, count: scans, suppliers: Math.max(5, Math.round(scans / 4)), mix: { bornDigital: 0, scan: 1, einvoicePdf: 0, einvoiceXml: 0 } },
-  ];
+  ].filter((s) => s.count > 0);
 }
 
 const PROBLEM_RATES = {

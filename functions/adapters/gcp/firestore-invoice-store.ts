@@ -29,6 +29,7 @@ import type {
   TransitionResult,
 } from '../../core/ports.js';
 import { GrpcCode, grpcCodeOf, rethrowClassified, withoutUndefined } from './firestore-data.js';
+import { normalizeIban } from '../../core/invoice/keys.js';
 
 /** Thrown by {@link FirestoreInvoiceStore.transition} for an invoice id that was never created. */
 export class InvoiceNotFoundError extends Error {
@@ -57,11 +58,6 @@ const READ_PAGE = 500;
 
 const CursorSchema = z.tuple([z.string(), z.string()]);
 
-/** IBANs compare in electronic format (no spaces, upper case), whatever way they were printed. */
-function normalizeIban(iban: string | undefined): string | null {
-  const compact = iban?.replace(/\s+/g, '').toUpperCase();
-  return compact ? compact : null;
-}
 
 /** The document written for a record: the record's own fields plus the denormalized lookup fields. */
 function toDocument(record: InvoiceRecord): DocumentData {

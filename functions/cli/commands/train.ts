@@ -11,6 +11,7 @@ import { defaultModelsDir, type CommonOptions } from '../runtime-options.js';
 interface TrainOpts {
   seed: string;
   count: string;
+  scans?: string;
   trials: string;
   models?: string;
   reports: string;
@@ -27,6 +28,7 @@ export function registerTrain(program: Command, common: () => CommonOptions): vo
     .description('generate a labelled corpus, run it through the pipeline, train and ship the quality, failure and anomaly models')
     .option('--seed <n>', 'random seed (corpus, split, search, models)', '42')
     .option('--count <n>', 'generated documents (3 % scans, at most 300)', '4000')
+    .option('--scans <n>', 'of which scans (default 3 % of --count, at most 300; each costs seconds of OCR)')
     .option('--trials <n>', 'random-search trials per GBDT model', '8')
     .option('--models <folder>', 'model registry folder (default: models/ of this repository)')
     .option('--reports <folder>', 'where reports/models/<version>/ goes', 'reports/models')
@@ -38,6 +40,8 @@ export function registerTrain(program: Command, common: () => CommonOptions): vo
       const seed = Number(opts.seed);
       const count = Number(opts.count);
       const trials = Number(opts.trials);
+      const scans = opts.scans === undefined ? undefined : Number(opts.scans);
+      if (scans !== undefined && (!Number.isInteger(scans) || scans < 0 || scans >= count)) throw new UsageError('--scans must be an integer in 0..count-1');
       if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
       if (!Number.isInteger(count) || count < 20) throw new UsageError('--count must be an integer >= 20');
       if (!Number.isInteger(trials) || trials < 1) throw new UsageError('--trials must be a positive integer');
@@ -50,7 +54,7 @@ export function registerTrain(program: Command, common: () => CommonOptions): vo
       let phase = '';
       const started = performance.now();
       const dataset = await buildDataset({
-        specs: defaultCorpusSpecs(seed, count),
+        specs: defaultCorpusSpecs(seed, count, scans),
         cacheDir: resolve(opts.cache),
         rebuild: opts.rebuild === true,
         logger,

@@ -123,12 +123,22 @@ export function extractAmounts(layouts: readonly PageLayout[], hint: DecimalSepa
   let total = toPick(best(totals, 'latest'));
   const net = toPick(best(nets, 'latest'));
   const tax = toPick(best(taxes, 'latest'));
-  const due = toPick(best(dues, 'latest'));
+  let due = toPick(best(dues, 'latest'));
   if (!total) total = largestAmountFallback(layouts, hint);
   if (!total && net && tax) {
     total = { value: { amount: round2(net.value.amount + tax.value.amount) }, raw: '', score: Math.min(net.score, tax.score) * 0.7, page: net.page, box: net.box, source: 'derived' };
   }
+  // Without a separate "amount due" line the total is what is owed, unless a prepayment is printed.
+  if (!due && total && total.source === 'layout' && !hasPrepayment(layouts)) {
+    due = { ...total, score: total.score * 0.8, source: 'derived' };
+  }
   return { ...(total ? { total } : {}), ...(net ? { net } : {}), ...(tax ? { tax } : {}), ...(due ? { due } : {}) };
+}
+
+const PREPAID = /(?<![\p{L}])(?:paid|prepaid|prepayment|deposit|amount\s+paid|anzahlung|bereits\s+(?:bezahlt|gezahlt)|vorauszahlung|acompte|déjà\s+(?:payé|réglé)|aanbetaling|betaald)(?![\p{L}])/iu;
+
+function hasPrepayment(layouts: readonly PageLayout[]): boolean {
+  return layouts.some((p) => p.segments.some((s) => PREPAID.test(s.text)));
 }
 
 /** No total label at all: the largest money amount of the document, weakly. */

@@ -44,9 +44,11 @@ export function extractTaxIds(layouts: readonly PageLayout[], receiverBlock: Rea
   for (const page of layouts) {
     for (const seg of page.segments) {
       const found: Array<{ id: string; index: number; raw: string; labelled: boolean }> = [];
+      // The first groups of an IBAN ("BE10 3747 3817 ...") can take the shape of a VAT id.
+      const ibans = ibanSpans(seg.text);
       for (const m of seg.text.matchAll(VAT_CANDIDATE)) {
         const id = normalizeVatId(m[0]);
-        if (!id) continue;
+        if (!id || ibans.some(([a, b]) => m.index < b && m.index + m[0].length > a)) continue;
         found.push({ id, index: m.index, raw: m[0], labelled: findLabels(seg.text.slice(Math.max(0, m.index - 30), m.index), 'tax_id').length > 0 });
       }
       for (const m of seg.text.matchAll(EIN_CANDIDATE)) {
@@ -79,6 +81,15 @@ export function extractTaxIds(layouts: readonly PageLayout[], receiverBlock: Rea
 }
 
 const IBAN_CANDIDATE = /(?<![\p{L}\d])[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?(?![\p{L}\d])/gu;
+
+function ibanSpans(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const m of text.matchAll(IBAN_CANDIDATE)) {
+    const iban = electronicFormatIBAN(m[0]);
+    if (iban && isValidIBAN(iban)) out.push([m.index, m.index + m[0].length]);
+  }
+  return out;
+}
 
 /**
  * The supplier's IBAN: the first checksum-valid one printed (ibantools checks country length and mod-97).

@@ -1,5 +1,6 @@
 import type { AmountField, DateField, HeaderFields, Invoice, TextField } from '../invoice/invoice.js';
 import type { OcrDocument } from '../ocr-document.js';
+import { orderConfirmed, termDays } from './date-checks.js';
 import { findDates, resolveDateOrder } from './dates.js';
 import { detectCurrency, currencyOfMark } from './currency.js';
 import { headerFromEntities, tablesFromEntities } from './entities.js';
@@ -10,13 +11,14 @@ import { detectLanguage } from './labels.js';
 import { buildLayout } from './layout.js';
 import { extractLineItems, extractVatLines } from './line-items.js';
 import { dominantDecimalSeparator } from './numbers.js';
-import { extractIban, extractParties, extractTaxIds } from './parties.js';
+import { extractIban, extractTaxIds } from './identifiers.js';
+import { extractReceiver, extractSupplier } from './parties.js';
 
 export { parseAmount, findAmounts, dominantDecimalSeparator } from './numbers.js';
 export { findDates, resolveDateOrder, toIsoDate } from './dates.js';
 export { detectCurrency, currencyOfMark } from './currency.js';
 export { findLabels, detectLanguage } from './labels.js';
-export { normalizeVatId } from './parties.js';
+export { normalizeVatId } from './identifiers.js';
 
 export interface ExtractOptions {
   /** "Today" for plausibility checks of dates; defaults to none (no check). */
@@ -54,19 +56,24 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
   const id = extractInvoiceId(layouts);
   const dates = extractDates(layouts, id.candidate);
   const amounts = extractAmounts(layouts, decimal);
-  const parties = extractParties(layouts);
-  const taxIds = extractTaxIds(layouts);
+  const receiver = extractReceiver(layouts);
+  const taxIds = extractTaxIds(layouts, receiver.block);
+  const supplier = extractSupplier(layouts, { receiverBlock: receiver.block, receiverName: receiver.receiver?.value, taxIdSegment: taxIds.supplierSegment });
 
   const currencyCode = fromEntities.currency?.value ?? currencyDetected?.code
     ?? (amounts.total?.value.currencyMark ? currencyOfMark(amounts.total.value.currencyMark) : undefined);
   const order = resolveDateOrder(findDates(text), { language, currency: currencyCode });
 
   fields.invoice_id = textOf(id.pick);
+  const terms = extractPaymentTerms(layouts);
+  const confirmed = orderConfirmed(dates.invoiceDate?.value, dates.dueDate?.value, order.order, termDays(terms?.value));
   const dateField = (p: typeof dates.invoiceDate, name: string): DateField | undefined => {
     const r = isoOf(p, order.order);
     if (!p || !r) return undefined;
     let confidence = p.score;
-    if (r.orderSensitive && order.evidence === 'ambiguous') {
+    if (r.orderSensitive && confirmed) {
+      // The issue/due pair (or the payment term) proves the order: no locale guess involved.
+    } else if (r.orderSensitive && order.evidence === 'ambiguous') {
       confidence *= 0.6;
       warnings.push(`${name}: day/month order is ambiguous; read as ${order.order}`);
     } else if (r.orderSensitive && order.evidence === 'locale') {
@@ -84,12 +91,12 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
   fields.net_amount = amountOf(amounts.net);
   fields.total_tax_amount = amountOf(amounts.tax);
   fields.amount_due = amountOf(amounts.due);
-  fields.supplier_name = textOf(parties.supplier);
-  fields.receiver_name = textOf(parties.receiver);
+  fields.supplier_name = textOf(supplier);
+  fields.receiver_name = textOf(receiver.receiver);
   fields.supplier_tax_id = textOf(taxIds.supplier);
   fields.receiver_tax_id = textOf(taxIds.receiver);
   fields.supplier_iban = textOf(extractIban(layouts));
-  fields.payment_terms = textOf(extractPaymentTerms(layouts));
+  fields.payment_terms = textOf(terms);
   fields.purchase_order = textOf(extractPurchaseOrder(layouts));
   if (currencyDetected) {
     fields.currency = { value: currencyDetected.code, confidence: clamp(currencyDetected.confidence), source: 'pattern', raw: currencyDetected.raw };

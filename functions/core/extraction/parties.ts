@@ -1,18 +1,21 @@
-import { electronicFormatIBAN, isValidIBAN } from 'ibantools';
 import { findLabels } from './labels.js';
 import { below, rightOf, subBox, subExtent, type PageLayout, type Segment } from './layout.js';
 import type { Pick } from './header-fields.js';
 
+export { normalizeVatId, extractIban, extractTaxIds } from './identifiers.js';
+
 /**
- * Parties and their identifiers: supplier and receiver names, VAT ids, the supplier's IBAN.
- * Supplier name evidence, strongest first: a seller label ("Verkäufer", "Sold by"), the one-line sender
- * address above the address window, a company name with a legal form in the letterhead, the footer.
+ * Party names. The receiver is read from its label's block ("Bill to", "Rechnungsempfänger") or from the
+ * window address under a one-line sender address. The supplier name is chosen among several kinds of
+ * evidence (a seller label, the sender line, the letterhead in the largest type, a company form at the top
+ * or in the footer) and its confidence grows with independent corroboration: the same name printed again
+ * elsewhere, in the e-mail or web domain, or heading the block that carries the supplier's VAT id.
  */
 
 const LEGAL_FORM = /(?<![\p{L}])(?:gmbh(?:\s*&\s*co\.?(?:\s*kg)?)?|ag|kg|ohg|e\.\s?k\.|ug|b\.\s?v\.?|n\.\s?v\.?|bv|nv|inc\.?|ltd\.?|limited|llc|llp|plc|corp\.?|corporation|sas|sarl|s\.a\.r\.l\.|s\.a\.?|sa|spa|s\.p\.a\.|pvt\.?|gbr|a\.g\.|co\.)(?![\p{L}])/iu;
 const TITLE_WORDS = /^(?:invoice|tax\s+invoice|rechnung|facture|factuur|receipt|payment\s+receipt|bill|credit\s+note|gutschrift|avoir|kopie\s+factuur|retail\s+invoices?\/bill)[.:]?$/i;
 const STRIP_TITLE = /^(?:invoice|rechnung|facture|factuur)[.:]?\s+|\s+(?:invoice|rechnung|facture|factuur)$/i;
-const NOT_NAME = /@|www\.|https?:|^\+?\d|\b(?:tel|fax|phone|telefon|gln|nummer|number|iban|bic|page|seite|datum|date|nr\.?|no\.?)\b|^\d{4,5}\s/i;
+const NOT_NAME = /@|www\.|https?:|^\+?\d|[a-zäöü]+nummer\b|\b(?:tel|fax|phone|telefon|gln|nummer|number|iban|bic|page|seite|datum|date|nr\.?|no\.?)\b|^\d{4,5}\s/i;
 const NAME_PREFIX = /^(?:name|firma|company|raison\s+sociale|attn|z\.\s?hd\.?|t\.a\.v\.)\s*[:.]?\s*/i;
 
 function cleanName(text: string): string {
@@ -25,24 +28,24 @@ function nameLike(text: string): boolean {
 }
 
 /** The first name-like text inline after, right of, or below a label segment. */
-function nameNear(page: PageLayout, seg: Segment, index: number, length: number, extraSkip?: RegExp): { text: string; seg: Segment; score: number } | undefined {
+function nameNear(page: PageLayout, seg: Segment, index: number, length: number): { text: string; seg: Segment; score: number } | undefined {
   const after = seg.text.slice(index + length).replace(/^[\s:;.\-–]*/, '');
   if (after && nameLike(after) && !findLabelsAny(after)) return { text: cleanName(after), seg, score: 0.9 };
   const ext = subExtent(seg, page, index, index + length);
   const right = rightOf(page, seg, ext.x1)[0];
   if (right && nameLike(right.text) && !findLabelsAny(right.text)) return { text: cleanName(right.text), seg: right, score: 0.8 };
   const column = below(page, seg, ext.x0, Math.max(ext.x1, ext.x0 + 60), 3).slice(0, 4);
-  // A block line may be a "Name:" label with its value in the next column segment.
-  const rows = column.map((s) => ({ s, text: [s, ...rightOf(page, s, s.pt.x1)].map((x) => x.text).join(' ') }));
-  // Prefer a "Name:" line or a company form in the block; else the first name-like line.
+  // Only a "Name:" line takes its value from the next column segment; any other line ends at its column
+  // gap, or the party printed beside it (the other address block, the meta column) would be glued on.
+  const rows = column.map((s) => ({ s, text: /^\S.*:\s*$/.test(s.text) ? [s, ...rightOf(page, s, s.pt.x1).slice(0, 1)].map((x) => x.text).join(' ') : s.text }));
   for (const r of rows) if (/^name\s*:/i.test(r.text) && nameLike(r.text)) return { text: cleanName(r.text), seg: r.s, score: 0.85 };
   for (const r of rows) {
-    // "ACME GMBH   OTHER GMBH  Beleg-Nr: 1" (two address columns on one line): the first company only.
     const m = LEGAL_FORM.exec(r.text);
     const company = m ? r.text.slice(0, m.index + m[0].length) : '';
-    if (company && nameLike(company) && !extraSkip?.test(company)) return { text: cleanName(company), seg: r.s, score: 0.8 };
+    if (company && nameLike(company)) return { text: cleanName(company), seg: r.s, score: 0.8 };
   }
-  for (const r of rows) if (nameLike(r.text) && !findLabelsAny(r.text) && !extraSkip?.test(r.text)) return { text: cleanName(r.text), seg: r.s, score: 0.65 };
+  // The line right under the label is the name on almost every invoice; further down it is a guess.
+  for (const [i, r] of rows.entries()) if (nameLike(r.text) && !findLabelsAny(r.text)) return { text: cleanName(r.text), seg: r.s, score: i === 0 ? 0.8 : 0.55 };
   return undefined;
 }
 
@@ -51,156 +54,193 @@ function findLabelsAny(text: string): boolean {
     && !LEGAL_FORM.test(text);
 }
 
-export interface PartyPicks {
-  supplier?: Pick<string>;
+// "Customer No.", "Client ID": the label of a number, not of a party's name.
+const ID_AFTER = /^\s*(?:no\.?|nr\.?|n[°º]|number|nummer|numéro|id|#|ref\.?)(?![\p{L}])/iu;
+
+function partyLabel(text: string, field: 'supplier' | 'receiver') {
+  const hit = findLabels(text, field)[0];
+  return hit && hit.index <= 2 && !ID_AFTER.test(text.slice(hit.index + hit.length)) ? hit : undefined;
+}
+
+export interface ReceiverPick {
   receiver?: Pick<string>;
+  /** Segments of the receiver's address block: what is printed there (a VAT id) belongs to the receiver. */
+  block: Set<Segment>;
 }
 
-export function extractParties(layouts: readonly PageLayout[]): PartyPicks {
+/** The receiver's name and address block: after a receiver label, else the window address under a sender line. */
+export function extractReceiver(layouts: readonly PageLayout[]): ReceiverPick {
   const first = layouts[0];
-  if (!first) return {};
+  const block = new Set<Segment>();
+  if (!first) return { block };
   let receiver: Pick<string> | undefined;
-  const receiverSegs = new Set<Segment>();
   for (const seg of first.segments) {
-    const hit = findLabels(seg.text, 'receiver')[0];
-    if (!hit || hit.index > 2) continue;
+    const hit = partyLabel(seg.text, 'receiver');
+    if (!hit) continue;
     const near = nameNear(first, seg, hit.index, hit.length);
-    if (near) {
-      receiverSegs.add(near.seg);
-      receiver ??= { value: near.text, raw: near.text, score: near.score, page: first.page, box: near.seg.box, source: 'layout' };
+    if (!near) continue;
+    block.add(near.seg);
+    if (!receiver) {
+      receiver = { value: near.text, raw: near.text, score: near.score, page: first.page, box: near.seg.box, source: 'layout' };
+      const ext = subExtent(seg, first, hit.index, hit.index + hit.length);
+      for (const s of below(first, seg, ext.x0, Math.max(ext.x1, near.seg.pt.x1), 2.6).slice(0, 8)) block.add(s);
     }
   }
-  let supplier: Pick<string> | undefined;
-  for (const page of layouts.slice(0, 1)) {
-    for (const seg of page.segments) {
-      const hit = findLabels(seg.text, 'supplier')[0];
-      if (!hit || hit.index > 2) continue;
-      const near = nameNear(page, seg, hit.index, hit.length);
-      if (near && !receiverSegs.has(near.seg)) {
-        supplier = { value: near.text, raw: near.text, score: near.score, page: page.page, box: near.seg.box, source: 'layout' };
-        break;
-      }
+  if (receiver) return { receiver, block };
+  // DIN 5008 / window envelopes: the recipient's address starts right under the small sender line.
+  const sender = senderLineSegment(first);
+  if (sender) {
+    const window = below(first, sender, sender.pt.x0, sender.pt.x1, 2.5).slice(0, 7);
+    const name = window[0];
+    if (name && nameLike(name.text) && !findLabelsAny(name.text)) {
+      for (const s of window) block.add(s);
+      const text = cleanName(name.text);
+      return { receiver: { value: text, raw: text, score: 0.75, page: first.page, box: name.box, source: 'layout' }, block };
     }
-    if (supplier) break;
   }
-  supplier ??= senderLine(first) ?? letterheadCompany(first, receiverSegs, receiver?.value) ?? footerCompany(layouts, receiver?.value) ?? firstLine(first, receiverSegs);
-  return { ...(supplier ? { supplier } : {}), ...(receiver ? { receiver } : {}) };
+  return { block };
 }
 
-/** The small one-line sender address printed above a window envelope's address ("ACME GmbH - Street 1 - 12345 City"). */
-function senderLine(page: PageLayout): Pick<string> | undefined {
+/**
+ * The one-line sender address above a window address ("ACME GmbH · Street 1 · 12345 City"): three or more
+ * parts, with a postcode or set in smaller type than the body (postcodes like "HD37 6SS" have no digit run).
+ */
+function senderLineSegment(page: PageLayout): Segment | undefined {
+  const hs = page.segments.map((s) => s.pt.h).sort((a, b) => a - b);
+  const median = hs[Math.floor(hs.length / 2)] ?? 0;
   for (const seg of page.segments) {
     if (seg.box.y > 0.4) break;
     const parts = seg.text.split(/\s+[-–•·|]\s+|\s*[•·|]\s*/);
-    if (parts.length >= 3 && /\b\d{4,5}\b/.test(seg.text) && nameLike(parts[0] ?? '')) {
-      const name = cleanName(parts[0] ?? '');
-      return { value: name, raw: name, score: 0.7, page: page.page, box: subBox(seg, 0, name.length), source: 'layout' };
-    }
+    if (parts.length >= 3 && (/\b\d{4,5}\b/.test(seg.text) || seg.pt.h < median * 0.85) && nameLike(parts[0] ?? '')) return seg;
   }
   return undefined;
 }
+
+interface Evidence { text: string; seg: Segment; score: number }
+
+const normKey = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\p{L}\d]/gu, '');
 
 function similar(a: string | undefined, b: string): boolean {
   if (!a) return false;
-  const n = (s: string) => s.toLowerCase().replace(/[^\p{L}\d]/gu, '');
-  return n(a).includes(n(b)) || n(b).includes(n(a));
+  const x = normKey(a), y = normKey(b);
+  return x.length > 0 && y.length > 0 && (x.includes(y) || y.includes(x));
 }
 
-/** A company name (with a legal form) in the top quarter of page 1, outside the receiver's block. */
-function letterheadCompany(page: PageLayout, receiverSegs: Set<Segment>, receiverName: string | undefined): Pick<string> | undefined {
+export interface SupplierContext {
+  receiverBlock: ReadonlySet<Segment>;
+  receiverName?: string | undefined;
+  /** Segment holding the supplier's VAT id (see extractTaxIds). */
+  taxIdSegment?: Segment | undefined;
+}
+
+/**
+ * The supplier's name, or undefined. Each kind of evidence gives a probability that it names the supplier;
+ * independent pieces for the same name combine as 1 - Π(1 - p), so a name seen once in the letterhead stays
+ * uncertain and one repeated in the footer and the e-mail domain becomes confident.
+ */
+export function extractSupplier(layouts: readonly PageLayout[], ctx: SupplierContext): Pick<string> | undefined {
+  const first = layouts[0];
+  if (!first) return undefined;
+  const evidence: Evidence[] = [];
+  const usable = (seg: Segment, text: string) => !ctx.receiverBlock.has(seg) && !similar(ctx.receiverName, text) && nameLike(text);
+  const add = (text: string, seg: Segment, score: number) => { if (usable(seg, text)) evidence.push({ text, seg, score }); };
+
+  for (const seg of first.segments) {
+    const hit = partyLabel(seg.text, 'supplier');
+    if (!hit) continue;
+    const near = nameNear(first, seg, hit.index, hit.length);
+    // The first seller label in reading order; a later "label" is often a word of a name ("Lieferant GmbH").
+    if (near) { add(near.text, near.seg, near.score); break; }
+  }
+  const sender = senderLineSegment(first);
+  if (sender) add(cleanName(sender.text.split(/\s+[-–•·|]\s+|\s*[•·|]\s*/)[0] ?? ''), sender, 0.7);
+  const head = letterheadType(first, ctx.receiverBlock);
+  if (head) add(cleanName(head.text), head, 0.65);
+  for (const seg of first.segments) {
+    if (seg.box.y > 0.3) break;
+    const m = LEGAL_FORM.exec(seg.text);
+    if (!m) continue;
+    const text = cleanName(seg.text.slice(0, m.index + m[0].length));
+    if (text.split(/\s+/).length <= 8) { add(text, seg, 0.55); break; }
+  }
+  for (const page of layouts) {
+    const seg = page.segments.find((s) => s.box.y >= 0.8 && LEGAL_FORM.test(s.text));
+    const m = seg && LEGAL_FORM.exec(seg.text);
+    if (seg && m) {
+      const text = cleanName(seg.text.slice(0, m.index + m[0].length));
+      if (text.split(/\s+/).length <= 6) { add(text, seg, 0.45); break; }
+    }
+  }
+  if (evidence.length === 0) {
+    const seg = first.segments.find((s) => s.box.y <= 0.25 && !ctx.receiverBlock.has(s) && nameLike(s.text) && !findLabelsAny(s.text));
+    if (seg) add(cleanName(seg.text), seg, 0.3);
+  }
+
+  const groups = new Map<string, Evidence[]>();
+  for (const e of evidence) {
+    const key = normKey(e.text);
+    if (key.length < 2) continue;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  const domains = webDomains(layouts);
+  let top: { e: Evidence; p: number } | undefined;
+  for (const [key, list] of groups) {
+    const segs = new Set(list.map((e) => e.seg));
+    const lead = list.reduce((a, b) => (b.score > a.score ? b : a));
+    const probs = [...new Set(list.map((e) => e.seg))].map((s) => Math.max(...list.filter((e) => e.seg === s).map((e) => e.score)));
+    if (repeatedElsewhere(layouts, lead.text, segs, ctx.receiverBlock)) probs.push(0.5);
+    if (key.length >= 5 && domains.some((d) => key.includes(d) || d.includes(key))) probs.push(0.5);
+    if (ctx.taxIdSegment && [...segs].some((s) => headsBlockWith(layouts, s, ctx.taxIdSegment!))) probs.push(0.5);
+    const p = Math.min(0.97, 1 - probs.reduce((q, x) => q * (1 - x), 1));
+    if (!top || p > top.p + 1e-9) top = { e: lead, p };
+  }
+  if (!top) return undefined;
+  const { e, p } = top;
+  return { value: e.text, raw: e.text, score: p, page: e.seg.page, box: subBox(e.seg, 0, e.text.length), source: 'layout' };
+}
+
+/** The name-like line set in clearly larger type than the body, in the top third of page 1. */
+function letterheadType(page: PageLayout, receiverBlock: ReadonlySet<Segment>): Segment | undefined {
+  const hs = page.segments.map((s) => s.pt.h).sort((a, b) => a - b);
+  const median = hs[Math.floor(hs.length / 2)] ?? 0;
+  let top: Segment | undefined;
   for (const seg of page.segments) {
     if (seg.box.y > 0.3) break;
-    if (receiverSegs.has(seg) || similar(receiverName, seg.text)) continue;
-    if (!LEGAL_FORM.test(seg.text) || !nameLike(seg.text)) continue;
-    const m = LEGAL_FORM.exec(seg.text)!;
-    const text = cleanName(seg.text.slice(0, m.index + m[0].length));
-    if (text.split(/\s+/).length > 8 || !nameLike(text)) continue;
-    return { value: text, raw: text, score: 0.55, page: page.page, box: seg.box, source: 'layout' };
+    if (seg.pt.h < median * 1.25 || receiverBlock.has(seg) || !nameLike(seg.text) || findLabelsAny(seg.text)) continue;
+    if (!top || seg.pt.h > top.pt.h) top = seg;
   }
-  return undefined;
+  return top;
 }
 
-/** A company name with a legal form in the footer of any page (letterhead repeated at the bottom). */
-function footerCompany(layouts: readonly PageLayout[], receiverName: string | undefined): Pick<string> | undefined {
+/** The name printed again in another segment: alone, or leading a "Name | street | city" line. */
+function repeatedElsewhere(layouts: readonly PageLayout[], name: string, own: ReadonlySet<Segment>, receiverBlock: ReadonlySet<Segment>): boolean {
   for (const page of layouts) {
     for (const seg of page.segments) {
-      if (seg.box.y < 0.8 || similar(receiverName, seg.text)) continue;
-      const m = LEGAL_FORM.exec(seg.text);
-      if (!m) continue;
-      const text = cleanName(seg.text.slice(0, m.index + m[0].length));
-      if (text.split(/\s+/).length > 6 || !nameLike(text)) continue;
-      return { value: text, raw: text, score: 0.45, page: page.page, box: seg.box, source: 'layout' };
+      if (own.has(seg) || receiverBlock.has(seg) || !seg.text.startsWith(name)) continue;
+      if (/^\s*(?:$|[|·•,–-]\s)/.test(seg.text.slice(name.length))) return true;
     }
   }
-  return undefined;
+  return false;
 }
 
-/** Last resort: the first name-like line at the top of page 1 that is not a document title. */
-function firstLine(page: PageLayout, receiverSegs: Set<Segment>): Pick<string> | undefined {
-  for (const seg of page.segments) {
-    if (seg.box.y > 0.25) break;
-    if (receiverSegs.has(seg) || !nameLike(seg.text) || findLabelsAny(seg.text)) continue;
-    const text = cleanName(seg.text);
-    return { value: text, raw: text, score: 0.3, page: page.page, box: seg.box, source: 'layout' };
-  }
-  return undefined;
-}
-
-// ------------------------------------------------------------------------------------------ identifiers
-
-const VAT_FORMATS: Record<string, RegExp> = {
-  AT: /^ATU\d{8}$/, BE: /^BE[01]\d{9}$/, DE: /^DE\d{9}$/, FR: /^FR[0-9A-Z]{2}\d{9}$/, NL: /^NL\d{9}B\d{2}$/,
-  GB: /^GB(?:\d{9}|\d{12})$/, IT: /^IT\d{11}$/, ES: /^ES[0-9A-Z]\d{7}[0-9A-Z]$/, LU: /^LU\d{8}$/, PL: /^PL\d{10}$/,
-  CH: /^CHE\d{9}(?:MWST|TVA|IVA)?$/, DK: /^DK\d{8}$/, SE: /^SE\d{12}$/, PT: /^PT\d{9}$/, IE: /^IE\d{7}[A-Z]{1,2}$/,
-};
-const VAT_CANDIDATE = /(?<![\p{L}\d])(?:ATU|CHE|[A-Z]{2})[\s.-]?(?:[0-9A-Z][\s.]?){7,13}(?:MWST|TVA|IVA)?(?![\p{L}\d])/gu;
-const RECEIVER_CONTEXT = /(?:your|uw|ihre?|votre|customer|kunden?|client|klant|buyer|käufer|empfänger)[^\n]{0,20}$/i;
-
-/** A VAT id normalized to its compact form when it matches its country's format, else null. */
-export function normalizeVatId(raw: string): string | null {
-  const compact = raw.toUpperCase().replace(/[\s.-]/g, '');
-  const format = VAT_FORMATS[compact.slice(0, 2)];
-  return format && format.test(compact) ? compact : null;
-}
-
-export interface TaxIdPicks {
-  supplier?: Pick<string>;
-  receiver?: Pick<string>;
-}
-
-/** VAT ids anywhere on the pages; one after "your/customer" wording belongs to the receiver. */
-export function extractTaxIds(layouts: readonly PageLayout[]): TaxIdPicks {
-  let supplier: Pick<string> | undefined;
-  let receiver: Pick<string> | undefined;
+/** Second-level labels of e-mail and web domains printed on the pages ("acme" of billing@acme.de). */
+function webDomains(layouts: readonly PageLayout[]): string[] {
+  const out = new Set<string>();
   for (const page of layouts) {
     for (const seg of page.segments) {
-      for (const m of seg.text.matchAll(VAT_CANDIDATE)) {
-        const id = normalizeVatId(m[0]);
-        if (!id) continue;
-        const before = seg.text.slice(0, m.index);
-        const labelled = findLabels(before.slice(-30), 'tax_id').length > 0;
-        const pick: Pick<string> = { value: id, raw: m[0], score: labelled ? 0.85 : 0.6, page: page.page, box: subBox(seg, m.index, m.index + m[0].length), source: 'pattern' };
-        if (RECEIVER_CONTEXT.test(before)) receiver ??= pick;
-        else if (!supplier || (pick.score > supplier.score && supplier.value !== id)) supplier = supplier && supplier.score >= pick.score ? supplier : pick;
+      for (const m of seg.text.matchAll(/(?:@|www\.)([\p{L}\d-]+(?:\.[\p{L}\d-]+)*)\.[a-z]{2,6}(?![\p{L}])/giu)) {
+        const label = normKey((m[1] ?? '').split('.').pop() ?? '');
+        if (label.length >= 4) out.add(label);
       }
     }
   }
-  return { ...(supplier ? { supplier } : {}), ...(receiver ? { receiver } : {}) };
+  return [...out];
 }
 
-const IBAN_CANDIDATE = /(?<![\p{L}\d])[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?(?![\p{L}\d])/gu;
-
-/** The first checksum-valid IBAN printed on the document (ibantools validates country length and mod-97). */
-export function extractIban(layouts: readonly PageLayout[]): Pick<string> | undefined {
-  for (const page of layouts) {
-    for (const seg of page.segments) {
-      for (const m of seg.text.matchAll(IBAN_CANDIDATE)) {
-        const iban = electronicFormatIBAN(m[0]);
-        if (iban && isValidIBAN(iban)) {
-          return { value: iban, raw: m[0], score: 0.95, page: page.page, box: subBox(seg, m.index, m.index + m[0].length), source: 'pattern' };
-        }
-      }
-    }
-  }
-  return undefined;
+/** True when `target` lies in the address block that `seg` heads (same column, within a few lines). */
+function headsBlockWith(layouts: readonly PageLayout[], seg: Segment, target: Segment): boolean {
+  if (seg === target) return true;
+  const page = layouts.find((p) => p.page === seg.page);
+  if (!page || target.page !== seg.page) return false;
+  return below(page, seg, seg.pt.x0, seg.pt.x1, 2.6).slice(0, 8).includes(target);
 }

@@ -143,3 +143,9 @@ function foldAccents(s: string): string {
 function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
+
+/** IBANs compare in electronic format (no spaces, upper case), whatever way they were printed; null if empty. */
+export function normalizeIban(iban: string | undefined): string | null {
+  const compact = iban?.replace(/\s+/g, '').toUpperCase();
+  return compact ? compact : null;
+}

@@ -11,6 +11,7 @@ import type {
 } from '../../../core/ports.js';
 import { z } from 'zod';
 import type { SqliteDatabase } from './database.js';
+import { normalizeIban } from '../../../core/invoice/keys.js';
 
 /** Thrown by {@link SqliteInvoiceStore.transition} for an invoice id that was never created. */
 export class InvoiceNotFoundError extends Error {
@@ -42,11 +43,6 @@ const ITERATE_PAGE = 500;
 
 const CursorSchema = z.tuple([z.string(), z.string()]);
 
-/** IBANs compare in electronic format (no spaces, upper case), whatever way they were printed. */
-function normalizeIban(iban: string | undefined): string | null {
-  const compact = iban?.replace(/\s+/g, '').toUpperCase();
-  return compact ? compact : null;
-}
 
 function indexedColumns(record: InvoiceRecord) {
   const fields = record.invoice?.fields;
