@@ -42,8 +42,16 @@ export const DatasetMetaSchema = z.object({
   skipped: z.number().int(),
   sha256: z.string(),
   buildSeconds: z.number(),
+  /** Pipeline settlement counts of a fresh build (absent on caches written before they were recorded). */
+  settlement: z.object({
+    files: z.number().int(),
+    settledEvents: z.number().int(),
+    filesSettledMoreThanOnce: z.number().int(),
+    statuses: z.record(z.string(), z.number().int()),
+  }).optional(),
 });
 export type DatasetMeta = z.infer<typeof DatasetMetaSchema>;
+export type SettlementStats = NonNullable<DatasetMeta['settlement']>;
 
 /** One generated corpus: its seed, size and document-kind mix (relative weights). */
 export interface CorpusSpec {
@@ -123,64 +131,20 @@ export async function buildDataset(options: BuildOptions): Promise<Dataset> {
   if (!options.rebuild && existsSync(cachePath) && existsSync(metaPath)) {
     return { rows: readRows(cachePath), meta: DatasetMetaSchema.parse(JSON.parse(readFileSync(metaPath, 'utf8'))), cachePath };
   }
-  const log = options.logger ?? silentLogger;
   const start = performance.now();
   const rows: DatasetRow[] = [];
   let documents = 0;
   let skipped = 0;
+  const settlements: SettlementStats[] = [];
   for (const spec of options.specs) {
     if (spec.count <= 0) continue;
-    const work = mkdtempSync(path.join(tmpdir(), 'ledgerx-train-'));
-    try {
-      const corpusDir = path.join(work, 'corpus');
-      const manifest = await generateCorpus({
-        outDir: corpusDir, seed: spec.seed, count: spec.count, mix: spec.mix, supplierCount: spec.suppliers, problemRates: PROBLEM_RATES,
-        filePrefix: `s${spec.seed}-`,
-        onProgress: (done, total) => options.progress?.(done, total, `generate seed ${spec.seed}`),
-      });
-      documents += manifest.documents.length;
-      const asOfMs = Date.parse(`${manifest.asOf}T12:00:00Z`);
-      const offset = Date.now() - asOfMs;
-      const runtime = createLocalRuntime({
-        dataDir: path.join(work, 'data'),
-        logger: log,
-        clock: { now: () => new Date(Date.now() - offset) },
-        bus: { concurrency: options.concurrency ?? 2, minBackoffMs: 50 },
-      });
-      try {
-        const files = manifest.documents.map((d) => ({ path: path.join(corpusDir, d.file), display: d.file, objectName: d.file }));
-        let done = 0;
-        runtime.onSettled(() => options.progress?.(++done, files.length, `pipeline seed ${spec.seed}`));
-        const results = await runBatch(runtime, files, { progress: false });
-        const byName = new Map(manifest.documents.map((d) => [d.file, d]));
-        for (const r of results) {
-          const entry = byName.get(r.file.objectName);
-          const labels = r.record && entry ? deriveLabels(r.record, entry, options.reviews?.get(entry.file)) : null;
-          if (!r.record?.features || !entry || !labels) {
-            skipped++;
-            continue;
-          }
-          const features = r.record.features;
-          rows.push({
-            file: entry.file,
-            group: `${spec.seed}:${entry.supplierId ?? entry.file}`,
-            kind: entry.kind,
-            language: entry.language ?? 'unknown',
-            scanQuality: scanQualityOf(entry),
-            problems: entry.problems.map((p) => p.type),
-            features: FEATURE_NAMES.map((n) => features[n] ?? null),
-            quality: labels.quality,
-            failure: labels.failure,
-            reasons: labels.reasons,
-            labelSource: labels.source,
-          });
-        }
-      } finally {
-        await runtime.close();
-      }
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+    // Each corpus is cached on its own (keyed like a one-corpus recipe): adding a scan corpus to a recipe
+    // re-uses the born-digital rows instead of re-running the pipeline over thousands of documents.
+    const part = await buildCorpusPart(spec, options);
+    rows.push(...part.rows);
+    documents += part.meta.documents;
+    skipped += part.meta.skipped;
+    if (part.meta.settlement) settlements.push(part.meta.settlement);
   }
   const meta: DatasetMeta = {
     featureSchemaVersion: FEATURE_SCHEMA_VERSION,
@@ -191,6 +155,114 @@ export async function buildDataset(options: BuildOptions): Promise<Dataset> {
     skipped,
     sha256: datasetHash(rows),
     buildSeconds: Math.round((performance.now() - start) / 100) / 10,
+    ...(settlements.length > 0 ? { settlement: sumSettlements(settlements) } : {}),
+  };
+  mkdirSync(options.cacheDir, { recursive: true });
+  writeFileSync(cachePath, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(metaPath, JSON.stringify(meta, null, 2));
+  return { rows, meta, cachePath };
+}
+
+function sumSettlements(list: readonly SettlementStats[]): SettlementStats {
+  const out: SettlementStats = { files: 0, settledEvents: 0, filesSettledMoreThanOnce: 0, statuses: {} };
+  for (const s of list) {
+    out.files += s.files;
+    out.settledEvents += s.settledEvents;
+    out.filesSettledMoreThanOnce += s.filesSettledMoreThanOnce;
+    for (const [k, v] of Object.entries(s.statuses)) out.statuses[k] = (out.statuses[k] ?? 0) + v;
+  }
+  return out;
+}
+
+/** One corpus through the pipeline, cached as `dataset-<recipeKey([spec])>.jsonl` (the same key a one-corpus recipe has). */
+async function buildCorpusPart(spec: CorpusSpec, options: BuildOptions): Promise<Dataset> {
+  const key = recipeKey([spec]);
+  const cachePath = path.join(options.cacheDir, `dataset-${key}.jsonl`);
+  const metaPath = path.join(options.cacheDir, `dataset-${key}.meta.json`);
+  if (!options.rebuild && existsSync(cachePath) && existsSync(metaPath)) {
+    return { rows: readRows(cachePath), meta: DatasetMetaSchema.parse(JSON.parse(readFileSync(metaPath, 'utf8'))), cachePath };
+  }
+  const log = options.logger ?? silentLogger;
+  const start = performance.now();
+  const rows: DatasetRow[] = [];
+  let skipped = 0;
+  const work = mkdtempSync(path.join(tmpdir(), 'ledgerx-train-'));
+  let documents = 0;
+  let settlement: SettlementStats | undefined;
+  try {
+    const corpusDir = path.join(work, 'corpus');
+    const manifest = await generateCorpus({
+      outDir: corpusDir, seed: spec.seed, count: spec.count, mix: spec.mix, supplierCount: spec.suppliers, problemRates: PROBLEM_RATES,
+      filePrefix: `s${spec.seed}-`,
+      onProgress: (done, total) => options.progress?.(done, total, `generate seed ${spec.seed}`),
+    });
+    documents = manifest.documents.length;
+    const asOfMs = Date.parse(`${manifest.asOf}T12:00:00Z`);
+    const offset = Date.now() - asOfMs;
+    const runtime = createLocalRuntime({
+      dataDir: path.join(work, 'data'),
+      logger: log,
+      clock: { now: () => new Date(Date.now() - offset) },
+      bus: { concurrency: options.concurrency ?? 2, minBackoffMs: 50 },
+    });
+    try {
+      const files = manifest.documents.map((d) => ({ path: path.join(corpusDir, d.file), display: d.file, objectName: d.file }));
+      let done = 0;
+      const settledById = new Map<string, number>();
+      runtime.onSettled((id) => {
+        settledById.set(id, (settledById.get(id) ?? 0) + 1);
+        options.progress?.(++done, files.length, `pipeline seed ${spec.seed}`);
+      });
+      const results = await runBatch(runtime, files, { progress: false });
+      // More settled events than files means some documents were settled more than once (redelivery after a
+      // stage timeout or a failed claim): counted here so the build report shows it instead of hiding it.
+      const statuses: Record<string, number> = {};
+      for (const r of results) {
+        const s = r.record?.status ?? 'NO_RECORD';
+        statuses[s] = (statuses[s] ?? 0) + 1;
+      }
+      const again = [...settledById.values()].filter((n) => n > 1).length;
+      settlement = { files: files.length, settledEvents: done, filesSettledMoreThanOnce: again, statuses };
+      if (done !== files.length) log.warn('dataset: settled events differ from files', { files: files.length, settled: done });
+      const byName = new Map(manifest.documents.map((d) => [d.file, d]));
+      for (const r of results) {
+        const entry = byName.get(r.file.objectName);
+        const labels = r.record && entry ? deriveLabels(r.record, entry, options.reviews?.get(entry.file)) : null;
+        if (!r.record?.features || !entry || !labels) {
+          skipped++;
+          continue;
+        }
+        const features = r.record.features;
+        rows.push({
+          file: entry.file,
+          group: `${spec.seed}:${entry.supplierId ?? entry.file}`,
+          kind: entry.kind,
+          language: entry.language ?? 'unknown',
+          scanQuality: scanQualityOf(entry),
+          problems: entry.problems.map((p) => p.type),
+          features: FEATURE_NAMES.map((n) => features[n] ?? null),
+          quality: labels.quality,
+          failure: labels.failure,
+          reasons: labels.reasons,
+          labelSource: labels.source,
+        });
+      }
+    } finally {
+      await runtime.close();
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const meta: DatasetMeta = {
+    featureSchemaVersion: FEATURE_SCHEMA_VERSION,
+    featureNames: [...FEATURE_NAMES],
+    corpora: [{ seed: spec.seed, count: spec.count, suppliers: spec.suppliers, mix: { ...spec.mix } }],
+    documents,
+    rows: rows.length,
+    skipped,
+    sha256: datasetHash(rows),
+    buildSeconds: Math.round((performance.now() - start) / 100) / 10,
+    ...(settlement ? { settlement } : {}),
   };
   mkdirSync(options.cacheDir, { recursive: true });
   writeFileSync(cachePath, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');

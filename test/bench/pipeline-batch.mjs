@@ -18,7 +18,7 @@ const percentile = (values, q) => {
 };
 
 const names = (await readdir(inputDir)).filter((n) => n !== 'manifest.json').sort();
-const runtime = createLocalRuntime({ dataDir, bus: { concurrency: Number(concurrencyArg ?? 4) } });
+const runtime = createLocalRuntime({ dataDir, bus: { concurrency: Number(concurrencyArg ?? 4) }, ocrThreads: process.env.BENCH_OCR_THREADS ? Number(process.env.BENCH_OCR_THREADS) : undefined });
 const start = performance.now();
 const results = await runBatch(runtime, names.map((n) => ({ path: join(inputDir, n), display: n, objectName: `bench/${n}` })), { progress: false });
 const seconds = (performance.now() - start) / 1000;

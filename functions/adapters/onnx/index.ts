@@ -5,3 +5,4 @@ export * from './export-gbdt.js';
 export * from './export-logistic.js';
 export * from './export-isolation-forest.js';
 export * from './predictor.js';
+export * from './merge-models.js';

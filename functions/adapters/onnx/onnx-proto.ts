@@ -202,6 +202,17 @@ export function encodeOnnxModel(spec: OnnxGraphSpec): Uint8Array {
   return type.encode(type.fromObject(message)).finish();
 }
 
+/**
+ * Encodes a ModelProto given as a plain object (snake_case fields, as decodeOnnxModel returns them), e.g. a
+ * graph assembled from decoded models. Throws when protobufjs rejects the message.
+ */
+export function encodeOnnxModelMessage(message: Record<string, unknown>): Uint8Array {
+  const type = getModelType();
+  const problem = type.verify(message);
+  if (problem) throw new Error(`invalid ONNX model message: ${problem}`);
+  return type.encode(type.fromObject(message)).finish();
+}
+
 /** Decodes model bytes into a plain object (snake_case fields; bytes as Uint8Array), for inspection and tests. */
 export function decodeOnnxModel(bytes: Uint8Array): Record<string, unknown> {
   const type = getModelType();

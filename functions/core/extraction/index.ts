@@ -1,5 +1,6 @@
 import type { AmountField, DateField, HeaderFields, Invoice, TextField } from '../invoice/invoice.js';
 import type { OcrDocument } from '../ocr-document.js';
+import { crossCheckAmounts, weighByReading } from './confidence.js';
 import { orderConfirmed, termDays } from './date-checks.js';
 import { findDates, resolveDateOrder } from './dates.js';
 import { detectCurrency, currencyOfMark } from './currency.js';
@@ -103,6 +104,9 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
   } else if (currencyCode) {
     fields.currency = { value: currencyCode, confidence: 0.4, source: 'derived' };
   }
+
+  crossCheckAmounts(fields);
+  weighByReading(fields, layouts);
 
   // Entities first: a field an entity filled is kept; layout only fills the gaps.
   const merged: HeaderFields = {};

@@ -101,6 +101,11 @@ export function extractReceiver(layouts: readonly PageLayout[]): ReceiverPick {
   return { block };
 }
 
+/** Parts of a one-line address; dashes separate parts only when no dot or bar does ("Rodriguez - Connelly · ..."). */
+function senderParts(text: string): string[] {
+  return /[•·|]/.test(text) ? text.split(/\s*[•·|]\s*/) : text.split(/\s+[-–]\s+/);
+}
+
 /**
  * The one-line sender address above a window address ("ACME GmbH · Street 1 · 12345 City"): three or more
  * parts, with a postcode or set in smaller type than the body (postcodes like "HD37 6SS" have no digit run).
@@ -110,8 +115,9 @@ function senderLineSegment(page: PageLayout): Segment | undefined {
   const median = hs[Math.floor(hs.length / 2)] ?? 0;
   for (const seg of page.segments) {
     if (seg.box.y > 0.4) break;
-    const parts = seg.text.split(/\s+[-–•·|]\s+|\s*[•·|]\s*/);
-    if (parts.length >= 3 && (/\b\d{4,5}\b/.test(seg.text) || seg.pt.h < median * 0.85) && nameLike(parts[0] ?? '')) return seg;
+    const parts = senderParts(seg.text);
+    // The first part is the name: a part with a house number ("Via Roma, 7") means an address line.
+    if (parts.length >= 3 && (/\b\d{4,5}\b/.test(seg.text) || seg.pt.h < median * 0.85) && nameLike(parts[0] ?? '') && !/(?<![\p{L}\d])\d+[a-z]?(?![\p{L}\d])/iu.test(parts[0] ?? '')) return seg;
   }
   return undefined;
 }
@@ -153,7 +159,7 @@ export function extractSupplier(layouts: readonly PageLayout[], ctx: SupplierCon
     if (near) { add(near.text, near.seg, near.score); break; }
   }
   const sender = senderLineSegment(first);
-  if (sender) add(cleanName(sender.text.split(/\s+[-–•·|]\s+|\s*[•·|]\s*/)[0] ?? ''), sender, 0.7);
+  if (sender) add(cleanName(senderParts(sender.text)[0] ?? ''), sender, 0.7);
   const head = letterheadType(first, ctx.receiverBlock);
   if (head) add(cleanName(head.text), head, 0.65);
   for (const seg of first.segments) {
@@ -206,7 +212,7 @@ function letterheadType(page: PageLayout, receiverBlock: ReadonlySet<Segment>): 
   let top: Segment | undefined;
   for (const seg of page.segments) {
     if (seg.box.y > 0.3) break;
-    if (seg.pt.h < median * 1.25 || receiverBlock.has(seg) || !nameLike(seg.text) || findLabelsAny(seg.text)) continue;
+    if (seg.pt.h < median * 1.25 || receiverBlock.has(seg) || !nameLike(seg.text) || !/\p{L}{3}/u.test(seg.text) || findLabelsAny(seg.text)) continue;
     if (!top || seg.pt.h > top.pt.h) top = seg;
   }
   return top;
@@ -217,7 +223,8 @@ function repeatedElsewhere(layouts: readonly PageLayout[], name: string, own: Re
   for (const page of layouts) {
     for (const seg of page.segments) {
       if (own.has(seg) || receiverBlock.has(seg) || !seg.text.startsWith(name)) continue;
-      if (/^\s*(?:$|[|·•,–-]\s)/.test(seg.text.slice(name.length))) return true;
+      // A dash may continue the name ("Rodriguez - Connelly"); only a bar, dot or comma ends it.
+      if (/^\s*(?:$|[|·•,]\s)/.test(seg.text.slice(name.length))) return true;
     }
   }
   return false;

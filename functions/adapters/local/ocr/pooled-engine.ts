@@ -12,6 +12,8 @@ export interface PooledOcrEngineOptions {
   /** Worker threads; default: the number of cores (pdfjs and tesseract are CPU-bound and single-threaded). */
   threads?: number;
   engine?: LocalOcrEngineOptions;
+  /** V8 young-generation size per thread (MiB); default 8. */
+  maxYoungGenerationSizeMb?: number;
 }
 
 /**
@@ -29,6 +31,9 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Loc
       // Each thread loads pdfjs (and tesseract on demand): keep threads warm for the whole batch.
       idleTimeout: 60_000,
       execArgv: workerExecArgv(),
+      // A small young generation makes each thread collect garbage sooner: pdfjs allocates a lot of short-lived
+      // objects per page, and V8's default semi-spaces let each isolate's resident memory balloon under a batch.
+      resourceLimits: { maxYoungGenerationSizeMb: options.maxYoungGenerationSizeMb ?? 8 },
     }));
   return {
     name: 'local',
