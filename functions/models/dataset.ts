@@ -187,7 +187,7 @@ async function buildCorpusPart(spec: CorpusSpec, options: BuildOptions): Promise
   const rows: DatasetRow[] = [];
   let skipped = 0;
   const work = mkdtempSync(path.join(tmpdir(), 'ledgerx-train-'));
-  let documents = 0;
+  let documents: number;
   let settlement: SettlementStats | undefined;
   try {
     const corpusDir = path.join(work, 'corpus');
