@@ -175,6 +175,20 @@ export interface OcrLimits {
 export interface OcrEngine {
   readonly name: string;
   recognize(input: OcrInput, limits: OcrLimits): Promise<OcrDocument>;
+  /**
+   * Optional: the same document already serialized as JSON, with the few facts the OCR stage needs. An engine
+   * that runs in another thread or process offers it so that the document is not rebuilt as objects only to
+   * be serialized again for storage. Same errors as {@link OcrEngine.recognize}.
+   */
+  recognizeSerialized?(input: OcrInput, limits: OcrLimits): Promise<SerializedOcrDocument>;
+}
+
+export interface SerializedOcrDocument {
+  /** `JSON.stringify` of a valid {@link OcrDocument}. */
+  json: string;
+  pageCount: number;
+  mimeType: string;
+  engineName: string;
 }
 
 // ---------------------------------------------------------------------------------------------- models

@@ -6,12 +6,12 @@ import type { Clock, Logger, ModelRegistry } from '../core/ports.js';
 import { PipelineConfigSchema, type PipelineConfigInput } from '../core/pipeline/config.js';
 import type { PipelineDeps, StageOutcome } from '../core/pipeline/deps.js';
 import { invoiceIdFor } from '../core/pipeline/invoice-id.js';
+import { invoiceIdOfPayload } from '../core/pipeline/dead-letter-invoice.js';
 import { runOcrStage } from '../core/pipeline/ocr-stage.js';
 import { runFeaturesStage } from '../core/pipeline/features-stage.js';
 import { runInferenceStage } from '../core/pipeline/inference-stage.js';
 import { ValidationConfigSchema, type ValidationConfigInput } from '../core/validation/index.js';
 import { DecisionThresholdsSchema, type DecisionThresholdsInput } from '../core/scoring/decide.js';
-import { TERMINAL_STATUSES } from '../core/invoice/status.js';
 import {
   createFsBlobStore, createLocalBus, openLedgerDatabase, SqliteDeadLetterStore, SqliteIdempotencyStore,
   SqliteInvoiceStore, type DeadLetterStore, type FsBlobStore, type LocalBus, type SubscriptionOptions,
@@ -100,10 +100,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     count: (filter) => sqliteDeadLetters.count(filter),
     markReplayed: (id, at) => sqliteDeadLetters.markReplayed(id, at),
     async record(entry: DeadLetter) {
-      const id = await sqliteDeadLetters.record(entry);
-      if (entry.invoiceId) {
-        const { applied } = await store.transition(entry.invoiceId, 'FAILED', { rejection: { code: entry.code, message: entry.reason } }).catch(() => ({ applied: false }));
-        if (applied) notifySettled(entry.invoiceId);
+      const invoiceId = entry.invoiceId ?? invoiceIdOfPayload(entry.payload);
+      const id = await sqliteDeadLetters.record({ ...entry, invoiceId });
+      if (invoiceId) {
+        const { applied } = await store
+          .transition(invoiceId, 'FAILED', { rejection: { code: entry.code, message: entry.reason } })
+          .catch(() => ({ applied: false })); // no record yet (failed before it was written): the dead letter stays
+        if (applied) notifySettled(invoiceId);
       }
       return id;
     },
@@ -144,19 +147,18 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     concurrency: opts.bus.concurrency,
   };
   const common = { bus, log, maxEventAgeMs: config.maxEventAgeMs, now: () => clock.now() };
-  const settle = async (outcome: StageOutcome | { outcome: 'dead-lettered' }) => {
-    if (outcome.outcome === 'done' || outcome.outcome === 'rejected' || outcome.outcome === 'duplicate') {
-      const record = await store.get(outcome.invoiceId);
-      if (record && TERMINAL_STATUSES.has(record.status) && outcome.outcome !== 'duplicate') notifySettled(outcome.invoiceId);
-    }
+  // A stage's outcome says whether the invoice reached a terminal state: no extra read per delivery.
+  const settle = (outcome: StageOutcome | { outcome: 'dead-lettered' }, lastStage: boolean) => {
+    if (outcome.outcome === 'rejected' || (lastStage && outcome.outcome === 'done')) notifySettled(outcome.invoiceId);
   };
   const wire = <H extends (payload: unknown, delivery: Delivery) => Promise<StageOutcome | { outcome: 'dead-lettered'; code: string }>>(
     topic: (typeof Topics)[keyof typeof Topics],
     name: string,
     handler: H,
+    lastStage = false,
   ) =>
     bus.subscribe(topic, name, async (message, ctx) => {
-      await settle(
+      settle(
         await handler(message, {
           topic,
           subscription: name,
@@ -164,12 +166,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
           publishedAt: ctx.publishTime,
           attributes: ctx.attributes,
         }),
+        lastStage,
       );
     }, subscription);
 
   wire(Topics.objectFinalized, 'ocr', defineMessageHandler({ ...common, name: 'ocr', schema: ObjectFinalizedSchema, run: (m, c) => runOcrStage(deps, m, c) }));
   wire(Topics.ocrCompleted, 'features', defineMessageHandler({ ...common, name: 'features', schema: OcrCompletedSchema, run: (m, c) => runFeaturesStage(deps, m, c) }));
-  wire(Topics.featuresComputed, 'inference', defineMessageHandler({ ...common, name: 'inference', schema: FeaturesComputedSchema, run: (m, c) => runInferenceStage(deps, m, c) }));
+  wire(Topics.featuresComputed, 'inference', defineMessageHandler({ ...common, name: 'inference', schema: FeaturesComputedSchema, run: (m, c) => runInferenceStage(deps, m, c) }), true);
 
   return {
     deps, blobs, bus, store, deadLetters,

@@ -4,6 +4,7 @@ import { Topics, type DeadLetter } from '../core/messages.js';
 import type { EventBus, Logger } from '../core/ports.js';
 import type { StageContext, StageOutcome } from '../core/pipeline/deps.js';
 import { errorFields } from './logger.js';
+import { invoiceIdOfPayload } from '../core/pipeline/dead-letter-invoice.js';
 
 /** What the transport knows about one delivery (Pub/Sub push, Eventarc, or the local bus). */
 export interface Delivery {
@@ -38,7 +39,7 @@ export function defineMessageHandler<S extends z.ZodTypeAny>(options: MessageHan
   return async (payload: unknown, delivery: Delivery): Promise<StageOutcome | { outcome: 'dead-lettered'; code: string }> => {
     const log = options.log.child({ function: name, subscription: delivery.subscription, attempt: delivery.attempt });
     const deadLetter = async (code: string, reason: string): Promise<{ outcome: 'dead-lettered'; code: string }> => {
-      const invoiceId = invoiceIdOf(payload);
+      const invoiceId = invoiceIdOfPayload(payload);
       log.error('message dead-lettered', { reasonCode: code, invoiceId });
       const entry: DeadLetter = {
         topic: delivery.topic,
@@ -73,11 +74,6 @@ export function defineMessageHandler<S extends z.ZodTypeAny>(options: MessageHan
       throw err;
     }
   };
-}
-
-function invoiceIdOf(payload: unknown): string | undefined {
-  const id = (payload as { invoiceId?: unknown } | null)?.invoiceId;
-  return typeof id === 'string' ? id : undefined;
 }
 
 function traceparentOf(message: unknown): string | undefined {

@@ -7,6 +7,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLocalRuntime } from '../../dist/functions/platform/local-runtime.js';
 import { runBatch } from '../../dist/functions/cli/batch.js';
+import { createFileModelRegistry } from '../../dist/functions/adapters/onnx/file-model-registry.js';
+import { silentLogger } from '../../dist/functions/platform/logger.js';
 
 const [inputDir, dataDir, concurrencyArg] = process.argv.slice(2);
 if (!inputDir || !dataDir) throw new Error('usage: pipeline-batch <inputDir> <dataDir> [concurrency]');
@@ -18,7 +20,14 @@ const percentile = (values, q) => {
 };
 
 const names = (await readdir(inputDir)).filter((n) => n !== 'manifest.json').sort();
-const runtime = createLocalRuntime({ dataDir, bus: { concurrency: Number(concurrencyArg ?? 4) }, ocrThreads: process.env.BENCH_OCR_THREADS ? Number(process.env.BENCH_OCR_THREADS) : undefined });
+// The shipped production models, as `ledgerx process` uses them.
+const models = createFileModelRegistry(new URL('../../models', import.meta.url).pathname, silentLogger);
+const runtime = createLocalRuntime({
+  dataDir,
+  models,
+  bus: { concurrency: Number(concurrencyArg ?? 4) },
+  ocrThreads: process.env.BENCH_OCR_THREADS ? Number(process.env.BENCH_OCR_THREADS) : undefined,
+});
 const start = performance.now();
 const results = await runBatch(runtime, names.map((n) => ({ path: join(inputDir, n), display: n, objectName: `bench/${n}` })), { progress: false });
 const seconds = (performance.now() - start) / 1000;

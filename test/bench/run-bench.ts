@@ -12,6 +12,8 @@ import { join, resolve } from 'node:path';
 import { generateCorpus } from '../../functions/generator/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** The same Node flags the `ledgerx` launcher uses for batch work (see bin/ledgerx.mjs). */
+const LEAN_NODE_FLAGS = ['--max-semi-space-size=2'];
 const only = new Set((process.env.BENCH_ONLY ?? 'pipeline,training,models,cold-start').split(','));
 const rows: Array<{ group: string; metric: string; value: number; unit: string; target?: string }> = [];
 const add = (group: string, metric: string, value: number, unit: string, target?: string) => rows.push({ group, metric, value, unit, target });
@@ -24,7 +26,7 @@ async function pipelineBench(kind: 'born-digital' | 'scan', count: number): Prom
     const noBadFiles = { badFile: 0 };
     await generateCorpus({ outDir: join(work, 'in'), count, seed: 7, mix, problemRates: noBadFiles, scanFormats: ['png', 'jpeg', 'pdf'] });
     process.stderr.write(`running the local pipeline on them...\n`);
-    const out = execFileSync(process.execPath, [join(ROOT, 'test/bench/pipeline-batch.mjs'), join(work, 'in'), join(work, 'data'), process.env.BENCH_CONCURRENCY ?? '4'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const out = execFileSync(process.execPath, [...LEAN_NODE_FLAGS, join(ROOT, 'test/bench/pipeline-batch.mjs'), join(work, 'in'), join(work, 'data'), process.env.BENCH_CONCURRENCY ?? '4'], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const r = JSON.parse(out.trim().split('\n').pop()!) as {
       invoices: number; invoicesPerSecond: number; seconds: number; peakRssMiB: number;
       stages: Record<string, { p50: number; p99: number }>; statuses: Record<string, number>;

@@ -62,6 +62,14 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       expect(await h.store.get('other')).toBeNull();
     });
 
+    it('merges a patch: fields it does not carry keep their values', async () => {
+      await seed([{ id: 'merge', at: 1, status: 'RECEIVED' }]);
+      await h.store.transition('merge', 'OCR_DONE', { timings: { ocr: 12 }, pageCount: 2 });
+      const { record } = await h.store.transition('merge', 'FEATURES_DONE', { featureSchemaVersion: 'v-test' });
+      expect(record).toMatchObject({ status: 'FEATURES_DONE', timings: { ocr: 12 }, pageCount: 2, featureSchemaVersion: 'v-test' });
+      expect(await h.store.get('merge')).toMatchObject({ timings: { ocr: 12 }, pageCount: 2 });
+    });
+
     it('keeps terminal states: SCORED is not failed afterwards, REJECTED never moves', async () => {
       await seed([
         { id: 'scored', at: 1, status: 'SCORED' },

@@ -35,6 +35,10 @@ const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   interOpNumThreads: 1,
   logSeverityLevel: 3,
   executionMode: 'sequential',
+  // Our models are tiny and scored one row at a time: ORT's arena and memory-pattern planning would reserve
+  // memory up front for nothing (each costs resident memory per session).
+  enableCpuMemArena: false,
+  enableMemPattern: false,
 };
 
 /**

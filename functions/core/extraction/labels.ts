@@ -155,8 +155,23 @@ function compiled(field: LabelField): CompiledField {
  * Label occurrences of `field` in `text`; where several labels overlap, the longest (most specific) wins.
  */
 export function findLabels(text: string, field: LabelField): LabelHit[] {
+  const key = `${field}\u0000${text}`;
+  const cached = HIT_CACHE.get(key);
+  if (cached) return cached;
+  const hits = Object.freeze(scanLabels(text, field)) as LabelHit[];
+  // Bounded: extraction asks the same (line, field) many times per document, rarely across documents.
+  if (HIT_CACHE.size >= HIT_CACHE_MAX) HIT_CACHE.clear();
+  HIT_CACHE.set(key, hits);
+  return hits;
+}
+
+const HIT_CACHE = new Map<string, LabelHit[]>();
+const HIT_CACHE_MAX = 20_000;
+const NO_HITS: LabelHit[] = [];
+
+function scanLabels(text: string, field: LabelField): LabelHit[] {
   const { defs, any } = compiled(field);
-  if (!any.test(text)) return [];
+  if (!any.test(text)) return NO_HITS;
   const hits: LabelHit[] = [];
   for (const def of defs) {
     def.rx.lastIndex = 0;

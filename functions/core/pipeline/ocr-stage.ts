@@ -3,17 +3,18 @@ import { once } from '../idempotency.js';
 import { Topics, type ObjectFinalized } from '../messages.js';
 import { OcrDocumentSchema, type OcrDocument } from '../ocr-document.js';
 import type { BlobRef } from '../messages.js';
+import { BlobNotFoundError, type SerializedOcrDocument } from '../ports.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
 import { invoiceIdFor, sha256Hex } from './invoice-id.js';
 import { rejectInvoice } from './reject.js';
 
-export function ocrArtifactRef(deps: PipelineDeps, invoiceId: string): BlobRef {
-  return { bucket: deps.config.buckets.artifacts, name: `ocr/${invoiceId}.json` };
-}
-
-function ocrCacheRef(deps: PipelineDeps, sha256: string): BlobRef {
-  return { bucket: deps.config.buckets.artifacts, name: `ocr-cache/${deps.ocr.name}/${sha256}.json` };
+/**
+ * The normalized OCR document is stored by content: byte-identical uploads (re-sends, redeliveries) share one
+ * artifact, which is also the OCR cache (one write per distinct file, and Document AI is never paid twice).
+ */
+export function ocrArtifactRef(deps: PipelineDeps, contentSha256: string): BlobRef {
+  return { bucket: deps.config.buckets.artifacts, name: `ocr/${deps.ocr.name}/${contentSha256}.json` };
 }
 
 /**
@@ -53,14 +54,13 @@ export async function runOcrStage(deps: PipelineDeps, event: ObjectFinalized, ct
         const start = performance.now();
         const bytes = await deps.blobs.read({ bucket: event.bucket, name: event.name });
         const contentSha256 = sha256Hex(bytes);
-        const { doc, cached } = await recognizeWithCache(deps, bytes, event, contentSha256);
-        const ocrRef = ocrArtifactRef(deps, invoiceId);
-        await deps.blobs.write(ocrRef, JSON.stringify(doc), { contentType: 'application/json' });
+        const ocrRef = ocrArtifactRef(deps, contentSha256);
+        const { doc, cached } = await recognizeWithCache(deps, bytes, event, ocrRef);
         const ms = elapsedMs(start);
         await store.transition(invoiceId, 'OCR_DONE', {
           contentSha256,
           mimeType: doc.mimeType,
-          pageCount: doc.pages.length,
+          pageCount: doc.pageCount,
           ocrUri: `${ocrRef.bucket}/${ocrRef.name}`,
           timings: { ...record.timings, ocr: ms },
         });
@@ -74,11 +74,11 @@ export async function runOcrStage(deps: PipelineDeps, event: ObjectFinalized, ct
             contentSha256,
             mimeType: doc.mimeType,
             ocr: ocrRef,
-            pageCount: doc.pages.length,
+            pageCount: doc.pageCount,
           },
           { orderingKey: invoiceId },
         );
-        log.info('ocr done', { pages: doc.pages.length, engine: doc.engine.name, cached, ms, bytes: bytes.length });
+        log.info('ocr done', { pages: doc.pageCount, engine: doc.engineName, cached, ms, bytes: bytes.length });
         return { invoiceId };
       },
       { ttlMs: config.idempotencyTtlMs, clock },
@@ -94,21 +94,36 @@ async function recognizeWithCache(
   deps: PipelineDeps,
   bytes: Uint8Array,
   event: ObjectFinalized,
-  contentSha256: string,
-): Promise<{ doc: OcrDocument; cached: boolean }> {
-  const cacheRef = ocrCacheRef(deps, contentSha256);
-  const useCache = deps.config.ocr.cacheByContentHash;
-  if (useCache && (await deps.blobs.stat(cacheRef))) {
-    const parsed = OcrDocumentSchema.safeParse(JSON.parse(new TextDecoder().decode(await deps.blobs.read(cacheRef))));
-    if (parsed.success) return { doc: parsed.data, cached: true };
+  ref: BlobRef,
+): Promise<{ doc: SerializedOcrDocument; cached: boolean }> {
+  if (deps.config.ocr.cacheByContentHash) {
+    const cached = await readCached(deps, ref);
+    // Already stored: nothing to write, so no JSON is needed.
+    if (cached) return { doc: summarize(cached, ''), cached: true };
   }
   const { maxBytes, maxPages, timeoutMs, languages } = deps.config.ocr;
+  const input = { bytes, fileName: event.name, declaredContentType: event.contentType };
+  const limits = { maxBytes, maxPages, timeoutMs, languages };
   // The engine is a typed port inside this process (the Document AI adapter validates its own input):
   // the document is validated where it crosses a boundary again, when the features stage reads it back.
-  const doc = await deps.ocr.recognize(
-    { bytes, fileName: event.name, declaredContentType: event.contentType },
-    { maxBytes, maxPages, timeoutMs, languages },
-  );
-  if (useCache) await deps.blobs.write(cacheRef, JSON.stringify(doc), { contentType: 'application/json' });
+  const doc = deps.ocr.recognizeSerialized
+    ? await deps.ocr.recognizeSerialized(input, limits)
+    : summarize(await deps.ocr.recognize(input, limits));
+  await deps.blobs.write(ref, doc.json, { contentType: 'application/json' });
   return { doc, cached: false };
+}
+
+function summarize(doc: OcrDocument, json = JSON.stringify(doc)): SerializedOcrDocument {
+  return { json, pageCount: doc.pages.length, mimeType: doc.mimeType, engineName: doc.engine.name };
+}
+
+/** A cached OCR document, or null when there is none or it no longer matches the schema (then OCR again). */
+async function readCached(deps: PipelineDeps, ref: BlobRef): Promise<OcrDocument | null> {
+  try {
+    const parsed = OcrDocumentSchema.safeParse(JSON.parse(new TextDecoder().decode(await deps.blobs.read(ref))));
+    return parsed.success ? parsed.data : null;
+  } catch (err) {
+    if (err instanceof BlobNotFoundError) return null;
+    throw err;
+  }
 }

@@ -3,7 +3,7 @@
  * pdfjs and tesseract work on every core while the main thread runs the rest of the pipeline.
  */
 import type { OcrDocument } from '../../../core/ocr-document.js';
-import type { OcrInput, OcrLimits } from '../../../core/ports.js';
+import type { OcrInput, OcrLimits, SerializedOcrDocument } from '../../../core/ports.js';
 import { createLocalOcrEngine, type LocalOcrEngine, type LocalOcrEngineOptions } from './index.js';
 import { serializeError, type SerializedError } from './worker-errors.js';
 
@@ -11,16 +11,26 @@ export interface OcrTask {
   input: OcrInput;
   limits: OcrLimits;
   engineOptions: LocalOcrEngineOptions;
+  /** Return the document as JSON: one flat string crosses the thread boundary instead of an object graph. */
+  serialized: boolean;
 }
 
-export type OcrTaskResult = { ok: true; doc: OcrDocument } | { ok: false; error: SerializedError };
+export type OcrTaskResult =
+  | { ok: true; doc: OcrDocument }
+  | { ok: true; serialized: SerializedOcrDocument }
+  | { ok: false; error: SerializedError };
 
 let engine: LocalOcrEngine | undefined;
 
 export default async function run(task: OcrTask): Promise<OcrTaskResult> {
   engine ??= createLocalOcrEngine(task.engineOptions);
   try {
-    return { ok: true, doc: await engine.recognize(task.input, task.limits) };
+    const doc = await engine.recognize(task.input, task.limits);
+    if (!task.serialized) return { ok: true, doc };
+    return {
+      ok: true,
+      serialized: { json: JSON.stringify(doc), pageCount: doc.pages.length, mimeType: doc.mimeType, engineName: doc.engine.name },
+    };
   } catch (err) {
     return { ok: false, error: serializeError(err) };
   }

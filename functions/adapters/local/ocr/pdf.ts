@@ -67,7 +67,9 @@ export async function openPdf(bytes: Uint8Array): Promise<OpenPdf> {
     verbosity: 0,
     cMapUrl: asDir('cmaps'),
     cMapPacked: true,
-    standardFontDataUrl: asDir('standard_fonts'),
+    // No standardFontDataUrl: text extraction needs only the built-in metrics of the standard 14 fonts, and
+    // loading + sanitizing their font programs for every document doubled the time per page (8 ms vs 17 ms,
+    // identical text and positions on 200 generated invoices). Pages rendered for OCR have (almost) no text.
     wasmUrl: asDir('wasm'),
   });
   // No onPassword callback: pdfjs then rejects with a PasswordException instead of waiting for user input.

@@ -42,6 +42,13 @@ const MAX_PAGE = 1_000;
 const ITERATE_PAGE = 500;
 
 const CursorSchema = z.tuple([z.string(), z.string()]);
+const RecordPatchSchema = InvoiceRecordSchema.omit({ invoiceId: true, createdAt: true, source: true }).partial();
+
+/** The patch, validated; only the keys it carries (zod would otherwise fill in defaults such as `timings`). */
+function validPatch(changes: Partial<InvoiceRecord>): Partial<InvoiceRecord> {
+  const parsed = RecordPatchSchema.parse(changes) as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(changes).map((k) => [k, parsed[k]])) as Partial<InvoiceRecord>;
+}
 
 
 function indexedColumns(record: InvoiceRecord) {
@@ -134,12 +141,14 @@ export class SqliteInvoiceStore implements InvoiceStore {
       if (!current) throw new InvoiceNotFoundError(`invoice ${invoiceId} does not exist`);
       if (!canTransition(current.status, to)) return { applied: false, record: current };
       const { invoiceId: _id, createdAt: _created, source: _source, ...changes } = patch;
-      const next = InvoiceRecordSchema.parse({
+      // The current record is valid (validated when written), so validating the patch validates the merge,
+      // without re-checking the whole extracted invoice on every later transition.
+      const next: InvoiceRecord = {
         ...current,
-        ...changes,
+        ...validPatch(changes),
         status: to,
         updatedAt: changes.updatedAt ?? this.clock.now().toISOString(),
-      });
+      };
       this.db
         .statement(
           `UPDATE invoices SET status = @status, file_name = @file_name, content_sha256 = @content_sha256,
@@ -279,7 +288,10 @@ export class SqliteInvoiceStore implements InvoiceStore {
     const row = this.db.statement('SELECT record FROM invoices WHERE invoice_id = ?').get(invoiceId) as
       | { record: string }
       | undefined;
-    return row ? InvoiceRecordSchema.parse(JSON.parse(row.record)) : null;
+    // Every stored record was validated by InvoiceRecordSchema when written (createIfAbsent / transition), and
+    // only this adapter writes the table: re-validating on each of the many reads per invoice cost more than
+    // the rest of the store together (measured with a CPU profile of a 1,000-invoice batch).
+    return row ? (JSON.parse(row.record) as InvoiceRecord) : null;
   }
 
   private summaries(sql: string, params: unknown[]): InvoiceSummary[] {
