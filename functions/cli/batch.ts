@@ -3,9 +3,12 @@ import type { LocalRuntime } from '../platform/local-runtime.js';
 import type { InputFile } from './files.js';
 import { createProgress } from './progress.js';
 
-export interface BatchResult {
+export interface Submission {
   file: InputFile;
   invoiceId: string;
+}
+
+export interface BatchResult extends Submission {
   record: InvoiceRecord | null;
 }
 
@@ -13,7 +16,7 @@ export interface BatchResult {
  * Drops every file into the local inbox bucket and waits until the pipeline has settled all of them
  * (SCORED, REJECTED or FAILED). One bad file never stops the batch: it ends REJECTED with its reason.
  */
-export async function runBatch(runtime: LocalRuntime, files: readonly InputFile[], options: { progress?: boolean } = {}): Promise<BatchResult[]> {
+export async function submitBatch(runtime: LocalRuntime, files: readonly InputFile[], options: { progress?: boolean } = {}): Promise<Submission[]> {
   const progress = createProgress(files.length, 'processing', options.progress);
   const wanted = new Set<string>();
   const settledEarly = new Set<string>();
@@ -21,7 +24,7 @@ export async function runBatch(runtime: LocalRuntime, files: readonly InputFile[
     if (wanted.delete(id)) progress.increment();
     else settledEarly.add(id);
   });
-  const submitted: Array<{ file: InputFile; invoiceId: string }> = [];
+  const submitted: Submission[] = [];
   for (const file of files) {
     const { invoiceId } = await runtime.submitFile(file.path, file.objectName);
     if (settledEarly.delete(invoiceId)) progress.increment();
@@ -30,5 +33,17 @@ export async function runBatch(runtime: LocalRuntime, files: readonly InputFile[
   }
   await runtime.drain();
   progress.stop();
-  return Promise.all(submitted.map(async (s) => ({ ...s, record: await runtime.store.get(s.invoiceId) })));
+  return submitted;
+}
+
+/** The records of a settled batch, one at a time: a large batch is never held in memory whole. */
+export async function* batchResults(runtime: LocalRuntime, submissions: readonly Submission[]): AsyncGenerator<BatchResult> {
+  for (const s of submissions) yield { ...s, record: await runtime.store.get(s.invoiceId) };
+}
+
+/** {@link submitBatch} and all its records (for small batches). */
+export async function runBatch(runtime: LocalRuntime, files: readonly InputFile[], options: { progress?: boolean } = {}): Promise<BatchResult[]> {
+  const results: BatchResult[] = [];
+  for await (const r of batchResults(runtime, await submitBatch(runtime, files, options))) results.push(r);
+  return results;
 }

@@ -1,5 +1,6 @@
 /**
- * Cold start of the event functions: for each of ocr, features and inference, a fresh node process (tsx)
+ * Cold start of the event functions (with the shipped production models): for each of ocr, features and
+ * inference, a fresh node process
  * imports functions/index.ts (the module graph the platform loads), builds the function's handler over
  * local fakes (filesystem bucket, SQLite stores, recording bus: the GCP clients need a network) and handles
  * one realistic CloudEvent. Reported: ms from process start to the first handled event, of which the import
@@ -43,7 +44,7 @@ const makers = {
   features: async () => (await import(${JSON.stringify(url('functions/features.ts'))})).makeFeaturesHandler,
   inference: async () => (await import(${JSON.stringify(url('functions/inference.ts'))})).makeInferenceHandler,
 };
-const stage = await fakeStageRuntime({ dir: process.env.PROBE_DIR, ocr: fn === 'ocr', logLevel: 'silent' });
+const stage = await fakeStageRuntime({ dir: process.env.PROBE_DIR, ocr: fn === 'ocr', logLevel: 'silent', modelsDir: process.env.PROBE_MODELS });
 const handler = (await makers[fn]())(async () => stage.runtime);
 await handler(JSON.parse(process.env.PROBE_EVENT));
 const firstEventMs = performance.now();
@@ -64,7 +65,7 @@ function probe(fn: string, dir: string, event: unknown): Probe {
   const out = execFileSync(process.execPath, [...loader, '--input-type=module', '-e', CHILD()], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, PROBE_FUNCTION: fn, PROBE_DIR: dir, PROBE_EVENT: JSON.stringify(event), METADATA_SERVER_DETECTION: 'none' },
+    env: { ...process.env, PROBE_FUNCTION: fn, PROBE_DIR: dir, PROBE_MODELS: join(ROOT, 'models'), PROBE_EVENT: JSON.stringify(event), METADATA_SERVER_DETECTION: 'none' },
     maxBuffer: 1 << 24,
   });
   return JSON.parse(out.trim().split('\n').pop()!) as Probe;

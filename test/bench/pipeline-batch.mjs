@@ -5,10 +5,10 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLocalRuntime } from '../../dist/functions/platform/local-runtime.js';
-import { runBatch } from '../../dist/functions/cli/batch.js';
-import { createFileModelRegistry } from '../../dist/functions/adapters/onnx/file-model-registry.js';
-import { silentLogger } from '../../dist/functions/platform/logger.js';
+import { createLocalRuntime } from '../../.bench-dist/functions/platform/local-runtime.js';
+import { batchResults, submitBatch } from '../../.bench-dist/functions/cli/batch.js';
+import { createFileModelRegistry } from '../../.bench-dist/functions/adapters/onnx/file-model-registry.js';
+import { silentLogger } from '../../.bench-dist/functions/platform/logger.js';
 
 const [inputDir, dataDir, concurrencyArg] = process.argv.slice(2);
 if (!inputDir || !dataDir) throw new Error('usage: pipeline-batch <inputDir> <dataDir> [concurrency]');
@@ -29,17 +29,22 @@ const runtime = createLocalRuntime({
   ocrThreads: process.env.BENCH_OCR_THREADS ? Number(process.env.BENCH_OCR_THREADS) : undefined,
 });
 const start = performance.now();
-const results = await runBatch(runtime, names.map((n) => ({ path: join(inputDir, n), display: n, objectName: `bench/${n}` })), { progress: false });
+const submitted = await submitBatch(runtime, names.map((n) => ({ path: join(inputDir, n), display: n, objectName: `bench/${n}` })), { progress: false });
 const seconds = (performance.now() - start) / 1000;
-await runtime.close();
 
-const stage = (name) => results.map((r) => r.record?.timings[name]).filter((v) => typeof v === 'number');
+const timings = { ocr: [], features: [], inference: [] };
 const statuses = {};
-for (const r of results) statuses[r.record?.status ?? 'MISSING'] = (statuses[r.record?.status ?? 'MISSING'] ?? 0) + 1;
+for await (const r of batchResults(runtime, submitted)) {
+  const status = r.record?.status ?? 'MISSING';
+  statuses[status] = (statuses[status] ?? 0) + 1;
+  for (const [name, values] of Object.entries(timings)) if (typeof r.record?.timings[name] === 'number') values.push(r.record.timings[name]);
+}
+await runtime.close();
+const stage = (name) => timings[name];
 process.stdout.write(JSON.stringify({
-  invoices: results.length,
+  invoices: submitted.length,
   seconds,
-  invoicesPerSecond: results.length / seconds,
+  invoicesPerSecond: submitted.length / seconds,
   statuses,
   stages: Object.fromEntries(['ocr', 'features', 'inference'].map((s) => {
     const v = stage(s);

@@ -1,5 +1,6 @@
 /**
  * `npm run bench`: speed and memory of the pipeline, measured on generated batches (never in unit tests).
+ * Measures the compiled code (.bench-dist, built by the npm script), as it is deployed and run.
  * Prints a table and writes reports/bench/latest.{json,md}.
  *   BENCH_BORN_DIGITAL (default 1000), BENCH_SCANS (default 10), BENCH_CONCURRENCY (default 4),
  *   BENCH_ONLY=pipeline,training,models,cold-start to run a subset.
@@ -13,7 +14,7 @@ import { generateCorpus } from '../../functions/generator/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The same Node flags the `ledgerx` launcher uses for batch work (see bin/ledgerx.mjs). */
-const LEAN_NODE_FLAGS = ['--max-semi-space-size=2'];
+const LEAN_NODE_FLAGS = ['--max-old-space-size=1024'];
 const only = new Set((process.env.BENCH_ONLY ?? 'pipeline,training,models,cold-start').split(','));
 const rows: Array<{ group: string; metric: string; value: number; unit: string; target?: string }> = [];
 const add = (group: string, metric: string, value: number, unit: string, target?: string) => rows.push({ group, metric, value, unit, target });
@@ -62,6 +63,8 @@ if (only.has('pipeline')) {
 }
 if (only.has('training')) await part('training.bench-part.ts', 'benchTraining', 'training (100k x 50)');
 if (only.has('models')) await part('models.bench-part.ts', 'benchModels', 'model inference');
+// Cold start as deployed: plain node on the compiled tree (`npm run bench` compiles it to .bench-dist first).
+process.env.BENCH_COLD_START_DIST ??= join(ROOT, '.bench-dist');
 if (only.has('cold-start')) await part('cold-start.bench-part.ts', 'benchColdStart', 'cold start');
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));

@@ -16,7 +16,7 @@ import { DecisionThresholdsSchema } from '../../functions/core/scoring/decide.js
 import {
   createFsBlobStore, openLedgerDatabase, SqliteIdempotencyStore, SqliteInvoiceStore, type FsBlobStore,
 } from '../../functions/adapters/local/index.js';
-import { createLogger } from '../../functions/platform/logger.js';
+import { createLogger, silentLogger } from '../../functions/platform/logger.js';
 import type { StageRuntime } from '../../functions/platform/gcp/wiring.js';
 import { tempDir } from '../helpers/runtime.js';
 import type { HttpEvent } from './cloud-events.js';
@@ -72,6 +72,8 @@ export interface FakeStageOptions {
   /** Default true: the offline engine (text layers only, no tesseract); false = a stage that must not OCR. */
   ocr?: boolean;
   logLevel?: 'debug' | 'silent';
+  /** Folder of a model registry to score with (e.g. the repository's models/); default: no models. */
+  modelsDir?: string;
 }
 
 /** A stage runtime on the embedded adapters (imported lazily, so a cold-start probe loads only what it uses). */
@@ -90,7 +92,9 @@ export async function fakeStageRuntime(options: FakeStageOptions = {}): Promise<
   const deps: PipelineDeps = {
     blobs, bus, store, clock, ocr,
     idempotency: new SqliteIdempotencyStore(db),
-    models: { loadProduction: async () => null },
+    models: options.modelsDir
+      ? (await import('../../functions/adapters/onnx/file-model-registry.js')).createFileModelRegistry(options.modelsDir, silentLogger)
+      : { loadProduction: async () => null },
     config: PipelineConfigSchema.parse({ buckets: BUCKETS, ocr: {}, ...options.pipeline }),
     validation: ValidationConfigSchema.parse({}),
     thresholds: DecisionThresholdsSchema.parse({}),

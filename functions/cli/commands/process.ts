@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { collectInputFiles, UsageError } from '../files.js';
-import { runBatch } from '../batch.js';
+import { batchResults, submitBatch } from '../batch.js';
 import { openRuntime, type CommonOptions } from '../runtime-options.js';
 import { renderTable, toResultLine } from '../result-view.js';
 
@@ -22,10 +22,14 @@ export function registerProcess(program: Command, common: () => CommonOptions): 
       if (files.length === 0) throw new UsageError('no files found in the given paths');
       const runtime = openRuntime({ ...common(), einvoice: opts.einvoice });
       try {
-        const results = await runBatch(runtime, files, { progress: opts.progress ?? process.stderr.isTTY });
-        const lines = results.map((r) => toResultLine(r.file.display, r.record));
-        if (opts.json) for (const line of lines) process.stdout.write(JSON.stringify(line) + '\n');
-        else process.stdout.write(renderTable(lines) + '\n');
+        const submitted = await submitBatch(runtime, files, { progress: opts.progress ?? process.stderr.isTTY });
+        const lines = [];
+        for await (const r of batchResults(runtime, submitted)) {
+          const line = toResultLine(r.file.display, r.record);
+          if (opts.json) process.stdout.write(JSON.stringify(line) + '\n');
+          else lines.push(line);
+        }
+        if (!opts.json) process.stdout.write(renderTable(lines) + '\n');
       } finally {
         await runtime.close();
       }
