@@ -29,10 +29,13 @@ describe('dead letters and replay on the local stack', () => {
   it('an OCR outage ends FAILED with its reason and a replay completes the invoices', async () => {
     const { runtime, dispose } = await testRuntime({ bus: { maxAttempts: 2 } });
     cleanup.push(dispose);
-    const recognize = runtime.deps.ocr.recognize.bind(runtime.deps.ocr);
-    runtime.deps.ocr.recognize = async () => {
+    const ocr = runtime.deps.ocr;
+    const healthy = { recognize: ocr.recognize, recognizeSerialized: ocr.recognizeSerialized };
+    const outage = async (): Promise<never> => {
       throw new RetryableError('UNAVAILABLE', 'OCR backend unavailable');
     };
+    ocr.recognize = outage;
+    ocr.recognizeSerialized = outage;
     const results = await processFiles(runtime, dir, names);
     for (const r of results.values()) {
       expect(r.record?.status).toBe('FAILED');
@@ -43,7 +46,7 @@ describe('dead letters and replay on the local stack', () => {
     expect(letters.map((l) => l.invoiceId).sort()).toEqual([...results.values()].map((r) => r.invoiceId).sort());
     expect(letters.every((l) => l.subscription === 'ocr' && l.attempts === 2)).toBe(true);
 
-    runtime.deps.ocr.recognize = recognize;
+    Object.assign(ocr, healthy);
     const replay = await runtime.bus.replayDeadLetters();
     expect(replay.replayed).toBe(names.length);
     await runtime.drain();

@@ -182,3 +182,25 @@ describe('extractInvoice', () => {
     expect(extractInvoice(doc(german), { einvoice: true }).extraction.method).toBe('ocr');
   });
 });
+
+describe('line items with space-grouped thousands', () => {
+  it('reads "1 459,58" in a table cell as one amount, not a quantity and an amount', () => {
+    const page: Placed[] = [
+      ['Fournisseur Exemple SARL', 40, 40], ['FACTURE', 420, 40],
+      ['Facture n°', 360, 100], ['F-2024-77', 460, 100],
+      ['Date', 360, 115], ['14/03/2024', 460, 115],
+      ['Désignation', 40, 200], ['Qté', 300, 200], ['Prix unitaire', 360, 200], ['Montant', 480, 200],
+      ['Assistance technique', 40, 220], ['19,5', 300, 220], ['74,85', 360, 220], ['1 459,58', 480, 220],
+      ['Restauration', 40, 235], ['2', 300, 235], ['20,00', 360, 235], ['40,00', 480, 235],
+      ['Total HT', 360, 280], ['1 499,58 €', 480, 280],
+      ['TVA 20 %', 360, 295], ['299,92 €', 480, 295],
+      ['Total TTC', 360, 310], ['1 799,50 €', 480, 310],
+    ];
+    const invoice = extractFromOcr(doc(page));
+    expect(invoice.line_items.map((li) => [li.quantity?.value, li.unit_price?.value, li.amount?.value])).toEqual([
+      [19.5, 74.85, 1459.58],
+      [2, 20, 40],
+    ]);
+    expect(invoice.fields.net_amount?.value).toBe(1499.58);
+  });
+});

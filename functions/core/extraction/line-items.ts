@@ -30,8 +30,35 @@ function rows(page: PageLayout): Row[] {
     if (row) { row.tokens.push(...seg.tokens); row.segments.push(seg); }
     else out.push({ y: cy, h: seg.pt.h, tokens: [...seg.tokens], segments: [seg] });
   }
-  for (const r of out) r.tokens.sort((a, b) => a.box.x - b.box.x);
+  for (const r of out) r.tokens = joinDigitGroups(r.tokens.sort((a, b) => a.box.x - b.box.x));
   return out.sort((a, b) => a.y - b.y);
+}
+
+const LEADING_GROUP = /^[-−]?\d{1,3}$/;
+const NEXT_GROUP = /^\d{3}(?:[.,]\d{1,4})?$/;
+
+/**
+ * Amounts grouped with spaces ("1 459,58", French and Swiss style) arrive as separate tokens; a table cell must
+ * read them as one number, not as a quantity "1" and an amount "459,58". Joined only when the gap is no wider
+ * than a space (a third of the digit group's width), so neighbouring columns never merge.
+ */
+function joinDigitGroups(tokens: Token[]): Token[] {
+  const out: Token[] = [];
+  for (const t of tokens) {
+    const prev = out[out.length - 1];
+    const gap = prev ? t.box.x - (prev.box.x + prev.box.w) : Infinity;
+    const prevIsGroup = prev !== undefined && (LEADING_GROUP.test(prev.text) || /^[-−]?\d{1,3}(?: \d{3})+$/.test(prev.text));
+    if (prev && prevIsGroup && NEXT_GROUP.test(t.text) && gap >= 0 && gap <= t.box.w / 3) {
+      out[out.length - 1] = {
+        text: `${prev.text} ${t.text}`,
+        box: union([prev.box, t.box]),
+        confidence: Math.min(prev.confidence, t.confidence),
+      };
+    } else {
+      out.push(t);
+    }
+  }
+  return out;
 }
 
 function headerColumns(row: Row): Partial<Record<Column, number>> | null {
