@@ -3,7 +3,6 @@
  * text layer (scans wrapped in a PDF).
  */
 import { createRequire } from 'node:module';
-import type * as NapiCanvas from '@napi-rs/canvas';
 import type { PDFPageProxy } from 'pdfjs-dist';
 import { greyFromRgba, type GreyImage } from './grey-image.js';
 
@@ -13,7 +12,18 @@ import { greyFromRgba, type GreyImage } from './grey-image.js';
  * of type CanvasFillRule"). Resolving from the pdfjs-dist folder picks pdfjs's copy, else the top-level one.
  */
 const requireFromPdfjs = createRequire(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-const { createCanvas } = requireFromPdfjs('@napi-rs/canvas') as typeof NapiCanvas;
+const { createCanvas } = requireFromPdfjs('@napi-rs/canvas') as CanvasModule;
+
+/** The part of @napi-rs/canvas used here (the package is pdfjs-dist's own dependency, not ours). */
+interface CanvasModule {
+  createCanvas(width: number, height: number): {
+    getContext(kind: '2d'): {
+      fillStyle: string;
+      fillRect(x: number, y: number, w: number, h: number): void;
+      getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+    };
+  };
+}
 
 export interface RenderedPage {
   image: GreyImage;
