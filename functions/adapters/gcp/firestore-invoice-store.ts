@@ -30,6 +30,7 @@ import type {
 } from '../../core/ports.js';
 import { GrpcCode, grpcCodeOf, rethrowClassified, withoutUndefined } from './firestore-data.js';
 import { normalizeIban } from '../../core/invoice/keys.js';
+import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 
 /** Thrown by {@link FirestoreInvoiceStore.transition} for an invoice id that was never created. */
 export class InvoiceNotFoundError extends Error {
@@ -56,7 +57,6 @@ const MAX_NEAR_SCAN = 1_000;
 const MAX_PAGE = 1_000;
 const READ_PAGE = 500;
 
-const CursorSchema = z.tuple([z.string(), z.string()]);
 
 
 /** The document written for a record: the record's own fields plus the denormalized lookup fields. */
@@ -97,17 +97,8 @@ function toSummary(snap: QueryDocumentSnapshot): InvoiceSummary {
   };
 }
 
-function encodeCursor(summary: InvoiceSummary): string {
-  return Buffer.from(JSON.stringify([summary.createdAt, summary.invoiceId])).toString('base64url');
-}
+const encodeCursor = (summary: InvoiceSummary): string => encodeListCursor(summary.createdAt, summary.invoiceId);
 
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    return CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new Error('invalid list cursor');
-  }
-}
 
 const byCreation = (a: InvoiceSummary, b: InvoiceSummary) =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.invoiceId < b.invoiceId ? -1 : a.invoiceId > b.invoiceId ? 1 : 0;
@@ -288,7 +279,7 @@ export class FirestoreInvoiceStore implements InvoiceStore {
     if (query.status !== undefined) q = q.where('status', '==', query.status);
     if (query.decision !== undefined) q = q.where('decision.decision', '==', query.decision);
     q = q.orderBy('createdAt', 'desc').orderBy(FieldPath.documentId(), 'desc');
-    if (query.cursor !== undefined) q = q.startAfter(...decodeCursor(query.cursor));
+    if (query.cursor !== undefined) q = q.startAfter(...decodeListCursor(query.cursor));
     const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_PAGE);
     try {
       const snaps = await q.limit(limit + 1).get();

@@ -1,7 +1,6 @@
 import { PermanentError, RetryableError } from '../errors.js';
 import { extractInvoice } from '../extract.js';
 import { computeFeatures, FEATURE_SCHEMA_VERSION } from '../features/schema.js';
-import { once } from '../idempotency.js';
 import { businessKey, nearDuplicateWindow, supplierKey } from '../invoice/keys.js';
 import { assertLooksLikeInvoice } from '../invoice/plausibility.js';
 import { Topics, type OcrCompleted } from '../messages.js';
@@ -11,7 +10,7 @@ import { validateInvoice } from '../validation/index.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
 import { featuresToWire } from './feature-wire.js';
-import { rejectInvoice } from './reject.js';
+import { runStageOnce } from './run-stage.js';
 
 /**
  * Stage 2, on `ocr-completed`: extract the invoice fields (e-invoice XML first when enabled), look up
@@ -24,82 +23,71 @@ export async function runFeaturesStage(deps: PipelineDeps, msg: OcrCompleted, ct
   const { store, clock, config } = deps;
   const invoiceId = msg.invoiceId;
   const log = ctx.log.child({ invoiceId, stage: 'features' });
-  try {
-    const run = await once(
-      deps.idempotency,
-      `features:${invoiceId}:${FEATURE_SCHEMA_VERSION}`,
-      async () => {
-        const start = performance.now();
-        const record = await store.get(invoiceId);
-        // The record is written before `ocr-completed` is published: a missing one is a replication race.
-        if (!record) throw new RetryableError('RECORD_NOT_FOUND', `no record for ${invoiceId} yet`);
-        if (record.status === 'REJECTED') return { invoiceId, skipped: true };
+  return runStageOnce(deps, `features:${invoiceId}:${FEATURE_SCHEMA_VERSION}`, invoiceId, log, async () => {
+    const start = performance.now();
+    const record = await store.get(invoiceId);
+    // The record is written before `ocr-completed` is published: a missing one is a replication race.
+    if (!record) throw new RetryableError('RECORD_NOT_FOUND', `no record for ${invoiceId} yet`);
+    if (record.status === 'REJECTED') return { invoiceId, skipped: true };
 
-        const doc = OcrDocumentSchema.parse(JSON.parse(new TextDecoder().decode(await deps.blobs.read(msg.ocr))));
-        const now = clock.now();
-        if (!config.einvoice && doc.pages.length === 0) {
-          throw new PermanentError('EINVOICE_DISABLED', 'a standalone XML invoice needs the e-invoice path, which is off');
-        }
-        const invoice = extractInvoice(doc, { einvoice: config.einvoice, referenceDate: now });
-        assertLooksLikeInvoice(invoice, doc);
-        const sKey = supplierKey(invoice);
-        const bKey = businessKey(invoice);
-        const self: InvoiceSummary = { invoiceId, fileName: record.fileName, status: record.status, createdAt: record.createdAt };
+    const doc = OcrDocumentSchema.parse(JSON.parse(new TextDecoder().decode(await deps.blobs.read(msg.ocr))));
+    const now = clock.now();
+    if (!config.einvoice && doc.pages.length === 0) {
+      throw new PermanentError('EINVOICE_DISABLED', 'a standalone XML invoice needs the e-invoice path, which is off');
+    }
+    const invoice = extractInvoice(doc, { einvoice: config.einvoice, referenceDate: now });
+    assertLooksLikeInvoice(invoice, doc);
+    const sKey = supplierKey(invoice);
+    const bKey = businessKey(invoice);
+    const self: InvoiceSummary = { invoiceId, fileName: record.fileName, status: record.status, createdAt: record.createdAt };
 
-        const byContentHash = await store.findByContentHash(msg.contentSha256, self);
-        const byBusinessKey = bKey ? await store.findByBusinessKey(bKey, self) : [];
-        const window = sKey ? nearDuplicateWindow(invoice) : undefined;
-        const nearDuplicates =
-          sKey && window
-            ? (await store.findNearDuplicates(
-                { supplierKey: sKey, currency: invoice.fields.currency?.value, ...window, excludeInvoiceId: invoiceId },
-                self,
-              )).filter((d) => !byContentHash.some((c) => c.invoiceId === d.invoiceId) && !byBusinessKey.some((c) => c.invoiceId === d.invoiceId))
-            : [];
-        const history = await store.supplierHistory(sKey ?? '', self, invoice.fields.supplier_iban?.value);
+    const byContentHash = await store.findByContentHash(msg.contentSha256, self);
+    const byBusinessKey = bKey ? await store.findByBusinessKey(bKey, self) : [];
+    const window = sKey ? nearDuplicateWindow(invoice) : undefined;
+    const nearDuplicates =
+      sKey && window
+        ? (await store.findNearDuplicates(
+            { supplierKey: sKey, currency: invoice.fields.currency?.value, ...window, excludeInvoiceId: invoiceId },
+            self,
+          )).filter((d) => !byContentHash.some((c) => c.invoiceId === d.invoiceId) && !byBusinessKey.some((c) => c.invoiceId === d.invoiceId))
+        : [];
+    const history = await store.supplierHistory(sKey ?? '', self, invoice.fields.supplier_iban?.value);
 
-        const validations = validateInvoice(invoice, {
-          now,
-          duplicates: { byContentHash, byBusinessKey, nearDuplicates },
-          config: deps.validation,
-        });
-        const features = computeFeatures({
-          doc,
-          invoice,
-          validations,
-          history,
-          duplicates: { contentHash: byContentHash.length, businessKey: byBusinessKey.length, near: nearDuplicates.length },
-          fileSizeBytes: record.sizeBytes ?? 0,
-          now,
-        });
-        const wire = featuresToWire(features);
-        await store.transition(invoiceId, 'FEATURES_DONE', {
-          invoice,
-          validations,
-          features: wire,
-          featureSchemaVersion: FEATURE_SCHEMA_VERSION,
-          supplierKey: sKey,
-          businessKey: bKey,
-          timings: { ...record.timings, features: elapsedMs(start) },
-        });
-        await deps.bus.publish(
-          Topics.featuresComputed,
-          { schemaVersion: 1, invoiceId, traceparent: ctx.traceparent, featureSchemaVersion: FEATURE_SCHEMA_VERSION, features: wire },
-          { orderingKey: invoiceId },
-        );
-        log.info('features computed', {
-          method: invoice.extraction.method,
-          failedChecks: validations.filter((v) => !v.passed).length,
-          duplicates: byContentHash.length + byBusinessKey.length + nearDuplicates.length,
-          ms: elapsedMs(start),
-        });
-        return { invoiceId, skipped: false };
-      },
-      { ttlMs: config.idempotencyTtlMs, clock },
+    const validations = validateInvoice(invoice, {
+      now,
+      duplicates: { byContentHash, byBusinessKey, nearDuplicates },
+      config: deps.validation,
+    });
+    const features = computeFeatures({
+      doc,
+      invoice,
+      validations,
+      history,
+      duplicates: { contentHash: byContentHash.length, businessKey: byBusinessKey.length, near: nearDuplicates.length },
+      fileSizeBytes: record.sizeBytes ?? 0,
+      now,
+    });
+    const wire = featuresToWire(features);
+    await store.transition(invoiceId, 'FEATURES_DONE', {
+      invoice,
+      validations,
+      features: wire,
+      featureSchemaVersion: FEATURE_SCHEMA_VERSION,
+      supplierKey: sKey,
+      businessKey: bKey,
+      timings: { ...record.timings, features: elapsedMs(start) },
+    });
+    await deps.bus.publish(
+      Topics.featuresComputed,
+      { schemaVersion: 1, invoiceId, traceparent: ctx.traceparent, featureSchemaVersion: FEATURE_SCHEMA_VERSION, features: wire },
+      { orderingKey: invoiceId },
     );
-    return { outcome: run.ran ? 'done' : 'duplicate', invoiceId };
-  } catch (err) {
-    if (err instanceof PermanentError) return rejectInvoice(store, invoiceId, err, log);
-    throw err;
-  }
+    log.info('features computed', {
+      method: invoice.extraction.method,
+      failedChecks: validations.filter((v) => !v.passed).length,
+      duplicates: byContentHash.length + byBusinessKey.length + nearDuplicates.length,
+      ms: elapsedMs(start),
+    });
+    return { invoiceId, skipped: false };
+  });
 }

@@ -1,11 +1,10 @@
 import { PermanentError, RetryableError } from '../errors.js';
-import { once } from '../idempotency.js';
 import { Topics, type FeaturesComputed } from '../messages.js';
 import { decide } from '../scoring/decide.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
 import { featuresFromWire } from './feature-wire.js';
-import { rejectInvoice } from './reject.js';
+import { runStageOnce } from './run-stage.js';
 
 /**
  * Stage 3, on `features-computed`: score with the production models (when any are installed), decide
@@ -14,7 +13,7 @@ import { rejectInvoice } from './reject.js';
  * Idempotent per `invoiceId:modelVersions`: a new model version may re-score, a redelivery may not.
  */
 export async function runInferenceStage(deps: PipelineDeps, msg: FeaturesComputed, ctx: StageContext): Promise<StageOutcome> {
-  const { store, clock, config } = deps;
+  const { store } = deps;
   const invoiceId = msg.invoiceId;
   const log = ctx.log.child({ invoiceId, stage: 'inference' });
   const models = await deps.models.loadProduction();
@@ -27,53 +26,42 @@ export async function runInferenceStage(deps: PipelineDeps, msg: FeaturesCompute
       `models expect features ${models.featureSchemaVersion}, message has ${msg.featureSchemaVersion}`,
     );
   }
-  try {
-    const run = await once(
-      deps.idempotency,
-      `inference:${invoiceId}:${versionsKey}`,
-      async () => {
-        const start = performance.now();
-        const record = await store.get(invoiceId);
-        if (!record) throw new RetryableError('RECORD_NOT_FOUND', `no record for ${invoiceId} yet`);
-        if (record.status === 'REJECTED') return { invoiceId };
-        const features = featuresFromWire(msg.features);
-        const scores = models ? await models.score(features) : null;
-        const decision = decide({
-          validations: record.validations ?? [],
-          features,
-          scores,
-          thresholds: deps.thresholds,
-          modelVersions: models?.versions ?? {},
-        });
-        await store.transition(invoiceId, 'SCORED', {
-          decision,
-          timings: { ...record.timings, inference: elapsedMs(start) },
-        });
-        await deps.bus.publish(
-          Topics.invoiceScored,
-          {
-            schemaVersion: 1,
-            invoiceId,
-            traceparent: ctx.traceparent,
-            featureSchemaVersion: msg.featureSchemaVersion,
-            decision: decision.decision,
-            modelVersions: decision.modelVersions,
-          },
-          { orderingKey: invoiceId },
-        );
-        log.info('invoice scored', {
-          decision: decision.decision,
-          reasons: decision.reasons.map((r) => r.code),
-          modelVersions: versionsKey,
-          ms: elapsedMs(start),
-        });
-        return { invoiceId };
+  return runStageOnce(deps, `inference:${invoiceId}:${versionsKey}`, invoiceId, log, async () => {
+    const start = performance.now();
+    const record = await store.get(invoiceId);
+    if (!record) throw new RetryableError('RECORD_NOT_FOUND', `no record for ${invoiceId} yet`);
+    if (record.status === 'REJECTED') return { invoiceId };
+    const features = featuresFromWire(msg.features);
+    const scores = models ? await models.score(features) : null;
+    const decision = decide({
+      validations: record.validations ?? [],
+      features,
+      scores,
+      thresholds: deps.thresholds,
+      modelVersions: models?.versions ?? {},
+    });
+    await store.transition(invoiceId, 'SCORED', {
+      decision,
+      timings: { ...record.timings, inference: elapsedMs(start) },
+    });
+    await deps.bus.publish(
+      Topics.invoiceScored,
+      {
+        schemaVersion: 1,
+        invoiceId,
+        traceparent: ctx.traceparent,
+        featureSchemaVersion: msg.featureSchemaVersion,
+        decision: decision.decision,
+        modelVersions: decision.modelVersions,
       },
-      { ttlMs: config.idempotencyTtlMs, clock },
+      { orderingKey: invoiceId },
     );
-    return { outcome: run.ran ? 'done' : 'duplicate', invoiceId };
-  } catch (err) {
-    if (err instanceof PermanentError) return rejectInvoice(store, invoiceId, err, log);
-    throw err;
-  }
+    log.info('invoice scored', {
+      decision: decision.decision,
+      reasons: decision.reasons.map((r) => r.code),
+      modelVersions: versionsKey,
+      ms: elapsedMs(start),
+    });
+    return { invoiceId };
+  });
 }

@@ -1,5 +1,3 @@
-import { PermanentError } from '../errors.js';
-import { once } from '../idempotency.js';
 import { Topics, type ObjectFinalized } from '../messages.js';
 import { OcrDocumentSchema, type OcrDocument } from '../ocr-document.js';
 import type { BlobRef } from '../messages.js';
@@ -7,7 +5,7 @@ import { BlobNotFoundError, type SerializedOcrDocument } from '../ports.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
 import { invoiceIdFor, sha256Hex } from './invoice-id.js';
-import { rejectInvoice } from './reject.js';
+import { runStageOnce } from './run-stage.js';
 
 /**
  * The normalized OCR document is stored by content: byte-identical uploads (re-sends, redeliveries) share one
@@ -46,48 +44,37 @@ export async function runOcrStage(deps: PipelineDeps, event: ObjectFinalized, ct
   });
   if (record.status === 'REJECTED') return { outcome: 'duplicate', invoiceId };
 
-  try {
-    const run = await once(
-      deps.idempotency,
-      `ocr:${invoiceId}`,
-      async () => {
-        const start = performance.now();
-        const bytes = await deps.blobs.read({ bucket: event.bucket, name: event.name });
-        const contentSha256 = sha256Hex(bytes);
-        const ocrRef = ocrArtifactRef(deps, contentSha256);
-        const { doc, cached } = await recognizeWithCache(deps, bytes, event, ocrRef);
-        const ms = elapsedMs(start);
-        await store.transition(invoiceId, 'OCR_DONE', {
-          contentSha256,
-          mimeType: doc.mimeType,
-          pageCount: doc.pageCount,
-          ocrUri: `${ocrRef.bucket}/${ocrRef.name}`,
-          timings: { ...record.timings, ocr: ms },
-        });
-        await deps.bus.publish(
-          Topics.ocrCompleted,
-          {
-            schemaVersion: 1,
-            invoiceId,
-            traceparent: ctx.traceparent,
-            source: { bucket: event.bucket, name: event.name, generation: event.generation },
-            contentSha256,
-            mimeType: doc.mimeType,
-            ocr: ocrRef,
-            pageCount: doc.pageCount,
-          },
-          { orderingKey: invoiceId },
-        );
-        log.info('ocr done', { pages: doc.pageCount, engine: doc.engineName, cached, ms, bytes: bytes.length });
-        return { invoiceId };
+  return runStageOnce(deps, `ocr:${invoiceId}`, invoiceId, log, async () => {
+    const start = performance.now();
+    const bytes = await deps.blobs.read({ bucket: event.bucket, name: event.name });
+    const contentSha256 = sha256Hex(bytes);
+    const ocrRef = ocrArtifactRef(deps, contentSha256);
+    const { doc, cached } = await recognizeWithCache(deps, bytes, event, ocrRef);
+    const ms = elapsedMs(start);
+    await store.transition(invoiceId, 'OCR_DONE', {
+      contentSha256,
+      mimeType: doc.mimeType,
+      pageCount: doc.pageCount,
+      ocrUri: `${ocrRef.bucket}/${ocrRef.name}`,
+      timings: { ...record.timings, ocr: ms },
+    });
+    await deps.bus.publish(
+      Topics.ocrCompleted,
+      {
+        schemaVersion: 1,
+        invoiceId,
+        traceparent: ctx.traceparent,
+        source: { bucket: event.bucket, name: event.name, generation: event.generation },
+        contentSha256,
+        mimeType: doc.mimeType,
+        ocr: ocrRef,
+        pageCount: doc.pageCount,
       },
-      { ttlMs: config.idempotencyTtlMs, clock },
+      { orderingKey: invoiceId },
     );
-    return { outcome: run.ran ? 'done' : 'duplicate', invoiceId };
-  } catch (err) {
-    if (err instanceof PermanentError) return rejectInvoice(store, invoiceId, err, log);
-    throw err;
-  }
+    log.info('ocr done', { pages: doc.pageCount, engine: doc.engineName, cached, ms, bytes: bytes.length });
+    return { invoiceId };
+  });
 }
 
 async function recognizeWithCache(

@@ -9,9 +9,9 @@ import type {
   SupplierHistory,
   TransitionResult,
 } from '../../../core/ports.js';
-import { z } from 'zod';
 import type { SqliteDatabase } from './database.js';
 import { normalizeIban } from '../../../core/invoice/keys.js';
+import { decodeListCursor, encodeListCursor } from '../../list-cursor.js';
 
 /** Thrown by {@link SqliteInvoiceStore.transition} for an invoice id that was never created. */
 export class InvoiceNotFoundError extends Error {
@@ -41,7 +41,6 @@ const MAX_DUPLICATES = 100;
 const MAX_PAGE = 1_000;
 const ITERATE_PAGE = 500;
 
-const CursorSchema = z.tuple([z.string(), z.string()]);
 const RecordPatchSchema = InvoiceRecordSchema.omit({ invoiceId: true, createdAt: true, source: true }).partial();
 
 /** The patch, validated; only the keys it carries (zod would otherwise fill in defaults such as `timings`). */
@@ -85,17 +84,8 @@ function toSummary(row: InvoiceRow): InvoiceSummary {
   };
 }
 
-function encodeCursor(row: InvoiceRow): string {
-  return Buffer.from(JSON.stringify([row.created_at, row.invoice_id])).toString('base64url');
-}
+const encodeCursor = (row: InvoiceRow): string => encodeListCursor(row.created_at, row.invoice_id);
 
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    return CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new Error('invalid list cursor');
-  }
-}
 
 /**
  * {@link InvoiceStore} on the embedded database: the full record as JSON plus indexed columns for status,
@@ -250,7 +240,7 @@ export class SqliteInvoiceStore implements InvoiceStore {
     }
     if (query.cursor !== undefined) {
       where.push('(created_at, invoice_id) < (?, ?)');
-      params.push(...decodeCursor(query.cursor));
+      params.push(...decodeListCursor(query.cursor));
     }
     const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_PAGE);
     const rows = this.db
