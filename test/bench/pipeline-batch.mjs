@@ -3,6 +3,7 @@
  * (dist/, as deployed; a TypeScript loader would add its own memory), and prints one JSON object with
  * throughput, per-stage latency percentiles and this process's peak resident memory (threads included).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLocalRuntime } from '../../.bench-dist/functions/platform/local-runtime.js';
@@ -18,6 +19,15 @@ const percentile = (values, q) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 };
+
+/**
+ * Peak resident memory of this process (all threads). VmHWM, not getrusage's maxRSS: on Linux maxRSS survives
+ * fork+exec, so a child spawned by a large parent would report the parent's peak.
+ */
+function peakRssKiB() {
+  const hwm = existsSync('/proc/self/status') ? /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8')) : null;
+  return hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS;
+}
 
 const names = (await readdir(inputDir)).filter((n) => n !== 'manifest.json').sort();
 // The shipped production models, as `ledgerx process` uses them.
@@ -50,5 +60,5 @@ process.stdout.write(JSON.stringify({
     const v = stage(s);
     return [s, { p50: percentile(v, 0.5), p99: percentile(v, 0.99), n: v.length }];
   })),
-  peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  peakRssMiB: peakRssKiB() / 1024,
 }) + '\n');
