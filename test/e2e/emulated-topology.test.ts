@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firestore-invoice-store.js';
 import { invoiceIdFor } from '../../functions/core/pipeline/invoice-id.js';
 import { generateCorpus } from '../../functions/generator/index.js';
-import { startGcsTestServer, type FinalizedEvent, type GcsTestServer } from '../gcs-server/server.js';
+import { binaryModeHeaders, startGcsTestServer, type FinalizedEvent, type GcsTestServer } from '../gcs-server/server.js';
 import { emulatorAvailable, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
 import { tempDir } from '../helpers/runtime.js';
 
@@ -61,15 +61,7 @@ async function deliverUntilAcked(url: string, event: FinalizedEvent, deadline: n
   for (let attempt = 1; Date.now() < deadline; attempt++) {
     const res = await fetch(url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'ce-specversion': event.specversion,
-        'ce-id': event.id,
-        'ce-source': event.source,
-        'ce-type': event.type,
-        'ce-subject': event.subject,
-        'ce-time': event.time,
-      },
+      headers: binaryModeHeaders(event),
       body: JSON.stringify(event.data),
     });
     await res.arrayBuffer();

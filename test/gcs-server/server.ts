@@ -15,6 +15,19 @@ import { checkContentLengthRange, SignedUrlError, verifySignedRequest, type Sign
  * bodies of the real service so that the client's own error mapping is exercised, not bypassed.
  */
 
+/** The HTTP headers of a CloudEvent in binary content mode, as Eventarc posts a finalize event. */
+export function binaryModeHeaders(event: FinalizedEvent): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'ce-specversion': event.specversion,
+    'ce-id': event.id,
+    'ce-source': event.source,
+    'ce-type': event.type,
+    'ce-subject': event.subject,
+    'ce-time': event.time,
+  };
+}
+
 export interface StoredObject {
   bucket: string;
   name: string;
@@ -220,15 +233,7 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
       if (options.notifyUrl) {
         await fetch(options.notifyUrl, {
           method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'ce-specversion': event.specversion,
-            'ce-id': event.id,
-            'ce-source': event.source,
-            'ce-type': event.type,
-            'ce-subject': event.subject,
-            'ce-time': event.time,
-          },
+          headers: binaryModeHeaders(event),
           body: JSON.stringify(data),
         });
       }

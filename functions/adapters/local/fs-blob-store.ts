@@ -106,6 +106,11 @@ function isErrno(err: unknown, ...codes: string[]): boolean {
   return typeof err === 'object' && err !== null && codes.includes((err as NodeJS.ErrnoException).code ?? '');
 }
 
+function statFromSidecar(ref: BlobRef, sidecar: Sidecar): LocalBlobStat {
+  const { size, contentType, generation, updatedAt, metadata } = sidecar;
+  return { bucket: ref.bucket, name: ref.name, size, contentType, generation, updatedAt, metadata };
+}
+
 /**
  * A {@link BlobStore} over a folder: `<rootDir>/<bucket>/<name>` holds the bytes (so files can be dropped in
  * or opened directly), `<rootDir>/.ledgerx/meta/<bucket>/<name>.json` the metadata. Writes go to a temp
@@ -156,17 +161,7 @@ export function createFsBlobStore(rootDir: string, options: FsBlobStoreOptions =
     }
     if (!file.isFile()) return null;
     const sidecar = await readSidecar(ref);
-    if (sidecar && sidecar.mtimeMs === file.mtimeMs && sidecar.size === file.size) {
-      return {
-        bucket: ref.bucket,
-        name: ref.name,
-        size: sidecar.size,
-        contentType: sidecar.contentType,
-        generation: sidecar.generation,
-        updatedAt: sidecar.updatedAt,
-        metadata: sidecar.metadata,
-      };
-    }
+    if (sidecar && sidecar.mtimeMs === file.mtimeMs && sidecar.size === file.size) return statFromSidecar(ref, sidecar);
     return {
       bucket: ref.bucket,
       name: ref.name,
@@ -298,16 +293,7 @@ export function createFsBlobStore(rootDir: string, options: FsBlobStoreOptions =
           mtimeMs: file.mtimeMs,
         };
         await writeAtomically(metaPath(ref), JSON.stringify(sidecar));
-        const written: LocalBlobStat = {
-          bucket: ref.bucket,
-          name: ref.name,
-          size: sidecar.size,
-          contentType: sidecar.contentType,
-          generation: sidecar.generation,
-          updatedAt: sidecar.updatedAt,
-          metadata: sidecar.metadata,
-        };
-        return written;
+        return statFromSidecar(ref, sidecar);
       });
       if (options.onFinalize) await options.onFinalize(stat);
       return stat;
