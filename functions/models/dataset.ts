@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '../core/features/schema.js';
@@ -204,6 +204,8 @@ async function buildCorpusPart(spec: CorpusSpec, options: BuildOptions): Promise
       logger: log,
       clock: { now: () => new Date(Date.now() - offset) },
       bus: { concurrency: options.concurrency ?? 2, minBackoffMs: 50 },
+      // A scan corpus is bound by tesseract and leaves the main thread idle: give OCR every core.
+      ...(spec.mix.scan > 0.5 ? { ocrThreads: availableParallelism() } : {}),
     });
     try {
       const files = manifest.documents.map((d) => ({ path: path.join(corpusDir, d.file), display: d.file, objectName: d.file }));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createFileModelRegistry, loadModelVersion } from '../../functions/adapters/onnx/file-model-registry.js';
+import { createFileModelRegistry, loadModelVersion, openServingSession } from '../../functions/adapters/onnx/file-model-registry.js';
 import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { calibrate } from '../../functions/core/training/calibration.js';
 import { gbdtPredict, parseGbdtModel } from '../../functions/core/training/gbdt-model.js';
@@ -69,6 +69,26 @@ describe('shipped production models', () => {
     expect(s.explanations.failure!.length).toBeGreaterThan(0);
     for (const e of s.explanations.quality!) expect(FEATURE_NAMES).toContain(e.feature);
     expect(models!.versions).toEqual(Object.fromEntries(production.map((p) => [p.name, p.version])));
+  });
+
+  it('the served graph (all three merged, one synchronous run) gives each model exactly its own session\'s scores', async () => {
+    const loaded = await Promise.all(production.map((p) => loadModelVersion(p.dir)));
+    const inputs = JSON.parse(readFileSync(path.join(production[0]!.dir, 'test_data', 'inputs.json'), 'utf8')) as { rows: Array<Array<number | null>> };
+    const data = Float32Array.from(inputs.rows.flat(), (v) => v ?? Number.NaN);
+    const serving = openServingSession(loaded);
+    try {
+      // A batch and single rows go through the same graph.
+      const batch = serving.score(data, inputs.rows.length);
+      const single = serving.score(data.slice(0, FEATURE_NAMES.length), 1);
+      for (const [k, m] of loaded.entries()) {
+        const own = await m.predictor.predict(inputs.rows);
+        expect(Array.from(batch[k]!)).toEqual(Array.from(own));
+        expect(single[k]![0]).toBe(own[0]);
+        await m.predictor.close();
+      }
+    } finally {
+      serving.release();
+    }
   });
 
   it('a model file that does not match its sha256 is refused', async () => {

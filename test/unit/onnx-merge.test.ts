@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { gbdtToOnnx } from '../../functions/adapters/onnx/export-gbdt.js';
 import { isolationForestToOnnx } from '../../functions/adapters/onnx/export-isolation-forest.js';
 import { mergeOnnxModels } from '../../functions/adapters/onnx/merge-models.js';
+import { decodeOnnxModel } from '../../functions/adapters/onnx/onnx-proto.js';
 import { gbdtPredict } from '../../functions/core/training/gbdt-model.js';
 import { trainGbdt } from '../../functions/core/training/gbdt.js';
 import { isolationForestScore, trainIsolationForest } from '../../functions/core/training/isolation-forest.js';
@@ -27,6 +28,12 @@ describe('mergeOnnxModels: one graph, one run, the same outputs', () => {
       { name: 'anomaly', bytes: isolationForestToOnnx(f).bytes, output: 'score' },
     ]);
     expect(merged.outputs).toEqual(['quality', 'failure', 'anomaly']);
+    // Renamed on the wire, everything else copied: the result is a well-formed model with prefixed parts.
+    const decoded = decodeOnnxModel(merged.bytes) as { graph: { node: Array<{ name: string; input: string[] }>; output: Array<{ name: string }>; input: Array<{ name: string }> }; opset_import: Array<{ domain: string }> };
+    expect(decoded.graph.output.map((o) => o.name)).toEqual(['quality', 'failure', 'anomaly']);
+    expect(decoded.graph.input.map((i) => i.name)).toEqual([merged.inputName]);
+    expect(decoded.graph.node.map((n) => n.name.split('__')[0])).toEqual(['quality', 'failure', 'anomaly', 'anomaly', 'anomaly']);
+    expect(decoded.opset_import.map((o) => o.domain ?? '').sort()).toEqual(['', 'ai.onnx.ml']);
     const session = await ort.InferenceSession.create(merged.bytes);
     try {
       const out = await session.run({ [merged.inputName]: new ort.Tensor('float32', test.data.slice(), [test.rows, test.cols]) });

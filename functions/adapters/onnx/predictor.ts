@@ -1,8 +1,8 @@
-import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { PermanentError } from '../../core/errors.js';
 import { toMatrix, type MatrixInput } from '../../core/training/matrix.js';
 import { sha256Hex, type OnnxArtifact } from './artifact.js';
+import { openSyncSession, type SyncOutput, type SyncSession } from './sync-session.js';
 
 export const OnnxPredictorOptionsSchema = z.object({
   /** `classifier`: read column 1 of a float[N,2] output; `anomaly`: read a float[N] or [N,1] output. */
@@ -29,36 +29,24 @@ export interface OnnxPredictor {
   close(): Promise<void>;
 }
 
-/** Session options measured to matter: single-threaded, no spinning idle threads burning a shared core. */
-const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  logSeverityLevel: 3,
-  executionMode: 'sequential',
-  // Our models are tiny and scored one row at a time: ORT's arena and memory-pattern planning would reserve
-  // memory up front for nothing (each costs resident memory per session).
-  enableCpuMemArena: false,
-  enableMemPattern: false,
-};
-
 /**
- * One ONNX Runtime session per model, created lazily on the first predict() and reused (concurrent run()
- * calls on one session are safe). `source` is the model bytes or a loader called once per session.
- * Throws ZodError on invalid options.
+ * One ONNX Runtime session per model, opened lazily on the first predict() and reused. `source` is the model
+ * bytes or a loader called once per session. Throws ZodError on invalid options.
  */
 export function createOnnxPredictor(source: Uint8Array | (() => Promise<Uint8Array>), options: OnnxPredictorOptions): OnnxPredictor {
   const opts = OnnxPredictorOptionsSchema.parse(options);
   const outputName = opts.outputName ?? (opts.kind === 'classifier' ? 'probabilities' : 'score');
-  let session: Promise<ort.InferenceSession> | null = null;
+  const outputs = [outputName];
+  let session: Promise<SyncSession> | null = null;
 
-  const open = async (): Promise<ort.InferenceSession> => {
+  const open = async (): Promise<SyncSession> => {
     const bytes = typeof source === 'function' ? await source() : source;
     if (opts.expectedSha256 && sha256Hex(bytes) !== opts.expectedSha256) {
       throw new PermanentError('MODEL_HASH_MISMATCH', 'model bytes do not match the recorded sha256', { expected: opts.expectedSha256 });
     }
-    return ort.InferenceSession.create(bytes, SESSION_OPTIONS);
+    return openSyncSession(bytes);
   };
-  const getSession = (): Promise<ort.InferenceSession> => {
+  const getSession = (): Promise<SyncSession> => {
     if (!session) {
       const pending = open();
       session = pending;
@@ -78,25 +66,23 @@ export function createOnnxPredictor(source: Uint8Array | (() => Promise<Uint8Arr
       if (m.cols !== opts.nFeatures && m.rows > 0) throw new RangeError(`model expects ${opts.nFeatures} features, got ${m.cols}`);
       if (m.rows === 0) return new Float32Array(0);
       const s = await getSession();
-      // The native binding reads the whole backing buffer: hand it a view that starts and ends with it.
-      const own = m.data.byteOffset === 0 && m.data.byteLength === m.data.buffer.byteLength ? m.data : m.data.slice();
-      const input = new ort.Tensor('float32', own, [m.rows, opts.nFeatures]);
-      const results = await s.run({ [opts.inputName]: input }, [outputName]);
-      const out = results[outputName];
-      if (!out) throw new Error(`model produced no output named ${outputName}`);
-      const data = out.data as Float32Array;
-      if (opts.kind === 'anomaly') return Float32Array.from(data);
-      const width = out.dims[1] ?? 1;
-      const probs = new Float32Array(m.rows);
-      for (let r = 0; r < m.rows; r++) probs[r] = data[r * width + (width - 1)]!;
-      return probs;
+      const out = s.run(opts.inputName, m.data, m.rows, m.cols, outputs)[outputName]!;
+      return opts.kind === 'anomaly' ? Float32Array.from(out.data) : positiveColumn(out, m.rows);
     },
     async close() {
       const current = session;
       session = null;
-      if (current) await (await current).release();
+      if (current) (await current).release();
     },
   };
+}
+
+/** Column 1 of a classifier's [N, 2] probabilities (the last column whatever the width). */
+export function positiveColumn(out: SyncOutput, rows: number): Float32Array {
+  const width = out.dims[1] ?? 1;
+  const probs = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) probs[r] = out.data[r * width + (width - 1)]!;
+  return probs;
 }
 
 /** A predictor for an exported artifact (its bytes, names and sha256 check). */
