@@ -22,10 +22,17 @@ export function splitMetrics(y: ArrayLike<number>, p: ArrayLike<number>, thresho
   };
 }
 
-/** The F1-best threshold on validation scores (0.5 when validation has no positives). */
+/**
+ * The F1-best threshold on validation scores (0.5 when validation has no positives), moved down to the middle
+ * of the gap below it: the best cut falls between two observed scores, and calibrated scores sit on isotonic
+ * steps, so a threshold equal to a step value (1.0, say) would flip with float noise and read as "never".
+ */
 export function chooseThreshold(y: ArrayLike<number>, p: ArrayLike<number>): number {
   const best = bestF1Threshold(y, p);
-  return best.f1 > 0 ? best.threshold : 0.5;
+  if (!(best.f1 > 0)) return 0.5;
+  let below = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < p.length; i++) if (p[i]! < best.threshold && p[i]! > below) below = p[i]!;
+  return Number.isFinite(below) ? (best.threshold + below) / 2 : best.threshold;
 }
 
 /** Metrics per value of `key` (language, scan quality...), for slices with at least one row. */

@@ -1,7 +1,19 @@
 import type { FeatureDefinition } from '../core/features/schema.js';
-import type { ModelMetadata, SplitMetrics } from './metadata.js';
+import { SplitMetricsSchema, type ModelMetadata, type SplitMetrics } from './metadata.js';
 
 const fmt = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
+
+/** The test metrics at the threshold `decide` applies by default, when the metadata has them. */
+function policySection(meta: ModelMetadata): string {
+  const parsed = SplitMetricsSchema.safeParse(meta.metrics.testAtDecisionPolicy);
+  if (!parsed.success) return '';
+  const rule = meta.name === 'quality' ? 'review below' : 'review above';
+  return `
+Test split at the decision policy's default cut (what the pipeline does unless configured: ${rule} ${parsed.data.threshold}):
+
+${metricsTable(parsed.data)}
+`;
+}
 
 function metricsTable(m: SplitMetrics | undefined): string {
   if (!m) return '_not available_';
@@ -17,7 +29,7 @@ function metricsTable(m: SplitMetrics | undefined): string {
 const PURPOSE: Record<string, string> = {
   quality: 'Probability that the extraction can be trusted: every key header field was read correctly.',
   failure: 'Probability that the invoice fails or needs intervention downstream (blocking error, duplicate, wrong amount, missing required field).',
-  anomaly: 'How unusual the invoice is against the training population (0..1; 0.8 = rarer than 99 % of training invoices).',
+  anomaly: 'How unusual the invoice is (amounts, supplier history, duplicates, dates) against its supplier\'s history and the training population (0..1; 0.8 = rarer than 99 % of training invoices).',
 };
 
 /** The README.md model card of one shipped model version. */
@@ -40,7 +52,7 @@ ${schema.length === meta.featureNames.length ? '' : '\n**Warning**: the feature 
 
 \`${meta.outputName}\`: ${meta.outputName === 'probabilities' ? 'float [N, 2], column 1 = positive class (raw, uncalibrated)' : 'float [N, 1], raw isolation score 2^(-E[h]/c(psi))'}.
 The served score applies \`calibration\` (${meta.calibration.kind}) from metadata.json; the decision threshold on the calibrated score is ${fmt(meta.threshold)}.
-Explanations: top-5 signed contributions per invoice (${meta.kind === 'logistic' ? 'exact: coefficient x standardized value' : meta.kind === 'gbdt' ? 'path-based (Saabas) in log-odds' : 'none: isolation trees have no signed per-feature attribution; the anomaly reason carries the score'}).
+Explanations: top-5 signed contributions per invoice (${meta.kind === 'logistic' ? 'exact: coefficient x standardized value' : meta.kind === 'gbdt' ? 'path-based (Saabas) in log-odds' : 'path-based (Saabas) in isolation steps saved: positive = made the invoice more unusual; the HIGH_ANOMALY reason names the top two'}).
 
 ## Label
 
@@ -62,7 +74,7 @@ ${metricsTable(meta.metrics.test)}
 Validation split:
 
 ${metricsTable(meta.metrics.validation)}
-
+${policySection(meta)}
 ## Limits
 
 - Trained on generated invoices only: layouts, suppliers and problems come from one generator. Expect lower

@@ -73,7 +73,7 @@ function modelSection(m: ModelReport, report: TrainingReport): string {
   const slices = (title: string, s: Record<string, SplitMetrics>) => `<h4>${esc(title)}</h4><table>${HEAD}${Object.entries(s).map(([k, v]) => metricsRow(k, v)).join('')}</table>`;
   return `<section><h2>${esc(m.name)} <small>(${m.kind}${m.shipped ? ', shipped' : ''})</small></h2>
 <p class="rule">${esc(m.target)}</p>${targetLine}
-<table>${HEAD}${metricsRow('validation', m.validation)}${metricsRow('test', m.test)}</table>
+<table>${HEAD}${metricsRow('validation', m.validation)}${metricsRow('test', m.test)}${metricsRow('test at the decision policy', m.testAtDecisionPolicy)}</table>
 <p>Threshold ${fmt(m.threshold)}. Confusion on test: <table class="cm"><tr><th></th><th>predicted +</th><th>predicted &minus;</th></tr><tr><th>actual +</th><td>${c.tp}</td><td>${c.fn}</td></tr><tr><th>actual &minus;</th><td>${c.fp}</td><td>${c.tn}</td></tr></table></p>
 <p>ONNX vs TypeScript, max |difference| on the test split: ${m.onnxMaxAbsDiff.toExponential(2)}. Training time ${m.trainingSeconds} s. Hyperparameters: <code>${esc(JSON.stringify(m.hyperparameters))}</code></p>
 <div class="charts">${curveChart('ROC (test)', 'false-positive rate', 'true-positive rate', m.curves.roc, true)}${curveChart('Precision-recall (test)', 'recall', 'precision', m.curves.pr, false)}${calibrationChart(m)}${importanceChart(m)}</div>

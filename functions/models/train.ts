@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { FEATURE_NAMES, FEATURE_SCHEMA, FEATURE_SCHEMA_VERSION } from '../core/features/schema.js';
+import { FEATURE_NAMES, FEATURE_SCHEMA, FEATURE_SCHEMA_VERSION, type FeatureGroup } from '../core/features/schema.js';
 import { calibrateAll, fitIsotonic, fitPlatt, type Calibrator } from '../core/training/calibration.js';
 import { gbdtPredict, type GbdtModel } from '../core/training/gbdt-model.js';
 import { trainGbdt, type GbdtOptions } from '../core/training/gbdt.js';
@@ -21,6 +21,7 @@ import { rocAuc, averagePrecision, expectedCalibrationError } from '../core/trai
 import { gridSearch, randomSearch } from '../core/training/search.js';
 import { stratifiedGroupSplit } from '../core/training/split.js';
 import type { Logger } from '../core/ports.js';
+import { DEFAULT_DECISION_THRESHOLDS } from '../core/scoring/thresholds.js';
 import { gbdtToOnnx } from '../adapters/onnx/export-gbdt.js';
 import { isolationForestToOnnx } from '../adapters/onnx/export-isolation-forest.js';
 import { logisticToOnnx } from '../adapters/onnx/export-logistic.js';
@@ -42,11 +43,28 @@ export const QUALITY_LABEL_RULE =
 export const FAILURE_LABEL_RULE =
   'failure = 1 when any: an injected blocking problem (missing field, line-sum or total mismatch, invalid VAT id or IBAN, future date, due before issue, exact or business duplicate); total_amount or amount_due extracted wrong; a required field (invoice_id, invoice_date, supplier_name, currency, total_amount) not extracted; a failed validation of severity error. See functions/models/labels.ts.';
 export const ANOMALY_RULE =
-  'unsupervised: isolation forest over all features of the training split; no label. Evaluated against weak labels (injected unusual-amount and duplicate problems).';
+  'unsupervised: isolation forest over what the invoice says and how it relates to its supplier\'s history and the population (feature groups chosen on validation among amounts, history, duplicates, dates; never capture quality, which the quality model covers); no label. Evaluated against weak labels (injected unusual-amount and duplicate problems).';
+
+/**
+ * Feature-group sets the anomaly model may isolate on, chosen on validation. Capture-quality groups (ocr,
+ * image, layout, fields, extraction) are never candidates: over all features the forest mostly isolated scans
+ * (rare in training), which says nothing about the invoice and is the quality model's job.
+ */
+const ANOMALY_GROUP_SETS: ReadonlyArray<readonly FeatureGroup[]> = [
+  ['amounts', 'history', 'duplicates', 'dates'],
+  ['amounts', 'history', 'duplicates'],
+  ['history', 'duplicates'],
+];
 
 /** Anomaly score map: these training quantiles of the raw score go to these outputs (0.8 = 99th percentile). */
 const ANOMALY_QUANTILES = [0, 0.5, 0.9, 0.99, 0.999, 1];
 const ANOMALY_TARGETS = [0, 0.3, 0.6, 0.8, 0.95, 1];
+/** The calibrated cut each model gets in production unless configured: what the pipeline actually does. */
+const POLICY_THRESHOLD: Record<ModelName, number> = {
+  quality: DEFAULT_DECISION_THRESHOLDS.minModelQuality,
+  failure: DEFAULT_DECISION_THRESHOLDS.maxFailureRisk,
+  anomaly: DEFAULT_DECISION_THRESHOLDS.maxAnomaly,
+};
 const ANOMALY_WEAK_PROBLEMS = new Set(['unusual-amount', 'exact-duplicate', 'business-duplicate', 'near-duplicate']);
 
 export interface TrainOptions {
@@ -107,6 +125,8 @@ export interface ModelReport {
   validation: SplitMetrics;
   test: SplitMetrics;
   testUncalibratedEce: number | null;
+  /** Test metrics at the threshold the decision policy uses by default (decide(), DEFAULT_DECISION_THRESHOLDS). */
+  testAtDecisionPolicy: SplitMetrics;
   slices: { language: Record<string, SplitMetrics>; scanQuality: Record<string, SplitMetrics>; kind: Record<string, SplitMetrics> };
   curves: { roc: CurvePoint[]; pr: CurvePoint[]; calibration: Array<{ predicted: number; observed: number; count: number }> };
   importance: Array<{ feature: string; value: number }>;
@@ -159,7 +179,8 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   const f1Of = (c: Candidate, y: Float64Array) => splitMetrics(y, calibrateAll(c.calibration, c.raw.validation), c.threshold).f1 ?? 0;
   const failure = f1Of(failureLr, Y.failure.validation) > f1Of(failureGbdt, Y.failure.validation) ? failureLr : failureGbdt;
   step('anomaly: isolation forest');
-  const anomaly = fitAnomalyCandidate(X, seed);
+  const weakAnomalyValidation = Float64Array.from(split.validation, (i) => (rows[i]!.problems.some((p) => ANOMALY_WEAK_PROBLEMS.has(p)) ? 1 : 0));
+  const anomaly = fitAnomalyCandidate(X, weakAnomalyValidation, seed);
 
   step('ONNX export and parity check');
   const candidates: Array<{ c: Candidate; y: Float64Array | null; vy: Float64Array | null; shipped: boolean; target: string }> = [
@@ -169,7 +190,6 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
     { c: anomaly, y: null, vy: null, shipped: true, target: ANOMALY_RULE },
   ];
   const weakAnomaly = Float64Array.from(testRows, (r) => (r.problems.some((p) => ANOMALY_WEAK_PROBLEMS.has(p)) ? 1 : 0));
-  const weakAnomalyValidation = Float64Array.from(split.validation, (i) => (rows[i]!.problems.some((p) => ANOMALY_WEAK_PROBLEMS.has(p)) ? 1 : 0));
 
   const modelReports: ModelReport[] = [];
   const summaries: ModelSummary[] = [];
@@ -194,6 +214,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
       validation: splitMetrics(validY, validP, c.threshold),
       test,
       testUncalibratedEce: c.kind === 'isolation-forest' ? null : round(expectedCalibrationError(testY, c.raw.test)),
+      testAtDecisionPolicy: splitMetrics(testY, testP, POLICY_THRESHOLD[c.name]),
       slices: {
         language: sliceMetrics(testRows.map((r) => r.language), testY, testP, c.threshold),
         scanQuality: sliceMetrics(testRows.map((r) => r.scanQuality), testY, testP, c.threshold),
@@ -232,7 +253,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
         corpora: dataset.meta.corpora,
         labelRule: target,
       },
-      metrics: { validation: report.validation, test, onnxMaxAbsDiffTest: onnxDiff, slices: report.slices },
+      metrics: { validation: report.validation, test, testAtDecisionPolicy: report.testAtDecisionPolicy, onnxMaxAbsDiffTest: onnxDiff, slices: report.slices },
       featureDistribution: trainDist,
       trainingSeconds: c.seconds,
       createdAt,
@@ -348,16 +369,28 @@ function fitLogisticCandidate(X: Splits<Matrix>, y: Splits<Float64Array>): Candi
   };
 }
 
-function fitAnomalyCandidate(X: Splits<Matrix>, seed: number): Candidate {
+function fitAnomalyCandidate(X: Splits<Matrix>, weakValidation: Float64Array, seed: number): Candidate {
   const start = performance.now();
-  const params = { nTrees: 100, subsampleSize: 256, seed };
-  const model = trainIsolationForest(X.train, params);
+  const columnsOf = (groups: readonly FeatureGroup[]) => FEATURE_SCHEMA.flatMap((f, i) => (groups.includes(f.group) ? [i] : []));
+  const fit = (p: { groups: readonly FeatureGroup[]; subsampleSize: number }) =>
+    trainIsolationForest(X.train, { nTrees: 100, subsampleSize: p.subsampleSize, seed, features: columnsOf(p.groups) });
+  const search = gridSearch<{ groups: readonly FeatureGroup[]; subsampleSize: number }>(
+    { groups: [...ANOMALY_GROUP_SETS], subsampleSize: [128, 256] },
+    (p) => averagePrecisionSafe(weakValidation, isolationForestScore(fit(p), X.validation)),
+  );
+  const best = search.best.params;
+  const model = fit(best);
   const knots = quantileKnots(isolationForestScore(model, X.train), ANOMALY_QUANTILES);
   const calibration: Calibrator = { kind: 'isotonic', x: knots, y: ANOMALY_TARGETS };
   return {
     name: 'anomaly', kind: 'isolation-forest', model, artifact: isolationForestToOnnx(model, 'ledgerx_anomaly'), calibration,
     threshold: 0.8,
-    hyperparameters: { ...params, scoreMap: 'training quantiles [0, .5, .9, .99, .999, 1] -> [0, .3, .6, .8, .95, 1]' },
+    hyperparameters: {
+      nTrees: 100, subsampleSize: best.subsampleSize, seed, featureGroups: best.groups, features: columnsOf(best.groups).map((i) => FEATURE_NAMES[i]),
+      searchScore: 'validation PR-AUC against weak labels',
+      search: search.trials.map((t) => ({ groups: t.params.groups.join('+'), subsampleSize: t.params.subsampleSize, validationPrAuc: round(t.score, 4) })),
+      scoreMap: 'training quantiles [0, .5, .9, .99, .999, 1] -> [0, .3, .6, .8, .95, 1]',
+    },
     raw: { validation: isolationForestScore(model, X.validation), test: isolationForestScore(model, X.test) },
     seconds: round((performance.now() - start) / 1000, 2),
   };

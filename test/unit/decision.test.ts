@@ -71,6 +71,17 @@ describe('decide', () => {
     expect(models.reasons.find((r) => r.code === 'HIGH_ANOMALY')).toMatchObject({ kind: 'anomaly', effect: 'REVIEW', value: 1, threshold: 0.8 });
   });
 
+  it('names the features that made the invoice unusual in the anomaly reason', () => {
+    const s = scores(0.9, 0.1, 0.95);
+    s.explanations.anomaly = [
+      { feature: 'supplier_amount_z', value: 8.1, contribution: 1.2 },
+      { feature: 'dup_near_count', value: 1, contribution: 0.4 },
+      { feature: 'log_total', value: 3, contribution: -0.1 },
+    ];
+    const reason = decide(input({ scores: s })).reasons.find((r) => r.code === 'HIGH_ANOMALY');
+    expect(reason?.message).toBe('anomaly score above threshold (most unusual: supplier_amount_z, dup_near_count)');
+  });
+
   it('takes thresholds from a zod schema with defaults', () => {
     const d = DecisionThresholdsSchema.parse({});
     expect(d).toMatchObject({ minRuleQuality: 0.6, minModelQuality: 0.5, maxFailureRisk: 0.5, maxAnomaly: 0.8, minKeyFieldConfidence: 0.5 });

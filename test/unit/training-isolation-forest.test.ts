@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   averagePathLength,
+  isolationContributions,
   isolationForestScore,
   isolationPathLength,
   isolationScoreFromPathLength,
@@ -61,5 +62,26 @@ describe('isolation forest', () => {
     expect(parseIsolationForest(JSON.parse(JSON.stringify(model))).trees.length).toBe(100);
     expect(() => trainIsolationForest([[1]])).toThrow(RangeError);
     expect(() => isolationForestScore(model, [[1, 2]])).toThrow(RangeError);
+  });
+
+  it('splits only on the allowed features, and refuses an index outside the row', () => {
+    const restricted = trainIsolationForest(inliers, { nTrees: 30, seed: 1, features: [1, 3] });
+    const used = new Set(restricted.trees.flatMap((t) => t.feature.filter((f) => f >= 0)));
+    expect([...used].sort()).toEqual([1, 3]);
+    expect(restricted.nFeatures).toBe(4);
+    expect(() => trainIsolationForest(inliers, { features: [4] })).toThrow(RangeError);
+  });
+
+  it('path contributions add up to the path length and point at the feature that makes a row unusual', () => {
+    for (const row of [...inliers.slice(0, 20), ...outliers.slice(0, 5)]) {
+      const { bias, contributions } = isolationContributions(model, row);
+      const sum = contributions.reduce((a, b) => a + b, 0);
+      expect(bias - sum).toBeCloseTo(isolationPathLength(model, row), 9);
+    }
+    // Ordinary in features 0, 1 and 3; far out in feature 2 only.
+    const { contributions } = isolationContributions(model, [0, 0, 9, 0]);
+    const top = contributions.indexOf(Math.max(...contributions));
+    expect(top).toBe(2);
+    expect(contributions[2]).toBeGreaterThan(0);
   });
 });

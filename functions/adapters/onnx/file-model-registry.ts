@@ -11,7 +11,7 @@ import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '../../core/features/schem
 import type { Logger, ModelRegistry, ModelScores, ScoringModels } from '../../core/ports.js';
 import { calibrate } from '../../core/training/calibration.js';
 import { gbdtContributions, parseGbdtModel, type Contributions, type GbdtModel } from '../../core/training/gbdt-model.js';
-import { parseIsolationForest } from '../../core/training/isolation-forest.js';
+import { isolationContributions, parseIsolationForest, type IsolationForestModel } from '../../core/training/isolation-forest.js';
 import { logisticContributions, parseLogisticModel, type LogisticModel } from '../../core/training/logistic.js';
 import { ModelMetadataSchema, type ModelMetadata } from '../../models/metadata.js';
 import { loadRegistry } from '../../models/registry.js';
@@ -53,7 +53,8 @@ export async function loadModelVersion(dir: string): Promise<LoadedModel> {
     const m: LogisticModel = parseLogisticModel(json);
     explain = (row) => logisticContributions(m, row);
   } else {
-    parseIsolationForest(json); // validated; isolation trees give no signed attribution
+    const m: IsolationForestModel = parseIsolationForest(json);
+    explain = (row) => isolationContributions(m, row);
   }
   const predictor = createOnnxPredictor(bytes, {
     kind: metadata.kind === 'isolation-forest' ? 'anomaly' : 'classifier',

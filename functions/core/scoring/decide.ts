@@ -73,7 +73,9 @@ export function decide(input: DecisionInput): DecisionRecord {
     }
     if (anomaly === null) reasons.push(unavailable('anomaly'));
     else if (anomaly > t.maxAnomaly) {
-      reasons.push({ code: 'HIGH_ANOMALY', kind: 'anomaly', effect: 'REVIEW', message: 'anomaly score above threshold', value: round(anomaly), threshold: t.maxAnomaly });
+      const unusual = (s.explanations.anomaly ?? []).filter((c) => c.contribution > 0).slice(0, 2).map((c) => c.feature);
+      const message = unusual.length > 0 ? `anomaly score above threshold (most unusual: ${unusual.join(', ')})` : 'anomaly score above threshold';
+      reasons.push({ code: 'HIGH_ANOMALY', kind: 'anomaly', effect: 'REVIEW', message, value: round(anomaly), threshold: t.maxAnomaly });
     }
   }
 

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { toMatrix, type MatrixInput } from './matrix.js';
 import { createRng, type Rng } from './random.js';
+import type { Contributions } from './gbdt-model.js';
 import { checkTree, findLeaf, TreeSchema, type Tree } from './tree-ensemble.js';
 
 export const IsolationForestOptionsSchema = z.object({
@@ -17,6 +18,8 @@ export const IsolationForestOptionsSchema = z.object({
   /** Rows drawn (without replacement) per tree; the paper's default 256. */
   subsampleSize: z.number().int().min(2).default(256),
   seed: z.number().int().default(42),
+  /** Column indices the trees may split on (default: all). The model still reads whole rows. */
+  features: z.array(z.number().int().nonnegative()).min(1).optional(),
 });
 export type IsolationForestOptions = z.input<typeof IsolationForestOptionsSchema>;
 
@@ -55,6 +58,8 @@ export function trainIsolationForest(input: MatrixInput, options: IsolationFores
   const p = IsolationForestOptionsSchema.parse(options);
   const m = toMatrix(input);
   if (m.rows < 2 || m.cols === 0) throw new RangeError('isolation forest needs at least 2 rows and 1 feature');
+  const candidates = p.features ?? Array.from({ length: m.cols }, (_, i) => i);
+  if (candidates.some((f) => f >= m.cols)) throw new RangeError(`feature index out of range (${m.cols} columns)`);
   const psi = Math.min(p.subsampleSize, m.rows);
   const heightLimit = Math.ceil(Math.log2(psi));
   const rng = createRng(p.seed);
@@ -68,7 +73,7 @@ export function trainIsolationForest(input: MatrixInput, options: IsolationFores
       all[i] = all[j]!;
       all[j] = tmp;
     }
-    trees.push(buildTree(m.data, m.cols, all.slice(0, psi), heightLimit, rng));
+    trees.push(buildTree(m.data, m.cols, candidates, all.slice(0, psi), heightLimit, rng));
   }
   return { kind: 'isolation-forest', nFeatures: m.cols, subsampleSize: psi, trees };
 }
@@ -81,7 +86,7 @@ function nextFloat32Up(v: number): number {
   return buf[0]!;
 }
 
-function buildTree(data: Float32Array, nf: number, sample: number[], heightLimit: number, rng: Rng): Tree {
+function buildTree(data: Float32Array, nf: number, candidates: readonly number[], sample: number[], heightLimit: number, rng: Rng): Tree {
   const tree: Tree = { feature: [], threshold: [], left: [], right: [], missingLeft: [], value: [], cover: [] };
   const add = (): number => {
     tree.feature.push(-1);
@@ -96,7 +101,7 @@ function buildTree(data: Float32Array, nf: number, sample: number[], heightLimit
   const grow = (rows: number[], depth: number): number => {
     const node = add();
     tree.cover[node] = rows.length;
-    const split = depth < heightLimit && rows.length > 1 ? pickSplit(data, nf, rows, rng) : null;
+    const split = depth < heightLimit && rows.length > 1 ? pickSplit(data, nf, candidates, rows, rng) : null;
     if (!split) {
       tree.value[node] = Math.fround(depth + averagePathLength(rows.length));
       return node;
@@ -115,9 +120,9 @@ function buildTree(data: Float32Array, nf: number, sample: number[], heightLimit
   return tree;
 }
 
-/** A random feature with distinct non-missing values in the node and a uniform float32 threshold in (min, max]. */
-function pickSplit(data: Float32Array, nf: number, rows: number[], rng: Rng): { feature: number; threshold: number } | null {
-  const order = rng.shuffle(Array.from({ length: nf }, (_, i) => i));
+/** A random candidate feature with distinct non-missing values in the node and a uniform float32 threshold in (min, max]. */
+function pickSplit(data: Float32Array, nf: number, candidates: readonly number[], rows: number[], rng: Rng): { feature: number; threshold: number } | null {
+  const order = rng.shuffle([...candidates]);
   for (const f of order) {
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
@@ -158,4 +163,31 @@ export function isolationForestScore(model: IsolationForestModel, input: MatrixI
     out[r] = isolationScoreFromPathLength(isolationPathLength(model, m.data.subarray(r * m.cols, (r + 1) * m.cols)), model.subsampleSize);
   }
   return out;
+}
+
+/**
+ * Path contributions to the anomaly (Saabas-style, like the GBDT's): walking each tree to the row's leaf, the
+ * change in expected path length at every split is credited to the split's feature, averaged over the trees
+ * and negated, so a positive contribution made the invoice more unusual (isolated it in fewer steps).
+ * `bias` is the expected path length of a training row; bias - sum(contributions) = E[h(x)].
+ */
+export function isolationContributions(model: IsolationForestModel, row: ArrayLike<number>): Contributions {
+  const contributions = new Float64Array(model.nFeatures);
+  let bias = 0;
+  for (const tree of model.trees) {
+    bias += tree.value[0]!;
+    let node = 0;
+    for (;;) {
+      const f = tree.feature[node]!;
+      if (f < 0) break;
+      const v = Math.fround(row[f]!);
+      const goLeft = Number.isNaN(v) ? tree.missingLeft[node] === 1 : v < tree.threshold[node]!;
+      const child = goLeft ? tree.left[node]! : tree.right[node]!;
+      contributions[f]! -= tree.value[child]! - tree.value[node]!;
+      node = child;
+    }
+  }
+  const n = model.trees.length;
+  for (let f = 0; f < contributions.length; f++) contributions[f]! /= n;
+  return { bias: bias / n, contributions };
 }
