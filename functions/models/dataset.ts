@@ -14,7 +14,7 @@ import { generateCorpus, type Degradations, type ManifestEntry } from '../genera
 import { createLocalRuntime } from '../platform/local-runtime.js';
 import { silentLogger } from '../platform/logger.js';
 import { runBatch } from '../cli/batch.js';
-import { deriveLabels, type ReviewedLabel } from './labels.js';
+import { applyReview, deriveLabels, type ReviewedLabel } from './labels.js';
 
 export const DatasetRowSchema = z.object({
   file: z.string(),
@@ -125,6 +125,24 @@ export function datasetHash(rows: readonly DatasetRow[]): string {
  * documents as the generator meant them. Throws when generation or the runtime fails to start.
  */
 export async function buildDataset(options: BuildOptions): Promise<Dataset> {
+  return withReviews(await buildFromTruth(options), options.reviews);
+}
+
+/**
+ * Reviewed decisions take precedence over labels derived from the truth. Applied after the cache, so that the
+ * cache holds what the pipeline and the generator say and a new review never needs a pipeline re-run; the
+ * dataset hash then covers the reviewed labels.
+ */
+function withReviews(dataset: Dataset, reviews: ReadonlyMap<string, ReviewedLabel> | undefined): Dataset {
+  if (!reviews || reviews.size === 0) return dataset;
+  const rows = dataset.rows.map((row) => {
+    const labels = applyReview({ quality: row.quality, failure: row.failure, reasons: row.reasons, source: row.labelSource }, reviews.get(row.file));
+    return { ...row, quality: labels.quality, failure: labels.failure, reasons: labels.reasons, labelSource: labels.source };
+  });
+  return { ...dataset, rows, meta: { ...dataset.meta, sha256: datasetHash(rows) } };
+}
+
+async function buildFromTruth(options: BuildOptions): Promise<Dataset> {
   const key = recipeKey(options.specs);
   const cachePath = path.join(options.cacheDir, `dataset-${key}.jsonl`);
   const metaPath = path.join(options.cacheDir, `dataset-${key}.meta.json`);
@@ -229,7 +247,7 @@ async function buildCorpusPart(spec: CorpusSpec, options: BuildOptions): Promise
       const byName = new Map(manifest.documents.map((d) => [d.file, d]));
       for (const r of results) {
         const entry = byName.get(r.file.objectName);
-        const labels = r.record && entry ? deriveLabels(r.record, entry, options.reviews?.get(entry.file)) : null;
+        const labels = r.record && entry ? deriveLabels(r.record, entry) : null;
         if (!r.record?.features || !entry || !labels) {
           skipped++;
           continue;

@@ -122,13 +122,16 @@ export function deriveLabels(record: InvoiceRecord, entry: ManifestEntry, review
     }
   }
 
-  if (review && (review.quality !== undefined || review.failure !== undefined)) {
-    return {
-      quality: review.quality === undefined ? quality : review.quality ? 1 : 0,
-      failure: review.failure === undefined ? failure : review.failure ? 1 : 0,
-      reasons: [...reasons, 'reviewed'],
-      source: 'review',
-    };
-  }
-  return { quality, failure, reasons: [...new Set(reasons)], source: 'truth' };
+  return applyReview({ quality, failure, reasons: [...new Set(reasons)], source: 'truth' }, review);
+}
+
+/** A reviewer's decision overrides the derived labels it states (and only those); the row is then `review`-sourced. */
+export function applyReview(labels: DerivedLabels, review: ReviewedLabel | undefined): DerivedLabels {
+  if (!review || (review.quality === undefined && review.failure === undefined)) return labels;
+  return {
+    quality: review.quality === undefined ? labels.quality : review.quality ? 1 : 0,
+    failure: review.failure === undefined ? labels.failure : review.failure ? 1 : 0,
+    reasons: [...labels.reasons.filter((r) => r !== 'reviewed'), 'reviewed'],
+    source: 'review',
+  };
 }

@@ -33,6 +33,7 @@ describe('local pipeline with the shipped models', () => {
         expect(d!.scores.anomaly).not.toBeNull();
         expect(d!.explanations.quality?.length).toBeGreaterThan(0);
         expect(d!.explanations.failure?.length).toBeGreaterThan(0);
+        expect(d!.explanations.anomaly?.length).toBeGreaterThan(0);
         expect(d!.reasons.some((x) => x.code === 'NO_MODELS')).toBe(false);
       }
     } finally {
