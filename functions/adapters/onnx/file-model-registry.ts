@@ -30,7 +30,7 @@ export interface LoadedModel {
   bytes: Uint8Array;
   /** A session of this model alone (opened on first use; serving runs the merged graph instead). */
   predictor: OnnxPredictor;
-  explain: ((row: Float32Array) => Contributions) | null;
+  explain: (row: Float32Array) => Contributions;
 }
 
 /** Reads, checks (sha256, schema) and opens one model version folder. Throws PermanentError on any mismatch. */
@@ -45,17 +45,7 @@ export async function loadModelVersion(dir: string): Promise<LoadedModel> {
     throw new PermanentError('MODEL_HASH_MISMATCH', `${metadata.name}@${metadata.version}: model.json does not match its sha256`);
   }
   const json: unknown = JSON.parse(Buffer.from(jsonBytes).toString('utf8'));
-  let explain: LoadedModel['explain'] = null;
-  if (metadata.kind === 'gbdt') {
-    const m: GbdtModel = parseGbdtModel(json);
-    explain = (row) => gbdtContributions(m, row);
-  } else if (metadata.kind === 'logistic') {
-    const m: LogisticModel = parseLogisticModel(json);
-    explain = (row) => logisticContributions(m, row);
-  } else {
-    const m: IsolationForestModel = parseIsolationForest(json);
-    explain = (row) => isolationContributions(m, row);
-  }
+  const explain = explainerOf(metadata.kind, json);
   const predictor = createOnnxPredictor(bytes, {
     kind: metadata.kind === 'isolation-forest' ? 'anomaly' : 'classifier',
     nFeatures: metadata.featureNames.length,
@@ -64,6 +54,20 @@ export async function loadModelVersion(dir: string): Promise<LoadedModel> {
     expectedSha256: metadata.modelSha256,
   });
   return { metadata, bytes, predictor, explain };
+}
+
+/** Signed per-feature contributions from the TypeScript model (validated here, so a malformed file is refused at load). */
+function explainerOf(kind: ModelMetadata['kind'], json: unknown): LoadedModel['explain'] {
+  if (kind === 'gbdt') {
+    const m: GbdtModel = parseGbdtModel(json);
+    return (row) => gbdtContributions(m, row);
+  }
+  if (kind === 'logistic') {
+    const m: LogisticModel = parseLogisticModel(json);
+    return (row) => logisticContributions(m, row);
+  }
+  const m: IsolationForestModel = parseIsolationForest(json);
+  return (row) => isolationContributions(m, row);
 }
 
 /**
@@ -107,7 +111,7 @@ export function scoringModelsOf(models: readonly LoadedModel[]): ScoringModels {
         if (m.metadata.name === 'quality') scores.quality = value;
         else if (m.metadata.name === 'failure') scores.failureRisk = value;
         else scores.anomaly = value;
-        if (m.explain) scores.explanations[m.metadata.name] = topContributions(m.explain(row).contributions, row, names);
+        scores.explanations[m.metadata.name] = topContributions(m.explain(row).contributions, row, names);
       });
       return scores;
     },
