@@ -51,7 +51,7 @@ ${schema.length === meta.featureNames.length ? '' : '\n**Warning**: the feature 
 ## Outputs
 
 \`${meta.outputName}\`: ${meta.outputName === 'probabilities' ? 'float [N, 2], column 1 = positive class (raw, uncalibrated)' : 'float [N, 1], raw isolation score 2^(-E[h]/c(psi))'}.
-The served score applies \`calibration\` (${meta.calibration.kind}) from metadata.json; the decision threshold on the calibrated score is ${fmt(meta.threshold)}.
+The served score applies \`calibration\` (${meta.calibration.kind}) from metadata.json. The operating threshold on the calibrated score (F1-best on validation, used for the metrics below) is ${fmt(meta.threshold)}; the pipeline's decision policy applies its own configured cut (metrics at its default below).
 Explanations: top-5 signed contributions per invoice (${meta.kind === 'logistic' ? 'exact: coefficient x standardized value' : meta.kind === 'gbdt' ? 'path-based (Saabas) in log-odds' : 'path-based (Saabas) in isolation steps saved: positive = made the invoice more unusual; the HIGH_ANOMALY reason names the top two'}).
 
 ## Label
