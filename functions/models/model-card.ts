@@ -40,7 +40,7 @@ export function modelCard(meta: ModelMetadata, schema: readonly FeatureDefinitio
 ${PURPOSE[meta.name] ?? ''}
 
 - Kind: ${meta.kind}; ONNX file \`model.onnx\` (sha256 \`${meta.modelSha256}\`), TypeScript model \`model.json\` (explanations).
-- Served by onnxruntime-node through \`createFileModelRegistry\` (functions/adapters/onnx/file-model-registry.ts).
+- Served by onnxruntime-node through \`createFileModelRegistry\` (functions/adapters/onnx/file-model-registry.ts): the production models' graphs merged into one session, one run per invoice.
 
 ## Inputs
 
@@ -78,7 +78,7 @@ ${policySection(meta)}
 ## Limits
 
 - Trained on generated invoices only: layouts, suppliers and problems come from one generator. Expect lower
-  figures on real mail, especially scans and photos (few scans in training).
+  figures on real mail, especially scans and photos (see the scan-quality slices in the report).
 - Valid only for feature schema \`${meta.featureSchemaVersion}\`; the pipeline refuses other vectors.
 - \`featureDistribution\` in metadata.json is the drift baseline: compare production feature distributions to it.
 `;

@@ -509,7 +509,7 @@ function flatteryNotes(rows: readonly DatasetRow[]): string[] {
   return [
     'Layouts, fonts, suppliers and problem types come from one generator: a model that learns its habits is tested on the same habits (the supplier-grouped split removes supplier leakage, not generator leakage).',
     'Most failure labels are caused by problems the validators were built to catch (arithmetic, VAT id, IBAN, dates, duplicates), so the val_* and dup_* features nearly determine them; real failures (wrong PO, disputed goods, changed bank details) are not in the labels at all.',
-    `Scans are ${scans} of ${rows.length} rows (${((100 * scans) / Math.max(1, rows.length)).toFixed(1)} %): slice metrics for scans rest on few test rows and are noisy; real mail has far more scans, photos and handwriting.`,
+    `Scans are ${scans} of ${rows.length} rows (${((100 * scans) / Math.max(1, rows.length)).toFixed(1)} %), and the overall figures are mostly born-digital ones: read the scan-quality slices (degraded scans are where both models err); real mail may have more scans, photos and handwriting than that.`,
     'Born-digital PDFs dominate and their text layer is exact, so the quality label is positive for most rows: quality F1 (positive class) is high almost by construction; the negative-class recall in the confusion matrix is the honest figure.',
     'Problem rates were raised (about 3x the generator defaults) so failures are not rare; real positive rates are lower, which lowers precision at the same threshold.',
     'The public corpora in the shared data folder are tiny (tens of documents) and carry no failure labels beyond what extraction errors imply.',
