@@ -174,16 +174,16 @@ export function isolationForestScore(model: IsolationForestModel, input: MatrixI
 export function isolationContributions(model: IsolationForestModel, row: ArrayLike<number>): Contributions {
   const contributions = new Float64Array(model.nFeatures);
   let bias = 0;
-  for (const tree of model.trees) {
-    bias += tree.value[0]!;
+  for (const { feature, threshold, left, right, missingLeft, value } of model.trees) {
+    bias += value[0]!;
     let node = 0;
     for (;;) {
-      const f = tree.feature[node]!;
+      const f = feature[node]!;
       if (f < 0) break;
       const v = Math.fround(row[f]!);
-      const goLeft = Number.isNaN(v) ? tree.missingLeft[node] === 1 : v < tree.threshold[node]!;
-      const child = goLeft ? tree.left[node]! : tree.right[node]!;
-      contributions[f]! -= tree.value[child]! - tree.value[node]!;
+      const goLeft = Number.isNaN(v) ? missingLeft[node] === 1 : v < threshold[node]!;
+      const child = goLeft ? left[node]! : right[node]!;
+      contributions[f]! -= value[child]! - value[node]!;
       node = child;
     }
   }
