@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sigmoid, toMatrix, type MatrixInput } from './matrix.js';
-import { checkTree, findLeaf, TreeSchema } from './tree-ensemble.js';
+import { addPathContributions, checkTree, findLeaf, TreeSchema } from './tree-ensemble.js';
 
 /** A trained binary gradient-boosted tree ensemble (logistic loss); plain JSON, validated on load. */
 export const GbdtModelSchema = z.object({
@@ -55,18 +55,6 @@ export interface Contributions {
 export function gbdtContributions(model: GbdtModel, row: ArrayLike<number>): Contributions {
   const contributions = new Float64Array(model.nFeatures);
   let bias = model.baseScore;
-  for (const { feature, threshold, left, right, missingLeft, value } of model.trees) {
-    bias += value[0]!;
-    let node = 0;
-    for (;;) {
-      const f = feature[node]!;
-      if (f < 0) break;
-      const v = Math.fround(row[f]!);
-      const goLeft = Number.isNaN(v) ? missingLeft[node] === 1 : v <= threshold[node]!;
-      const child = goLeft ? left[node]! : right[node]!;
-      contributions[f]! += value[child]! - value[node]!;
-      node = child;
-    }
-  }
+  for (const tree of model.trees) bias += addPathContributions(tree, row, 'leq', contributions);
   return { bias, contributions };
 }

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { toMatrix, type MatrixInput } from './matrix.js';
 import { createRng, type Rng } from './random.js';
 import type { Contributions } from './gbdt-model.js';
-import { checkTree, findLeaf, TreeSchema, type Tree } from './tree-ensemble.js';
+import { addPathContributions, checkTree, findLeaf, TreeSchema, type Tree } from './tree-ensemble.js';
 
 export const IsolationForestOptionsSchema = z.object({
   nTrees: z.number().int().positive().default(100),
@@ -174,19 +174,7 @@ export function isolationForestScore(model: IsolationForestModel, input: MatrixI
 export function isolationContributions(model: IsolationForestModel, row: ArrayLike<number>): Contributions {
   const contributions = new Float64Array(model.nFeatures);
   let bias = 0;
-  for (const { feature, threshold, left, right, missingLeft, value } of model.trees) {
-    bias += value[0]!;
-    let node = 0;
-    for (;;) {
-      const f = feature[node]!;
-      if (f < 0) break;
-      const v = Math.fround(row[f]!);
-      const goLeft = Number.isNaN(v) ? missingLeft[node] === 1 : v < threshold[node]!;
-      const child = goLeft ? left[node]! : right[node]!;
-      contributions[f]! -= value[child]! - value[node]!;
-      node = child;
-    }
-  }
+  for (const tree of model.trees) bias += addPathContributions(tree, row, 'lt', contributions, -1);
   const n = model.trees.length;
   for (let f = 0; f < contributions.length; f++) contributions[f]! /= n;
   return { bias: bias / n, contributions };

@@ -36,6 +36,25 @@ export function findLeaf(tree: Tree, row: ArrayLike<number>, rule: SplitRule): n
   }
 }
 
+/**
+ * Saabas-style path contributions of one tree: walking from the root to `row`'s leaf (same rule as
+ * {@link findLeaf}), the change in node value at each split is added to `out[feature]`, times `sign`.
+ * Returns the root value (the tree's part of the bias).
+ */
+export function addPathContributions(tree: Tree, row: ArrayLike<number>, rule: SplitRule, out: Float64Array, sign = 1): number {
+  const { feature, threshold, left, right, missingLeft, value } = tree;
+  let node = 0;
+  for (;;) {
+    const f = feature[node]!;
+    if (f < 0) return value[0]!;
+    const v = Math.fround(row[f]!);
+    const goLeft = Number.isNaN(v) ? missingLeft[node] === 1 : rule === 'leq' ? v <= threshold[node]! : v < threshold[node]!;
+    const child = goLeft ? left[node]! : right[node]!;
+    out[f]! += sign * (value[child]! - value[node]!);
+    node = child;
+  }
+}
+
 /** Throws RangeError when a tree's arrays disagree in length or a child index points outside the tree. */
 export function checkTree(tree: Tree): void {
   const n = tree.feature.length;
