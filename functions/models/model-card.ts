@@ -3,6 +3,30 @@ import { SplitMetricsSchema, type ModelMetadata, type SplitMetrics } from './met
 
 const fmt = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
 
+/** Which columns the trees may split on, when training restricted them (the anomaly model). */
+function splitFeatures(meta: ModelMetadata): string {
+  const used = meta.hyperparameters.features;
+  if (!Array.isArray(used)) return '';
+  return `\nThe trees split only on ${used.map((n) => `\`${String(n)}\``).join(', ')} (feature groups chosen on validation); the other columns are read and ignored.\n`;
+}
+
+/** Test metrics by scan quality: where the overall figures hide the hard cases. */
+function scanSlices(meta: ModelMetadata): string {
+  const slices = (meta.metrics.slices as { scanQuality?: Record<string, unknown> } | undefined)?.scanQuality;
+  if (!slices) return '';
+  const rows = Object.entries(slices).flatMap(([k, v]) => {
+    const m = SplitMetricsSchema.safeParse(v);
+    return m.success ? [`| ${k} | ${m.data.rows} | ${m.data.positives} | ${fmt(m.data.f1)} | ${fmt(m.data.precision)} | ${fmt(m.data.recall)} | ${fmt(m.data.ece)} |`] : [];
+  });
+  return `
+Test split by scan quality (same threshold):
+
+| slice | rows | positives | F1 | precision | recall | ECE |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+`;
+}
+
 /** The test metrics at the threshold `decide` applies by default, when the metadata has them. */
 function policySection(meta: ModelMetadata): string {
   const parsed = SplitMetricsSchema.safeParse(meta.metrics.testAtDecisionPolicy);
@@ -29,7 +53,7 @@ function metricsTable(m: SplitMetrics | undefined): string {
 const PURPOSE: Record<string, string> = {
   quality: 'Probability that the extraction can be trusted: every key header field was read correctly.',
   failure: 'Probability that the invoice fails or needs intervention downstream (blocking error, duplicate, wrong amount, missing required field).',
-  anomaly: 'How unusual the invoice is (amounts, supplier history, duplicates, dates) against its supplier\'s history and the training population (0..1; 0.8 = rarer than 99 % of training invoices).',
+  anomaly: 'How unusual the invoice is against its supplier\'s history and the training population (0..1; 0.8 = rarer than 99 % of training invoices).',
 };
 
 /** The README.md model card of one shipped model version. */
@@ -47,7 +71,7 @@ ${PURPOSE[meta.name] ?? ''}
 One float32 row \`${meta.inputName}\` [N, ${meta.featureNames.length}] in the order of feature schema
 \`${meta.featureSchemaVersion}\` (functions/core/features/schema.ts); NaN = missing. Features:
 ${meta.featureNames.map((n) => `\`${n}\``).join(', ')}.
-${schema.length === meta.featureNames.length ? '' : '\n**Warning**: the feature schema in code no longer matches this model.\n'}
+${splitFeatures(meta)}${schema.length === meta.featureNames.length ? '' : '\n**Warning**: the feature schema in code no longer matches this model.\n'}
 ## Outputs
 
 \`${meta.outputName}\`: ${meta.outputName === 'probabilities' ? 'float [N, 2], column 1 = positive class (raw, uncalibrated)' : 'float [N, 1], raw isolation score 2^(-E[h]/c(psi))'}.
@@ -74,7 +98,7 @@ ${metricsTable(meta.metrics.test)}
 Validation split:
 
 ${metricsTable(meta.metrics.validation)}
-${policySection(meta)}
+${policySection(meta)}${scanSlices(meta)}
 ## Limits
 
 - Trained on generated invoices only: layouts, suppliers and problems come from one generator. Expect lower
