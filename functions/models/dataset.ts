@@ -82,7 +82,7 @@ export function defaultCorpusSpecs(seed: number, count: number, scanCount?: numb
   return specs.filter((s) => s.count > 0);
 }
 
-/** Scans per scan corpus (about 12 minutes of rendering and OCR on 2 cores). */
+/** Scans per scan corpus (about 20 minutes of rendering and OCR on 2 cores). */
 export const SCAN_CHUNK = 400;
 
 const PROBLEM_RATES = {
