@@ -11,11 +11,11 @@ import { makeOcrHandler } from './ocr.js';
 import { makeFeaturesHandler } from './features.js';
 import { makeInferenceHandler } from './inference.js';
 import { makeUploadUrlHandler } from './upload-url.js';
-import {
-  createFeaturesRuntime, createInferenceRuntime, createOcrRuntime, createUploadUrlRuntime, lazy,
-} from './platform/gcp/wiring.js';
+import { lazy } from './core/lazy.js';
+import { createFeaturesRuntime, createInferenceRuntime, createOcrRuntime, createUploadUrlRuntime } from './platform/gcp/wiring.js';
 
-// Event-driven pipeline stages (Eventarc triggers with retries on).
+// Event-driven pipeline stages (Eventarc triggers with retries on). A runtime that fails to build is not
+// cached: that invocation fails (500, the event is redelivered) and the next one builds it again.
 cloudEvent('ocr', makeOcrHandler(lazy(() => createOcrRuntime())));
 cloudEvent('features', makeFeaturesHandler(lazy(() => createFeaturesRuntime())));
 cloudEvent('inference', makeInferenceHandler(lazy(() => createInferenceRuntime())));

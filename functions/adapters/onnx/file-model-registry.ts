@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PermanentError } from '../../core/errors.js';
+import { lazy } from '../../core/lazy.js';
 import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '../../core/features/schema.js';
 import type { Logger, ModelRegistry, ModelScores, ScoringModels } from '../../core/ports.js';
 import { calibrate } from '../../core/training/calibration.js';
@@ -166,8 +167,7 @@ export function openServingSession(models: readonly LoadedModel[]): ServingSessi
  * feature schema version than the code's are refused (logged, null), never served.
  */
 export function createFileModelRegistry(dir: string, logger: Logger): ModelRegistry {
-  let loading: Promise<ScoringModels | null> | null = null;
-  const load = async (): Promise<ScoringModels | null> => {
+  const load = lazy(async (): Promise<ScoringModels | null> => {
     if (!existsSync(path.join(dir, 'registry.json'))) return null;
     const registry = loadRegistry(dir);
     const loaded: LoadedModel[] = [];
@@ -184,17 +184,6 @@ export function createFileModelRegistry(dir: string, logger: Logger): ModelRegis
       return null;
     }
     return scoringModelsOf(loaded);
-  };
-  return {
-    loadProduction() {
-      if (!loading) {
-        const pending = load();
-        loading = pending;
-        pending.catch(() => {
-          if (loading === pending) loading = null;
-        });
-      }
-      return loading;
-    },
-  };
+  });
+  return { loadProduction: load };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PermanentError } from '../../core/errors.js';
+import { lazy } from '../../core/lazy.js';
 import { toMatrix, type MatrixInput } from '../../core/training/matrix.js';
 import { sha256Hex, type OnnxArtifact } from './artifact.js';
 import { openSyncSession, type SyncOutput, type SyncSession } from './sync-session.js';
@@ -37,26 +38,13 @@ export function createOnnxPredictor(source: Uint8Array | (() => Promise<Uint8Arr
   const opts = OnnxPredictorOptionsSchema.parse(options);
   const outputName = opts.outputName ?? (opts.kind === 'classifier' ? 'probabilities' : 'score');
   const outputs = [outputName];
-  let session: Promise<SyncSession> | null = null;
-
-  const open = async (): Promise<SyncSession> => {
+  const getSession = lazy(async (): Promise<SyncSession> => {
     const bytes = typeof source === 'function' ? await source() : source;
     if (opts.expectedSha256 && sha256Hex(bytes) !== opts.expectedSha256) {
       throw new PermanentError('MODEL_HASH_MISMATCH', 'model bytes do not match the recorded sha256', { expected: opts.expectedSha256 });
     }
     return openSyncSession(bytes);
-  };
-  const getSession = (): Promise<SyncSession> => {
-    if (!session) {
-      const pending = open();
-      session = pending;
-      // A failed load must not poison every later call.
-      pending.catch(() => {
-        if (session === pending) session = null;
-      });
-    }
-    return session;
-  };
+  });
 
   return {
     kind: opts.kind,
@@ -70,8 +58,7 @@ export function createOnnxPredictor(source: Uint8Array | (() => Promise<Uint8Arr
       return opts.kind === 'anomaly' ? Float32Array.from(out.data) : positiveColumn(out, m.rows);
     },
     async close() {
-      const current = session;
-      session = null;
+      const current = getSession.reset();
       if (current) (await current).release();
     },
   };

@@ -11,6 +11,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { lazy } from '../../core/lazy.js';
 import { BlobNotFoundError, type BlobStore, type Logger, type ModelRegistry } from '../../core/ports.js';
 import { createFileModelRegistry } from '../../adapters/onnx/file-model-registry.js';
 import { REGISTRY_FILE, loadRegistry } from '../../models/registry.js';
@@ -31,9 +32,8 @@ function safeRelative(name: string): string {
  * not cached: the invocation fails (retried) and the next one tries again.
  */
 export function createBucketModelRegistry(blobs: BlobStore, bucket: string, log: Logger, cacheDir = path.join(tmpdir(), 'ledgerx-models')): ModelRegistry {
-  let mirrored: Promise<ModelRegistry | null> | null = null;
 
-  const mirror = async (): Promise<ModelRegistry | null> => {
+  const mirror = lazy(async (): Promise<ModelRegistry | null> => {
     let registryBytes: Uint8Array;
     try {
       registryBytes = await blobs.read({ bucket, name: REGISTRY_FILE });
@@ -58,18 +58,11 @@ export function createBucketModelRegistry(blobs: BlobStore, bucket: string, log:
     }
     log.info('models mirrored from bucket', { files });
     return createFileModelRegistry(cacheDir, log);
-  };
+  });
 
   return {
     async loadProduction() {
-      if (!mirrored) {
-        const pending = mirror();
-        mirrored = pending;
-        pending.catch(() => {
-          if (mirrored === pending) mirrored = null;
-        });
-      }
-      const registry = await mirrored;
+      const registry = await mirror();
       return registry ? registry.loadProduction() : null;
     },
   };

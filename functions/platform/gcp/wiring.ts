@@ -32,24 +32,6 @@ export interface UploadUrlRuntime {
   now: () => Date;
 }
 
-/**
- * Memoizes an async builder per instance. A failed build (bad config, a client that could not start) is not
- * cached: the invocation fails (500, so the event is redelivered) and the next one tries again.
- */
-export function lazy<T>(build: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | null = null;
-  return () => {
-    if (!pending) {
-      const attempt = build();
-      pending = attempt;
-      attempt.catch(() => {
-        if (pending === attempt) pending = null;
-      });
-    }
-    return pending;
-  };
-}
-
 function baseLogger(config: CommonConfig): Logger {
   return createLogger({
     level: config.logLevel,
