@@ -4,10 +4,9 @@
  * quality = invoice number, date, total and currency (those labelled and printed) all extracted correctly;
  * failure = a required field not extracted or a wrong total (the only failure causes these labels reveal).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import type { InvoiceRecord } from '../core/invoice/record.js';
 import type { Logger } from '../core/ports.js';
 import { createFileModelRegistry } from '../adapters/onnx/file-model-registry.js';
@@ -16,13 +15,9 @@ import { silentLogger } from '../platform/logger.js';
 import { runBatch } from '../cli/batch.js';
 import { splitMetrics } from './evaluate.js';
 import { valueMatches } from './labels.js';
+import { invoice2dataCases, sharedDataDir, zugferdCases, type EvalCase } from './public-corpora.js';
 import { loadRegistry } from './registry.js';
 import type { SplitMetrics } from './metadata.js';
-
-/** The shared data folder: `LEDGERX_SHARED_DATA`, else `../shared/data` beside the repository. */
-export function sharedDataDir(): string {
-  return process.env.LEDGERX_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../../shared/data');
-}
 
 interface SharedCase {
   corpus: string;
@@ -31,60 +26,22 @@ interface SharedCase {
   truth: { invoice_id?: string; invoice_date?: string; total_amount?: number; currency?: string };
 }
 
-const ZugferdLabels = z.array(z.object({
-  file: z.string(),
-  labels: z.object({ invoice_number: z.string().optional(), issue_date: z.string().optional(), total_gross: z.number().optional(), currency: z.string().optional() }).loose().default({}),
-  visible_in_text: z.record(z.string(), z.boolean()).default({}),
-}).loose());
-
-const Invoice2dataLabel = z.array(z.object({
-  invoice_number: z.union([z.string(), z.number()]).optional(),
-  date: z.string().optional(),
-  amount: z.number().optional(),
-  currency: z.string().optional(),
-}).loose()).min(1);
-
+/** The printed-page PDFs of zugferd-dev (e-invoice path off) and invoice2data, truth in record field names. */
 function cases(dataDir: string): SharedCase[] {
-  const out: SharedCase[] = [];
-  const zf = path.join(dataDir, 'zugferd-dev', 'labels.json');
-  if (existsSync(zf)) {
-    for (const e of ZugferdLabels.parse(JSON.parse(readFileSync(zf, 'utf8')))) {
-      // The one plain (non-e-invoice) document has no labels: nothing to score it against.
-      if (Object.keys(e.labels).length === 0) continue;
-      const abs = path.join(dataDir, 'zugferd-dev', e.file);
-      if (!existsSync(abs)) continue;
-      const seen = (k: string) => e.visible_in_text[k] !== false;
-      out.push({
-        corpus: 'zugferd-dev (page text)', file: e.file, absPath: abs,
-        truth: {
-          ...(e.labels.invoice_number && seen('invoice_number') ? { invoice_id: e.labels.invoice_number } : {}),
-          ...(e.labels.issue_date && seen('issue_date') ? { invoice_date: e.labels.issue_date } : {}),
-          ...(e.labels.total_gross !== undefined && seen('total_gross') ? { total_amount: e.labels.total_gross } : {}),
-          ...(e.labels.currency ? { currency: e.labels.currency } : {}),
-        },
-      });
-    }
-  }
-  const i2d = path.join(dataDir, 'invoice2data', 'compare');
-  if (existsSync(i2d)) {
-    for (const name of readdirSync(i2d).filter((n) => n.endsWith('.json')).sort()) {
-      const pdf = path.join(i2d, name.replace(/\.json$/, '.pdf'));
-      if (!existsSync(pdf)) continue;
-      const l = Invoice2dataLabel.parse(JSON.parse(readFileSync(path.join(i2d, name), 'utf8')))[0]!;
-      const number = l.invoice_number === undefined ? undefined : String(l.invoice_number);
-      out.push({
-        corpus: 'invoice2data', file: path.basename(pdf), absPath: pdf,
-        truth: {
-          // SOURCE.md: a number of fewer than 3 letters/digits is a template artefact, not ground truth.
-          ...(number && number.replace(/[^\p{L}\d]/gu, '').length >= 3 ? { invoice_id: number } : {}),
-          ...(l.date ? { invoice_date: l.date } : {}),
-          ...(l.amount !== undefined ? { total_amount: l.amount } : {}),
-          ...(l.currency ? { currency: l.currency } : {}),
-        },
-      });
-    }
-  }
-  return out;
+  const of = (corpus: string, c: EvalCase): SharedCase => ({
+    corpus, file: c.file, absPath: c.absPath,
+    truth: {
+      ...(c.truth.invoice_number !== undefined ? { invoice_id: c.truth.invoice_number } : {}),
+      ...(c.truth.invoice_date !== undefined ? { invoice_date: c.truth.invoice_date } : {}),
+      ...(c.truth.total !== undefined ? { total_amount: c.truth.total } : {}),
+      ...(c.truth.currency !== undefined ? { currency: c.truth.currency } : {}),
+    },
+  });
+  // A zugferd-dev entry without labels has no XML: nothing to score it against (zugferdCases skips it).
+  return [
+    ...zugferdCases(dataDir, false).filter((c) => existsSync(c.absPath)).map((c) => of('zugferd-dev (page text)', c)),
+    ...invoice2dataCases(dataDir, false).filter((c) => c.kind === 'pdf').map((c) => of('invoice2data', c)),
+  ];
 }
 
 function labelsOf(record: InvoiceRecord, truth: SharedCase['truth']): { quality: 0 | 1; failure: 0 | 1 } | null {

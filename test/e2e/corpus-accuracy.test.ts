@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sharedDataDir } from '../eval/corpora.js';
+import { sharedDataDir } from '../../functions/models/public-corpora.js';
 import { runEvaluation, type EvalReport, type RunName } from '../eval/evaluate.js';
 
 /**
@@ -9,7 +8,7 @@ import { runEvaluation, type EvalReport, type RunName } from '../eval/evaluate.j
  * number, date and total all correct on >= 90 % of documents read from the page (e-invoice path off),
  * and on 100 % with the embedded e-invoice read. PNG renders (tesseract) are left to `npm run eval`.
  */
-const dataDir = sharedDataDir(path.resolve(import.meta.dirname, '../..'));
+const dataDir = sharedDataDir();
 
 describe.skipIf(!existsSync(dataDir))('extraction accuracy on the public corpora', () => {
   let report: EvalReport;

@@ -4,9 +4,10 @@ import { documentAiToOcrDocument } from '../../functions/adapters/gcp/docai-mapp
 import { createLocalOcrEngine } from '../../functions/adapters/local/ocr/index.js';
 import { extractInvoice } from '../../functions/core/extract.js';
 import type { Invoice } from '../../functions/core/invoice/invoice.js';
+import { linesFromPlainText } from '../../functions/core/extraction/layout.js';
 import type { OcrDocument } from '../../functions/core/ocr-document.js';
 import type { OcrLimits } from '../../functions/core/ports.js';
-import { docaiCases, invoice2dataCases, textToOcrDocument, zugferdCases, type EvalCase } from './corpora.js';
+import { docaiCases, invoice2dataCases, zugferdCases, type EvalCase } from '../../functions/models/public-corpora.js';
 import { CORE_FIELDS, SCORED_FIELDS, fieldCorrect, type Predicted, type ScoredField } from './scoring.js';
 
 /**
@@ -146,4 +147,14 @@ export function markdownTable(report: EvalReport): string {
   const head = ['corpus', 'docs', 'number', 'date', 'total', 'currency', 'supplier', 'number+date+total'];
   const rows = report.runs.map((r) => [r.run, String(r.documents), pct(r.fields.invoice_number), pct(r.fields.invoice_date), pct(r.fields.total), pct(r.fields.currency), pct(r.fields.supplier), pct(r.allCore)]);
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** A plain-text invoice as an OCR document (word boxes from character columns, see `linesFromPlainText`). */
+function textToOcrDocument(text: string): OcrDocument {
+  const { width, height, lines } = linesFromPlainText(text);
+  return {
+    schemaVersion: 1, mimeType: 'text/plain', text, entities: [], embeddedFiles: [],
+    pages: [{ pageNumber: 1, width, height, textSource: 'text-layer', lines, quality: null, languages: [] }],
+    engine: { name: 'plain-text', version: '1' }, elapsedMs: 0,
+  };
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { sharedDataDir } from './corpora.js';
+import { sharedDataDir } from '../../functions/models/public-corpora.js';
 import { markdownTable, runEvaluation, type EvalReport } from './evaluate.js';
 import { generatedMisses, generatedTables, runGeneratedEvaluation, type GeneratedReport } from './generated.js';
 
@@ -13,7 +13,7 @@ import { generatedMisses, generatedTables, runGeneratedEvaluation, type Generate
  * with a calibration table; `--generated-scans [N]` the same for N (default 20) generated scans (slow).
  */
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const dataDir = sharedDataDir(repoRoot);
+const dataDir = sharedDataDir();
 const argv = process.argv.slice(2);
 const args = new Set(argv);
 

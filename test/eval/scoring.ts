@@ -4,18 +4,12 @@
  * supplier names by a normalized fuzzy match (legal forms and punctuation ignored).
  */
 
-export type ScoredField = 'invoice_number' | 'invoice_date' | 'total' | 'currency' | 'supplier';
+import type { ScoredField, Truth } from '../../functions/models/public-corpora.js';
+
+export type { ScoredField, Truth };
 export const SCORED_FIELDS: readonly ScoredField[] = ['invoice_number', 'invoice_date', 'total', 'currency', 'supplier'];
 /** The fields that must all be right for a document to count as "fully correct". */
 export const CORE_FIELDS: readonly ScoredField[] = ['invoice_number', 'invoice_date', 'total'];
-
-export interface Truth {
-  invoice_number?: string;
-  invoice_date?: string;
-  total?: number;
-  currency?: string;
-  supplier?: string;
-}
 
 export interface Predicted {
   invoice_number?: string | undefined;

@@ -1,15 +1,23 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { linesFromPlainText } from '../../functions/core/extraction/layout.js';
-import type { OcrDocument } from '../../functions/core/ocr-document.js';
-import type { ScoredField, Truth } from './scoring.js';
 
 /**
- * The evaluation cases of each public corpus in the shared data folder, with their ground truth read from
- * the corpus' own label files. Quirks documented in each corpus' SOURCE.md are applied here, as rules on the
- * labels, never as rules in the extractor.
+ * The cases of each public corpus in the shared data folder, with their ground truth read from the corpus'
+ * own label files: for the accuracy evaluation (`npm run eval`) and for the models' report (`ledgerx train`).
+ * Quirks documented in each corpus' SOURCE.md are applied here, as rules on the labels, never as rules in
+ * the extractor.
  */
+
+export type ScoredField = 'invoice_number' | 'invoice_date' | 'total' | 'currency' | 'supplier';
+
+export interface Truth {
+  invoice_number?: string;
+  invoice_date?: string;
+  total?: number;
+  currency?: string;
+  supplier?: string;
+}
 
 export type CorpusName = 'invoice2data' | 'zugferd-dev' | 'docai-samples';
 export type InputKind = 'pdf' | 'image' | 'text' | 'docai-json';
@@ -25,8 +33,9 @@ export interface EvalCase {
   scored: ScoredField[];
 }
 
-export function sharedDataDir(repoRoot: string): string {
-  return process.env['LEDGERX_SHARED_DATA'] ?? path.resolve(repoRoot, '../shared/data');
+/** The shared data folder: `LEDGERX_SHARED_DATA`, else `../shared/data` beside the repository. */
+export function sharedDataDir(): string {
+  return process.env.LEDGERX_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../../shared/data');
 }
 
 const Invoice2dataLabel = z.array(z.object({
@@ -123,14 +132,4 @@ export function docaiCases(dataDir: string): EvalCase[] {
   if (!existsSync(dir)) return [];
   return DOCAI_TRUTH.filter((c) => existsSync(path.join(dir, c.file)))
     .map((c) => ({ corpus: 'docai-samples' as const, file: c.file, absPath: path.join(dir, c.file), kind: 'docai-json' as const, truth: c.truth, scored: scoredOf(c.truth) }));
-}
-
-/** A plain-text invoice as an OCR document (word boxes from character columns, see `linesFromPlainText`). */
-export function textToOcrDocument(text: string): OcrDocument {
-  const { width, height, lines } = linesFromPlainText(text);
-  return {
-    schemaVersion: 1, mimeType: 'text/plain', text, entities: [], embeddedFiles: [],
-    pages: [{ pageNumber: 1, width, height, textSource: 'text-layer', lines, quality: null, languages: [] }],
-    engine: { name: 'plain-text', version: '1' }, elapsedMs: 0,
-  };
 }
