@@ -162,10 +162,12 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   const x = toFeatureMatrix(rows);
   const yQ = Float64Array.from(rows, (r) => r.quality);
   const yF = Float64Array.from(rows, (r) => r.failure);
+  // The anomaly model has no label; it is searched and evaluated against the injected unusual problems.
+  const yWeakAnomaly = Float64Array.from(rows, (r) => (r.problems.some((p) => ANOMALY_WEAK_PROBLEMS.has(p)) ? 1 : 0));
   const split = stratifiedGroupSplit(yF, rows.map((r) => r.group), { seed, fractions: { train: 0.6, validation: 0.2, test: 0.2 } });
   const X = { train: takeRows(x, split.train), validation: takeRows(x, split.validation), test: takeRows(x, split.test) };
   const sub = (y: Float64Array) => ({ train: takeValues(y, split.train), validation: takeValues(y, split.validation), test: takeValues(y, split.test) });
-  const Y = { quality: sub(yQ), failure: sub(yF) };
+  const Y = { quality: sub(yQ), failure: sub(yF), weakAnomaly: sub(yWeakAnomaly) };
   const testRows = split.test.map((i) => rows[i]!);
   const version = `v1-s${seed}-${dataset.meta.sha256.slice(0, 10)}`;
   log.info('training split', { train: split.train.length, validation: split.validation.length, test: split.test.length });
@@ -179,17 +181,15 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   const f1Of = (c: Candidate, y: Float64Array) => splitMetrics(y, calibrateAll(c.calibration, c.raw.validation), c.threshold).f1 ?? 0;
   const failure = f1Of(failureLr, Y.failure.validation) > f1Of(failureGbdt, Y.failure.validation) ? failureLr : failureGbdt;
   step('anomaly: isolation forest');
-  const weakAnomalyValidation = Float64Array.from(split.validation, (i) => (rows[i]!.problems.some((p) => ANOMALY_WEAK_PROBLEMS.has(p)) ? 1 : 0));
-  const anomaly = fitAnomalyCandidate(X, weakAnomalyValidation, seed);
+  const anomaly = fitAnomalyCandidate(X, Y.weakAnomaly.validation, seed);
 
   step('ONNX export and parity check');
-  const candidates: Array<{ c: Candidate; y: Float64Array | null; vy: Float64Array | null; shipped: boolean; target: string }> = [
+  const candidates: Array<{ c: Candidate; y: Float64Array; vy: Float64Array; shipped: boolean; target: string }> = [
     { c: quality, y: Y.quality.test, vy: Y.quality.validation, shipped: true, target: QUALITY_LABEL_RULE },
     { c: failure, y: Y.failure.test, vy: Y.failure.validation, shipped: true, target: FAILURE_LABEL_RULE },
     { c: failure === failureLr ? failureGbdt : failureLr, y: Y.failure.test, vy: Y.failure.validation, shipped: false, target: FAILURE_LABEL_RULE },
-    { c: anomaly, y: null, vy: null, shipped: true, target: ANOMALY_RULE },
+    { c: anomaly, y: Y.weakAnomaly.test, vy: Y.weakAnomaly.validation, shipped: true, target: ANOMALY_RULE },
   ];
-  const weakAnomaly = Float64Array.from(testRows, (r) => (r.problems.some((p) => ANOMALY_WEAK_PROBLEMS.has(p)) ? 1 : 0));
 
   const modelReports: ModelReport[] = [];
   const summaries: ModelSummary[] = [];
@@ -197,9 +197,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   const createdAt = new Date().toISOString();
   const trainDist = featureDistributions(FEATURE_NAMES, X.train.data, X.train.rows);
 
-  for (const { c, y, vy, shipped, target } of candidates) {
-    const testY = y ?? weakAnomaly;
-    const validY = vy ?? weakAnomalyValidation;
+  for (const { c, y: testY, vy: validY, shipped, target } of candidates) {
     const testP = calibrateAll(c.calibration, c.raw.test);
     const validP = calibrateAll(c.calibration, c.raw.validation);
     const onnxDiff = await onnxParity(c, X.test);
