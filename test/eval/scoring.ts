@@ -4,6 +4,7 @@
  * supplier names by a normalized fuzzy match (legal forms and punctuation ignored).
  */
 
+import { normalizeId } from '../../functions/models/labels.js';
 import type { ScoredField, Truth } from '../../functions/models/public-corpora.js';
 
 export type { ScoredField, Truth };
@@ -20,10 +21,6 @@ export interface Predicted {
 }
 
 const LEGAL_FORMS = /\b(?:gmbh|ag|kg|co|bv|nv|inc|ltd|limited|llc|plc|sas|sarl|sa|spa|pvt|private|corp|corporation|company|spolka|akcyjna|spółka)\b/g;
-
-export function normalizeId(s: string): string {
-  return s.toLowerCase().replace(/[^\p{L}\d]/gu, '');
-}
 
 export function normalizeName(s: string): string {
   return s.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z\d\s]/g, ' ')
