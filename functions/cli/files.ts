@@ -1,14 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
+import type { InputFile } from '../platform/local-batch.js';
 
-export interface InputFile {
-  /** Absolute path on disk. */
-  path: string;
-  /** Path as shown to the user (relative to the argument that found it). */
-  display: string;
-  /** Object name inside the inbox bucket. */
-  objectName: string;
-}
+export type { InputFile };
+
 
 /**
  * Expands files and folders (recursively, skipping dot-files) into the ordered list of files to process.

@@ -14,7 +14,7 @@ import { gbdtMargin, parseGbdtModel } from '../../functions/core/training/gbdt-m
 import { isolationPathLength, isolationScoreFromPathLength, parseIsolationForest } from '../../functions/core/training/isolation-forest.js';
 import { logisticMargin, parseLogisticModel } from '../../functions/core/training/logistic.js';
 import { sigmoid } from '../../functions/core/training/matrix.js';
-import { loadRegistry } from '../../functions/models/registry.js';
+import { loadRegistry } from '../../functions/adapters/local/registry-file.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 
 const MODELS = path.resolve(import.meta.dirname, '../../models');

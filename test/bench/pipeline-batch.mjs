@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLocalRuntime } from '../../.bench-dist/functions/platform/local-runtime.js';
-import { batchResults, submitBatch } from '../../.bench-dist/functions/cli/batch.js';
+import { batchResults, submitBatch } from '../../.bench-dist/functions/platform/local-batch.js';
 import { createFileModelRegistry } from '../../.bench-dist/functions/adapters/onnx/file-model-registry.js';
 import { silentLogger } from '../../.bench-dist/functions/platform/logger.js';
 

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEncryptedPdf } from '../fixtures/ocr/encrypted-pdf.js';
 import { invoicePage, textPdf } from '../fixtures/ocr/documents.js';
-import type { BatchResult } from '../../functions/cli/batch.js';
+import type { BatchResult } from '../../functions/platform/local-batch.js';
 import { processFiles, tempDir, testRuntime } from '../helpers/runtime.js';
 
 const BILLION_LAUGHS = `<?xml version="1.0"?>

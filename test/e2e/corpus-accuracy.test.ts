@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sharedDataDir } from '../../functions/models/public-corpora.js';
+import { sharedDataDir } from '../../functions/training/public-corpora.js';
 import { runEvaluation, type EvalReport, type RunName } from '../eval/evaluate.js';
 
 /**

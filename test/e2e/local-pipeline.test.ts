@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoSet } from '../../functions/generator/index.js';
 import type { Manifest } from '../../functions/generator/schemas.js';
-import type { BatchResult } from '../../functions/cli/batch.js';
+import type { BatchResult } from '../../functions/platform/local-batch.js';
 import { processFiles, tempDir, testRuntime } from '../helpers/runtime.js';
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFileModelRegistry } from '../../functions/adapters/onnx/file-model-registry.js';
-import { runBatch } from '../../functions/cli/batch.js';
+import { runBatch } from '../../functions/platform/local-batch.js';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { createLocalRuntime } from '../../functions/platform/local-runtime.js';
 import { silentLogger } from '../../functions/platform/logger.js';

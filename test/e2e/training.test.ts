@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFileModelRegistry } from '../../functions/adapters/onnx/file-model-registry.js';
 import { FEATURE_NAMES } from '../../functions/core/features/schema.js';
-import { buildDataset, type CorpusSpec } from '../../functions/models/dataset.js';
-import { ModelMetadataSchema } from '../../functions/models/metadata.js';
-import { loadRegistry } from '../../functions/models/registry.js';
-import { trainModels } from '../../functions/models/train.js';
+import { buildDataset, type CorpusSpec } from '../../functions/training/dataset.js';
+import { ModelMetadataSchema } from '../../functions/core/registry/model-metadata.js';
+import { loadRegistry } from '../../functions/adapters/local/registry-file.js';
+import { trainModels } from '../../functions/training/train.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 
 /** `ledgerx train` end to end on a small generated corpus: real pipeline, labels, three models, ONNX, registry, report. */

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { documentAiToOcrDocument } from '../../functions/adapters/gcp/docai-mapping.js';
 import { createLocalOcrEngine } from '../../functions/adapters/local/ocr/index.js';
-import { extractInvoice } from '../../functions/core/extract.js';
+import { extractInvoice } from '../../functions/core/extraction/extract-invoice.js';
 import type { Invoice } from '../../functions/core/invoice/invoice.js';
 import { linesFromPlainText } from '../../functions/core/extraction/layout.js';
 import type { OcrDocument } from '../../functions/core/ocr-document.js';
 import type { OcrLimits } from '../../functions/core/ports.js';
-import { docaiCases, invoice2dataCases, zugferdCases, type EvalCase } from '../../functions/models/public-corpora.js';
+import { docaiCases, invoice2dataCases, zugferdCases, type EvalCase } from '../../functions/training/public-corpora.js';
 import { CORE_FIELDS, SCORED_FIELDS, fieldCorrect, type Predicted, type ScoredField } from './scoring.js';
 
 /**

@@ -6,7 +6,7 @@ import { extractFromOcr } from '../../functions/core/extraction/index.js';
 import type { HeaderFieldName, Invoice } from '../../functions/core/invoice/invoice.js';
 import type { OcrLimits } from '../../functions/core/ports.js';
 import { generateCorpus, ProblemRatesSchema, type ManifestEntry } from '../../functions/generator/index.js';
-import { normalizeId } from '../../functions/models/labels.js';
+import { normalizeId } from '../../functions/training/labels.js';
 
 /**
  * Extraction accuracy on the project's own generated invoices: a seeded corpus (no injected problems) is

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { sharedDataDir } from '../../functions/models/public-corpora.js';
+import { sharedDataDir } from '../../functions/training/public-corpora.js';
 import { markdownTable, runEvaluation, type EvalReport } from './evaluate.js';
 import { generatedMisses, generatedTables, runGeneratedEvaluation, type GeneratedReport } from './generated.js';
 

@@ -4,8 +4,8 @@
  * supplier names by a normalized fuzzy match (legal forms and punctuation ignored).
  */
 
-import { normalizeId } from '../../functions/models/labels.js';
-import type { ScoredField, Truth } from '../../functions/models/public-corpora.js';
+import { normalizeId } from '../../functions/training/labels.js';
+import type { ScoredField, Truth } from '../../functions/training/public-corpora.js';
 
 export type { ScoredField, Truth };
 export const SCORED_FIELDS: readonly ScoredField[] = ['invoice_number', 'invoice_date', 'total', 'currency', 'supplier'];

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../functions/platform/local-runtime.js';
-import { runBatch, type BatchResult } from '../../functions/cli/batch.js';
-import type { InputFile } from '../../functions/cli/files.js';
+import { runBatch, type BatchResult } from '../../functions/platform/local-batch.js';
+import type { InputFile } from '../../functions/platform/local-batch.js';
 
 export async function tempDir(prefix: string): Promise<{ dir: string; dispose: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `ledgerx-${prefix}-`));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractInvoice } from '../../functions/core/extract.js';
+import { extractInvoice } from '../../functions/core/extraction/extract-invoice.js';
 import { extractFromOcr } from '../../functions/core/extraction/index.js';
 import { InvoiceSchema } from '../../functions/core/invoice/invoice.js';
 import type { Entity, Line, OcrDocument } from '../../functions/core/ocr-document.js';

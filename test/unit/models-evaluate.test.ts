@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseThreshold, sliceMetrics, splitMetrics } from '../../functions/models/evaluate.js';
+import { chooseThreshold, sliceMetrics, splitMetrics } from '../../functions/training/evaluate.js';
 
 describe('report metrics', () => {
   it('puts the F1-best threshold in the middle of the gap below the best cut', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvoiceRecord } from '../../functions/core/invoice/record.js';
 import type { ManifestEntry } from '../../functions/generator/index.js';
-import { deriveLabels, fieldCorrect, valueMatches } from '../../functions/models/labels.js';
+import { deriveLabels, fieldCorrect, valueMatches } from '../../functions/training/labels.js';
 
 const field = (value: string | number, source: 'layout' | 'derived' = 'layout') => ({ value, confidence: 0.9, source }) as never;
 

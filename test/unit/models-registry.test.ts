@@ -4,9 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFileModelRegistry } from '../../functions/adapters/onnx/file-model-registry.js';
 import { silentLogger } from '../../functions/platform/logger.js';
-import {
-  addVersion, emptyRegistry, loadRegistry, productionVersion, promote, RegistryError, rollback, saveRegistry,
-} from '../../functions/models/registry.js';
+import { addVersion, emptyRegistry, productionVersion, promote, RegistryError, rollback } from '../../functions/core/registry/registry.js';
+import { loadRegistry, saveRegistry } from '../../functions/adapters/local/registry-file.js';
 
 const AT = '2025-01-01T00:00:00.000Z';
 const work = mkdtempSync(path.join(tmpdir(), 'ledgerx-registry-'));

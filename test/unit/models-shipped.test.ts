@@ -8,8 +8,8 @@ import { calibrate } from '../../functions/core/training/calibration.js';
 import { gbdtPredict, parseGbdtModel } from '../../functions/core/training/gbdt-model.js';
 import { isolationForestScore, parseIsolationForest } from '../../functions/core/training/isolation-forest.js';
 import { logisticPredict, parseLogisticModel } from '../../functions/core/training/logistic.js';
-import { ModelMetadataSchema } from '../../functions/models/metadata.js';
-import { loadRegistry } from '../../functions/models/registry.js';
+import { ModelMetadataSchema } from '../../functions/core/registry/model-metadata.js';
+import { loadRegistry } from '../../functions/adapters/local/registry-file.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 
 /** The models shipped under models/: golden outputs, ONNX = TypeScript, metadata and hashes. */

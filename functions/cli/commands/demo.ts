@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { generateDemoSet } from '../../generator/index.js';
-import { runBatch } from '../batch.js';
+import { runBatch } from '../../platform/local-batch.js';
 import type { InputFile } from '../files.js';
 import { openRuntime, type CommonOptions } from '../runtime-options.js';
 import { renderTable, toResultLine } from '../result-view.js';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateCorpus } from '../../generator/index.js';
 import { UsageError } from '../files.js';
-import { createProgress } from '../progress.js';
+import { createProgress } from '../../platform/progress.js';
 
 export function registerGenerate(program: Command): void {
   program

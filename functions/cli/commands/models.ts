@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadRegistry, promote, RegistryError, rollback, saveRegistry } from '../../models/registry.js';
+import { promote, RegistryError, rollback } from '../../core/registry/registry.js';
+import { loadRegistry, saveRegistry } from '../../adapters/local/registry-file.js';
 import { UsageError } from '../files.js';
 import { defaultModelsDir } from '../runtime-options.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { collectInputFiles, UsageError } from '../files.js';
-import { batchResults, submitBatch } from '../batch.js';
+import { batchResults, submitBatch } from '../../platform/local-batch.js';
 import { openRuntime, type CommonOptions } from '../runtime-options.js';
 import { renderTable, toResultLine } from '../result-view.js';
 

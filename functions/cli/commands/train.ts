@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { buildDataset, defaultCorpusSpecs } from '../../models/dataset.js';
-import { evaluateSharedCorpora } from '../../models/shared-corpora.js';
-import { trainModels, writeReport } from '../../models/train.js';
+import { buildDataset, defaultCorpusSpecs } from '../../training/dataset.js';
+import { evaluateSharedCorpora } from '../../training/shared-corpora.js';
+import { trainModels } from '../../training/train.js';
+import { writeReport } from '../../training/report-html.js';
 import { createLogger } from '../../platform/logger.js';
 import { UsageError } from '../files.js';
 import { defaultModelsDir, type CommonOptions } from '../runtime-options.js';

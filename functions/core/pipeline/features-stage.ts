@@ -1,5 +1,5 @@
 import { PermanentError, RetryableError } from '../errors.js';
-import { extractInvoice } from '../extract.js';
+import { extractInvoice } from '../extraction/extract-invoice.js';
 import { computeFeatures, FEATURE_SCHEMA_VERSION } from '../features/schema.js';
 import { businessKey, nearDuplicateWindow, supplierKey } from '../invoice/keys.js';
 import { assertLooksLikeInvoice } from '../invoice/plausibility.js';

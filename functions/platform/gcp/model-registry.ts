@@ -14,7 +14,7 @@ import path from 'node:path';
 import { lazy } from '../../core/lazy.js';
 import { BlobNotFoundError, type BlobStore, type Logger, type ModelRegistry } from '../../core/ports.js';
 import { createFileModelRegistry } from '../../adapters/onnx/file-model-registry.js';
-import { REGISTRY_FILE, loadRegistry } from '../../models/registry.js';
+import { REGISTRY_FILE, loadRegistry } from '../../adapters/local/registry-file.js';
 
 /** Files a served model never needs (golden test data stays in the bucket). */
 const SKIPPED = /(^|\/)test_data\//;

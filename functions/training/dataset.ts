@@ -13,7 +13,7 @@ import type { Logger } from '../core/ports.js';
 import { generateCorpus, type Degradations, type ManifestEntry } from '../generator/index.js';
 import { createLocalRuntime } from '../platform/local-runtime.js';
 import { silentLogger } from '../platform/logger.js';
-import { runBatch } from '../cli/batch.js';
+import { runBatch } from '../platform/local-batch.js';
 import { applyReview, deriveLabels, type ReviewedLabel } from './labels.js';
 
 export const DatasetRowSchema = z.object({

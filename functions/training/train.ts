@@ -31,12 +31,13 @@ import { silentLogger } from '../platform/logger.js';
 import { toFeatureMatrix, type Dataset, type DatasetRow } from './dataset.js';
 import {
   calibrationCurve, chooseThreshold, featureDistributions, prCurve, quantileKnots, rocCurve, sliceMetrics, splitMetrics,
-  type CurvePoint,
 } from './evaluate.js';
-import { ModelMetadataSchema, type ModelKind, type ModelMetadata, type ModelName, type SplitMetrics } from './metadata.js';
-import { addVersion, loadRegistry, promote, saveRegistry } from './registry.js';
+import { ModelMetadataSchema, type ModelKind, type ModelMetadata, type ModelName, type SplitMetrics } from '../core/registry/model-metadata.js';
+import { addVersion, promote } from '../core/registry/registry.js';
+import { loadRegistry, saveRegistry } from '../adapters/local/registry-file.js';
 import { modelCard } from './model-card.js';
-import { renderReportHtml } from './report-html.js';
+import type { ModelReport, TrainingReport } from './report.js';
+import { writeReport } from './report-html.js';
 
 export const QUALITY_LABEL_RULE =
   'quality = 1 when invoice_id, invoice_date, supplier_name, currency, net_amount, total_tax_amount and total_amount all match the generator truth (ids on letters/digits, amounts to the cent, names normalized; a field the document omits must not be read from the page). See functions/models/labels.ts.';
@@ -113,38 +114,6 @@ export interface TrainResult {
   reportJson: string;
   reportHtml: string;
   report: TrainingReport;
-}
-
-export interface ModelReport {
-  name: string;
-  kind: ModelKind;
-  shipped: boolean;
-  target: string;
-  threshold: number;
-  hyperparameters: Record<string, unknown>;
-  validation: SplitMetrics;
-  test: SplitMetrics;
-  testUncalibratedEce: number | null;
-  /** Test metrics at the threshold the decision policy uses by default (decide(), DEFAULT_DECISION_THRESHOLDS). */
-  testAtDecisionPolicy: SplitMetrics;
-  slices: { language: Record<string, SplitMetrics>; scanQuality: Record<string, SplitMetrics>; kind: Record<string, SplitMetrics> };
-  curves: { roc: CurvePoint[]; pr: CurvePoint[]; calibration: Array<{ predicted: number; observed: number; count: number }> };
-  importance: Array<{ feature: string; value: number }>;
-  onnxMaxAbsDiff: number;
-  trainingSeconds: number;
-}
-
-export interface TrainingReport {
-  version: string;
-  createdAt: string;
-  seed: number;
-  featureSchemaVersion: string;
-  dataset: { sha256: string; rows: number; documents: number; skipped: number; buildSeconds: number; corpora: unknown; positives: { quality: number; failure: number } };
-  split: { train: number; validation: number; test: number; groups: { train: number; validation: number; test: number } };
-  targets: { qualityF1: number; failureF1: number; ece: number };
-  models: ModelReport[];
-  flattery: string[];
-  extra: Record<string, unknown>;
 }
 
 const round = (x: number, d = 6) => Math.round(x * 10 ** d) / 10 ** d;
@@ -289,16 +258,6 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   step('report');
   const { reportJson, reportHtml } = writeReport(path.join(options.reportsDir, version), report);
   return { version, models: summaries, reportJson, reportHtml, report };
-}
-
-/** Writes report.json and report.html into `dir` (created when absent); returns their paths. */
-export function writeReport(dir: string, report: TrainingReport): { reportJson: string; reportHtml: string } {
-  mkdirSync(dir, { recursive: true });
-  const reportJson = path.join(dir, 'report.json');
-  const reportHtml = path.join(dir, 'report.html');
-  writeFileSync(reportJson, JSON.stringify(report, null, 2));
-  writeFileSync(reportHtml, renderReportHtml(report));
-  return { reportJson, reportHtml };
 }
 
 type Splits<T> = { train: T; validation: T; test: T };

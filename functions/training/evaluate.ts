@@ -1,6 +1,6 @@
 /** Metrics, slices, curves and drift baselines for the report and the model metadata. */
 import { bestF1Threshold, classificationReport } from '../core/training/metrics.js';
-import type { FeatureDistribution, SplitMetrics } from './metadata.js';
+import type { FeatureDistribution, SplitMetrics } from '../core/registry/model-metadata.js';
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : null);
 

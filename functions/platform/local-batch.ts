@@ -1,7 +1,15 @@
 import type { InvoiceRecord } from '../core/invoice/record.js';
-import type { LocalRuntime } from '../platform/local-runtime.js';
-import type { InputFile } from './files.js';
+import type { LocalRuntime } from './local-runtime.js';
 import { createProgress } from './progress.js';
+
+export interface InputFile {
+  /** Absolute path on disk. */
+  path: string;
+  /** Path as shown to the user (relative to the argument that found it). */
+  display: string;
+  /** Object name inside the inbox bucket. */
+  objectName: string;
+}
 
 export interface Submission {
   file: InputFile;

@@ -1,14 +1,10 @@
 /**
  * Model registry semantics on `models/registry.json`: versions per model name, each in a stage. Promotion flips
  * the production pointer (the previous production version is archived) and never rewrites a version's files;
- * rollback re-promotes the version that was production before. Pure functions on the registry value plus a
- * small file load/save.
+ * rollback re-promotes the version that was production before. Pure functions on the registry value;
+ * the file is read and written by adapters/local/registry-file.ts.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { RegistrySchema, type Registry, type Stage } from './metadata.js';
-
-export const REGISTRY_FILE = 'registry.json';
+import type { Registry, Stage } from './model-metadata.js';
 
 export class RegistryError extends Error {
   override readonly name = 'RegistryError';
@@ -16,22 +12,6 @@ export class RegistryError extends Error {
 
 export function emptyRegistry(): Registry {
   return { schemaVersion: 1, models: {} };
-}
-
-/** Reads `<dir>/registry.json`; an absent file is an empty registry. Throws ZodError on a malformed file. */
-export function loadRegistry(dir: string): Registry {
-  const file = path.join(dir, REGISTRY_FILE);
-  if (!existsSync(file)) return emptyRegistry();
-  return RegistrySchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-}
-
-/** Writes the registry atomically (temp file + rename), so a crash never leaves half a pointer. */
-export function saveRegistry(dir: string, registry: Registry): void {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, REGISTRY_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(RegistrySchema.parse(registry), null, 2) + '\n');
-  renameSync(tmp, file);
 }
 
 /** Registers a new version in `staging`. Throws RegistryError when the version already exists. */

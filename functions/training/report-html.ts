@@ -1,7 +1,9 @@
-/** The evaluation report as one self-contained HTML page: tables plus inline SVG charts (no scripts, no network). */
+/** The evaluation report as one self-contained HTML page (tables plus inline SVG charts, no scripts, no network), written beside report.json. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { CurvePoint } from './evaluate.js';
-import type { SplitMetrics } from './metadata.js';
-import type { ModelReport, TrainingReport } from './train.js';
+import type { SplitMetrics } from '../core/registry/model-metadata.js';
+import type { ModelReport, TrainingReport } from './report.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
@@ -94,4 +96,14 @@ ${report.models.map((m) => modelSection(m, report)).join('\n')}
 ${extra}
 </body></html>
 `;
+}
+
+/** Writes report.json and report.html into `dir` (created when absent); returns their paths. */
+export function writeReport(dir: string, report: TrainingReport): { reportJson: string; reportHtml: string } {
+  mkdirSync(dir, { recursive: true });
+  const reportJson = path.join(dir, 'report.json');
+  const reportHtml = path.join(dir, 'report.html');
+  writeFileSync(reportJson, JSON.stringify(report, null, 2));
+  writeFileSync(reportHtml, renderReportHtml(report));
+  return { reportJson, reportHtml };
 }

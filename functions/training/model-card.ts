@@ -1,5 +1,5 @@
 import type { FeatureDefinition } from '../core/features/schema.js';
-import { SplitMetricsSchema, type ModelMetadata, type SplitMetrics } from './metadata.js';
+import { SplitMetricsSchema, type ModelMetadata, type SplitMetrics } from '../core/registry/model-metadata.js';
 
 const fmt = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
 

@@ -1,6 +1,6 @@
 /** The zod contracts of the shipped model files: `models/<name>/<version>/metadata.json` and `models/registry.json`. */
 import { z } from 'zod';
-import { CalibratorSchema } from '../core/training/calibration.js';
+import { CalibratorSchema } from '../training/calibration.js';
 
 export const MODEL_NAMES = ['quality', 'failure', 'anomaly'] as const;
 export const ModelNameSchema = z.enum(MODEL_NAMES);

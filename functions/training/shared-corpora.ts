@@ -12,12 +12,12 @@ import type { Logger } from '../core/ports.js';
 import { createFileModelRegistry } from '../adapters/onnx/file-model-registry.js';
 import { createLocalRuntime } from '../platform/local-runtime.js';
 import { silentLogger } from '../platform/logger.js';
-import { runBatch } from '../cli/batch.js';
+import { runBatch } from '../platform/local-batch.js';
 import { splitMetrics } from './evaluate.js';
 import { valueMatches } from './labels.js';
 import { invoice2dataCases, sharedDataDir, zugferdCases, type EvalCase } from './public-corpora.js';
-import { loadRegistry } from './registry.js';
-import type { SplitMetrics } from './metadata.js';
+import { loadRegistry } from '../adapters/local/registry-file.js';
+import type { SplitMetrics } from '../core/registry/model-metadata.js';
 
 interface SharedCase {
   corpus: string;

@@ -1,7 +1,7 @@
-import { findEInvoiceXml, parseEInvoice } from './einvoice/index.js';
-import { extractFromOcr } from './extraction/index.js';
-import type { Invoice } from './invoice/invoice.js';
-import type { OcrDocument } from './ocr-document.js';
+import { findEInvoiceXml, parseEInvoice } from '../einvoice/index.js';
+import { extractFromOcr } from './index.js';
+import type { Invoice } from '../invoice/invoice.js';
+import type { OcrDocument } from '../ocr-document.js';
 
 export interface ExtractInvoiceOptions {
   /** Read an embedded e-invoice XML (ZUGFeRD / Factur-X / XRechnung, CII or UBL) when the document carries one. */
