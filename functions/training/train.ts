@@ -40,9 +40,9 @@ import type { ModelReport, TrainingReport } from './report.js';
 import { writeReport } from './report-html.js';
 
 export const QUALITY_LABEL_RULE =
-  'quality = 1 when invoice_id, invoice_date, supplier_name, currency, net_amount, total_tax_amount and total_amount all match the generator truth (ids on letters/digits, amounts to the cent, names normalized; a field the document omits must not be read from the page). See functions/models/labels.ts.';
+  'quality = 1 when invoice_id, invoice_date, supplier_name, currency, net_amount, total_tax_amount and total_amount all match the generator truth (ids on letters/digits, amounts to the cent, names normalized; a field the document omits must not be read from the page). See functions/training/labels.ts.';
 export const FAILURE_LABEL_RULE =
-  'failure = 1 when any: an injected blocking problem (missing field, line-sum or total mismatch, invalid VAT id or IBAN, future date, due before issue, exact or business duplicate); total_amount or amount_due extracted wrong; a required field (invoice_id, invoice_date, supplier_name, currency, total_amount) not extracted; a failed validation of severity error. See functions/models/labels.ts.';
+  'failure = 1 when any: an injected blocking problem (missing field, line-sum or total mismatch, invalid VAT id or IBAN, future date, due before issue, exact or business duplicate); total_amount or amount_due extracted wrong; a required field (invoice_id, invoice_date, supplier_name, currency, total_amount) not extracted; a failed validation of severity error. See functions/training/labels.ts.';
 export const ANOMALY_RULE =
   'unsupervised: isolation forest over what the invoice says and how it relates to its supplier\'s history and the population (feature groups chosen on validation among amounts, history, duplicates, dates; never capture quality, which the quality model covers); no label. Evaluated against weak labels (injected unusual-amount and duplicate problems).';
 
