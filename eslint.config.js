@@ -7,10 +7,11 @@ const SDKS = ['@google-cloud/*', 'better-sqlite3', 'onnxruntime-node', 'pdfjs-di
   'node:child_process', 'node:http', 'node:net', 'node:worker_threads'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'reports/', '.ledgerx/', 'functions/web/static/**'] },
+  { ignores: ['node_modules/', 'dist/', 'build/', '.bench-dist/', 'coverage/', 'reports/', '.ledgerx/', 'functions/web/static/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: globals.node } },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: globals.node } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -1,8 +1,12 @@
 /**
  * `inference`: Pub/Sub `features-computed` (through Eventarc) -> stage 3 (scores, decision, `invoice-scored`).
- * Entry point registered in functions/index.ts.
+ * The file name, the registered name, the bundle and the Terraform key are the same.
  */
+import { cloudEvent } from '@google-cloud/functions-framework';
+import { lazy } from './core/lazy.js';
 import { FeaturesComputedSchema } from './core/messages.js';
+import { runInferenceStage } from './core/pipeline/inference-stage.js';
+import { createInferenceRuntime } from './platform/gcp/runtimes/inference.js';
 import { makeStageHandler, type CloudEventHandler } from './platform/gcp/stage-handler.js';
 import type { StageRuntime } from './platform/gcp/wiring.js';
 
@@ -11,14 +15,7 @@ import type { StageRuntime } from './platform/gcp/wiring.js';
  * message was scored, was a duplicate or was dead-lettered; rejects (500, redelivery) on transient failures.
  */
 export function makeInferenceHandler(getRuntime: () => Promise<StageRuntime>): CloudEventHandler {
-  return makeStageHandler(
-    {
-      name: 'inference',
-      trigger: 'pubsub',
-      schema: FeaturesComputedSchema,
-      // Imported on the first event, so that each function loads only its own stage (shorter cold start).
-      run: async (deps, message, ctx) => (await import('./core/pipeline/inference-stage.js')).runInferenceStage(deps, message, ctx),
-    },
-    getRuntime,
-  );
+  return makeStageHandler({ name: 'inference', trigger: 'pubsub', schema: FeaturesComputedSchema, run: runInferenceStage }, getRuntime);
 }
+
+cloudEvent('inference', makeInferenceHandler(lazy(() => createInferenceRuntime())));

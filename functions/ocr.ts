@@ -1,8 +1,12 @@
 /**
  * `ocr`: Cloud Storage `object.v1.finalized` on the inbox bucket -> stage 1 (OCR, `ocr-completed`).
- * Entry point registered in functions/index.ts; the Terraform key and the file name are the same.
+ * The file name, the registered name, the bundle (dist/functions/ocr) and the Terraform key are the same.
  */
+import { cloudEvent } from '@google-cloud/functions-framework';
+import { lazy } from './core/lazy.js';
+import { runOcrStage } from './core/pipeline/ocr-stage.js';
 import { ObjectFinalizedFromStorageSchema } from './platform/gcp/envelopes.js';
+import { createOcrRuntime } from './platform/gcp/runtimes/ocr.js';
 import { makeStageHandler, type CloudEventHandler } from './platform/gcp/stage-handler.js';
 import type { StageRuntime } from './platform/gcp/wiring.js';
 
@@ -12,14 +16,9 @@ import type { StageRuntime } from './platform/gcp/wiring.js';
  * (500, redelivery) on transient failures.
  */
 export function makeOcrHandler(getRuntime: () => Promise<StageRuntime>): CloudEventHandler {
-  return makeStageHandler(
-    {
-      name: 'ocr',
-      trigger: 'storage',
-      schema: ObjectFinalizedFromStorageSchema,
-      // Imported on the first event, so that each function loads only its own stage (shorter cold start).
-      run: async (deps, message, ctx) => (await import('./core/pipeline/ocr-stage.js')).runOcrStage(deps, message, ctx),
-    },
-    getRuntime,
-  );
+  return makeStageHandler({ name: 'ocr', trigger: 'storage', schema: ObjectFinalizedFromStorageSchema, run: runOcrStage }, getRuntime);
 }
+
+// The runtime (config, clients) is built on the first event, never at load; one that fails to build is not
+// cached: that event fails (500, redelivered) and the next one builds it again.
+cloudEvent('ocr', makeOcrHandler(lazy(() => createOcrRuntime())));

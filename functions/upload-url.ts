@@ -7,11 +7,13 @@
  * POST `{ fileName, contentType, sizeBytes }` -> 200 `{ url, method: 'PUT', headers, objectName, expiresAt }`;
  * 400 invalid body / unsupported type / too large, 401 bad token, 405 other methods, 500 signing failure.
  */
-import type { Request, Response } from '@google-cloud/functions-framework';
+import { http, type Request, type Response } from '@google-cloud/functions-framework';
+import { lazy } from './core/lazy.js';
 import { errorFields } from './platform/logger.js';
 import { bearerTokenAccepted } from './platform/gcp/bearer-token.js';
 import { describeIssues } from './platform/gcp/envelopes.js';
 import { signUpload, UploadRejectedError, UploadRequestSchema } from './platform/gcp/signed-url.js';
+import { createUploadUrlRuntime } from './platform/gcp/runtimes/upload-url.js';
 import type { UploadUrlRuntime } from './platform/gcp/wiring.js';
 
 export type HttpHandler = (req: Request, res: Response) => Promise<void>;
@@ -65,3 +67,5 @@ export function makeUploadUrlHandler(getRuntime: () => Promise<UploadUrlRuntime>
     }
   };
 }
+
+http('upload-url', makeUploadUrlHandler(lazy(() => createUploadUrlRuntime())));

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import type { InputFile } from '../platform/local-batch.js';
+import { UsageError } from './errors.js';
 
 export type { InputFile };
 
@@ -37,9 +38,4 @@ async function walk(dir: string): Promise<string[]> {
     else if (e.isFile()) files.push(p);
   }
   return files;
-}
-
-/** A mistake in how the command was called: the only kind of error that makes `ledgerx` exit non-zero. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
 }

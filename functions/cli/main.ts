@@ -1,22 +1,56 @@
-#!/usr/bin/env node
+/**
+ * `ledgerx`: the local face of the pipeline. Exits non-zero only for usage errors (2) and for system failures
+ * (1, e.g. an input the pipeline could not settle); a bad invoice is a result (REJECTED with a reason), never a
+ * failed command.
+ *
+ * Commands are listed here with their one-line summary and loaded only when invoked: `ledgerx --help` loads
+ * commander and this table, not the pipeline (the build splits every command into its own chunk).
+ */
 import { Command, CommanderError, Option } from 'commander';
-import { UsageError } from './files.js';
+import { SystemFailure, UsageError } from './errors.js';
 import { defaultDataDir, type CommonOptions } from './runtime-options.js';
-import { registerDemo } from './commands/demo.js';
-import { registerProcess } from './commands/process.js';
-import { registerServe } from './commands/serve.js';
-import { registerExport } from './commands/export.js';
-import { registerDeadLetters } from './commands/dead-letters.js';
-import { registerGenerate } from './commands/generate.js';
-import { registerTrain } from './commands/train.js';
-import { registerModels } from './commands/models.js';
 import type { LogLevel } from '../platform/logger.js';
 
+/** What a command module exports: the options, subcommands and action of the command it is given. */
+export interface CommandModule {
+  define(command: Command, common: () => CommonOptions): void;
+}
+
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'demo', summary: 'generate the bundled sample invoices and run them through the whole local pipeline', load: () => import('./commands/demo.js') },
+  { name: 'process', summary: 'process invoice files or folders end to end on the embedded local stack', load: () => import('./commands/process.js') },
+  { name: 'serve', summary: 'watch a local inbox folder: every file dropped there is processed end to end', load: () => import('./commands/serve.js') },
+  { name: 'export', summary: 'export every processed invoice as CSV or JSON lines', load: () => import('./commands/export.js') },
+  { name: 'dead-letters', summary: 'inspect and replay messages the pipeline gave up on', load: () => import('./commands/dead-letters.js') },
+  { name: 'generate', summary: 'render a seeded, labelled corpus of invoices (PDFs, scans, e-invoices, problems) with a manifest', load: () => import('./commands/generate.js') },
+  { name: 'train', summary: 'generate a labelled corpus, run it through the pipeline, train and ship the quality, failure and anomaly models', load: () => import('./commands/train.js') },
+  { name: 'models', summary: 'list, promote and roll back model versions in the registry', load: () => import('./commands/models.js') },
+];
+
+/** Global options that take a value: skipped when looking for the command name. */
+const VALUE_OPTIONS = new Set(['--data-dir', '--log-level']);
+
+/** The command named on the command line (the first argument that is not a global option), if any. */
+function invokedCommand(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
 /**
- * `ledgerx`: the local face of the pipeline. Exits non-zero only for usage errors; a bad invoice is a
- * result (REJECTED with a reason), never a failed command.
+ * The program with every command listed; only the invoked one (or all, with `loadAll`) fully defined.
+ * `argv` is process.argv-shaped (node, script, ...args).
  */
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[], options: { loadAll?: boolean } = {}): Promise<Command> {
   const program = new Command('ledgerx')
     .description('LedgerX invoice pipeline on the embedded local stack (no cloud account needed)')
     .addOption(new Option('--data-dir <folder>', 'where the local bucket and database live').default(defaultDataDir()))
@@ -27,34 +61,41 @@ export function buildProgram(): Command {
     const o = program.opts<{ dataDir: string; logLevel: LogLevel }>();
     return { dataDir: o.dataDir, logLevel: o.logLevel };
   };
-  registerDemo(program, common);
-  registerProcess(program, common);
-  registerServe(program, common);
-  registerExport(program, common);
-  registerDeadLetters(program, common);
-  registerGenerate(program);
-  registerTrain(program, common);
-  registerModels(program);
+  const invoked = invokedCommand(argv.slice(2));
+  for (const entry of COMMANDS) {
+    const command = program.command(entry.name).description(entry.summary).exitOverride();
+    if (options.loadAll || entry.name === invoked) (await entry.load()).define(command, common);
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
-    return 0;
+    await (await buildProgram(argv)).parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof UsageError) {
       process.stderr.write(`ledgerx: ${err.message}\n`);
       return 2;
     }
+    if (err instanceof SystemFailure) {
+      process.stderr.write(`ledgerx: ${err.message}\n`);
+      return 1;
+    }
     throw err;
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts')) {
-  main(process.argv).then((code) => process.exit(code), (err: unknown) => {
-    process.stderr.write(`ledgerx: unexpected error: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  });
+/** Runs the command line and exits with its code (the `ledgerx` launcher and `tsx functions/cli/main.ts`). */
+export function run(): void {
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`ledgerx: unexpected error: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }
+
+if (process.argv[1]?.endsWith('/cli/main.ts')) run();

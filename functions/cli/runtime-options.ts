@@ -1,7 +1,7 @@
-import { resolve } from 'node:path';
-import { createLogger, type LogLevel } from '../platform/logger.js';
-import { createLocalRuntime, type LocalRuntime } from '../platform/local-runtime.js';
-import { createFileModelRegistry } from '../adapters/onnx/file-model-registry.js';
+import { join, resolve } from 'node:path';
+import { repoRoot } from '../platform/repo-root.js';
+import type { LogLevel } from '../platform/logger.js';
+import type { LocalRuntime } from '../platform/local-runtime.js';
 
 export interface CommonOptions {
   dataDir: string;
@@ -17,11 +17,19 @@ export function defaultDataDir(): string {
 
 /** Default location of the model registry: `models/` of this repository. */
 export function defaultModelsDir(): string {
-  return resolve(import.meta.dirname, '../../models');
+  return join(repoRoot(), 'models');
 }
 
-/** Builds the embedded runtime for a CLI command; logs go to stderr so stdout stays machine-readable. */
-export function openRuntime(options: CommonOptions): LocalRuntime {
+/**
+ * Builds the embedded runtime for a CLI command; logs go to stderr so stdout stays machine-readable. Loaded
+ * on demand: commands that need no pipeline (help, generate, models) never load SQLite, OCR or ONNX.
+ */
+export async function openRuntime(options: CommonOptions): Promise<LocalRuntime> {
+  const [{ createLogger }, { createLocalRuntime }, { createFileModelRegistry }] = await Promise.all([
+    import('../platform/logger.js'),
+    import('../platform/local-runtime.js'),
+    import('../adapters/onnx/file-model-registry.js'),
+  ]);
   const logger = createLogger({ level: options.logLevel, destination: process.stderr, base: { app: 'ledgerx' } });
   return createLocalRuntime({
     dataDir: options.dataDir,

@@ -19,7 +19,7 @@ import {
 import type { LocalOcrEngineOptions } from '../adapters/local/ocr/index.js';
 import { createPooledOcrEngine } from '../adapters/local/ocr/pooled-engine.js';
 import { defineMessageHandler, type Delivery } from './message-handler.js';
-import { silentLogger } from './logger.js';
+import { errorFields, silentLogger } from './logger.js';
 
 export const LocalRuntimeOptionsSchema = z.object({
   /** Folder holding the bucket folders and the database. */
@@ -74,6 +74,11 @@ export interface LocalRuntime {
   submitFile(path: string, name: string): Promise<SubmittedFile>;
   /** Calls `listener` whenever an invoice reaches SCORED, REJECTED or FAILED. */
   onSettled(listener: (invoiceId: string) => void): void;
+  /**
+   * Starts the OCR threads and loads the production models in the background, so that a command about to
+   * process files does not pay for them on its first file (commands that only read records never call it).
+   */
+  warmUp(): void;
   /** Resolves when every message has been handled (acked or dead-lettered). */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -182,6 +187,11 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
     onSettled(listener) {
       settledListeners.push(listener);
+    },
+    warmUp() {
+      ocr.warmUp();
+      // A failure here is reported where it matters: the inference stage loads the models again and fails there.
+      deps.models.loadProduction().catch((err: unknown) => log.warn('model warm-up failed', errorFields(err)));
     },
     drain: () => bus.drain(),
     async close() {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { repoRoot } from '../platform/repo-root.js';
 
 /**
  * The cases of each public corpus in the shared data folder, with their ground truth read from the corpus'
@@ -35,7 +36,7 @@ export interface EvalCase {
 
 /** The shared data folder: `LEDGERX_SHARED_DATA`, else `../shared/data` beside the repository. */
 export function sharedDataDir(): string {
-  return process.env.LEDGERX_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../../shared/data');
+  return process.env.LEDGERX_SHARED_DATA ?? path.resolve(repoRoot(), '../shared/data');
 }
 
 const Invoice2dataLabel = z.array(z.object({

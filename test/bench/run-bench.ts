@@ -1,21 +1,24 @@
 /**
  * `npm run bench`: speed and memory of the pipeline, measured on generated batches (never in unit tests).
- * Measures the compiled code (.bench-dist, built by the npm script), as it is deployed and run.
+ * Measures the compiled code, as it is deployed and run: the npm script builds dist/ first, and the batch runner
+ * is bundled here the way the CLI is.
  * Prints a table and writes reports/bench/latest.{json,md}.
  *   BENCH_BORN_DIGITAL (default 1000), BENCH_SCANS (default 10), BENCH_CONCURRENCY (default 4),
- *   BENCH_ONLY=pipeline,training,models,cold-start to run a subset.
+ *   BENCH_ONLY=pipeline,cli,bundles,training,models,cold-start to run a subset.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { generateCorpus } from '../../functions/generator/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The same Node flags the `ledgerx` launcher uses for batch work (see bin/ledgerx.mjs). */
 const LEAN_NODE_FLAGS = ['--max-old-space-size=1024'];
-const only = new Set((process.env.BENCH_ONLY ?? 'pipeline,training,models,cold-start').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'pipeline,cli,bundles,training,models,cold-start').split(','));
+const BENCH_DIST = join(ROOT, '.bench-dist');
 const rows: Array<{ group: string; metric: string; value: number; unit: string; target?: string }> = [];
 const add = (group: string, metric: string, value: number, unit: string, target?: string) => rows.push({ group, metric, value, unit, target });
 
@@ -27,7 +30,7 @@ async function pipelineBench(kind: 'born-digital' | 'scan', count: number): Prom
     const noBadFiles = { badFile: 0 };
     await generateCorpus({ outDir: join(work, 'in'), count, seed: 7, mix, problemRates: noBadFiles, scanFormats: ['png', 'jpeg', 'pdf'] });
     process.stderr.write(`running the local pipeline on them...\n`);
-    const out = execFileSync(process.execPath, [...LEAN_NODE_FLAGS, join(ROOT, 'test/bench/pipeline-batch.mjs'), join(work, 'in'), join(work, 'data'), process.env.BENCH_CONCURRENCY ?? '4'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const out = execFileSync(process.execPath, [...LEAN_NODE_FLAGS, join(BENCH_DIST, 'pipeline-batch.js'), join(work, 'in'), join(work, 'data'), process.env.BENCH_CONCURRENCY ?? '4'], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const r = JSON.parse(out.trim().split('\n').pop()!) as {
       invoices: number; invoicesPerSecond: number; seconds: number; peakRssMiB: number;
       stages: Record<string, { p50: number; p99: number }>; statuses: Record<string, number>;
@@ -49,6 +52,8 @@ async function pipelineBench(kind: 'born-digital' | 'scan', count: number): Prom
 /** Targets of metrics that parts report (the brief's and the issues' figures). */
 const PART_TARGETS: Record<string, string> = {
   single_invoice_three_models_p50_us: '< 100',
+  'ledgerx --help / node -e 0': '<= 5',
+  'ledgerx process one PDF ms (median, start-up included)': '< 1500',
   onnx_over_typescript_ratio_p50: '<= 2',
   gbdt_train_100k_x50_200_trees_s: '< 60',
 };
@@ -65,13 +70,17 @@ async function part(file: string, exportName: string, group: string): Promise<vo
 }
 
 if (only.has('pipeline')) {
+  const { buildLocalProgram } = (await import(pathToFileURL(join(ROOT, 'scripts/build.mjs')).href)) as {
+    buildLocalProgram(entries: Record<string, string>, outdir: string): Promise<void>;
+  };
+  await buildLocalProgram({ 'pipeline-batch': join(ROOT, 'test/bench/pipeline-batch.ts') }, BENCH_DIST);
   await pipelineBench('born-digital', Number(process.env.BENCH_BORN_DIGITAL ?? 1000));
   await pipelineBench('scan', Number(process.env.BENCH_SCANS ?? 10));
 }
+if (only.has('cli')) await part('cli.bench-part.ts', 'benchCli', 'ledgerx command');
+if (only.has('bundles')) await part('bundles.bench-part.ts', 'benchBundles', 'function bundles');
 if (only.has('training')) await part('training.bench-part.ts', 'benchTraining', 'training (100k x 50)');
 if (only.has('models')) await part('models.bench-part.ts', 'benchModels', 'model inference');
-// Cold start as deployed: plain node on the compiled tree (`npm run bench` compiles it to .bench-dist first).
-process.env.BENCH_COLD_START_DIST ??= join(ROOT, '.bench-dist');
 if (only.has('cold-start')) await part('cold-start.bench-part.ts', 'benchColdStart', 'cold start');
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));

@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
 import { openRuntime, type CommonOptions } from '../runtime-options.js';
 
-export function registerDeadLetters(program: Command, common: () => CommonOptions): void {
-  const dl = program.command('dead-letters').description('inspect and replay messages the pipeline gave up on');
+export function define(dl: Command, common: () => CommonOptions): void {
   dl.command('list')
     .description('list dead letters (oldest first)')
     .option('--all', 'include ones already replayed')
     .option('--json', 'one JSON line per dead letter')
     .action(async (opts: { all?: boolean; json?: boolean }) => {
-      const runtime = openRuntime(common());
+      const runtime = await openRuntime(common());
       try {
         const entries = await runtime.deadLetters.list({ includeReplayed: opts.all ?? false });
         if (opts.json) {
@@ -31,7 +30,7 @@ export function registerDeadLetters(program: Command, common: () => CommonOption
     .option('--id <ids...>', 'only these dead letters')
     .option('--invoice <invoiceId>', 'only the dead letters of this invoice')
     .action(async (opts: { id?: string[]; invoice?: string }) => {
-      const runtime = openRuntime(common());
+      const runtime = await openRuntime(common());
       try {
         const result = await runtime.bus.replayDeadLetters({ ids: opts.id, invoiceId: opts.invoice });
         await runtime.drain();

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import type { InvoiceRecord } from '../../core/invoice/record.js';
-import { UsageError } from '../files.js';
+import { UsageError } from '../errors.js';
 import { openRuntime, type CommonOptions } from '../runtime-options.js';
 
 const CSV_FIELDS = [
@@ -12,15 +12,13 @@ const CSV_FIELDS = [
 ] as const;
 const CSV_HEADER = ['ledgerx_id', 'file', 'status', 'decision', 'reasons', 'reject_code', ...CSV_FIELDS, 'extraction', 'created_at'];
 
-export function registerExport(program: Command, common: () => CommonOptions): void {
-  program
-    .command('export')
-    .description('export every processed invoice as CSV or JSON lines')
+export function define(command: Command, common: () => CommonOptions): void {
+  command
     .option('--format <format>', 'csv or jsonl', 'jsonl')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (opts: { format: string; out?: string }) => {
       if (opts.format !== 'csv' && opts.format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, not ${opts.format}`);
-      const runtime = openRuntime(common());
+      const runtime = await openRuntime(common());
       const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
       let count = 0;
       try {

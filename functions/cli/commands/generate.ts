@@ -1,13 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateCorpus } from '../../generator/index.js';
-import { UsageError } from '../files.js';
+import { UsageError } from '../errors.js';
 import { createProgress } from '../../platform/progress.js';
 
-export function registerGenerate(program: Command): void {
-  program
-    .command('generate')
-    .description('render a seeded, labelled corpus of invoices (PDFs, scans, e-invoices, problems) with a manifest')
+export function define(command: Command): void {
+  command
     .requiredOption('--out <folder>', 'output folder')
     .option('--count <n>', 'number of files', '100')
     .option('--seed <n>', 'random seed', '1')

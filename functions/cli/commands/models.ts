@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { promote, RegistryError, rollback } from '../../core/registry/registry.js';
 import { loadRegistry, saveRegistry } from '../../adapters/local/registry-file.js';
-import { UsageError } from '../files.js';
+import { UsageError } from '../errors.js';
 import { defaultModelsDir } from '../runtime-options.js';
 
 const dirOf = (o: { models?: string }) => resolve(o.models ?? defaultModelsDir());
@@ -17,8 +17,7 @@ function guarded(fn: () => void): void {
 }
 
 /** `ledgerx models list|promote|rollback`: the registry pointers (files of a version are never touched). */
-export function registerModels(program: Command): void {
-  const models = program.command('models').description('list, promote and roll back model versions in the registry');
+export function define(models: Command): void {
   models
     .command('list')
     .option('--models <folder>', 'model registry folder')

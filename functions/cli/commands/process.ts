@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { collectInputFiles, UsageError } from '../files.js';
+import { collectInputFiles } from '../files.js';
+import { UsageError } from '../errors.js';
 import { batchResults, submitBatch } from '../../platform/local-batch.js';
 import { openRuntime, type CommonOptions } from '../runtime-options.js';
 import { renderTable, toResultLine } from '../result-view.js';
@@ -9,10 +10,8 @@ interface ProcessOptions extends CommonOptions {
   progress?: boolean;
 }
 
-export function registerProcess(program: Command, common: () => CommonOptions): void {
-  program
-    .command('process')
-    .description('process invoice files or folders end to end on the embedded local stack')
+export function define(command: Command, common: () => CommonOptions): void {
+  command
     .argument('<paths...>', 'files or folders (searched recursively)')
     .option('--json', 'print one JSON line per input file instead of a table')
     .option('--no-einvoice', 'ignore embedded / standalone e-invoice XML (measure text extraction alone)')
@@ -20,7 +19,8 @@ export function registerProcess(program: Command, common: () => CommonOptions): 
     .action(async (paths: string[], opts: ProcessOptions) => {
       const files = await collectInputFiles(paths);
       if (files.length === 0) throw new UsageError('no files found in the given paths');
-      const runtime = openRuntime({ ...common(), einvoice: opts.einvoice });
+      const runtime = await openRuntime({ ...common(), einvoice: opts.einvoice });
+      runtime.warmUp();
       try {
         const submitted = await submitBatch(runtime, files, { progress: opts.progress ?? process.stderr.isTTY });
         const lines = [];

@@ -5,17 +5,16 @@ import type { Command } from 'commander';
 import { openRuntime, type CommonOptions } from '../runtime-options.js';
 import { toResultLine } from '../result-view.js';
 
-export function registerServe(program: Command, common: () => CommonOptions): void {
-  program
-    .command('serve')
-    .description('watch a local inbox folder: every file dropped there is processed end to end')
+export function define(command: Command, common: () => CommonOptions): void {
+  command
     .option('--inbox <folder>', 'folder to watch (default: <data-dir>/drop)')
     .option('--no-einvoice', 'ignore embedded / standalone e-invoice XML')
     .action(async (opts: { inbox?: string; einvoice?: boolean }) => {
       const base = common();
       const inbox = resolve(opts.inbox ?? join(base.dataDir, 'drop'));
       await mkdir(inbox, { recursive: true });
-      const runtime = openRuntime({ ...base, einvoice: opts.einvoice });
+      const runtime = await openRuntime({ ...base, einvoice: opts.einvoice });
+      runtime.warmUp();
       const files = new Map<string, string>();
       runtime.onSettled(async (invoiceId) => {
         const file = files.get(invoiceId);

@@ -6,7 +6,7 @@ import { evaluateSharedCorpora } from '../../training/shared-corpora.js';
 import { trainModels } from '../../training/train.js';
 import { writeReport } from '../../training/report-html.js';
 import { createLogger } from '../../platform/logger.js';
-import { UsageError } from '../files.js';
+import { UsageError } from '../errors.js';
 import { defaultModelsDir, type CommonOptions } from '../runtime-options.js';
 
 interface TrainOpts {
@@ -23,10 +23,8 @@ interface TrainOpts {
 }
 
 /** `ledgerx train`: labelled corpus through the real pipeline (cached), three models, ONNX, registry, report. */
-export function registerTrain(program: Command, common: () => CommonOptions): void {
-  program
-    .command('train')
-    .description('generate a labelled corpus, run it through the pipeline, train and ship the quality, failure and anomaly models')
+export function define(command: Command, common: () => CommonOptions): void {
+  command
     .option('--seed <n>', 'random seed (corpus, split, search, models)', '42')
     .option('--count <n>', 'generated documents (3 % scans, at most 300)', '4000')
     .option('--scans <n>', 'of which scans (default 3 % of --count, at most 300; each costs seconds of OCR)')

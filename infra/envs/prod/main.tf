@@ -36,7 +36,7 @@ module "pipeline" {
   project_id          = var.project_id
   region              = var.region
   environment         = "prod"
-  source_archive_path = var.source_archive_path
+  function_archives_dir = var.function_archives_dir
 
   upload_cors_origins   = var.upload_cors_origins
   api_invoker_members   = var.api_invoker_members

@@ -9,9 +9,9 @@ variable "region" {
   default     = "europe-west1"
 }
 
-variable "source_archive_path" {
+variable "function_archives_dir" {
   type        = string
-  description = "Path of the function source zip built by CI (cloudbuild.yaml, package step)."
+  description = "Folder of the per-function source archives (<function>.zip) built by CI (cloudbuild.yaml, package step)."
 }
 
 variable "upload_cors_origins" {

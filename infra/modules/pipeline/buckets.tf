@@ -156,8 +156,10 @@ resource "google_storage_bucket" "source" {
 # Named by content hash: identical builds reuse the object (no redeploy), any change is a new name, which
 # changes build_config.source and redeploys every function.
 resource "google_storage_bucket_object" "source" {
+  for_each = local.function_names
+
   bucket       = google_storage_bucket.source.name
-  name         = "${var.name_prefix}-${filesha256(var.source_archive_path)}.zip"
-  source       = var.source_archive_path
+  name         = "${var.name_prefix}-${each.key}-${filesha256("${var.function_archives_dir}/${each.key}.zip")}.zip"
+  source       = "${var.function_archives_dir}/${each.key}.zip"
   content_type = "application/zip"
 }

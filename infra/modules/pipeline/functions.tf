@@ -1,5 +1,8 @@
-# One package, eight Cloud Functions (gen2). Each map key is the entry point registered in functions/index.ts,
-# the file name under functions/, the function's name suffix and its service account suffix.
+# Cloud Functions (gen2), one bundle each. Each map key is the function's entry file functions/<key>.ts (which
+# registers itself under that name), its bundle dist/functions/<key> and archive <key>.zip, the function's name
+# suffix and its service account suffix. An archive holds compiled JavaScript only: the buildpack runs `npm ci`
+# for the bundle's few external packages and, for inference, its `gcp-build` script (prunes native binaries of
+# other platforms).
 
 locals {
   docai_processor_version_name = "${google_document_ai_processor.invoice.id}/processorVersions/${var.documentai_processor_version}"
@@ -135,9 +138,6 @@ locals {
     # onnxruntime-node's install script downloads CUDA binaries unless told not to (the CPU binaries ship in
     # the package); the .npmrc in the archive says the same, this covers buildpacks that ignore it.
     ONNXRUNTIME_NODE_INSTALL = "skip"
-    # dist/ is compiled by CI; the archive has no TypeScript sources, so the buildpack must not run the
-    # package's build script.
-    GOOGLE_NODE_RUN_SCRIPTS = ""
     # Dev tools (eslint, typescript, playwright-core) have no place in the function image.
     NPM_CONFIG_OMIT = "dev"
   }
@@ -160,7 +160,7 @@ resource "google_cloudfunctions2_function" "event" {
     source {
       storage_source {
         bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
+        object = google_storage_bucket_object.source[each.key].name
       }
     }
   }
@@ -224,7 +224,7 @@ resource "google_cloudfunctions2_function" "http" {
     source {
       storage_source {
         bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
+        object = google_storage_bucket_object.source[each.key].name
       }
     }
   }

@@ -46,13 +46,13 @@ variable "labels" {
   default     = {}
 }
 
-variable "source_archive_path" {
+variable "function_archives_dir" {
   type        = string
-  description = "Path of the function source zip (dist + package.json + package-lock.json + .npmrc) built by CI. The object is uploaded under a name derived from its SHA-256, so a code change is a new object and a new deployment, and an unchanged build deploys nothing."
+  description = "Folder of the per-function source archives built by CI (scripts/package-functions.mjs): <function>.zip for every deployed function, each holding that function's bundle, package.json, package-lock.json and .npmrc. Each object is uploaded under a name derived from its SHA-256, so only a function whose bundle changed is redeployed."
 
   validation {
-    condition     = can(regex("\\.zip$", var.source_archive_path))
-    error_message = "source_archive_path must point to a .zip file."
+    condition     = length(trimspace(var.function_archives_dir)) > 0
+    error_message = "function_archives_dir must name the folder holding <function>.zip archives."
   }
 }
 

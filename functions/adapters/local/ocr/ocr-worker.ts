@@ -5,6 +5,7 @@
 import type { OcrDocument } from '../../../core/ocr-document.js';
 import type { OcrInput, OcrLimits, SerializedOcrDocument } from '../../../core/ports.js';
 import { createLocalOcrEngine, type LocalOcrEngine, type LocalOcrEngineOptions } from './index.js';
+import { loadPdfJs } from './pdf.js';
 import { serializeError, type SerializedError } from './worker-errors.js';
 
 export interface OcrTask {
@@ -21,6 +22,10 @@ export type OcrTaskResult =
   | { ok: false; error: SerializedError };
 
 let engine: LocalOcrEngine | undefined;
+
+// A thread is started ahead of its first document (the pool's warm-up): load pdfjs now, not on that document.
+// A failure here is reported by the document that needs pdfjs.
+loadPdfJs().catch(() => undefined);
 
 export default async function run(task: OcrTask): Promise<OcrTaskResult> {
   engine ??= createLocalOcrEngine(task.engineOptions);

@@ -16,9 +16,19 @@ type PdfJs = typeof PdfJsModule;
 
 let pdfjsPromise: Promise<PdfJs> | undefined;
 
-/** Loaded once per process: the module is large (~100 ms to import) and stateless. */
+/**
+ * Loaded once per thread: the modules are large (hundreds of ms to import) and stateless. The worker half is
+ * loaded here too and handed to pdfjs through `globalThis.pdfjsWorker`, which pdfjs uses instead of importing
+ * it on the first document; so calling this early (ocr-worker.ts does, when its thread starts) takes the whole
+ * cost off the first document's path.
+ */
 export function loadPdfJs(): Promise<PdfJs> {
-  pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs');
+  pdfjsPromise ??= Promise.all([import('pdfjs-dist/legacy/build/pdf.mjs'), import('pdfjs-dist/legacy/build/pdf.worker.mjs')]).then(
+    ([pdfjs, worker]) => {
+      (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = worker;
+      return pdfjs;
+    },
+  );
   return pdfjsPromise;
 }
 

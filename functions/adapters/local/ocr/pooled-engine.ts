@@ -13,6 +13,14 @@ import { deserializeError } from './worker-errors.js';
  * lower cap makes V8 collect sooner (a batch's resident memory), a higher one admits heavier documents. */
 const MAX_OLD_GENERATION_MB = 64;
 
+export interface PooledOcrEngine extends LocalOcrEngine {
+  /**
+   * Starts the threads now (each loads pdfjs), so that the first document does not wait for them: a command
+   * that is about to OCR calls it while it opens the rest of the stack.
+   */
+  warmUp(): void;
+}
+
 export interface PooledOcrEngineOptions {
   /**
    * Worker threads; default: one core less than the machine has (at least 1). The main thread runs the rest of
@@ -29,13 +37,14 @@ export interface PooledOcrEngineOptions {
  * The local OCR engine spread over worker threads (piscina). Same contract as {@link createLocalOcrEngine};
  * errors keep their PermanentError / RetryableError kind across the thread boundary.
  */
-export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): LocalOcrEngine {
+export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): PooledOcrEngine {
   const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
   let pool: Piscina | undefined;
+  let warm = false;
   const getPool = () =>
     (pool ??= new Piscina({
       filename: workerFile(),
-      minThreads: 0,
+      minThreads: warm ? threads : 0,
       maxThreads: threads,
       // Each thread loads pdfjs (and tesseract on demand): keep threads warm for the whole batch.
       idleTimeout: 60_000,
@@ -68,6 +77,10 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Loc
   };
   return {
     name: 'local',
+    warmUp() {
+      warm = true;
+      getPool();
+    },
     async recognize(input: OcrInput, limits: OcrLimits): Promise<OcrDocument> {
       const result = await run(input, limits, false);
       if (!('doc' in result)) throw new Error('OCR worker returned no document');

@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+/**
+ * `npm run build` (also run by `npm ci` through the `prepare` script): compiles the TypeScript with esbuild.
+ *
+ * - dist/cli/: the `ledgerx` command (bin/ledgerx.mjs loads dist/cli/main.js). npm packages stay external
+ *   (they are in node_modules beside it); code split at every dynamic import, so `ledgerx --help` loads only
+ *   the command definitions, and each command loads what it uses when it runs.
+ * - dist/functions/<name>/: one bundle per deployed function (every functions/<name>.ts entry file), with
+ *   only what that function imports, plus the package.json that lists the few packages a bundle cannot hold:
+ *   functions-framework (the runner and the bundle must share its function registry) and native addons.
+ *   scripts/package-functions.mjs zips these folders for deployment.
+ *
+ * Type checking is `npm run typecheck` (tsc); esbuild only strips types.
+ */
+import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+const rootPackage = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+
+/** Packages a function bundle cannot contain; each becomes a dependency in the bundle's package.json. */
+export const FUNCTION_EXTERNALS = [
+  // The runner loads the bundle and serves what it registered: both must use one copy of the framework.
+  '@google-cloud/functions-framework',
+  // Native addons (and the files they load by path).
+  'onnxruntime-node',
+  'better-sqlite3',
+  'sharp',
+];
+
+/** The deployed functions: every functions/<name>.ts except index.ts (file name = entry point = Terraform key). */
+export function functionNames() {
+  return readdirSync(join(ROOT, 'functions'))
+    .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+  banner: { js: "import { createRequire as __ledgerxCreateRequire } from 'node:module'; const require = __ledgerxCreateRequire(import.meta.url);" },
+};
+
+/**
+ * A program that runs from this repository (npm packages resolved from node_modules) and may start the local
+ * OCR threads: the CLI, and the benchmark's batch runner.
+ */
+export async function buildLocalProgram(entryPoints, outdir) {
+  await build({
+    ...common,
+    entryPoints: {
+      ...entryPoints,
+      // piscina starts the OCR worker from its own file, next to the code that creates the pool.
+      'ocr-worker': join(ROOT, 'functions/adapters/local/ocr/ocr-worker.ts'),
+    },
+    outdir,
+    splitting: true,
+    chunkNames: '[name]-[hash]',
+    packages: 'external',
+  });
+}
+
+const buildCli = () => buildLocalProgram({ main: join(ROOT, 'functions/cli/main.ts') }, join(DIST, 'cli'));
+
+const rootLock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+
+/** Exact versions from the lock file, so that a bundle is deployed with what it was tested with. */
+function lockedVersion(name) {
+  const version = rootLock.packages?.[`node_modules/${name}`]?.version;
+  if (!version) throw new Error(`${name} is not in package-lock.json`);
+  return version;
+}
+
+/**
+ * The repository's lock file cut down to what `dependencies` need (their transitive closure, resolved the way
+ * Node resolves: nested node_modules first, then each parent folder), so that the function's `npm ci` installs
+ * exactly the versions the tests ran with. Hand-written because npm has no command that prunes a lock file
+ * to a subset of its packages without the network.
+ */
+export function prunedLock(pkg) {
+  const packages = rootLock.packages;
+  const kept = new Map();
+  const resolve = (from, dep) => {
+    for (let base = from; ; base = base.includes('/node_modules/') ? base.slice(0, base.lastIndexOf('/node_modules/')) : '') {
+      const key = `${base ? `${base}/` : ''}node_modules/${dep}`;
+      if (packages[key]) return key;
+      if (!base) return undefined;
+    }
+  };
+  const queue = Object.keys(pkg.dependencies).map((dep) => ['', dep, false]);
+  while (queue.length > 0) {
+    const [from, dep, optional] = queue.shift();
+    const key = resolve(from, dep);
+    if (!key) {
+      if (optional) continue;
+      throw new Error(`${dep} (needed by ${from || pkg.name}) is not in package-lock.json`);
+    }
+    if (kept.has(key)) continue;
+    const { dev: _dev, devOptional: _devOptional, peer: _peer, ...entry } = packages[key];
+    kept.set(key, entry);
+    for (const d of Object.keys(entry.dependencies ?? {})) queue.push([key, d, false]);
+    for (const d of Object.keys(entry.optionalDependencies ?? {})) queue.push([key, d, true]);
+    for (const d of Object.keys(entry.peerDependencies ?? {})) queue.push([key, d, Boolean(entry.peerDependenciesMeta?.[d]?.optional)]);
+  }
+  const sorted = [...kept].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    name: pkg.name,
+    version: pkg.version,
+    lockfileVersion: 3,
+    requires: true,
+    packages: { '': { name: pkg.name, version: pkg.version, dependencies: pkg.dependencies, engines: pkg.engines }, ...Object.fromEntries(sorted) },
+  };
+}
+
+/**
+ * Run by the Cloud Functions buildpack after `npm ci` (the `gcp-build` script): onnxruntime-node ships native
+ * binaries for every platform (288 MB); the function runs on linux/x64 only (45 MB).
+ */
+const PRUNE_NATIVES = `// Removes onnxruntime-node binaries of other platforms (written by scripts/build.mjs).
+const { readdirSync, rmSync } = require('node:fs');
+const { join } = require('node:path');
+const bin = join(__dirname, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
+for (const os of readdirSync(bin)) {
+  for (const arch of readdirSync(join(bin, os))) {
+    if (os !== process.platform || arch !== process.arch) rmSync(join(bin, os, arch), { recursive: true, force: true });
+  }
+}
+`;
+
+async function buildFunction(name) {
+  const outdir = join(DIST, 'functions', name);
+  const result = await build({
+    ...common,
+    entryPoints: { index: join(ROOT, 'functions', `${name}.ts`) },
+    outdir,
+    external: FUNCTION_EXTERNALS.flatMap((p) => [p, `${p}/*`]),
+    metafile: true,
+    // No source map: the SDKs make it three times the bundle; names are kept (no identifier minification), so
+    // stack traces still read.
+    sourcemap: false,
+    minifySyntax: true,
+    minifyWhitespace: true,
+  });
+  // The externals this bundle really imports, and nothing else.
+  const used = new Set();
+  for (const input of Object.values(result.metafile.inputs)) {
+    for (const imp of input.imports) {
+      if (!imp.external) continue;
+      const pkg = FUNCTION_EXTERNALS.find((p) => imp.path === p || imp.path.startsWith(`${p}/`));
+      if (pkg) used.add(pkg);
+    }
+  }
+  const dependencies = Object.fromEntries([...used].sort().map((p) => [p, lockedVersion(p)]));
+  const pkg = {
+    name: `ledgerx-${name}`,
+    version: rootPackage.version,
+    private: true,
+    description: `LedgerX ${name} function (bundled by scripts/build.mjs)`,
+    type: 'module',
+    main: 'index.js',
+    engines: rootPackage.engines,
+    dependencies,
+  };
+  if (dependencies['onnxruntime-node']) {
+    pkg.scripts = { 'gcp-build': 'node prune-natives.cjs' };
+    writeFileSync(join(outdir, 'prune-natives.cjs'), PRUNE_NATIVES);
+  }
+  writeFileSync(join(outdir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+  writeFileSync(join(outdir, 'package-lock.json'), JSON.stringify(prunedLock(pkg), null, 2) + '\n');
+  // onnxruntime-node's install script would download CUDA binaries (NOTES.md); the CPU ones ship in the package.
+  writeFileSync(join(outdir, '.npmrc'), readFileSync(join(ROOT, '.npmrc')));
+  return { name, dependencies };
+}
+
+export async function buildAll({ only } = {}) {
+  const started = performance.now();
+  if (!only || only === 'cli') {
+    rmSync(join(DIST, 'cli'), { recursive: true, force: true });
+    await buildCli();
+  }
+  const built = [];
+  if (!only || only === 'functions') {
+    rmSync(join(DIST, 'functions'), { recursive: true, force: true });
+    mkdirSync(join(DIST, 'functions'), { recursive: true });
+    built.push(...(await Promise.all(functionNames().map(buildFunction))));
+  }
+  return { ms: Math.round(performance.now() - started), functions: built };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const only = process.argv[2];
+  const { ms, functions } = await buildAll({ only });
+  const names = functions.map((f) => f.name).join(', ');
+  const what = [only !== 'functions' && 'dist/cli', names && `dist/functions/{${names}}`].filter(Boolean).join(' and ');
+  process.stderr.write(`build: ${what} in ${ms} ms\n`);
+}
