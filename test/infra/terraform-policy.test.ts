@@ -341,6 +341,18 @@ describe('infra/ Terraform', () => {
     for (const t of triggers) expect(t.service_account_email).toBe('${google_service_account.trigger[each.key].email}');
   });
 
+  it('lets upload-url sign V4 URLs through IAM signBlob as itself, with no signing key secret', () => {
+    const services = resources.find((r) => r.type === 'google_project_service' && r.name === 'api');
+    expect(services?.body.service).toBe('${each.value}');
+    expect(String(moduleLocals.services)).toContain('"iamcredentials.googleapis.com"');
+    const saGrants = Object.values(grantTables(moduleLocals).service_account_grants ?? {});
+    expect(saGrants).toContainEqual(expect.objectContaining({ member: 'upload-url', service_account: 'upload-url', role: 'roles/iam.serviceAccountTokenCreator' }));
+    const uploadUrl = asObject(asObject(moduleLocals.http_functions)['upload-url']);
+    expect(uploadUrl.secrets).toEqual({});
+    expect(Object.keys(asObject(moduleLocals.secrets))).toEqual(['api-tokens']);
+    for (const f of files) expect(f.text, rel(f.file)).not.toMatch(/SIGNING_KEY|signing-key/);
+  });
+
   it('skips the onnxruntime CUDA download at build time and names the source archive by its hash', () => {
     expect(asObject(moduleLocals.build_env).ONNXRUNTIME_NODE_INSTALL).toBe('skip');
     const object = resources.find((r) => r.type === 'google_storage_bucket_object' && r.name === 'source');

@@ -81,7 +81,7 @@ locals {
       timeout       = 30
       max_instances = 10
       concurrency   = 20
-      secrets       = { LEDGERX_SIGNING_KEY = "signing-key" }
+      secrets       = {}
       env = {
         LEDGERX_UPLOAD_MAX_BYTES       = tostring(var.upload_max_bytes)
         LEDGERX_UPLOAD_URL_TTL_SECONDS = "900"

@@ -175,8 +175,7 @@ locals {
 
   # Secret Manager secrets (keys of local.secrets): each read by the one function that mounts it.
   secret_grants = {
-    upload_url_signing_key = { member = "upload-url", secret = "signing-key", role = "roles/secretmanager.secretAccessor", reason = "Mounted as LEDGERX_SIGNING_KEY." }
-    api_api_tokens         = { member = "api", secret = "api-tokens", role = "roles/secretmanager.secretAccessor", reason = "Mounted as LEDGERX_API_TOKENS." }
+    api_api_tokens = { member = "api", secret = "api-tokens", role = "roles/secretmanager.secretAccessor", reason = "Mounted as LEDGERX_API_TOKENS." }
   }
 }
 

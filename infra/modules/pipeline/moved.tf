@@ -300,11 +300,6 @@ moved {
 }
 
 moved {
-  from = google_secret_manager_secret_iam_member.upload_url_signing_key
-  to   = google_secret_manager_secret_iam_member.grant["upload_url_signing_key"]
-}
-
-moved {
   from = google_secret_manager_secret_iam_member.api_api_tokens
   to   = google_secret_manager_secret_iam_member.grant["api_api_tokens"]
 }

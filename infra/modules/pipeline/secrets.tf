@@ -3,8 +3,6 @@
 # that mount it.
 locals {
   secrets = {
-    # Key of the local-compatible HMAC upload receipts and of the upload record tokens.
-    signing-key = "Signing key of upload receipts issued by the upload-url function."
     # Bearer tokens (hashed, with roles) accepted by the review API in addition to IAM identity.
     api-tokens = "API tokens and their roles accepted by the api function."
   }
