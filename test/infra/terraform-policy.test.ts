@@ -139,19 +139,65 @@ function eventTriggerViolations(resources: Resource[]): string[] {
   return out;
 }
 
-/** Every `resource "..._iam_member"` must have a comment on the line(s) right above it. */
-function iamCommentViolations(files: { file: string; text: string }[]): string[] {
+/** The grant tables of iam.tf: every `<kind>_grants` local, row key -> row ({ member, <resource>, role, reason }). */
+function grantTables(locals: Json): Record<string, Record<string, Json>> {
+  return Object.fromEntries(Object.entries(locals).filter(([name]) => name.endsWith('_grants'))
+    .map(([name, rows]) => [name, Object.fromEntries(Object.entries(asObject(rows)).map(([key, row]) => [key, asObject(row)]))]));
+}
+
+/** The table a table-driven IAM resource iterates over (`for_each = local.x_grants` or a filter of it). */
+const tableOf = (r: Resource): string | undefined => (typeof r.body.for_each === 'string' ? /local\.(\w+_grants)\b/.exec(r.body.for_each)?.[1] : undefined);
+
+/**
+ * Every grant says why. A `*_iam_member` resource is either a table resource (for_each over one
+ * `local.<kind>_grants` table, role and member taken from the row) whose every row names a member and a role
+ * and gives a reason, or a resource of its own with a comment on the line right above it.
+ */
+function iamReasonViolations(resources: Resource[], tables: Record<string, Record<string, Json>>, files: { file: string; text: string }[]): string[] {
   const out: string[] = [];
+  const members = resources.filter((r) => r.type.endsWith('_iam_member'));
+  const tableResources = members.filter((r) => tableOf(r) !== undefined);
+  for (const r of tableResources) {
+    const table = tableOf(r)!;
+    if (!tables[table]) out.push(`${r.type}.${r.name}: iterates over local.${table}, which is not a table of grants`);
+    if (r.body.role !== '${each.value.role}') out.push(`${r.type}.${r.name}: role does not come from the table row`);
+    if (r.body.member !== '${local.principals[each.value.member]}') out.push(`${r.type}.${r.name}: member does not come from the table row`);
+  }
+  for (const [table, rows] of Object.entries(tables)) {
+    if (!tableResources.some((r) => tableOf(r) === table)) out.push(`local.${table} feeds no IAM member resource`);
+    for (const [key, row] of Object.entries(rows)) {
+      if (typeof row.member !== 'string' || row.member === '') out.push(`local.${table}.${key} names no member`);
+      if (typeof row.role !== 'string' || !row.role.startsWith('roles/')) out.push(`local.${table}.${key} names no role`);
+      if (typeof row.reason !== 'string' || row.reason.trim().length < 10) out.push(`local.${table}.${key} gives no reason`);
+    }
+  }
+  const own = new Set(members.filter((r) => tableOf(r) === undefined).map((r) => `${r.type}.${r.name}`));
   for (const { file, text } of files) {
     const lines = text.split('\n');
     lines.forEach((line, i) => {
       const m = /^\s*resource\s+"([a-z0-9_]+_iam_member)"\s+"([^"]+)"/.exec(line);
-      if (!m) return;
+      if (!m || !own.has(`${m[1]}.${m[2]}`)) return;
       const above = (lines[i - 1] ?? '').trim();
       if (!(above.startsWith('#') || above.startsWith('//') || above.endsWith('*/'))) {
-        out.push(`${rel(file)}:${i + 1} ${m[1]}.${m[2]} has no comment above it`);
+        out.push(`${rel(file)}:${i + 1} ${m[1]}.${m[2]} is not a table resource and has no comment above it`);
       }
     });
+  }
+  return out;
+}
+
+/** `moved` blocks must land on a row of a grant table (so no member is destroyed and re-created). */
+function movedViolations(files: TfFile[], resources: Resource[], tables: Record<string, Record<string, Json>>): string[] {
+  const out: string[] = [];
+  const declared = new Set(resources.map((r) => `${r.type}.${r.name}`));
+  for (const moved of files.flatMap((f) => blocks(f.json.moved))) {
+    const from = String(moved.from).replace(/^\$\{|\}$/g, '');
+    const to = String(moved.to).replace(/^\$\{|\}$/g, '');
+    if (declared.has(from.replace(/\[.*$/, ''))) out.push(`moved from ${from}: that resource is still declared`);
+    const m = /^([a-z0-9_]+)\.([a-z0-9_]+)\["([^"]+)"\]$/.exec(to);
+    const target = m && resources.find((r) => r.type === m[1] && r.name === m[2]);
+    const table = target && tableOf(target);
+    if (!m || !table || !tables[table]?.[m[3]!]) out.push(`moved to ${to}: not a row of a grant table`);
   }
   return out;
 }
@@ -223,12 +269,47 @@ describe('infra/ Terraform', () => {
     expect(publicPrincipalViolations([...files, { file: CLOUDBUILD, text: readFileSync(CLOUDBUILD, 'utf8') }])).toEqual([]);
     expect(authoritativeIamViolations(resources, files)).toEqual([]);
     const members = resources.filter((r) => r.type.endsWith('_iam_member'));
-    expect(members.length).toBeGreaterThan(30);
+    const rows = Object.values(grantTables(moduleLocals)).flatMap((t) => Object.entries(t));
+    expect(rows.length).toBeGreaterThan(30);
     for (const m of members) expect(m.body.role, m.name).not.toMatch(/^roles\/(owner|editor|viewer)$/);
+    for (const [key, row] of rows) expect(row.role, key).not.toMatch(/^roles\/(owner|editor|viewer)$/);
   });
 
-  it('puts a comment above every IAM member resource', () => {
-    expect(iamCommentViolations(files)).toEqual([]);
+  it('gives every grant a reason: one row per grant in a table, or a comment above a resource of its own', () => {
+    const tables = grantTables(moduleLocals);
+    expect(Object.keys(tables).length).toBeGreaterThanOrEqual(5);
+    expect(iamReasonViolations(resources, tables, files)).toEqual([]);
+    expect(movedViolations(files, resources, tables)).toEqual([]);
+  });
+
+  it('keeps trigger identities to event delivery, and function accounts off project-wide roles and each other', () => {
+    const tables = grantTables(moduleLocals);
+    const rows = (table: string) => Object.values(tables[table] ?? {});
+    const eventKeys = Object.keys(asObject(moduleLocals.event_functions));
+    const known = new Set([...FUNCTIONS, ...eventKeys.map((k) => `trigger-${k}`), 'scheduler', 'push-retrain',
+      ...Object.keys(asObject(moduleLocals.service_agents))]);
+    for (const [table, byKey] of Object.entries(tables)) {
+      for (const [key, row] of Object.entries(byKey)) expect(known, `${table}.${key}: ${String(row.member)}`).toContain(row.member);
+    }
+    // Each trigger identity: receives events, invokes its own function, and Pub/Sub may mint its tokens. Nothing else.
+    for (const k of eventKeys) {
+      const t = `trigger-${k}`;
+      const own = Object.entries(tables).flatMap(([table, byKey]) => Object.values(byKey).filter((r) => r.member === t).map((r) => [table, r.role, r.service ?? null]));
+      expect(own.sort(), t).toEqual([
+        ['project_grants', 'roles/eventarc.eventReceiver', null],
+        ['run_service_grants', 'roles/run.invoker', k],
+      ]);
+      expect(rows('service_account_grants')).toContainEqual(expect.objectContaining({ member: 'pubsub-agent', service_account: t, role: 'roles/iam.serviceAccountTokenCreator' }));
+    }
+    // Runtime accounts: no project-wide role but the Document AI user; Firestore only through the database condition.
+    for (const row of rows('project_grants').filter((r) => FUNCTIONS.includes(String(r.member)))) expect(row.role).toBe('roles/documentai.apiUser');
+    for (const row of rows('firestore_grants')) expect(row.role).toBe('roles/datastore.user');
+    const firestore = resources.find((r) => r.type === 'google_project_iam_member' && tableOf(r) === 'firestore_grants');
+    expect(String(blocks(firestore?.body.condition)[0]?.expression)).toContain('local.firestore_db_name');
+    // A function may mint tokens (sign) only as itself.
+    for (const row of rows('service_account_grants').filter((r) => FUNCTIONS.includes(String(r.member)))) {
+      expect(row.service_account, String(row.member)).toBe(row.member);
+    }
   });
 
   it('runs every function as its own service account', () => {
@@ -258,6 +339,18 @@ describe('infra/ Terraform', () => {
     const triggers = fns.flatMap((f) => nestedBlocks(f.body, 'event_trigger'));
     expect(triggers.length).toBeGreaterThan(0);
     for (const t of triggers) expect(t.service_account_email).toBe('${google_service_account.trigger[each.key].email}');
+  });
+
+  it('lets upload-url sign V4 URLs through IAM signBlob as itself, with no signing key secret', () => {
+    const services = resources.find((r) => r.type === 'google_project_service' && r.name === 'api');
+    expect(services?.body.service).toBe('${each.value}');
+    expect(String(moduleLocals.services)).toContain('"iamcredentials.googleapis.com"');
+    const saGrants = Object.values(grantTables(moduleLocals).service_account_grants ?? {});
+    expect(saGrants).toContainEqual(expect.objectContaining({ member: 'upload-url', service_account: 'upload-url', role: 'roles/iam.serviceAccountTokenCreator' }));
+    const uploadUrl = asObject(asObject(moduleLocals.http_functions)['upload-url']);
+    expect(uploadUrl.secrets).toEqual({});
+    expect(Object.keys(asObject(moduleLocals.secrets))).toEqual(['api-tokens']);
+    for (const f of files) expect(f.text, rel(f.file)).not.toMatch(/SIGNING_KEY|signing-key/);
   });
 
   it('skips the onnxruntime CUDA download at build time and deploys each function from its own archive, named by its hash', () => {
@@ -355,6 +448,23 @@ describe('the policy rules themselves', () => {
       'resource "google_storage_bucket_iam_member" "m" {',
       '  role = "roles/storage.objectViewer"',
       '}',
+      'locals {',
+      '  bucket_grants = {',
+      '    ocr_inbox_viewer = { member = "ocr", bucket = "inbox", role = "roles/storage.objectViewer", reason = "" }',
+      '  }',
+      '  topic_grants = {}',
+      '}',
+      '# Table resource, but its role is not the row\'s.',
+      'resource "google_storage_bucket_iam_member" "grant" {',
+      '  for_each = local.bucket_grants',
+      '  bucket   = "b"',
+      '  role     = "roles/storage.admin"',
+      '  member   = local.principals[each.value.member]',
+      '}',
+      'moved {',
+      '  from = google_storage_bucket_iam_member.m',
+      '  to   = google_storage_bucket_iam_member.grant["nope"]',
+      '}',
       'resource "google_cloudfunctions2_function" "f" {',
       '  event_trigger {',
       '    event_type = "google.cloud.pubsub.topic.v1.messagePublished"',
@@ -370,7 +480,17 @@ describe('the policy rules themselves', () => {
     expect(bucketViolations(badResources)).toHaveLength(2);
     expect(subscriptionViolations(badResources)).toHaveLength(2);
     expect(eventTriggerViolations(badResources)).toHaveLength(1);
-    expect(iamCommentViolations(bad)).toHaveLength(1);
+    const badTables = grantTables(localsOf(bad));
+    expect(iamReasonViolations(badResources, badTables, bad).sort()).toEqual([
+      'google_storage_bucket_iam_member.grant: role does not come from the table row',
+      'infra/bad.tf:19 google_storage_bucket_iam_member.m is not a table resource and has no comment above it',
+      'local.bucket_grants.ocr_inbox_viewer gives no reason',
+      'local.topic_grants feeds no IAM member resource',
+    ]);
+    expect(movedViolations(bad, badResources, badTables)).toEqual([
+      'moved from google_storage_bucket_iam_member.m: that resource is still declared',
+      'moved to google_storage_bucket_iam_member.grant["nope"]: not a row of a grant table',
+    ]);
     await expect(parse('broken.tf', 'resource "x" "y" {')).rejects.toThrow();
   });
 });

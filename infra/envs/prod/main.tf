@@ -33,9 +33,9 @@ provider "google-beta" {
 module "pipeline" {
   source = "../../modules/pipeline"
 
-  project_id          = var.project_id
-  region              = var.region
-  environment         = "prod"
+  project_id            = var.project_id
+  region                = var.region
+  environment           = "prod"
   function_archives_dir = var.function_archives_dir
 
   upload_cors_origins   = var.upload_cors_origins

@@ -1,8 +1,8 @@
 resource "google_firestore_database" "main" {
-  project                           = var.project_id
-  name                              = var.firestore_database
-  location_id                       = var.firestore_location
-  type                              = "FIRESTORE_NATIVE"
+  project     = var.project_id
+  name        = var.firestore_database
+  location_id = var.firestore_location
+  type        = "FIRESTORE_NATIVE"
   # Pessimistic concurrency: transactions lock the documents they read, so the status machine's
   # read-then-forward-write never loses to a concurrent duplicate.
   concurrency_mode                  = "PESSIMISTIC"

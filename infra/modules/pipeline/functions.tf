@@ -84,7 +84,7 @@ locals {
       timeout       = 30
       max_instances = 10
       concurrency   = 20
-      secrets       = { LEDGERX_SIGNING_KEY = "signing-key" }
+      secrets       = {}
       env = {
         LEDGERX_UPLOAD_MAX_BYTES       = tostring(var.upload_max_bytes)
         LEDGERX_UPLOAD_URL_TTL_SECONDS = "900"
@@ -201,10 +201,9 @@ resource "google_cloudfunctions2_function" "event" {
     }
   }
 
-  depends_on = [
-    google_project_iam_member.gcs_agent_pubsub_publisher,
-    google_project_iam_member.trigger_event_receiver,
-  ]
+  # The Cloud Storage agent's publisher grant and the trigger identities' event receiver grants (iam.tf,
+  # project_grants) must exist before the triggers are created.
+  depends_on = [google_project_iam_member.grant]
 }
 
 resource "google_cloudfunctions2_function" "http" {
@@ -260,8 +259,6 @@ resource "google_cloudfunctions2_function" "http" {
     }
   }
 
-  depends_on = [
-    google_secret_manager_secret_iam_member.upload_url_signing_key,
-    google_secret_manager_secret_iam_member.api_api_tokens,
-  ]
+  # A function that mounts a secret fails to deploy until its runtime account may read it (iam.tf, secret_grants).
+  depends_on = [google_secret_manager_secret_iam_member.grant]
 }

@@ -1,7 +1,11 @@
 # Identities and grants. Rules: one runtime service account per function; every grant is additive
 # (*_iam_member, never an authoritative binding or policy that would erase grants made elsewhere); every grant
-# is on the narrowest resource that supports IAM (bucket, topic, subscription, secret, service) and only on
-# the project when the service has no finer resource; a comment above each says why it is needed.
+# is on the narrowest resource that supports IAM (bucket, topic, subscription, secret, service account, Cloud
+# Run service) and only on the project when the service has no finer resource; every grant says why.
+#
+# The grants are data: one table per kind of resource below, one line per grant (member, resource, role,
+# reason), and one for_each resource per table at the end of the file. Members and resources are short names
+# (local.principals, local.iam_*); a typo in one fails the plan ("Invalid index").
 
 resource "google_service_account" "function" {
   for_each = local.function_names
@@ -38,483 +42,224 @@ resource "google_service_account" "push_invoker" {
 }
 
 locals {
-  fn_member         = { for k in local.function_names : k => "serviceAccount:${google_service_account.function[k].email}" }
-  pubsub_agent      = "serviceAccount:${google_project_service_identity.pubsub.email}"
-  eventarc_agent    = "serviceAccount:${google_project_service_identity.eventarc.email}"
-  gcs_agent         = "serviceAccount:${data.google_storage_project_service_account.gcs.email_address}"
-  documentai_agent  = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-prod-dai-core.iam.gserviceaccount.com"
+  # Google-managed service agents that act for the pipeline.
+  service_agents = {
+    pubsub-agent     = "serviceAccount:${google_project_service_identity.pubsub.email}"
+    eventarc-agent   = "serviceAccount:${google_project_service_identity.eventarc.email}"
+    gcs-agent        = "serviceAccount:${data.google_storage_project_service_account.gcs.email_address}"
+    documentai-agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-prod-dai-core.iam.gserviceaccount.com"
+  }
+
+  # Who: a function's key is its runtime service account; trigger-<function> its Eventarc trigger identity.
+  principals = merge(
+    { for k, sa in google_service_account.function : k => "serviceAccount:${sa.email}" },
+    { for k, sa in google_service_account.trigger : "trigger-${k}" => "serviceAccount:${sa.email}" },
+    {
+      scheduler    = "serviceAccount:${google_service_account.scheduler.email}"
+      push-retrain = "serviceAccount:${google_service_account.push_invoker.email}"
+    },
+    local.service_agents,
+  )
+
+  # On what: the resources the tables name.
+  iam_buckets = {
+    inbox     = google_storage_bucket.inbox.name
+    artifacts = google_storage_bucket.artifacts.name
+    models    = google_storage_bucket.models.name
+    exports   = google_storage_bucket.exports.name
+  }
+  iam_topics = merge(
+    { for k, t in google_pubsub_topic.topic : k => t.name },
+    { dead_letter_parked = google_pubsub_topic.dead_letter_parked.name },
+  )
+  iam_service_accounts = merge(
+    { for k, sa in google_service_account.trigger : "trigger-${k}" => sa.name },
+    { for k, sa in google_service_account.function : k => sa.name },
+    { push-retrain = google_service_account.push_invoker.name },
+  )
+  iam_run_services = merge(
+    { for k, f in google_cloudfunctions2_function.event : k => f.name },
+    { for k, f in google_cloudfunctions2_function.http : k => f.name },
+  )
+  iam_secrets       = { for k, s in google_secret_manager_secret.secret : k => s.secret_id }
   firestore_db_name = "projects/${var.project_id}/databases/${google_firestore_database.main.name}"
+
+  # --------------------------------------------------------------------------------------------------------
+  # Project: only where the service has no finer IAM resource (Eventarc, Document AI processors in Terraform).
+  project_grants = {
+    gcs_agent_pubsub_publisher       = { member = "gcs-agent", role = "roles/pubsub.publisher", reason = "Cloud Storage publishes object-finalized notifications to the topic Eventarc creates for the ocr trigger; without it the trigger cannot be created." }
+    eventarc_agent                   = { member = "eventarc-agent", role = "roles/eventarc.serviceAgent", reason = "Eventarc manages the trigger plumbing (subscriptions, notifications); Google grants it on API enablement, this repairs projects where that grant was removed." }
+    trigger_ocr_event_receiver       = { member = "trigger-ocr", role = "roles/eventarc.eventReceiver", reason = "A trigger identity must be allowed to receive events; Eventarc has no finer resource than the project." }
+    trigger_features_event_receiver  = { member = "trigger-features", role = "roles/eventarc.eventReceiver", reason = "A trigger identity must be allowed to receive events; Eventarc has no finer resource than the project." }
+    trigger_inference_event_receiver = { member = "trigger-inference", role = "roles/eventarc.eventReceiver", reason = "A trigger identity must be allowed to receive events; Eventarc has no finer resource than the project." }
+    ocr_documentai_user              = { member = "ocr", role = "roles/documentai.apiUser", reason = "Calls the Invoice Parser; Document AI has no processor-level IAM in Terraform, and the role only uses processors, never manages them." }
+  }
+
+  # Firestore: roles/datastore.user on the project, conditioned on this pipeline's database only.
+  firestore_grants = {
+    ocr_firestore_user         = { member = "ocr", role = "roles/datastore.user", reason = "Creates the invoice record, moves it to OCR_DONE and claims idempotency keys." }
+    features_firestore_user    = { member = "features", role = "roles/datastore.user", reason = "Reads supplier history and the duplicate index, writes FEATURES_DONE." }
+    inference_firestore_user   = { member = "inference", role = "roles/datastore.user", reason = "Reads the registry pointer, writes SCORED with the decision and the prediction log." }
+    upload_url_firestore_user  = { member = "upload-url", role = "roles/datastore.user", reason = "Records each issued URL (request id, object name, expiry) for the audit trail." }
+    api_firestore_user         = { member = "api", role = "roles/datastore.user", reason = "Lists invoices, stores reviews (labels) and the audit trail, flips the model registry pointer." }
+    drift_check_firestore_user = { member = "drift-check", role = "roles/datastore.user", reason = "Reads the recent feature and prediction logs and stores the drift report record." }
+    retrain_firestore_user     = { member = "retrain", role = "roles/datastore.user", reason = "Reads reviewed labels and feature rows, and registers new model versions." }
+    batch_firestore_user       = { member = "batch", role = "roles/datastore.user", reason = "Reads job records and invoices, and writes job progress." }
+  }
+
+  # Buckets. objectCreator is create-only (no overwrite, no read); objectUser reads and writes objects, no IAM or
+  # bucket admin. The Document AI agent's grants exist only with var.documentai_batch_enabled.
+  bucket_grants = {
+    documentai_agent_inbox_viewer      = { member = "documentai-agent", bucket = "inbox", role = "roles/storage.objectViewer", reason = "Document AI batch processing reads long inputs from the inbox as its own service agent." }
+    documentai_agent_artifacts_creator = { member = "documentai-agent", bucket = "artifacts", role = "roles/storage.objectCreator", reason = "Document AI batch processing writes its JSON output shards to the artifacts bucket." }
+    ocr_inbox_viewer                   = { member = "ocr", bucket = "inbox", role = "roles/storage.objectViewer", reason = "Reads the uploaded object it was triggered for." }
+    ocr_artifacts_creator              = { member = "ocr", bucket = "artifacts", role = "roles/storage.objectCreator", reason = "Writes the normalized OCR JSON and the OCR cache entry (by content hash), once under a new name, never overwritten." }
+    ocr_artifacts_viewer               = { member = "ocr", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Reads the OCR cache: a byte-identical file seen before skips the Document AI call." }
+    features_artifacts_viewer          = { member = "features", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Reads the OCR JSON written by ocr." }
+    inference_models_viewer            = { member = "inference", bucket = "models", role = "roles/storage.objectViewer", reason = "Loads the production models (ONNX files and metadata), read-only." }
+    upload_url_inbox_creator           = { member = "upload-url", bucket = "inbox", role = "roles/storage.objectCreator", reason = "A V4 signed URL carries the signer's permissions: the browser's PUT creates the object as upload-url; create-only, so a URL can never overwrite or read an invoice." }
+    api_inbox_viewer                   = { member = "api", bucket = "inbox", role = "roles/storage.objectViewer", reason = "Shows the original document next to the extracted fields in the review page." }
+    api_artifacts_viewer               = { member = "api", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Serves OCR results and drift report HTML to reviewers." }
+    api_models_user                    = { member = "api", bucket = "models", role = "roles/storage.objectUser", reason = "Lists model versions and rewrites the registry file on promote / rollback (versions are never overwritten; the bucket is versioned)." }
+    api_exports_viewer                 = { member = "api", bucket = "exports", role = "roles/storage.objectViewer", reason = "Lets reviewers download the nightly exports." }
+    drift_check_models_viewer          = { member = "drift-check", bucket = "models", role = "roles/storage.objectViewer", reason = "Reads the production model's training baseline from its metadata." }
+    drift_check_artifacts_creator      = { member = "drift-check", bucket = "artifacts", role = "roles/storage.objectCreator", reason = "Writes the HTML drift report, one new object per window." }
+    retrain_models_user                = { member = "retrain", bucket = "models", role = "roles/storage.objectUser", reason = "Writes new model versions (model.onnx, metadata.json, card) and the registry file on promotion." }
+    retrain_artifacts_viewer           = { member = "retrain", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Reads the base training data snapshot kept with the artifacts." }
+    batch_inbox_viewer                 = { member = "batch", bucket = "inbox", role = "roles/storage.objectViewer", reason = "Lists a prefix or date range of uploads to reprocess." }
+    batch_artifacts_viewer             = { member = "batch", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Reuses stored OCR results when it replays an invoice from the features stage." }
+    batch_exports_creator              = { member = "batch", bucket = "exports", role = "roles/storage.objectCreator", reason = "Writes the nightly CSV/JSONL exports and summaries under new dated names." }
+  }
+
+  # Pub/Sub topics (keys of local.topic_names, plus the parked dead letters).
+  topic_grants = {
+    pubsub_agent_dead_letter_publisher    = { member = "pubsub-agent", topic = "dead_letter", role = "roles/pubsub.publisher", reason = "Dead-letter policies: Pub/Sub forwards undeliverable messages by publishing them as its service agent." }
+    pubsub_agent_parked_publisher         = { member = "pubsub-agent", topic = "dead_letter_parked", role = "roles/pubsub.publisher", reason = "Same for the hold subscription's own dead-letter topic (entries the replay tool could not handle)." }
+    ocr_publish_ocr_completed             = { member = "ocr", topic = "ocr_completed", role = "roles/pubsub.publisher", reason = "Hands the invoice to the next stage." }
+    ocr_publish_dead_letter               = { member = "ocr", topic = "dead_letter", role = "roles/pubsub.publisher", reason = "Dead-letters permanent failures (unsupported, encrypted, too large...) after recording REJECTED." }
+    features_publish_features_computed    = { member = "features", topic = "features_computed", role = "roles/pubsub.publisher", reason = "Hands the feature vector to inference." }
+    features_publish_dead_letter          = { member = "features", topic = "dead_letter", role = "roles/pubsub.publisher", reason = "Dead-letters messages that do not parse or invoices that cannot be extracted." }
+    inference_publish_invoice_scored      = { member = "inference", topic = "invoice_scored", role = "roles/pubsub.publisher", reason = "Announces scored invoices to downstream consumers." }
+    inference_publish_dead_letter         = { member = "inference", topic = "dead_letter", role = "roles/pubsub.publisher", reason = "Dead-letters messages that do not parse or features that no model accepts." }
+    drift_check_publish_retrain_requested = { member = "drift-check", topic = "retrain_requested", role = "roles/pubsub.publisher", reason = "Asks for retraining when the dataset has drifted." }
+    batch_publish_ocr_completed           = { member = "batch", topic = "ocr_completed", role = "roles/pubsub.publisher", reason = "Re-enters the pipeline at the features stage (reprocessing after an extraction change)." }
+    batch_publish_features_computed       = { member = "batch", topic = "features_computed", role = "roles/pubsub.publisher", reason = "Re-enters the pipeline at the inference stage (backfill after a model change)." }
+  }
+
+  # Pub/Sub subscriptions (keys of local.dead_letter_sources: the subscriptions with a dead-letter policy).
+  subscription_grants = {
+    pubsub_agent_retrain_requested_subscriber = { member = "pubsub-agent", subscription = "retrain_requested", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
+    pubsub_agent_invoice_scored_subscriber    = { member = "pubsub-agent", subscription = "invoice_scored", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
+    pubsub_agent_dead_letter_hold_subscriber  = { member = "pubsub-agent", subscription = "dead_letter_hold", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
+  }
+
+  # Service accounts (as resources): who may mint tokens or sign as them.
+  service_account_grants = {
+    pubsub_agent_trigger_ocr_token       = { member = "pubsub-agent", service_account = "trigger-ocr", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the push deliveries behind the trigger as the trigger identity." }
+    pubsub_agent_trigger_features_token  = { member = "pubsub-agent", service_account = "trigger-features", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the push deliveries behind the trigger as the trigger identity." }
+    pubsub_agent_trigger_inference_token = { member = "pubsub-agent", service_account = "trigger-inference", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the push deliveries behind the trigger as the trigger identity." }
+    pubsub_agent_push_token              = { member = "pubsub-agent", service_account = "push-retrain", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the retrain-requested push subscription as this identity." }
+    upload_url_self_token_creator        = { member = "upload-url", service_account = "upload-url", role = "roles/iam.serviceAccountTokenCreator", reason = "V4 URL signing without a key file calls IAM signBlob as the function's own identity; on that one account, so it cannot sign as anyone else." }
+  }
+
+  # Cloud Run services behind the functions: who may call which function (named principals: see below).
+  run_service_grants = {
+    trigger_ocr_invoker           = { member = "trigger-ocr", service = "ocr", role = "roles/run.invoker", reason = "The trigger identity invokes its own function's service and nothing else." }
+    trigger_features_invoker      = { member = "trigger-features", service = "features", role = "roles/run.invoker", reason = "The trigger identity invokes its own function's service and nothing else." }
+    trigger_inference_invoker     = { member = "trigger-inference", service = "inference", role = "roles/run.invoker", reason = "The trigger identity invokes its own function's service and nothing else." }
+    scheduler_invokes_drift_check = { member = "scheduler", service = "drift-check", role = "roles/run.invoker", reason = "Cloud Scheduler calls drift-check every few hours with an OIDC token of its own identity." }
+    scheduler_invokes_retrain     = { member = "scheduler", service = "retrain", role = "roles/run.invoker", reason = "Cloud Scheduler calls retrain weekly." }
+    scheduler_invokes_batch       = { member = "scheduler", service = "batch", role = "roles/run.invoker", reason = "Cloud Scheduler calls batch nightly for the export." }
+    push_invokes_retrain          = { member = "push-retrain", service = "retrain", role = "roles/run.invoker", reason = "The retrain-requested push subscription delivers to retrain with an OIDC token of this identity." }
+  }
+
+  # Secret Manager secrets (keys of local.secrets): each read by the one function that mounts it.
+  secret_grants = {
+    api_api_tokens = { member = "api", secret = "api-tokens", role = "roles/secretmanager.secretAccessor", reason = "Mounted as LEDGERX_API_TOKENS." }
+  }
 }
 
-# ------------------------------------------------------------------------------------------ platform plumbing
+# ---------------------------------------------------------------------------------------- one resource per table
 
-# Cloud Storage publishes object-finalized notifications to the Pub/Sub topic that Eventarc creates for the
-# ocr trigger; without this role the trigger cannot be created.
-resource "google_project_iam_member" "gcs_agent_pubsub_publisher" {
+resource "google_project_iam_member" "grant" {
+  for_each = local.project_grants
+
   project = var.project_id
-  role    = "roles/pubsub.publisher"
-  member  = local.gcs_agent
+  role    = each.value.role
+  member  = local.principals[each.value.member]
 }
 
-# Eventarc's service agent manages the trigger plumbing (subscriptions, notifications). Google grants it on
-# API enablement; granting it here repairs projects where the automatic grant was removed.
-resource "google_project_iam_member" "eventarc_agent" {
-  project = var.project_id
-  role    = "roles/eventarc.serviceAgent"
-  member  = local.eventarc_agent
-}
-
-# A trigger's identity must be allowed to receive events; Eventarc has no finer resource than the project.
-resource "google_project_iam_member" "trigger_event_receiver" {
-  for_each = local.event_functions
+resource "google_project_iam_member" "firestore" {
+  for_each = local.firestore_grants
 
   project = var.project_id
-  role    = "roles/eventarc.eventReceiver"
-  member  = "serviceAccount:${google_service_account.trigger[each.key].email}"
+  role    = each.value.role
+  member  = local.principals[each.value.member]
+
+  condition {
+    title       = "ledgerx-database-only"
+    description = "Only the LedgerX Firestore database."
+    expression  = "resource.name == \"${local.firestore_db_name}\""
+  }
 }
 
-# Each trigger identity invokes its own function's Cloud Run service and nothing else.
-resource "google_cloud_run_v2_service_iam_member" "trigger_invoker" {
-  for_each = local.event_functions
+resource "google_storage_bucket_iam_member" "grant" {
+  for_each = { for k, g in local.bucket_grants : k => g if g.member != "documentai-agent" || var.documentai_batch_enabled }
 
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.event[each.key].name
-  role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.trigger[each.key].email}"
+  bucket = local.iam_buckets[each.value.bucket]
+  role   = each.value.role
+  member = local.principals[each.value.member]
 }
 
-# Pub/Sub mints the OIDC token of the push deliveries behind the Pub/Sub triggers as the trigger identity.
-resource "google_service_account_iam_member" "pubsub_agent_trigger_token" {
-  for_each = local.event_functions
+resource "google_pubsub_topic_iam_member" "grant" {
+  for_each = local.topic_grants
 
-  service_account_id = google_service_account.trigger[each.key].name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = local.pubsub_agent
-}
-
-# Pub/Sub mints the OIDC token of the retrain-requested push subscription as this identity.
-resource "google_service_account_iam_member" "pubsub_agent_push_token" {
-  service_account_id = google_service_account.push_invoker.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = local.pubsub_agent
-}
-
-# Dead-letter policies: Pub/Sub forwards undeliverable messages by publishing them as its service agent.
-resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letter_publisher" {
   project = var.project_id
-  topic   = google_pubsub_topic.topic["dead_letter"].name
-  role    = "roles/pubsub.publisher"
-  member  = local.pubsub_agent
+  topic   = local.iam_topics[each.value.topic]
+  role    = each.value.role
+  member  = local.principals[each.value.member]
 }
 
-# Same for the hold subscription's own dead-letter topic (entries the replay tool could not handle).
-resource "google_pubsub_topic_iam_member" "pubsub_agent_parked_publisher" {
-  project = var.project_id
-  topic   = google_pubsub_topic.dead_letter_parked.name
-  role    = "roles/pubsub.publisher"
-  member  = local.pubsub_agent
-}
-
-# Dead-letter policies: the service agent must also acknowledge the forwarded message on the source
-# subscription, which needs subscriber on that subscription.
-resource "google_pubsub_subscription_iam_member" "pubsub_agent_dead_letter_subscriber" {
-  for_each = local.dead_letter_sources
+resource "google_pubsub_subscription_iam_member" "grant" {
+  for_each = local.subscription_grants
 
   project      = var.project_id
-  subscription = each.value
-  role         = "roles/pubsub.subscriber"
-  member       = local.pubsub_agent
+  subscription = local.dead_letter_sources[each.value.subscription]
+  role         = each.value.role
+  member       = local.principals[each.value.member]
 }
 
-# Document AI batch processing reads long inputs from the inbox as its own service agent.
-resource "google_storage_bucket_iam_member" "documentai_agent_inbox_viewer" {
-  count = var.documentai_batch_enabled ? 1 : 0
+resource "google_service_account_iam_member" "grant" {
+  for_each = local.service_account_grants
 
-  bucket = google_storage_bucket.inbox.name
-  role   = "roles/storage.objectViewer"
-  member = local.documentai_agent
+  service_account_id = local.iam_service_accounts[each.value.service_account]
+  role               = each.value.role
+  member             = local.principals[each.value.member]
 }
 
-# Document AI batch processing writes its JSON output shards to the artifacts bucket as its service agent.
-resource "google_storage_bucket_iam_member" "documentai_agent_artifacts_creator" {
-  count = var.documentai_batch_enabled ? 1 : 0
+resource "google_cloud_run_v2_service_iam_member" "grant" {
+  for_each = local.run_service_grants
 
-  bucket = google_storage_bucket.artifacts.name
-  role   = "roles/storage.objectCreator"
-  member = local.documentai_agent
-}
-
-# ----------------------------------------------------------------------------------------------------- ocr
-
-# ocr reads the uploaded object it was triggered for.
-resource "google_storage_bucket_iam_member" "ocr_inbox_viewer" {
-  bucket = google_storage_bucket.inbox.name
-  role   = "roles/storage.objectViewer"
-  member = local.fn_member["ocr"]
-}
-
-# ocr writes the normalized OCR JSON (and the OCR cache entry keyed by content hash); create-only: results
-# are written once under a new name and never overwritten.
-resource "google_storage_bucket_iam_member" "ocr_artifacts_creator" {
-  bucket = google_storage_bucket.artifacts.name
-  role   = "roles/storage.objectCreator"
-  member = local.fn_member["ocr"]
-}
-
-# ocr reads the OCR cache (a byte-identical file seen before skips the Document AI call).
-resource "google_storage_bucket_iam_member" "ocr_artifacts_viewer" {
-  bucket = google_storage_bucket.artifacts.name
-  role   = "roles/storage.objectViewer"
-  member = local.fn_member["ocr"]
-}
-
-# ocr calls the Invoice Parser; Document AI has no processor-level IAM in Terraform, so the grant is on the
-# project and the role only allows using processors, not managing them.
-resource "google_project_iam_member" "ocr_documentai_user" {
-  project = var.project_id
-  role    = "roles/documentai.apiUser"
-  member  = local.fn_member["ocr"]
-}
-
-# ocr creates the invoice record, moves it to OCR_DONE and claims idempotency keys; the condition limits the
-# grant to this pipeline's database.
-resource "google_project_iam_member" "ocr_firestore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = local.fn_member["ocr"]
-
-  condition {
-    title       = "ledgerx-database-only"
-    description = "Only the LedgerX Firestore database."
-    expression  = "resource.name == \"${local.firestore_db_name}\""
-  }
-}
-
-# ocr hands the invoice to the next stage.
-resource "google_pubsub_topic_iam_member" "ocr_publish_ocr_completed" {
-  project = var.project_id
-  topic   = google_pubsub_topic.topic["ocr_completed"].name
-  role    = "roles/pubsub.publisher"
-  member  = local.fn_member["ocr"]
-}
-
-# ocr dead-letters permanent failures (unsupported, encrypted, too large...) after recording REJECTED.
-resource "google_pubsub_topic_iam_member" "ocr_publish_dead_letter" {
-  project = var.project_id
-  topic   = google_pubsub_topic.topic["dead_letter"].name
-  role    = "roles/pubsub.publisher"
-  member  = local.fn_member["ocr"]
-}
-
-# ------------------------------------------------------------------------------------------------ features
-
-# features reads the OCR JSON written by ocr.
-resource "google_storage_bucket_iam_member" "features_artifacts_viewer" {
-  bucket = google_storage_bucket.artifacts.name
-  role   = "roles/storage.objectViewer"
-  member = local.fn_member["features"]
-}
-
-# features reads vendor history and the duplicate index and writes FEATURES_DONE.
-resource "google_project_iam_member" "features_firestore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = local.fn_member["features"]
-
-  condition {
-    title       = "ledgerx-database-only"
-    description = "Only the LedgerX Firestore database."
-    expression  = "resource.name == \"${local.firestore_db_name}\""
-  }
-}
-
-# features hands the feature vector to inference.
-resource "google_pubsub_topic_iam_member" "features_publish_features_computed" {
-  project = var.project_id
-  topic   = google_pubsub_topic.topic["features_computed"].name
-  role    = "roles/pubsub.publisher"
-  member  = local.fn_member["features"]
-}
-
-# features dead-letters messages that do not parse or invoices that cannot be extracted.
-resource "google_pubsub_topic_iam_member" "features_publish_dead_letter" {
-  project = var.project_id
-  topic   = google_pubsub_topic.topic["dead_letter"].name
-  role    = "roles/pubsub.publisher"
-  member  = local.fn_member["features"]
-}
-
-# ----------------------------------------------------------------------------------------------- inference
-
-# inference loads the production models (ONNX files and metadata); read-only.
-resource "google_storage_bucket_iam_member" "inference_models_viewer" {
-  bucket = google_storage_bucket.models.name
-  role   = "roles/storage.objectViewer"
-  member = local.fn_member["inference"]
-}
-
-# inference reads the registry pointer, writes SCORED with the decision and the prediction log.
-resource "google_project_iam_member" "inference_firestore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = local.fn_member["inference"]
-
-  condition {
-    title       = "ledgerx-database-only"
-    description = "Only the LedgerX Firestore database."
-    expression  = "resource.name == \"${local.firestore_db_name}\""
-  }
-}
-
-# inference announces scored invoices to downstream consumers.
-resource "google_pubsub_topic_iam_member" "inference_publish_invoice_scored" {
-  project = var.project_id
-  topic   = google_pubsub_topic.topic["invoice_scored"].name
-  role    = "roles/pubsub.publisher"
-  member  = local.fn_member["inference"]
-}
-
-# inference dead-letters messages that do not parse or features that no model accepts.
-resource "google_pubsub_topic_iam_member" "inference_publish_dead_letter" {
-  project = var.project_id
-  topic   = google_pubsub_topic.topic["dead_letter"].name
-  role    = "roles/pubsub.publisher"
-  member  = local.fn_member["inference"]
-}
-
-# ---------------------------------------------------------------------------------------------- upload-url
-
-# A V4 signed URL carries the signer's permissions: the browser's PUT creates the object as upload-url.
-# Create-only, so a signed URL can never overwrite or read an existing invoice.
-resource "google_storage_bucket_iam_member" "upload_url_inbox_creator" {
-  bucket = google_storage_bucket.inbox.name
-  role   = "roles/storage.objectCreator"
-  member = local.fn_member["upload-url"]
-}
-
-# Signing without a key file calls IAM signBlob as the function's own identity; granted on that one
-# service account, not the project, so it cannot sign as anyone else.
-resource "google_service_account_iam_member" "upload_url_self_token_creator" {
-  service_account_id = google_service_account.function["upload-url"].name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = local.fn_member["upload-url"]
-}
-
-# upload-url records each issued URL (request id, object name, expiry) for the audit trail.
-resource "google_project_iam_member" "upload_url_firestore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = local.fn_member["upload-url"]
-
-  condition {
-    title       = "ledgerx-database-only"
-    description = "Only the LedgerX Firestore database."
-    expression  = "resource.name == \"${local.firestore_db_name}\""
-  }
-}
-
-# ----------------------------------------------------------------------------------------------------- api
-
-# api lists invoices, stores reviews (labels) and the audit trail, flips the model registry pointer.
-resource "google_project_iam_member" "api_firestore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = local.fn_member["api"]
-
-  condition {
-    title       = "ledgerx-database-only"
-    description = "Only the LedgerX Firestore database."
-    expression  = "resource.name == \"${local.firestore_db_name}\""
-  }
-}
-
-# api shows the original document next to the extracted fields in the review page.
-resource "google_storage_bucket_iam_member" "api_inbox_viewer" {
-  bucket = google_storage_bucket.inbox.name
-  role   = "roles/storage.objectViewer"
-  member = local.fn_member["api"]
-}
-
-# api serves OCR results and drift report HTML to reviewers.
-resource "google_storage_bucket_iam_member" "api_artifacts_viewer" {
-  bucket = google_storage_bucket.artifacts.name
-  role   = "roles/storage.objectViewer"
-  member = local.fn_member["api"]
-}
-
-# api lists model versions and rewrites the registry file on promote / rollback (versions themselves are
-# never overwritten; the bucket is versioned). objectUser: read and write objects, no IAM or bucket admin.
-resource "google_storage_bucket_iam_member" "api_models_user" {
-  bucket = google_storage_bucket.models.name
-  role   = "roles/storage.objectUser"
-  member = local.fn_member["api"]
-}
-
-# api lets reviewers download the nightly exports.
-resource "google_storage_bucket_iam_member" "api_exports_viewer" {
-  bucket = google_storage_bucket.exports.name
-  role   = "roles/storage.objectViewer"
-  member = local.fn_member["api"]
-}
-
-# ------------------------------------------------------------------------------------------------- drift-check
-
-# drift-check reads the recent feature and prediction logs and stores the drift report record.
-resource "google_project_iam_member" "drift_check_firestore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = local.fn_member["drift-check"]
-
-  condition {
-    title       = "ledgerx-database-only"
-    description = "Only the LedgerX Firestore database."
-    expression  = "resource.name == \"${local.firestore_db_name}\""
-  }
-}
-
-# drift-check reads the production model's training baseline from its metadata.
-resource "google_storage_bucket_iam_member" "drift_check_models_viewer" {
-  bucket = google_storage_bucket.models.name
-  role   = "roles/storage.objectViewer"
-  member = local.fn_member["drift-check"]
-}
-
-# drift-check writes the HTML drift report (create-only, one object per window).
-resource "google_storage_bucket_iam_member" "drift_check_artifacts_creator" {
-  bucket = google_storage_bucket.artifacts.name
-  role   = "roles/storage.objectCreator"
-  member = local.fn_member["drift-check"]
-}
-
-# drift-check asks for retraining when the dataset has drifted.
-resource "google_pubsub_topic_iam_member" "drift_check_publish_retrain_requested" {
-  project = var.project_id
-  topic   = google_pubsub_topic.topic["retrain_requested"].name
-  role    = "roles/pubsub.publisher"
-  member  = local.fn_member["drift-check"]
-}
-
-# ------------------------------------------------------------------------------------------------- retrain
-
-# retrain reads reviewed labels and feature rows, and registers new versions.
-resource "google_project_iam_member" "retrain_firestore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = local.fn_member["retrain"]
-
-  condition {
-    title       = "ledgerx-database-only"
-    description = "Only the LedgerX Firestore database."
-    expression  = "resource.name == \"${local.firestore_db_name}\""
-  }
-}
-
-# retrain writes new model versions (model.onnx, metadata.json, card) and the registry file on promotion.
-resource "google_storage_bucket_iam_member" "retrain_models_user" {
-  bucket = google_storage_bucket.models.name
-  role   = "roles/storage.objectUser"
-  member = local.fn_member["retrain"]
-}
-
-# retrain reads the base training data snapshot kept with the artifacts.
-resource "google_storage_bucket_iam_member" "retrain_artifacts_viewer" {
-  bucket = google_storage_bucket.artifacts.name
-  role   = "roles/storage.objectViewer"
-  member = local.fn_member["retrain"]
-}
-
-# --------------------------------------------------------------------------------------------------- batch
-
-# batch reads job records and invoices, and writes job progress.
-resource "google_project_iam_member" "batch_firestore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = local.fn_member["batch"]
-
-  condition {
-    title       = "ledgerx-database-only"
-    description = "Only the LedgerX Firestore database."
-    expression  = "resource.name == \"${local.firestore_db_name}\""
-  }
-}
-
-# batch lists a prefix or date range of uploads to reprocess.
-resource "google_storage_bucket_iam_member" "batch_inbox_viewer" {
-  bucket = google_storage_bucket.inbox.name
-  role   = "roles/storage.objectViewer"
-  member = local.fn_member["batch"]
-}
-
-# batch reuses stored OCR results when it replays an invoice from the features stage.
-resource "google_storage_bucket_iam_member" "batch_artifacts_viewer" {
-  bucket = google_storage_bucket.artifacts.name
-  role   = "roles/storage.objectViewer"
-  member = local.fn_member["batch"]
-}
-
-# batch writes the nightly CSV/JSONL exports and summaries (create-only, dated names).
-resource "google_storage_bucket_iam_member" "batch_exports_creator" {
-  bucket = google_storage_bucket.exports.name
-  role   = "roles/storage.objectCreator"
-  member = local.fn_member["batch"]
-}
-
-# batch re-enters the pipeline at the features stage (reprocessing after an extraction change).
-resource "google_pubsub_topic_iam_member" "batch_publish_ocr_completed" {
-  project = var.project_id
-  topic   = google_pubsub_topic.topic["ocr_completed"].name
-  role    = "roles/pubsub.publisher"
-  member  = local.fn_member["batch"]
-}
-
-# batch re-enters the pipeline at the inference stage (backfill after a model change).
-resource "google_pubsub_topic_iam_member" "batch_publish_features_computed" {
-  project = var.project_id
-  topic   = google_pubsub_topic.topic["features_computed"].name
-  role    = "roles/pubsub.publisher"
-  member  = local.fn_member["batch"]
-}
-
-# ------------------------------------------------------------------------------------------------ invokers
-
-# Cloud Scheduler calls drift-check every few hours with an OIDC token of its own identity.
-resource "google_cloud_run_v2_service_iam_member" "scheduler_invokes_drift_check" {
   project  = var.project_id
   location = var.region
-  name     = google_cloudfunctions2_function.http["drift-check"].name
-  role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.scheduler.email}"
+  name     = local.iam_run_services[each.value.service]
+  role     = each.value.role
+  member   = local.principals[each.value.member]
 }
 
-# Cloud Scheduler calls retrain weekly.
-resource "google_cloud_run_v2_service_iam_member" "scheduler_invokes_retrain" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.http["retrain"].name
-  role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.scheduler.email}"
+resource "google_secret_manager_secret_iam_member" "grant" {
+  for_each = local.secret_grants
+
+  project   = var.project_id
+  secret_id = local.iam_secrets[each.value.secret]
+  role      = each.value.role
+  member    = local.principals[each.value.member]
 }
 
-# Cloud Scheduler calls batch nightly for the export.
-resource "google_cloud_run_v2_service_iam_member" "scheduler_invokes_batch" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.http["batch"].name
-  role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.scheduler.email}"
-}
+# Named principals (var.api_invoker_members: reviewers, the web front end's identity) are a variable list, not
+# rows of the tables: one resource per function they may call, keyed by principal.
 
-# The retrain-requested push subscription delivers to retrain with an OIDC token of this identity.
-resource "google_cloud_run_v2_service_iam_member" "push_invokes_retrain" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.http["retrain"].name
-  role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.push_invoker.email}"
-}
-
-# Reviewers (and the web front end's identity) call the review API; named principals only.
+# Reviewers (and the web front end's identity) call the review API; named principals only, never public.
 resource "google_cloud_run_v2_service_iam_member" "api_invoker" {
   for_each = toset(var.api_invoker_members)
 

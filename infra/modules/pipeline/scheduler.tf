@@ -53,9 +53,6 @@ resource "google_cloud_scheduler_job" "job" {
     }
   }
 
-  depends_on = [
-    google_cloud_run_v2_service_iam_member.scheduler_invokes_drift_check,
-    google_cloud_run_v2_service_iam_member.scheduler_invokes_retrain,
-    google_cloud_run_v2_service_iam_member.scheduler_invokes_batch,
-  ]
+  # The scheduler's run.invoker grants (iam.tf, run_service_grants) before the first scheduled call.
+  depends_on = [google_cloud_run_v2_service_iam_member.grant]
 }

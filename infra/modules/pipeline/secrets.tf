@@ -3,8 +3,6 @@
 # that mount it.
 locals {
   secrets = {
-    # Key of the local-compatible HMAC upload receipts and of the upload record tokens.
-    signing-key = "Signing key of upload receipts issued by the upload-url function."
     # Bearer tokens (hashed, with roles) accepted by the review API in addition to IAM identity.
     api-tokens = "API tokens and their roles accepted by the api function."
   }
@@ -27,18 +25,4 @@ resource "google_secret_manager_secret" "secret" {
   depends_on = [google_project_service.api]
 }
 
-# Only upload-url reads the signing key (mounted as LEDGERX_SIGNING_KEY).
-resource "google_secret_manager_secret_iam_member" "upload_url_signing_key" {
-  project   = var.project_id
-  secret_id = google_secret_manager_secret.secret["signing-key"].secret_id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = local.fn_member["upload-url"]
-}
-
-# Only api reads the API tokens (mounted as LEDGERX_API_TOKENS).
-resource "google_secret_manager_secret_iam_member" "api_api_tokens" {
-  project   = var.project_id
-  secret_id = google_secret_manager_secret.secret["api-tokens"].secret_id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = local.fn_member["api"]
-}
+# Who may read which secret: secret_grants in iam.tf.

@@ -10,6 +10,9 @@ locals {
     "eventarc.googleapis.com",
     "firestore.googleapis.com",
     "iam.googleapis.com",
+    # upload-url signs V4 URLs without a key file: the storage client calls signBlob of the IAM Service
+    # Account Credentials API as the function's own identity (token creator on itself, iam.tf).
+    "iamcredentials.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",
     "pubsub.googleapis.com",
