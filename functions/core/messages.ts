@@ -34,6 +34,8 @@ export type ObjectFinalized = z.infer<typeof ObjectFinalizedSchema>;
 const Base = {
   schemaVersion: z.literal(1),
   invoiceId: z.string().min(1),
+  /** The record revision this message belongs to (1 when absent: messages from before revisions existed). */
+  revision: z.number().int().positive().default(1),
   /** W3C traceparent propagated hop to hop, so one trace covers the whole chain. */
   traceparent: z.string().optional(),
 };

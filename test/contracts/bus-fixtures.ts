@@ -19,13 +19,14 @@ export function makeBus(options: Partial<LocalBusOptions> = {}): BusFixture {
 }
 
 export function features(invoiceId: string, extra: Record<string, number> = {}): FeaturesComputed {
-  return { schemaVersion: 1, invoiceId, featureSchemaVersion: 'f1', features: { total: 1, ...extra } };
+  return { schemaVersion: 1, invoiceId, revision: 1, featureSchemaVersion: 'f1', features: { total: 1, ...extra } };
 }
 
 export function ocrCompleted(invoiceId: string): OcrCompleted {
   return {
     schemaVersion: 1,
     invoiceId,
+    revision: 1,
     source: { bucket: 'inbox', name: `${invoiceId}.pdf`, generation: '1' },
     contentSha256: 'a'.repeat(64),
     mimeType: 'application/pdf',

@@ -38,6 +38,7 @@ export function makeRecord(spec: RecordSpec): InvoiceRecord {
   return {
     invoiceId: spec.id,
     status: spec.status ?? 'RECEIVED',
+    revision: 1,
     source: { bucket: 'inbox', name: `${spec.id}.pdf`, generation: String(1_000 + spec.at) },
     fileName: `${spec.id}.pdf`,
     contentSha256: spec.sha,

@@ -7,7 +7,7 @@ const field = (value: string | number, source: 'layout' | 'derived' = 'layout') 
 
 function record(fields: Record<string, unknown>, failedErrors: string[] = []): InvoiceRecord {
   return {
-    invoiceId: 'i1', status: 'SCORED', source: { bucket: 'inbox', name: 'd.pdf', generation: '1' }, fileName: 'd.pdf',
+    invoiceId: 'i1', status: 'SCORED', revision: 1, source: { bucket: 'inbox', name: 'd.pdf', generation: '1' }, fileName: 'd.pdf',
     invoice: { documentType: 'invoice', fields: fields as never, line_items: [], vat: [], extraction: { method: 'ocr', warnings: [] } },
     validations: failedErrors.map((code) => ({ code, severity: 'error' as const, passed: false, message: 'x', fields: [], details: {} })),
     features: { ocr_conf_mean: 1 }, timings: {}, createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z',

@@ -8,6 +8,11 @@ import { DecisionRecordSchema } from '../scoring/decision.js';
 export const InvoiceRecordSchema = z.object({
   invoiceId: z.string(),
   status: InvoiceStatusSchema,
+  /**
+   * 1 for the first processing; a deliberate re-run (new feature schema, backfill with a newer model) starts
+   * revision n+1 and keeps the earlier result in the record's history. Messages carry the revision they belong to.
+   */
+  revision: z.number().int().positive().default(1),
   source: z.object({ bucket: z.string(), name: z.string(), generation: z.string() }),
   fileName: z.string(),
   mimeType: z.string().optional(),

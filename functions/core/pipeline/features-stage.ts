@@ -79,7 +79,7 @@ export async function runFeaturesStage(deps: PipelineDeps, msg: OcrCompleted, ct
     });
     await deps.bus.publish(
       Topics.featuresComputed,
-      { schemaVersion: 1, invoiceId, traceparent: ctx.traceparent, featureSchemaVersion: FEATURE_SCHEMA_VERSION, features: wire },
+      { schemaVersion: 1, invoiceId, revision: msg.revision, traceparent: ctx.traceparent, featureSchemaVersion: FEATURE_SCHEMA_VERSION, features: wire },
       { orderingKey: invoiceId },
     );
     log.info('features computed', {

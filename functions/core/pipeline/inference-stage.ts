@@ -49,6 +49,7 @@ export async function runInferenceStage(deps: PipelineDeps, msg: FeaturesCompute
       {
         schemaVersion: 1,
         invoiceId,
+        revision: msg.revision,
         traceparent: ctx.traceparent,
         featureSchemaVersion: msg.featureSchemaVersion,
         decision: decision.decision,

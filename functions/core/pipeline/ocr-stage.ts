@@ -34,6 +34,7 @@ export async function runOcrStage(deps: PipelineDeps, event: ObjectFinalized, ct
   const { record } = await store.createIfAbsent({
     invoiceId,
     status: 'RECEIVED',
+    revision: 1,
     source: { bucket: event.bucket, name: event.name, generation: event.generation },
     fileName: event.name.split('/').pop() ?? event.name,
     mimeType: event.contentType,
@@ -63,6 +64,7 @@ export async function runOcrStage(deps: PipelineDeps, event: ObjectFinalized, ct
       {
         schemaVersion: 1,
         invoiceId,
+        revision: record.revision,
         traceparent: ctx.traceparent,
         source: { bucket: event.bucket, name: event.name, generation: event.generation },
         contentSha256,
