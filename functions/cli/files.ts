@@ -14,7 +14,11 @@ export async function collectInputFiles(paths: readonly string[]): Promise<Input
   const out: InputFile[] = [];
   for (const arg of paths) {
     const root = resolve(arg);
-    const info = await stat(root).catch(() => null);
+    const info = await stat(root).catch((err: NodeJS.ErrnoException) => {
+      // Only "not there" is the user's typo; a permission or I/O error is reported as what it is.
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return null;
+      throw err;
+    });
     if (!info) throw new UsageError(`no such file or folder: ${arg}`);
     if (info.isFile()) {
       out.push({ path: root, display: arg, objectName: basename(root) });

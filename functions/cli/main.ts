@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SystemFailure, UsageError } from './errors.js';
 import { defaultDataDir, type CommonOptions } from './runtime-options.js';
 import type { LogLevel } from '../platform/logger.js';
+import { DataDirInUseError } from '../platform/data-dir-lock.js';
 
 /** What a command module exports: the options, subcommands and action of the command it is given. */
 export interface CommandModule {
@@ -79,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ledgerx: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof SystemFailure) {
+    if (err instanceof SystemFailure || err instanceof DataDirInUseError) {
       process.stderr.write(`ledgerx: ${err.message}\n`);
       return 1;
     }

@@ -8,6 +8,8 @@ export interface CommonOptions {
   logLevel: LogLevel;
   einvoice?: boolean;
   models?: string;
+  /** False for commands that only read records: no lock on the data folder, no deliveries (see LocalRuntimeOptions). */
+  pipeline?: boolean;
 }
 
 /** Where the local stack keeps its bucket folders and database unless told otherwise. */
@@ -34,6 +36,7 @@ export async function openRuntime(options: CommonOptions): Promise<LocalRuntime>
   return createLocalRuntime({
     dataDir: options.dataDir,
     einvoice: options.einvoice ?? true,
+    pipeline: options.pipeline ?? true,
     logger,
     models: createFileModelRegistry(options.models ?? defaultModelsDir(), logger),
   });

@@ -1,10 +1,11 @@
 import { DeferredError } from './errors.js';
-import type { Clock, IdempotencyStore } from './ports.js';
+import type { Clock, IdempotencyStore, Logger } from './ports.js';
 
 export interface OnceOptions {
   /** How long a claim protects a run before another worker may take it over. */
   ttlMs: number;
   clock: Clock;
+  log?: Logger;
 }
 
 export type OnceOutcome<T> = { ran: true; result: T } | { ran: false; result: T };
@@ -13,7 +14,8 @@ export type OnceOutcome<T> = { ran: true; result: T } | { ran: false; result: T 
  * Runs `fn` at most once to completion per `key`: claim -> run -> complete, or release and rethrow.
  * A duplicate that finds the key COMPLETED gets the stored result without running; one that finds it
  * IN_PROGRESS (and not expired) throws a DeferredError (a RetryableError) so that the platform redelivers it
- * later; its `retryAfterMs` is the time left on the claim.
+ * later; its `retryAfterMs` is the time left on the claim. Completion and release name the claim's owner token:
+ * a worker whose claim expired and was taken over changes nothing (logged), so the new owner's run stands.
  * Keys must come from business identity (e.g. `ocr:<invoiceId>`), never from message ids.
  */
 export async function once<T>(
@@ -32,9 +34,11 @@ export async function once<T>(
   try {
     result = await fn();
   } catch (err) {
-    await store.release(key);
+    if (!(await store.release(key, claim.token))) options.log?.warn('claim was taken over before release', { idempotencyKey: key });
     throw err;
   }
-  await store.complete(key, result ?? null, options.clock.now());
+  if (!(await store.complete(key, claim.token, result ?? null, options.clock.now()))) {
+    options.log?.warn('claim was taken over before completion: the new owner completes it', { idempotencyKey: key });
+  }
   return { ran: true, result };
 }

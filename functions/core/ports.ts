@@ -4,6 +4,7 @@
  */
 import type { BlobRef, MessageOf, Topic } from './messages.js';
 import type { OcrDocument } from './ocr-document.js';
+import type { InvoiceHistoryEntry, RevisionRequest } from './invoice/history.js';
 import type { InvoiceRecord } from './invoice/record.js';
 import type { InvoiceStatus } from './invoice/status.js';
 
@@ -63,9 +64,23 @@ export interface EventBus {
 // ---------------------------------------------------------------------------------------------- invoices
 
 export interface TransitionResult {
-  /** False when the move would go backwards (stale duplicate): nothing was written. */
+  /** False when the move would go backwards or the record is at another revision (a stale write): nothing was written. */
   applied: boolean;
   record: InvoiceRecord;
+}
+
+export interface TransitionOptions {
+  /** Apply only while the record is at this revision: a message of an earlier revision never writes. */
+  revision?: number;
+}
+
+/** The two duplicate indexes: identical bytes, and the same supplier + invoice number. */
+export type DuplicateKeyKind = 'content' | 'business';
+
+/** The invoice that holds a duplicate key: the first one to reserve it. */
+export interface DuplicateKeyHolder {
+  invoiceId: string;
+  createdAt: string;
 }
 
 /** A lightweight view used by duplicate checks and listings. */
@@ -120,13 +135,43 @@ export interface InvoiceStore {
   get(invoiceId: string): Promise<InvoiceRecord | null>;
   /** Inserts the record if no record with that id exists; returns the stored one either way. */
   createIfAbsent(record: InvoiceRecord): Promise<{ created: boolean; record: InvoiceRecord }>;
-  /** Moves to `to` and merges `patch` iff the move is forward (see canTransition). */
-  transition(invoiceId: string, to: InvoiceStatus, patch: Partial<InvoiceRecord>): Promise<TransitionResult>;
-  /** Earlier invoices (createdAt, invoiceId before the given one) with the same content hash. */
-  findByContentHash(sha256: string, before: InvoiceSummary): Promise<InvoiceSummary[]>;
-  findByBusinessKey(businessKey: string, before: InvoiceSummary): Promise<InvoiceSummary[]>;
+  /**
+   * Moves to `to` and merges `patch` iff the move is forward (see canTransition) and, when `options.revision` is
+   * given, the record is at that revision. The first move of an invoice to FEATURES_DONE also adds it to its
+   * supplier's running stats (patch.supplierKey), in the same transaction.
+   */
+  transition(invoiceId: string, to: InvoiceStatus, patch: Partial<InvoiceRecord>, options?: TransitionOptions): Promise<TransitionResult>;
+  /**
+   * Reserves a duplicate key for `claimant` with one atomic conditional create: the first invoice to reserve a
+   * key holds it for good, and every later claimant gets that holder back (it is a duplicate of it). Idempotent:
+   * the holder reserving again gets itself. Two copies processed at the same time can never both be originals.
+   */
+  reserveDuplicateKey(
+    kind: DuplicateKeyKind,
+    key: string,
+    claimant: DuplicateKeyHolder,
+    options?: {
+      /**
+       * Take the key over iff this invoice still holds it (compare-and-set): a holder that ended REJECTED or FAILED
+       * never became a payable invoice, and its re-upload must become the new original, exactly once.
+       */
+      replacing?: string;
+    },
+  ): Promise<DuplicateKeyHolder>;
+  /** Frees a key held by `invoiceId` (its new revision no longer carries it); a key held by another invoice stays. */
+  releaseDuplicateKey(kind: DuplicateKeyKind, key: string, invoiceId: string): Promise<void>;
   findNearDuplicates(query: NearDuplicateQuery, before: InvoiceSummary): Promise<InvoiceSummary[]>;
-  supplierHistory(supplierKey: string, before: InvoiceSummary, iban?: string): Promise<SupplierHistory>;
+  /** The supplier's running stats as features read them (one read): the invoices counted before this call. */
+  supplierHistory(supplierKey: string, iban?: string): Promise<SupplierHistory>;
+  /**
+   * Starts revision n+1 of a settled invoice (reprocessing, a backfill with a newer model): the current result
+   * goes to the record's history and the status restarts at `request.from`, in one transaction. Not applied
+   * (and nothing written) when the record is not at `request.expectedRevision`, not settled, or lacks what the
+   * restart needs (see revisionBlocker). Throws for an unknown invoice.
+   */
+  startRevision(invoiceId: string, request: RevisionRequest): Promise<TransitionResult & { reason?: string | undefined }>;
+  /** The earlier results of an invoice, oldest revision first. */
+  history(invoiceId: string): Promise<InvoiceHistoryEntry[]>;
   list(query: ListQuery): Promise<{ items: InvoiceSummary[]; nextCursor?: string | undefined }>;
   /** Every full record in creation order (exports, training sets); paged internally by the adapter. */
   iterate(): AsyncIterable<InvoiceRecord>;
@@ -135,18 +180,22 @@ export interface InvoiceStore {
 // ---------------------------------------------------------------------------------------------- idempotency
 
 export type ClaimResult =
-  | { state: 'claimed' }
+  /** `token` names this claim's owner: only it may complete or release the claim. */
+  | { state: 'claimed'; token: string }
   | { state: 'completed'; result: unknown }
   | { state: 'in-progress'; expiresAt: string };
 
 /**
  * Claim / complete / release with one atomic conditional write per claim (never read-then-write).
- * An expired IN_PROGRESS claim (a crashed worker) can be claimed again.
+ * An expired IN_PROGRESS claim (a crashed worker) can be claimed again, under a new owner token; the worker
+ * whose claim expired can then neither complete nor release it (both return false and write nothing).
  */
 export interface IdempotencyStore {
   claim(key: string, ttlMs: number, now: Date): Promise<ClaimResult>;
-  complete(key: string, result: unknown, now: Date): Promise<void>;
-  release(key: string): Promise<void>;
+  /** Stores `result` as COMPLETED iff the key is still IN_PROGRESS under `token`; false otherwise. */
+  complete(key: string, token: string, result: unknown, now: Date): Promise<boolean>;
+  /** Frees the claim iff it is still IN_PROGRESS under `token`; false otherwise. */
+  release(key: string, token: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------- OCR

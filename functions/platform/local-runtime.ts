@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Topics, ObjectFinalizedSchema, OcrCompletedSchema, FeaturesComputedSchema, type DeadLetter } from '../core/messages.js';
@@ -13,11 +14,13 @@ import { runInferenceStage } from '../core/pipeline/inference-stage.js';
 import { ValidationConfigSchema, type ValidationConfigInput } from '../core/validation/index.js';
 import { DecisionThresholdsSchema, type DecisionThresholdsInput } from '../core/scoring/decide.js';
 import {
-  createFsBlobStore, createLocalBus, openLedgerDatabase, SqliteDeadLetterStore, SqliteIdempotencyStore,
-  SqliteInvoiceStore, type DeadLetterStore, type FsBlobStore, type LocalBus, type SubscriptionOptions,
+  createFsBlobStore, createLocalBus, InvoiceNotFoundError, openLedgerDatabase, SqliteDeadLetterStore, SqliteIdempotencyStore,
+  SqliteInvoiceStore, type DeadLetterStore, type FsBlobStore, type LocalBlobStat, type LocalBus, type SubscriptionOptions,
 } from '../adapters/local/index.js';
+import { SqliteMessageQueue } from '../adapters/local/sqlite/message-queue.js';
 import type { LocalOcrEngineOptions } from '../adapters/local/ocr/index.js';
 import { createPooledOcrEngine } from '../adapters/local/ocr/pooled-engine.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { defineMessageHandler, type Delivery } from './message-handler.js';
 import { errorFields, silentLogger } from './logger.js';
 
@@ -26,6 +29,11 @@ export const LocalRuntimeOptionsSchema = z.object({
   dataDir: z.string().min(1),
   einvoice: z.boolean().default(true),
   languages: z.array(z.string()).optional(),
+  /**
+   * Run the pipeline (default): take the data folder's lock, resume the work a stopped process left, deliver.
+   * False for commands that only read or export records: no lock, no deliveries, no OCR threads.
+   */
+  pipeline: z.boolean().default(true),
   /** Subscription settings of the in-process bus (Pub/Sub semantics). */
   bus: z
     .object({
@@ -35,6 +43,8 @@ export const LocalRuntimeOptionsSchema = z.object({
       concurrency: z.number().int().positive().default(4),
       /** Fault injection: deliver every message this many times. */
       deliveryCopies: z.number().int().positive().default(1),
+      /** How long closing waits for handlers in flight; what is still running then is redelivered next time. */
+      closeGraceMs: z.number().int().nonnegative().default(30_000),
     })
     .prefault({}),
 });
@@ -45,7 +55,8 @@ export type LocalRuntimeOptions = z.input<typeof LocalRuntimeOptionsSchema> & {
   ocr?: LocalOcrEngineOptions;
   /** OCR worker threads (default: one per core). */
   ocrThreads?: number;
-  pipeline?: Partial<PipelineConfigInput>;
+  pipeline?: boolean;
+  pipelineConfig?: Partial<PipelineConfigInput>;
   validation?: ValidationConfigInput;
   thresholds?: DecisionThresholdsInput;
 };
@@ -57,12 +68,16 @@ export interface SubmittedFile {
   bucket: string;
   name: string;
   generation: string;
+  /** True when the same name with the same content was taken in before: its existing invoice answers. */
+  existing: boolean;
 }
 
 /**
  * The embedded local stack: a folder as the bucket, SQLite as the database, an in-process bus with Pub/Sub
- * semantics, the offline OCR engine; the same pipeline use cases as on GCP, subscribed to the local bus.
- * Writing a file into the inbox bucket emits the finalize event, exactly like Cloud Storage + Eventarc.
+ * semantics (durable: accepted messages are stored until handled), the offline OCR engine; the same pipeline use
+ * cases as on GCP, subscribed to the local bus. Writing a file into the inbox bucket emits the finalize event,
+ * exactly like Cloud Storage + Eventarc. A runtime that was stopped (Ctrl-C, kill -9) resumes on the next start:
+ * the claims the dead process held are freed and its stored messages are delivered again.
  */
 export interface LocalRuntime {
   readonly deps: PipelineDeps;
@@ -70,7 +85,10 @@ export interface LocalRuntime {
   readonly bus: LocalBus;
   readonly store: SqliteInvoiceStore;
   readonly deadLetters: DeadLetterStore;
-  /** Copies a local file into the inbox bucket under `name`; processing starts at once. */
+  /**
+   * Takes a local file into the inbox bucket under `name`; processing starts at once. The same name with the
+   * same content again is the same upload (its existing invoice, nothing imported); a changed file is new work.
+   */
   submitFile(path: string, name: string): Promise<SubmittedFile>;
   /** Calls `listener` whenever an invoice reaches SCORED, REJECTED or FAILED. */
   onSettled(listener: (invoiceId: string) => void): void;
@@ -84,11 +102,14 @@ export interface LocalRuntime {
   close(): Promise<void>;
 }
 
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
 export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const opts = LocalRuntimeOptionsSchema.parse(options);
   const log = options.logger ?? silentLogger;
   const clock = options.clock ?? { now: () => new Date() };
   mkdirSync(opts.dataDir, { recursive: true });
+  const unlock = opts.pipeline ? lockDataDir(opts.dataDir) : () => undefined;
 
   const db = openLedgerDatabase(join(opts.dataDir, 'ledgerx.db'));
   const store = new SqliteInvoiceStore(db, clock);
@@ -107,36 +128,43 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     async record(entry: DeadLetter) {
       const invoiceId = entry.invoiceId ?? invoiceIdOfPayload(entry.payload);
       const id = await sqliteDeadLetters.record({ ...entry, invoiceId });
-      if (invoiceId) {
-        const { applied } = await store
-          .transition(invoiceId, 'FAILED', { rejection: { code: entry.code, message: entry.reason } })
-          .catch(() => ({ applied: false })); // no record yet (failed before it was written): the dead letter stays
+      if (!invoiceId) return id;
+      try {
+        const { applied } = await store.transition(invoiceId, 'FAILED', { rejection: { code: entry.code, message: entry.reason } });
         if (applied) notifySettled(invoiceId);
+      } catch (err) {
+        // The event failed before its invoice was written (e.g. an OCR outage on the first attempt): the dead
+        // letter is the whole story, and a replay creates the record. Any other error makes the bus retry.
+        if (!(err instanceof InvoiceNotFoundError)) throw err;
+        log.warn('dead letter for an upload without a record yet', { invoiceId, reasonCode: entry.code });
       }
       return id;
     },
   };
 
-  const bus = createLocalBus({ deadLetters, clock, logger: log, deliveryCopies: opts.bus.deliveryCopies });
+  const bus = createLocalBus({
+    deadLetters, queue: new SqliteMessageQueue(db), clock, logger: log, deliveryCopies: opts.bus.deliveryCopies, closeGraceMs: opts.bus.closeGraceMs,
+  });
+  const publishFinalized = (stat: LocalBlobStat) =>
+    bus.publish(Topics.objectFinalized, {
+      bucket: stat.bucket,
+      name: stat.name,
+      generation: stat.generation,
+      size: stat.size,
+      contentType: stat.contentType,
+      timeCreated: stat.updatedAt,
+    });
   const blobs = createFsBlobStore(join(opts.dataDir, 'buckets'), {
     onFinalize: async (stat) => {
-      if (stat.bucket !== LOCAL_BUCKETS.inbox) return;
-      await bus.publish(Topics.objectFinalized, {
-        bucket: stat.bucket,
-        name: stat.name,
-        generation: stat.generation,
-        size: stat.size,
-        contentType: stat.contentType,
-        timeCreated: stat.updatedAt,
-      });
+      if (stat.bucket === LOCAL_BUCKETS.inbox) await publishFinalized(stat);
     },
   });
   const ocr = createPooledOcrEngine({ threads: options.ocrThreads, engine: options.ocr });
   const config = PipelineConfigSchema.parse({
     buckets: LOCAL_BUCKETS,
     einvoice: opts.einvoice,
-    ...options.pipeline,
-    ocr: { ...(opts.languages ? { languages: opts.languages } : {}), ...options.pipeline?.ocr },
+    ...options.pipelineConfig,
+    ocr: { ...(opts.languages ? { languages: opts.languages } : {}), ...options.pipelineConfig?.ocr },
   });
   const deps: PipelineDeps = {
     blobs, bus, store, idempotency, ocr, clock, config,
@@ -145,45 +173,67 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     thresholds: DecisionThresholdsSchema.parse(options.thresholds ?? {}),
   };
 
-  const subscription: Partial<SubscriptionOptions> = {
-    maxAttempts: opts.bus.maxAttempts,
-    minBackoffMs: opts.bus.minBackoffMs,
-    maxBackoffMs: opts.bus.maxBackoffMs,
-    concurrency: opts.bus.concurrency,
-  };
-  const common = { bus, log, maxEventAgeMs: config.maxEventAgeMs, now: () => clock.now() };
-  // A stage's outcome says whether the invoice reached a terminal state: no extra read per delivery.
-  const settle = (outcome: StageOutcome | { outcome: 'dead-lettered' }, lastStage: boolean) => {
-    if (outcome.outcome === 'rejected' || (lastStage && outcome.outcome === 'done')) notifySettled(outcome.invoiceId);
-  };
-  const wire = <H extends (payload: unknown, delivery: Delivery) => Promise<StageOutcome | { outcome: 'dead-lettered'; code: string }>>(
-    topic: (typeof Topics)[keyof typeof Topics],
-    name: string,
-    handler: H,
-    lastStage = false,
-  ) =>
-    bus.subscribe(topic, name, async (message, ctx) => {
-      settle(
-        await handler(message, {
-          topic,
-          subscription: name,
-          attempt: ctx.deliveryAttempt,
-          publishedAt: ctx.publishTime,
-          attributes: ctx.attributes,
-        }),
-        lastStage,
-      );
-    }, subscription);
+  if (opts.pipeline) {
+    // This process holds the folder's lock: a claim still open belongs to a process that died mid-run. Free
+    // them before subscribing, or the resumed messages would wait for those claims to expire.
+    const freed = idempotency.releaseAbandoned();
+    if (freed > 0) log.info('freed the claims of a stopped run', { claims: freed });
+    subscribeStages();
+  }
 
-  wire(Topics.objectFinalized, 'ocr', defineMessageHandler({ ...common, name: 'ocr', schema: ObjectFinalizedSchema, run: (m, c) => runOcrStage(deps, m, c) }));
-  wire(Topics.ocrCompleted, 'features', defineMessageHandler({ ...common, name: 'features', schema: OcrCompletedSchema, run: (m, c) => runFeaturesStage(deps, m, c) }));
-  wire(Topics.featuresComputed, 'inference', defineMessageHandler({ ...common, name: 'inference', schema: FeaturesComputedSchema, run: (m, c) => runInferenceStage(deps, m, c) }), true);
+  function subscribeStages(): void {
+    const subscription: Partial<SubscriptionOptions> = {
+      maxAttempts: opts.bus.maxAttempts,
+      minBackoffMs: opts.bus.minBackoffMs,
+      maxBackoffMs: opts.bus.maxBackoffMs,
+      concurrency: opts.bus.concurrency,
+    };
+    const common = { bus, log, maxEventAgeMs: config.maxEventAgeMs, now: () => clock.now() };
+    // A stage's outcome says whether the invoice reached a terminal state: no extra read per delivery.
+    const settle = (outcome: StageOutcome | { outcome: 'dead-lettered' }, lastStage: boolean) => {
+      if (outcome.outcome === 'rejected' || (lastStage && outcome.outcome === 'done')) notifySettled(outcome.invoiceId);
+    };
+    const wire = <H extends (payload: unknown, delivery: Delivery) => Promise<StageOutcome | { outcome: 'dead-lettered'; code: string }>>(
+      topic: (typeof Topics)[keyof typeof Topics],
+      name: string,
+      handler: H,
+      lastStage = false,
+    ) =>
+      bus.subscribe(topic, name, async (message, ctx) => {
+        settle(
+          await handler(message, {
+            topic,
+            subscription: name,
+            attempt: ctx.deliveryAttempt,
+            publishedAt: ctx.publishTime,
+            attributes: ctx.attributes,
+          }),
+          lastStage,
+        );
+      }, subscription);
+
+    wire(Topics.objectFinalized, 'ocr', defineMessageHandler({ ...common, name: 'ocr', schema: ObjectFinalizedSchema, run: (m, c) => runOcrStage(deps, m, c) }));
+    wire(Topics.ocrCompleted, 'features', defineMessageHandler({ ...common, name: 'features', schema: OcrCompletedSchema, run: (m, c) => runFeaturesStage(deps, m, c) }));
+    wire(Topics.featuresComputed, 'inference', defineMessageHandler({ ...common, name: 'inference', schema: FeaturesComputedSchema, run: (m, c) => runInferenceStage(deps, m, c) }), true);
+  }
 
   return {
     deps, blobs, bus, store, deadLetters,
     async submitFile(path, name) {
-      const stat = await blobs.importFile(LOCAL_BUCKETS.inbox, name, path);
-      return { invoiceId: invoiceIdFor(stat.bucket, stat.name, stat.generation), bucket: stat.bucket, name: stat.name, generation: stat.generation };
+      const bytes = new Uint8Array(readFileSync(path));
+      const contentSha256 = sha256(bytes);
+      const ref = { bucket: LOCAL_BUCKETS.inbox, name };
+      const current = await blobs.stat(ref);
+      const sameContent = current && (current.metadata['sha256'] ?? sha256(await blobs.read(ref))) === contentSha256;
+      if (current && sameContent) {
+        const invoiceId = invoiceIdFor(current.bucket, current.name, current.generation);
+        // Taken in before, but its finalize event may never have been published (a stop right after the copy):
+        // publish it again. The OCR stage is idempotent per upload, so a second event changes nothing.
+        if (!(await store.get(invoiceId))) await publishFinalized(current);
+        return { invoiceId, bucket: current.bucket, name: current.name, generation: current.generation, existing: true };
+      }
+      const stat = await blobs.write(ref, bytes, { metadata: { sha256: contentSha256 } });
+      return { invoiceId: invoiceIdFor(stat.bucket, stat.name, stat.generation), bucket: stat.bucket, name: stat.name, generation: stat.generation, existing: false };
     },
     onSettled(listener) {
       settledListeners.push(listener);
@@ -195,9 +245,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
     drain: () => bus.drain(),
     async close() {
-      await bus.close();
-      await ocr.close();
-      db.close();
+      try {
+        await bus.close();
+        await ocr.close();
+        db.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }

@@ -41,7 +41,7 @@ const runtime = createLocalRuntime({
   ocrThreads: process.env.BENCH_OCR_THREADS ? Number(process.env.BENCH_OCR_THREADS) : undefined,
 });
 const start = performance.now();
-const submitted = await submitBatch(runtime, names.map((n) => ({ path: join(inputDir, n), display: n, objectName: `bench/${n}` })), { progress: false });
+const { submissions: submitted } = await submitBatch(runtime, names.map((n) => ({ path: join(inputDir, n), display: n, objectName: `bench/${n}` })), { progress: false });
 const seconds = (performance.now() - start) / 1000;
 
 const timings: Record<string, number[]> = { ocr: [], features: [], inference: [] };

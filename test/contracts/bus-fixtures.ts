@@ -1,6 +1,7 @@
 import { createLocalBus, type LocalBus, type LocalBusOptions } from '../../functions/adapters/local/local-bus.js';
 import { openLedgerDatabase } from '../../functions/adapters/local/sqlite/migrations.js';
 import { SqliteDeadLetterStore } from '../../functions/adapters/local/sqlite/dead-letter-store.js';
+import { SqliteMessageQueue } from '../../functions/adapters/local/sqlite/message-queue.js';
 import type { SqliteDatabase } from '../../functions/adapters/local/sqlite/database.js';
 import type { FeaturesComputed, OcrCompleted } from '../../functions/core/messages.js';
 
@@ -14,7 +15,7 @@ export interface BusFixture {
 export function makeBus(options: Partial<LocalBusOptions> = {}): BusFixture {
   const db = openLedgerDatabase(':memory:');
   const deadLetters = new SqliteDeadLetterStore(db);
-  const bus = createLocalBus({ deadLetters, random: () => 0.5, ...options });
+  const bus = createLocalBus({ deadLetters, queue: new SqliteMessageQueue(db), random: () => 0.5, ...options });
   return { bus, db, deadLetters };
 }
 

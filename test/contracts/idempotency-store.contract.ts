@@ -30,6 +30,7 @@ export function runIdempotencyStoreContract(name: string, factory: () => Promise
     it('lets exactly one of concurrent claims win; the others see it in progress', async () => {
       const results = await Promise.all(Array.from({ length: 5 }, () => h.store.claim('ocr:inv-1', 60_000, T0)));
       expect(results.filter((r) => r.state === 'claimed')).toHaveLength(1);
+      for (const r of results.filter((x) => x.state === 'claimed')) expect(r.token).toMatch(/\S{8,}/);
       for (const r of results.filter((x) => x.state !== 'claimed')) {
         expect(r).toEqual({ state: 'in-progress', expiresAt: after(60_000).toISOString() });
       }
@@ -43,29 +44,68 @@ export function runIdempotencyStoreContract(name: string, factory: () => Promise
       expect(await h.store.claim('k', 1_000, after(1_500))).toEqual({ state: 'in-progress', expiresAt: after(2_001).toISOString() });
     });
 
+    it('lets only the owner of a claim complete or release it: an expired claim taken over stays with its new owner', async () => {
+      const first = await h.store.claim('inference:inv-9:r1', 1_000, T0);
+      if (first.state !== 'claimed') throw new Error('first claim lost');
+      // The first worker stalls past its claim's expiry; a second worker takes the key over.
+      const second = await h.store.claim('inference:inv-9:r1', 1_000, after(1_001));
+      if (second.state !== 'claimed') throw new Error('takeover lost');
+      expect(second.token).not.toBe(first.token);
+      // The stalled worker wakes up: neither its release nor its completion touches the new owner's claim.
+      expect(await h.store.release('inference:inv-9:r1', first.token)).toBe(false);
+      expect(await h.store.claim('inference:inv-9:r1', 1_000, after(1_100))).toEqual({ state: 'in-progress', expiresAt: after(2_001).toISOString() });
+      expect(await h.store.complete('inference:inv-9:r1', first.token, { by: 'first' }, after(1_200))).toBe(false);
+      expect((await h.store.claim('inference:inv-9:r1', 1_000, after(1_300))).state).toBe('in-progress');
+      // The owner completes; its result is the one kept, and a late release by the old owner changes nothing.
+      expect(await h.store.complete('inference:inv-9:r1', second.token, { by: 'second' }, after(1_400))).toBe(true);
+      expect(await h.store.release('inference:inv-9:r1', first.token)).toBe(false);
+      expect(await h.store.claim('inference:inv-9:r1', 1_000, after(9_000))).toEqual({ state: 'completed', result: { by: 'second' } });
+    });
+
+    it('runs the work of an expired, taken-over claim once more, and only the new owner records the result', async () => {
+      let now = T0;
+      const clock: Clock = { now: () => now };
+      let release!: () => void;
+      const stalled = new Promise<void>((r) => (release = r));
+      const slow = once(h.store, 'k-stall', async () => {
+        await stalled;
+        return 'slow';
+      }, { ttlMs: 1_000, clock });
+      await new Promise((r) => setTimeout(r, 20));
+      now = after(5_000);
+      const fast = await once(h.store, 'k-stall', async () => 'fast', { ttlMs: 1_000, clock });
+      release();
+      expect(await slow).toEqual({ ran: true, result: 'slow' });
+      expect(fast).toEqual({ ran: true, result: 'fast' });
+      expect(await h.store.claim('k-stall', 1_000, after(6_000))).toEqual({ state: 'completed', result: 'fast' });
+    });
+
     it('returns the stored result for a completed key, even long after', async () => {
-      await h.store.claim('k', 1_000, T0);
-      await h.store.complete('k', { invoiceId: 'inv-1', pages: 2 }, after(10));
+      const claim = await h.store.claim('k', 1_000, T0);
+      if (claim.state !== 'claimed') throw new Error('claim lost');
+      expect(await h.store.complete('k', claim.token, { invoiceId: 'inv-1', pages: 2 }, after(10))).toBe(true);
       expect(await h.store.claim('k', 1_000, after(20))).toEqual({ state: 'completed', result: { invoiceId: 'inv-1', pages: 2 } });
       expect(await h.store.claim('k', 1_000, after(86_400_000))).toEqual({
         state: 'completed',
         result: { invoiceId: 'inv-1', pages: 2 },
       });
-      await h.store.release('k');
+      expect(await h.store.release('k', claim.token)).toBe(false);
       expect((await h.store.claim('k', 1_000, after(30))).state).toBe('completed');
     });
 
     it('stores a null result for work that returns nothing', async () => {
-      await h.store.claim('void', 1_000, T0);
-      await h.store.complete('void', undefined, T0);
+      const claim = await h.store.claim('void', 1_000, T0);
+      if (claim.state !== 'claimed') throw new Error('claim lost');
+      await h.store.complete('void', claim.token, undefined, T0);
       expect(await h.store.claim('void', 1_000, T0)).toEqual({ state: 'completed', result: null });
     });
 
     it('frees a key on release', async () => {
-      await h.store.claim('k', 60_000, T0);
-      await h.store.release('k');
+      const claim = await h.store.claim('k', 60_000, T0);
+      if (claim.state !== 'claimed') throw new Error('claim lost');
+      expect(await h.store.release('k', claim.token)).toBe(true);
       expect((await h.store.claim('k', 60_000, after(1))).state).toBe('claimed');
-      await h.store.release('never-claimed');
+      expect(await h.store.release('never-claimed', 'no-token')).toBe(false);
     });
 
     it('runs once() work one time for three deliveries of the same key, one after the other', async () => {

@@ -11,8 +11,8 @@ export interface InvoiceStoreHarness {
 
 /**
  * The behaviour every {@link InvoiceStore} adapter must have (embedded database, Firestore): conditional
- * create, forward-only transitions even under concurrent and stale writes, duplicate lookups restricted to
- * invoices ordered before the given one by (createdAt, invoiceId), supplier history, keyset paging.
+ * create, forward-only transitions even under concurrent and stale writes, writes bound to a revision, atomic
+ * duplicate-key reservations, supplier running stats, explicit revisions with history, keyset paging.
  */
 export function runInvoiceStoreContract(name: string, factory: () => Promise<InvoiceStoreHarness>): void {
   describe(`InvoiceStore contract: ${name}`, () => {
@@ -77,7 +77,9 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
         { id: 'failed', at: 3, status: 'FAILED' },
       ]);
       expect((await h.store.transition('scored', 'FAILED', {})).applied).toBe(false);
-      expect((await h.store.transition('scored', 'SCORED', {})).applied).toBe(true);
+      // A redelivery never re-scores: SCORED -> SCORED is refused (a new model is a new revision).
+      expect((await h.store.transition('scored', 'SCORED', { fileName: 'rescored.pdf' })).applied).toBe(false);
+      expect((await h.store.get('scored'))?.fileName).toBe('scored.pdf');
       for (const to of ['OCR_DONE', 'SCORED', 'FAILED'] as const) {
         expect((await h.store.transition('rejected', to, {})).applied).toBe(false);
       }
@@ -108,24 +110,86 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       await expect(h.store.transition('nope', 'OCR_DONE', {})).rejects.toThrow();
     });
 
-    it('finds content-hash and business-key duplicates only among earlier invoices, oldest first', async () => {
-      const [a, b, c, d] = await seed([
-        { id: 'b-second', at: 10, sha: sha('a'), businessKey: 'acme|INV-1' },
-        { id: 'a-first', at: 10, sha: sha('a'), businessKey: 'acme|INV-1' },
-        { id: 'c-later', at: 20, sha: sha('a'), businessKey: 'acme|INV-1' },
-        { id: 'other', at: 5, sha: sha('b'), businessKey: 'acme|INV-2' },
+    it('reserves a duplicate key for exactly one of 20 copies processed at the same time', async () => {
+      const copies = await seed(Array.from({ length: 20 }, (_, i) => ({ id: `copy-${String(i).padStart(2, '0')}`, at: i })));
+      for (const kind of ['content', 'business'] as const) {
+        const holders = await Promise.all(
+          copies.map((c) => h.store.reserveDuplicateKey(kind, `${kind}-key`, { invoiceId: c.invoiceId, createdAt: c.createdAt })),
+        );
+        const winners = new Set(holders.map((x) => x.invoiceId));
+        expect(winners.size).toBe(1);
+        const [winner] = [...winners];
+        expect(holders.filter((x, i) => x.invoiceId === copies[i]!.invoiceId)).toHaveLength(1);
+        // The holder reserving again (a redelivery) is still the holder; a later copy gets the holder.
+        const own = copies.find((c) => c.invoiceId === winner)!;
+        expect(await h.store.reserveDuplicateKey(kind, `${kind}-key`, { invoiceId: own.invoiceId, createdAt: own.createdAt })).toMatchObject({ invoiceId: winner });
+        expect(await h.store.reserveDuplicateKey(kind, `${kind}-key`, { invoiceId: 'late', createdAt: isoAt(99) })).toMatchObject({ invoiceId: winner, createdAt: own.createdAt });
+      }
+    });
+
+    it('hands a held key over only to one claimant replacing the current holder, and frees it only for its holder', async () => {
+      const first = await h.store.reserveDuplicateKey('business', 'acme|INV-1', { invoiceId: 'failed-one', createdAt: isoAt(1) });
+      expect(first.invoiceId).toBe('failed-one');
+      const takeovers = await Promise.all(
+        ['re-1', 're-2', 're-3'].map((id, i) =>
+          h.store.reserveDuplicateKey('business', 'acme|INV-1', { invoiceId: id, createdAt: isoAt(10 + i) }, { replacing: 'failed-one' }),
+        ),
+      );
+      const newHolder = takeovers[0]!.invoiceId;
+      expect(['re-1', 're-2', 're-3']).toContain(newHolder);
+      expect(takeovers.every((t) => t.invoiceId === newHolder)).toBe(true);
+      await h.store.releaseDuplicateKey('business', 'acme|INV-1', 'failed-one');
+      expect((await h.store.reserveDuplicateKey('business', 'acme|INV-1', { invoiceId: 'x', createdAt: isoAt(50) })).invoiceId).toBe(newHolder);
+      await h.store.releaseDuplicateKey('business', 'acme|INV-1', newHolder);
+      expect((await h.store.reserveDuplicateKey('business', 'acme|INV-1', { invoiceId: 'x', createdAt: isoAt(50) })).invoiceId).toBe('x');
+      // Kinds are separate indexes.
+      expect((await h.store.reserveDuplicateKey('content', 'acme|INV-1', { invoiceId: 'y', createdAt: isoAt(60) })).invoiceId).toBe('y');
+    });
+
+    it('writes nothing for a message of another revision', async () => {
+      await seed([{ id: 'rev', at: 1 }]);
+      expect((await h.store.transition('rev', 'OCR_DONE', { pageCount: 1 }, { revision: 2 })).applied).toBe(false);
+      expect((await h.store.transition('rev', 'OCR_DONE', { pageCount: 1 }, { revision: 1 })).applied).toBe(true);
+      expect((await h.store.transition('rev', 'FEATURES_DONE', { revision: 7 } as never, { revision: 1 })).record.revision).toBe(1);
+    });
+
+    it('starts a new revision of a settled invoice, keeps the earlier result in its history, and refuses stale or unsettled starts', async () => {
+      await seed([
+        { id: 'r-1', at: 1, status: 'SCORED', decision: 'APPROVE', total: 10 },
+        { id: 'r-busy', at: 2, status: 'FEATURES_DONE' },
       ]);
-      const ids = (xs: Array<{ invoiceId: string }>) => xs.map((x) => x.invoiceId);
-      // Same createdAt: the invoice id breaks the tie, so a-first < b-second.
-      expect(ids(await h.store.findByContentHash(sha('a'), summaryOf(c!)))).toEqual(['a-first', 'b-second']);
-      expect(ids(await h.store.findByContentHash(sha('a'), summaryOf(a!)))).toEqual(['a-first']);
-      expect(ids(await h.store.findByContentHash(sha('a'), summaryOf(b!)))).toEqual([]);
-      expect(ids(await h.store.findByBusinessKey('acme|INV-1', summaryOf(c!)))).toEqual(['a-first', 'b-second']);
-      expect(ids(await h.store.findByBusinessKey('acme|INV-1', summaryOf(b!)))).toEqual([]);
-      expect(ids(await h.store.findByBusinessKey('acme|INV-2', summaryOf(c!)))).toEqual(['other']);
-      expect(ids(await h.store.findByBusinessKey('acme|INV-2', summaryOf(d!)))).toEqual([]);
-      const [found] = await h.store.findByContentHash(sha('a'), summaryOf(c!));
-      expect(found).toMatchObject({ fileName: 'a-first.pdf', createdAt: isoAt(10), contentSha256: sha('a') });
+      await h.store.transition('r-1', 'FAILED', {});
+      // Not settled yet / nothing to restart from.
+      expect((await h.store.startRevision('r-busy', { from: 'OCR_DONE', reason: 'x', expectedRevision: 1 })).applied).toBe(false);
+      const noOcr = await h.store.startRevision('r-1', { from: 'OCR_DONE', reason: 'reprocess', expectedRevision: 1 });
+      expect(noOcr).toMatchObject({ applied: false, reason: expect.stringContaining('OCR') });
+      await seed([{ id: 'r-2', at: 3, status: 'SCORED', decision: 'REVIEW', total: 20 }]);
+      const features = { f1: 1, f2: null };
+      // Give r-2 the facts a restart needs (as the pipeline records them).
+      const withFacts = { ...makeRecord({ id: 'r-2b', at: 4, status: 'SCORED', decision: 'REVIEW', total: 20 }), ocrUri: 'artifacts/ocr/x.json', features, featureSchemaVersion: 'v-test' };
+      await h.store.createIfAbsent(withFacts);
+      const started = await h.store.startRevision('r-2b', { from: 'FEATURES_DONE', reason: 'backfill: quality@v2', expectedRevision: 1 });
+      expect(started.applied).toBe(true);
+      expect(started.record).toMatchObject({ revision: 2, status: 'FEATURES_DONE', features, featureSchemaVersion: 'v-test' });
+      expect(started.record.decision).toBeUndefined();
+      // The same start again (a rerun of the batch job) does nothing.
+      expect((await h.store.startRevision('r-2b', { from: 'FEATURES_DONE', reason: 'again', expectedRevision: 1 })).applied).toBe(false);
+      // A stale write of revision 1 cannot touch revision 2; revision 2 moves forward normally.
+      expect((await h.store.transition('r-2b', 'SCORED', {}, { revision: 1 })).applied).toBe(false);
+      const rescored = await h.store.transition('r-2b', 'SCORED', { decision: { ...withFacts.decision!, decision: 'APPROVE' } }, { revision: 2 });
+      expect(rescored.applied).toBe(true);
+      const reprocessed = await h.store.startRevision('r-2b', { from: 'OCR_DONE', reason: 'reprocess: extraction change', expectedRevision: 2 });
+      expect(reprocessed.record).toMatchObject({ revision: 3, status: 'OCR_DONE' });
+      expect(reprocessed.record.invoice).toBeUndefined();
+      expect(reprocessed.record.features).toBeUndefined();
+      const history = await h.store.history('r-2b');
+      expect(history.map((e) => [e.revision, e.status, e.decision?.decision, e.reason])).toEqual([
+        [1, 'SCORED', 'REVIEW', 'backfill: quality@v2'],
+        [2, 'SCORED', 'APPROVE', 'reprocess: extraction change'],
+      ]);
+      expect(history[0]!.invoice?.fields.total_amount?.value).toBe(20);
+      expect(await h.store.history('r-1')).toEqual([]);
+      await expect(h.store.startRevision('nope', { from: 'OCR_DONE', reason: 'x', expectedRevision: 1 })).rejects.toThrow();
     });
 
     it('finds near duplicates by supplier, amount range, date range and currency', async () => {
@@ -158,17 +222,23 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       expect(await ids({ ...query, excludeInvoiceId: 'n1' })).toEqual([]);
     });
 
-    it('computes supplier history over earlier invoices only', async () => {
-      const [, , , , probe] = await seed([
+    it('keeps supplier running stats over the invoices that reached FEATURES_DONE, each counted once', async () => {
+      const specs = [
         { id: 's1', at: 1, supplierKey: 'acme', total: 99, date: '2025-01-10', iban: 'DE89 3704 0044 0532 0130 00' },
         { id: 's2', at: 2, supplierKey: 'acme', total: 999, date: '2025-02-10', iban: 'DE89370400440532013000' },
         { id: 's3', at: 3, supplierKey: 'acme', date: '2025-01-20', iban: 'GB29NWBK60161331926819' },
         { id: 'g1', at: 4, supplierKey: 'globex', total: 5, date: '2025-03-10', iban: 'FR1420041010050500013M02606' },
-        { id: 'probe', at: 10, supplierKey: 'acme', total: 1, date: '2025-03-01' },
-        { id: 's-after', at: 20, supplierKey: 'acme', total: 1e6, date: '2025-12-31', iban: 'NL91ABNA0417164300' },
-      ]);
-      const before = summaryOf(probe!);
-      const history = await h.store.supplierHistory('acme', before, 'de89370400440532013000');
+      ];
+      for (const spec of specs) {
+        const { supplierKey, ...rest } = spec;
+        const record = makeRecord({ ...rest, status: 'OCR_DONE' });
+        await h.store.createIfAbsent(record);
+        // The store counts an invoice when it first reaches FEATURES_DONE with its supplier key; a stale
+        // duplicate of that move, or a later revision, does not count it again.
+        await h.store.transition(spec.id, 'FEATURES_DONE', { supplierKey, invoice: record.invoice });
+        await h.store.transition(spec.id, 'FEATURES_DONE', { supplierKey, invoice: record.invoice });
+      }
+      const history = await h.store.supplierHistory('acme', 'de89370400440532013000');
       expect(history.count).toBe(3);
       const logs = [Math.log(100), Math.log(1000)];
       const mean = (logs[0]! + logs[1]!) / 2;
@@ -177,9 +247,9 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       expect(history.lastInvoiceDate).toBe('2025-02-10');
       expect(history.distinctIbans).toBe(2);
       expect(history.ibanSeenBefore).toBe(true);
-      expect((await h.store.supplierHistory('acme', before, 'NL91ABNA0417164300')).ibanSeenBefore).toBe(false);
-      expect((await h.store.supplierHistory('acme', before)).ibanSeenBefore).toBe(false);
-      const none = await h.store.supplierHistory('initech', before, 'DE89370400440532013000');
+      expect((await h.store.supplierHistory('acme', 'NL91ABNA0417164300')).ibanSeenBefore).toBe(false);
+      expect((await h.store.supplierHistory('acme')).ibanSeenBefore).toBe(false);
+      const none = await h.store.supplierHistory('initech', 'DE89370400440532013000');
       expect(none).toMatchObject({ count: 0, meanLogAmount: 0, stdLogAmount: 0, distinctIbans: 0, ibanSeenBefore: false });
       expect(none.lastInvoiceDate).toBeUndefined();
     });

@@ -183,7 +183,8 @@ describe('embedded database specifics', () => {
     const [x, y] = [new SqliteIdempotencyStore(a), new SqliteIdempotencyStore(b)];
     const claims = [await x.claim('k', 1_000, now), await y.claim('k', 1_000, now)];
     expect(claims.map((c) => c.state)).toEqual(['claimed', 'in-progress']);
-    await x.complete('k', { ok: true }, now);
+    if (claims[0]!.state !== 'claimed') throw new Error('claim lost');
+    expect(await x.complete('k', claims[0]!.token, { ok: true }, now)).toBe(true);
     expect(await y.claim('k', 1_000, now)).toEqual({ state: 'completed', result: { ok: true } });
 
     const [ia, ib] = [new SqliteInvoiceStore(a), new SqliteInvoiceStore(b)];

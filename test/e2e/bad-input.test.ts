@@ -66,7 +66,7 @@ describe('bad input gets a clear end', () => {
       { text: 'Attendees: the whole team', x: 72, y: 700, size: 12 },
     ]]));
 
-    const { runtime, dispose } = await testRuntime({ pipeline: { ocr: { maxBytes: 2 * 1024 * 1024, maxPages: 15 } } });
+    const { runtime, dispose } = await testRuntime({ pipelineConfig: { ocr: { maxBytes: 2 * 1024 * 1024, maxPages: 15 } } });
     cleanup.push(dispose);
     results = await processFiles(runtime, files.dir, ['good.pdf', ...Object.keys(expected)]);
   });

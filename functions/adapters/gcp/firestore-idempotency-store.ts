@@ -2,8 +2,8 @@
  * {@link IdempotencyStore} on Firestore: one document per key (`claims/{sha-free key}`), claimed with
  * `create()` so that exactly one contender wins without a read-then-write race.
  */
-import { createHash } from 'node:crypto';
-import { Timestamp, type CollectionReference, type DocumentReference, type Firestore } from '@google-cloud/firestore';
+import { createHash, randomUUID } from 'node:crypto';
+import { Timestamp, type CollectionReference, type DocumentReference, type Firestore, type Transaction } from '@google-cloud/firestore';
 import { z } from 'zod';
 import type { ClaimResult, IdempotencyStore } from '../../core/ports.js';
 import { GrpcCode, grpcCodeOf, rethrowClassified } from './firestore-data.js';
@@ -26,6 +26,8 @@ const ClaimDocSchema = z.object({
   expiresAt: z.instanceof(Timestamp),
   /** JSON text: results may hold values Firestore cannot store as fields (nested arrays, undefined). */
   resultJson: z.string().optional(),
+  /** Owner of an IN_PROGRESS claim: only it may complete or release it. */
+  token: z.string().optional(),
 });
 type ClaimDoc = z.infer<typeof ClaimDocSchema>;
 
@@ -48,9 +50,11 @@ function outcome(doc: ClaimDoc): ClaimResult {
 
 /**
  * Claim / complete / release on `@google-cloud/firestore`. `expiresAt` is a Firestore Timestamp so that the
- * TTL policy can delete old claims. A claim is one `create()`; when the key exists, a COMPLETED key returns
- * its result, a live IN_PROGRESS claim reports in-progress, and an expired one (a crashed worker) is taken
- * over in a transaction so that only one of several contenders gets it.
+ * TTL policy can delete old claims. A claim is one `create()` with a fresh owner token; when the key exists, a
+ * COMPLETED key returns its result, a live IN_PROGRESS claim reports in-progress, and an expired one (a crashed
+ * worker) is taken over in a transaction, under a new token, so that only one of several contenders gets it.
+ * Complete and release run in a transaction that checks the token: a worker whose claim was taken over
+ * changes nothing.
  * Quota / contention / availability errors are rethrown as RetryableError.
  */
 export class FirestoreIdempotencyStore implements IdempotencyStore {
@@ -67,10 +71,11 @@ export class FirestoreIdempotencyStore implements IdempotencyStore {
 
   async claim(key: string, ttlMs: number, now: Date): Promise<ClaimResult> {
     const ref = this.claims.doc(documentId(key));
-    const fresh: ClaimDoc = { key, state: 'IN_PROGRESS', expiresAt: Timestamp.fromMillis(now.getTime() + ttlMs) };
+    const token = randomUUID();
+    const fresh: ClaimDoc = { key, state: 'IN_PROGRESS', expiresAt: Timestamp.fromMillis(now.getTime() + ttlMs), token };
     try {
       await ref.create(fresh);
-      return { state: 'claimed' };
+      return { state: 'claimed', token };
     } catch (err) {
       if (grpcCodeOf(err) !== GrpcCode.ALREADY_EXISTS) return rethrowClassified(err, 'idempotency claim');
     }
@@ -87,40 +92,55 @@ export class FirestoreIdempotencyStore implements IdempotencyStore {
           return outcome(current);
         }
         tx.set(ref, fresh);
-        return { state: 'claimed' } as const;
+        return { state: 'claimed', token } as const;
       });
     } catch (err) {
       return rethrowClassified(err, 'idempotency takeover');
     }
   }
 
-  /** Marks the key COMPLETED with `result` (undefined is stored as null), kept for the retention period. */
-  async complete(key: string, result: unknown, now: Date): Promise<void> {
+  /**
+   * Marks the key COMPLETED with `result` (undefined is stored as null), kept for the retention period, iff
+   * `token` still owns the IN_PROGRESS claim.
+   */
+  async complete(key: string, token: string, result: unknown, now: Date): Promise<boolean> {
     const doc: ClaimDoc = {
       key,
       state: 'COMPLETED',
       expiresAt: Timestamp.fromMillis(now.getTime() + this.retentionMs),
       resultJson: JSON.stringify(result ?? null),
     };
+    const ref = this.claims.doc(documentId(key));
     try {
-      await this.claims.doc(documentId(key)).set(doc);
+      return await this.db.runTransaction(async (tx) => {
+        if (!(await this.ownedBy(tx, ref, token))) return false;
+        tx.set(ref, doc);
+        return true;
+      });
     } catch (err) {
-      rethrowClassified(err, 'idempotency complete');
+      return rethrowClassified(err, 'idempotency complete');
     }
   }
 
-  /** Frees an IN_PROGRESS key (failed work); a COMPLETED key is kept, a missing key is not an error. */
-  async release(key: string): Promise<void> {
+  /** Frees the IN_PROGRESS claim iff `token` still owns it; a COMPLETED key is kept, a missing key is not an error. */
+  async release(key: string, token: string): Promise<boolean> {
     const ref = this.claims.doc(documentId(key));
     try {
-      await this.db.runTransaction(async (tx) => {
-        const snap = await tx.get(ref);
-        if (!snap.exists) return;
-        if (ClaimDocSchema.parse(snap.data()).state === 'IN_PROGRESS') tx.delete(ref);
+      return await this.db.runTransaction(async (tx) => {
+        if (!(await this.ownedBy(tx, ref, token))) return false;
+        tx.delete(ref);
+        return true;
       });
     } catch (err) {
-      rethrowClassified(err, 'idempotency release');
+      return rethrowClassified(err, 'idempotency release');
     }
+  }
+
+  private async ownedBy(tx: Transaction, ref: DocumentReference, token: string): Promise<boolean> {
+    const snap = await tx.get(ref);
+    if (!snap.exists) return false;
+    const claim = ClaimDocSchema.parse(snap.data());
+    return claim.state === 'IN_PROGRESS' && claim.token === token;
   }
 
   private async read(ref: DocumentReference): Promise<ClaimDoc | null> {

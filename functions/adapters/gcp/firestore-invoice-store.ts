@@ -8,6 +8,7 @@
  * descending on createdAt with the document id as tie-break (Firestore appends `__name__` in the last field's
  * direction), so "before this invoice" is a `startAfter(createdAt, invoiceId)` cursor.
  */
+import { createHash } from 'node:crypto';
 import {
   FieldPath,
   type CollectionReference,
@@ -21,13 +22,22 @@ import { InvoiceRecordSchema, type InvoiceRecord } from '../../core/invoice/reco
 import { canTransition, type InvoiceStatus } from '../../core/invoice/status.js';
 import type {
   Clock,
+  DuplicateKeyHolder,
+  DuplicateKeyKind,
   InvoiceStore,
   InvoiceSummary,
   ListQuery,
   NearDuplicateQuery,
   SupplierHistory,
+  TransitionOptions,
   TransitionResult,
 } from '../../core/ports.js';
+import {
+  InvoiceHistoryEntrySchema, nextRevision, revisionBlocker, type InvoiceHistoryEntry, type RevisionRequest,
+} from '../../core/invoice/history.js';
+import {
+  addToSupplierStats, EMPTY_SUPPLIER_STATS, supplierHistoryOf, supplierObservation, SupplierStatsSchema, type SupplierStats,
+} from '../../core/invoice/supplier-stats.js';
 import { GrpcCode, grpcCodeOf, rethrowClassified, withoutUndefined } from './firestore-data.js';
 import { normalizeIban } from '../../core/invoice/keys.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
@@ -38,8 +48,12 @@ export class InvoiceNotFoundError extends Error {
 }
 
 export interface FirestoreInvoiceStoreOptions {
-  /** Collection of invoice documents; default `invoices`. */
+  /** Collection of invoice documents; default `invoices`. Each has a `history` subcollection (one document per earlier revision). */
   collection?: string;
+  /** Duplicate reservations, one document per key; default `duplicateKeys`. */
+  duplicateKeysCollection?: string;
+  /** Running supplier stats, one document per supplier; default `suppliers`. */
+  suppliersCollection?: string;
   clock?: Clock;
   /**
    * Attempts of a status transaction before giving up. Redelivered events contend on one document; the
@@ -99,6 +113,15 @@ function toSummary(snap: QueryDocumentSnapshot): InvoiceSummary {
 
 const encodeCursor = (summary: InvoiceSummary): string => encodeListCursor(summary.createdAt, summary.invoiceId);
 
+/** Keys are arbitrary text (supplier names, invoice numbers): document ids are their hash. */
+const hashId = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+const HolderDocSchema = z.object({ kind: z.string(), key: z.string(), invoiceId: z.string(), createdAt: z.string(), reservedAt: z.string() });
+
+function statsOf(data: DocumentData | undefined): SupplierStats {
+  return data ? SupplierStatsSchema.parse(data['stats']) : EMPTY_SUPPLIER_STATS;
+}
+
 
 const byCreation = (a: InvoiceSummary, b: InvoiceSummary) =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.invoiceId < b.invoiceId ? -1 : a.invoiceId > b.invoiceId ? 1 : 0;
@@ -113,6 +136,8 @@ const isBefore = (s: InvoiceSummary, before: InvoiceSummary) => byCreation(s, be
  */
 export class FirestoreInvoiceStore implements InvoiceStore {
   private readonly invoices: CollectionReference;
+  private readonly duplicateKeys: CollectionReference;
+  private readonly suppliers: CollectionReference;
   private readonly clock: Clock;
   private readonly maxAttempts: number;
 
@@ -121,6 +146,8 @@ export class FirestoreInvoiceStore implements InvoiceStore {
     options: FirestoreInvoiceStoreOptions = {},
   ) {
     this.invoices = db.collection(options.collection ?? 'invoices');
+    this.duplicateKeys = db.collection(options.duplicateKeysCollection ?? 'duplicateKeys');
+    this.suppliers = db.collection(options.suppliersCollection ?? 'suppliers');
     this.clock = options.clock ?? { now: () => new Date() };
     this.maxAttempts = options.maxTransactionAttempts ?? 25;
   }
@@ -154,12 +181,14 @@ export class FirestoreInvoiceStore implements InvoiceStore {
   /**
    * Moves to `to` and merges `patch` iff {@link canTransition} allows it, reading and writing in one
    * transaction (the database runs pessimistic concurrency, so concurrent duplicates serialize on the
-   * document). `invoiceId`, `createdAt` and `source` are never changed by a patch.
+   * document). `invoiceId`, `createdAt`, `source` and `revision` are never changed by a patch. The first move to
+   * FEATURES_DONE updates the supplier's stats document in the same transaction (two reads, two writes: the
+   * same whatever the supplier's history).
    * @throws InvoiceNotFoundError for an unknown id; ZodError when the merged record does not validate.
    */
-  async transition(invoiceId: string, to: InvoiceStatus, patch: Partial<InvoiceRecord>): Promise<TransitionResult> {
+  async transition(invoiceId: string, to: InvoiceStatus, patch: Partial<InvoiceRecord>, options: TransitionOptions = {}): Promise<TransitionResult> {
     const ref = this.invoices.doc(invoiceId);
-    const { invoiceId: _id, createdAt: _created, source: _source, ...changes } = patch;
+    const { invoiceId: _id, createdAt: _created, source: _source, revision: _revision, ...changes } = patch;
     try {
       return await this.db.runTransaction(
         async (tx) => {
@@ -167,6 +196,7 @@ export class FirestoreInvoiceStore implements InvoiceStore {
           const data = snap.data();
           if (!data) throw new InvoiceNotFoundError(`invoice ${invoiceId} does not exist`);
           const current = fromDocument(data);
+          if (options.revision !== undefined && current.revision !== options.revision) return { applied: false, record: current };
           if (!canTransition(current.status, to)) return { applied: false, record: current };
           const next = InvoiceRecordSchema.parse({
             ...current,
@@ -174,6 +204,13 @@ export class FirestoreInvoiceStore implements InvoiceStore {
             status: to,
             updatedAt: changes.updatedAt ?? this.clock.now().toISOString(),
           });
+          if (to === 'FEATURES_DONE' && next.supplierKey && !current.supplierStatsApplied) {
+            // Firestore transactions need every read before the first write.
+            const supplierRef = this.suppliers.doc(hashId(next.supplierKey));
+            const stats = statsOf((await tx.get(supplierRef)).data());
+            tx.set(supplierRef, { supplierKey: next.supplierKey, stats: withoutUndefined(addToSupplierStats(stats, supplierObservation(next))) });
+            next.supplierStatsApplied = true;
+          }
           // A full set (not a merge) so that fields a patch clears do not linger in the document.
           tx.set(ref, toDocument(next));
           return { applied: true, record: next };
@@ -186,14 +223,86 @@ export class FirestoreInvoiceStore implements InvoiceStore {
     }
   }
 
-  /** Earlier invoices with the same content hash, oldest first (at most the 100 latest of them). */
-  async findByContentHash(sha256: string, before: InvoiceSummary): Promise<InvoiceSummary[]> {
-    return this.earlier(this.invoices.where('contentSha256', '==', sha256), before);
+  /**
+   * The holder is decided by one `create()` of the key's document (ALREADY_EXISTS = someone holds it); a replace
+   * is a transaction that rewrites the document only while `replacing` still holds it.
+   */
+  async reserveDuplicateKey(
+    kind: DuplicateKeyKind,
+    key: string,
+    claimant: DuplicateKeyHolder,
+    options: { replacing?: string } = {},
+  ): Promise<DuplicateKeyHolder> {
+    const ref = this.duplicateKeys.doc(`${kind}-${hashId(key)}`);
+    const doc = { kind, key, invoiceId: claimant.invoiceId, createdAt: claimant.createdAt, reservedAt: this.clock.now().toISOString() };
+    try {
+      if (options.replacing !== undefined) {
+        const replacing = options.replacing;
+        return await this.db.runTransaction(async (tx) => {
+          const snap = await tx.get(ref);
+          const held = snap.exists ? HolderDocSchema.parse(snap.data()) : undefined;
+          if (held && held.invoiceId !== replacing) return { invoiceId: held.invoiceId, createdAt: held.createdAt };
+          tx.set(ref, doc);
+          return claimant;
+        });
+      }
+      try {
+        await ref.create(doc);
+        return claimant;
+      } catch (err) {
+        if (grpcCodeOf(err) !== GrpcCode.ALREADY_EXISTS) throw err;
+      }
+      const held = HolderDocSchema.parse((await ref.get()).data());
+      return { invoiceId: held.invoiceId, createdAt: held.createdAt };
+    } catch (err) {
+      return rethrowClassified(err, 'duplicate key reservation');
+    }
   }
 
-  /** Earlier invoices with the same business key, oldest first (at most the 100 latest of them). */
-  async findByBusinessKey(businessKey: string, before: InvoiceSummary): Promise<InvoiceSummary[]> {
-    return this.earlier(this.invoices.where('businessKey', '==', businessKey), before);
+  async releaseDuplicateKey(kind: DuplicateKeyKind, key: string, invoiceId: string): Promise<void> {
+    const ref = this.duplicateKeys.doc(`${kind}-${hashId(key)}`);
+    try {
+      await this.db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        if (snap.exists && HolderDocSchema.parse(snap.data()).invoiceId === invoiceId) tx.delete(ref);
+      });
+    } catch (err) {
+      rethrowClassified(err, 'duplicate key release');
+    }
+  }
+
+  /** The current record goes to `history/{revision}` and revision n+1 starts, in one transaction. */
+  async startRevision(invoiceId: string, request: RevisionRequest): Promise<TransitionResult & { reason?: string | undefined }> {
+    const ref = this.invoices.doc(invoiceId);
+    try {
+      return await this.db.runTransaction(
+        async (tx) => {
+          const data = (await tx.get(ref)).data();
+          if (!data) throw new InvoiceNotFoundError(`invoice ${invoiceId} does not exist`);
+          const current = fromDocument(data);
+          const blocker = revisionBlocker(current, request);
+          if (blocker) return { applied: false, record: current, reason: blocker };
+          const { next, entry } = nextRevision(current, request, this.clock.now().toISOString());
+          const valid = InvoiceRecordSchema.parse(next);
+          tx.create(ref.collection('history').doc(String(entry.revision)), withoutUndefined(entry));
+          tx.set(ref, toDocument(valid));
+          return { applied: true, record: valid };
+        },
+        { maxAttempts: this.maxAttempts },
+      );
+    } catch (err) {
+      if (err instanceof InvoiceNotFoundError || err instanceof z.ZodError) throw err;
+      return rethrowClassified(err, 'invoice revision');
+    }
+  }
+
+  async history(invoiceId: string): Promise<InvoiceHistoryEntry[]> {
+    try {
+      const snaps = await this.invoices.doc(invoiceId).collection('history').get();
+      return snaps.docs.map((d) => InvoiceHistoryEntrySchema.parse(d.data())).sort((a, b) => a.revision - b.revision);
+    } catch (err) {
+      return rethrowClassified(err, 'invoice history');
+    }
   }
 
   /**
@@ -229,48 +338,13 @@ export class FirestoreInvoiceStore implements InvoiceStore {
     }
   }
 
-  /**
-   * History of `supplierKey` over invoices strictly before `before`: ln(1 + max(total, 0)) mean and
-   * population standard deviation over the invoices that have a total (Welford, one pass), latest date,
-   * distinct IBANs and whether `iban` was seen.
-   */
-  async supplierHistory(supplierKey: string, before: InvoiceSummary, iban?: string): Promise<SupplierHistory> {
-    const wanted = normalizeIban(iban);
-    let count = 0;
-    let n = 0;
-    let mean = 0;
-    let m2 = 0;
-    let lastDate: string | undefined;
-    const ibans = new Set<string>();
-    const base = this.invoices
-      .where('supplierKey', '==', supplierKey)
-      .orderBy('createdAt', 'desc')
-      .orderBy(FieldPath.documentId(), 'desc')
-      .select('createdAt', 'totalAmount', 'invoiceDate', 'supplierIban');
-    for await (const snap of this.pages(base, [before.createdAt, before.invoiceId])) {
-      const d = snap.data();
-      count += 1;
-      const total = d['totalAmount'];
-      if (typeof total === 'number') {
-        const x = Math.log1p(Math.max(total, 0));
-        n += 1;
-        const delta = x - mean;
-        mean += delta / n;
-        m2 += delta * (x - mean);
-      }
-      const date = str(d['invoiceDate']);
-      if (date !== undefined && (lastDate === undefined || date > lastDate)) lastDate = date;
-      const stored = str(d['supplierIban']);
-      if (stored !== undefined) ibans.add(stored);
+  /** One read of the supplier's stats document (see core/invoice/supplier-stats.ts), however long its history. */
+  async supplierHistory(supplierKey: string, iban?: string): Promise<SupplierHistory> {
+    try {
+      return supplierHistoryOf(statsOf((await this.suppliers.doc(hashId(supplierKey)).get()).data()), iban);
+    } catch (err) {
+      return rethrowClassified(err, 'supplier history');
     }
-    return {
-      count,
-      meanLogAmount: n > 0 ? mean : 0,
-      stdLogAmount: n > 0 ? Math.sqrt(m2 / n) : 0,
-      lastInvoiceDate: lastDate,
-      distinctIbans: ibans.size,
-      ibanSeenBefore: wanted !== null && ibans.has(wanted),
-    };
   }
 
   /** Newest first, keyset-paged by (createdAt, invoiceId). Throws on a cursor this store did not issue. */
@@ -295,20 +369,6 @@ export class FirestoreInvoiceStore implements InvoiceStore {
   async *iterate(): AsyncIterable<InvoiceRecord> {
     const base = this.invoices.orderBy('createdAt').orderBy(FieldPath.documentId());
     for await (const snap of this.pages(base)) yield fromDocument(snap.data());
-  }
-
-  private async earlier(filtered: Query, before: InvoiceSummary): Promise<InvoiceSummary[]> {
-    try {
-      const snaps = await filtered
-        .orderBy('createdAt', 'desc')
-        .orderBy(FieldPath.documentId(), 'desc')
-        .startAfter(before.createdAt, before.invoiceId)
-        .limit(MAX_DUPLICATES)
-        .get();
-      return snaps.docs.map(toSummary).reverse();
-    } catch (err) {
-      return rethrowClassified(err, 'duplicate query');
-    }
   }
 
   /** Keyset pages over an ordered (createdAt, documentId) query, optionally starting after a position. */

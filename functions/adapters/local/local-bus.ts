@@ -3,6 +3,15 @@ import { PermanentError, RejectReason, isDeferred, isPermanent } from '../../cor
 import { MessageSchemas, Topics, type DeadLetter, type MessageOf, type Topic } from '../../core/messages.js';
 import type { Clock, EventBus, Logger, PublishOptions } from '../../core/ports.js';
 import type { DeadLetterFilter, DeadLetterStore } from './dead-letter-store.js';
+import type { QueuedMessage } from './sqlite/message-queue.js';
+
+/** Where accepted messages wait until acked or dead-lettered (SqliteMessageQueue); survives the process. */
+export interface DurableQueue {
+  addAll(messages: ReadonlyArray<Omit<QueuedMessage, 'seq' | 'attempts' | 'firstAttemptAt'>>): number[];
+  markAttempt(seq: number, attempts: number, firstAttemptAt: string): void;
+  remove(seq: number): void;
+  pending(subscription: string): QueuedMessage[];
+}
 
 /** What a handler learns about the delivery besides the message. */
 export interface DeliveryContext {
@@ -37,6 +46,8 @@ export interface Scheduler {
 export interface LocalBusOptions {
   /** Persistent store for messages the bus gives up on (required: dead letters must survive a restart). */
   deadLetters: DeadLetterStore;
+  /** Persistent store of accepted, not yet acked messages (required: accepted work must survive a restart). */
+  queue: DurableQueue;
   clock?: Clock;
   scheduler?: Scheduler;
   /** Uniform [0, 1) source for backoff jitter. */
@@ -46,6 +57,11 @@ export interface LocalBusOptions {
   defaults?: Partial<SubscriptionOptions>;
   /** Fault injection: deliver every message this many times to each subscription (default 1). */
   deliveryCopies?: number;
+  /**
+   * How long `close()` waits for handlers in flight (default 30 s). A handler still running then is abandoned:
+   * its message stays stored and is delivered again by the next subscriber.
+   */
+  closeGraceMs?: number;
 }
 
 export interface BusStats {
@@ -63,7 +79,7 @@ export interface BusStats {
 export interface Subscription {
   readonly topic: Topic;
   readonly name: string;
-  /** Stops deliveries to this subscription; pending messages of it are dropped (not dead-lettered). */
+  /** Stops deliveries to this subscription; its pending messages stay stored for the next subscriber of that name. */
   close(): void;
 }
 
@@ -83,7 +99,7 @@ export interface LocalBus extends EventBus {
   ): Subscription;
   /** Resolves once nothing is queued, in flight, waiting for a retry or being dead-lettered. */
   drain(): Promise<void>;
-  /** Refuses new publishes, cancels scheduled retries and waits for in-flight handlers. */
+  /** Refuses new publishes, cancels scheduled retries and waits (at most `closeGraceMs`) for in-flight handlers. */
   close(): Promise<void>;
   stats(): BusStats;
   /**
@@ -116,6 +132,8 @@ interface Envelope {
 
 interface Delivery {
   envelope: Envelope;
+  /** The stored copy for this subscription (DurableQueue). */
+  seq: number;
   attempts: number;
   firstAttemptAt?: string;
   inFlight: boolean;
@@ -160,8 +178,11 @@ function describeError(err: unknown): { reason: string; code: string } {
  * every subscription of the topic that exists at publish time, delivered at least once with exponential
  * backoff on failure, in publish order per ordering key, and dead-lettered into the persistent
  * {@link DeadLetterStore} after `maxAttempts` (immediately for a PermanentError, which no retry can fix).
- * Messages published to the `dead-letter` topic are recorded in the store as well. Pending messages live in
- * memory only: a crash loses them (dead letters are kept).
+ * Messages published to the `dead-letter` topic are recorded in the store as well. Acceptance is durable: a
+ * message is stored for each subscription before `publish` resolves and removed only when acked or
+ * dead-lettered; a subscription resumes what its predecessor of the same name left (a crash, a Ctrl-C), with the
+ * attempts already spent (a delivery a crash cut short counts, so a message that kills the process ends in the
+ * dead letters instead of looping).
  */
 export function createLocalBus(options: LocalBusOptions): LocalBus {
   const clock = options.clock ?? { now: () => new Date() };
@@ -181,6 +202,9 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
   const inFlight = new Set<Promise<void>>();
   let drainWaiters: Array<() => void> = [];
   let nextId = 1;
+  // Message ids must not repeat across processes sharing one database: a per-bus prefix.
+  const idPrefix = `${Date.now().toString(36)}${Math.floor(random() * 1e6).toString(36)}`;
+  const queue = options.queue;
   let closed = false;
   const counters = { published: 0, delivered: 0, acked: 0, nacked: 0, deadLettered: 0, replayed: 0, outstanding: 0 };
 
@@ -196,9 +220,9 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
     for (const resolve of waiters) resolve();
   }
 
-  function enqueue(sub: SubscriptionState, envelope: Envelope): void {
+  function enqueue(sub: SubscriptionState, envelope: Envelope, seq: number, stored?: QueuedMessage): void {
     for (let i = 0; i < copies; i++) {
-      const delivery: Delivery = { envelope, attempts: 0, inFlight: false };
+      const delivery: Delivery = { envelope, seq, attempts: stored?.attempts ?? 0, firstAttemptAt: stored?.firstAttemptAt, inFlight: false };
       sub.pending.add(delivery);
       counters.outstanding += 1;
       if (envelope.orderingKey === undefined) {
@@ -251,9 +275,15 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
   }
 
   async function deliver(sub: SubscriptionState, delivery: Delivery): Promise<void> {
+    if (delivery.attempts >= sub.options.maxAttempts) {
+      // Only a resumed message gets here: every attempt it had ended with the process (it never returned or threw).
+      await deadLetter(sub, delivery, new PermanentError('DELIVERY_INTERRUPTED', `the process stopped during each of ${delivery.attempts} deliveries`));
+      return;
+    }
     delivery.attempts += 1;
     delivery.firstAttemptAt ??= clock.now().toISOString();
     counters.delivered += 1;
+    queue.markAttempt(delivery.seq, delivery.attempts, delivery.firstAttemptAt);
     const { envelope } = delivery;
     const context: DeliveryContext = {
       topic: envelope.topic,
@@ -300,6 +330,7 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
       return;
     }
     counters.acked += 1;
+    queue.remove(delivery.seq);
     finish(sub, delivery);
   }
 
@@ -320,6 +351,7 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
       invoiceId: typeof invoiceId === 'string' ? invoiceId : undefined,
     };
     await recordDeadLetter(entry, sub.options.maxBackoffMs);
+    queue.remove(delivery.seq);
     counters.deadLettered += 1;
     log?.error('bus message dead-lettered', {
       topic: entry.topic,
@@ -366,13 +398,30 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
 
   function makeEnvelope(topic: Topic, message: unknown, publishOptions: PublishOptions): Envelope {
     return {
-      id: String(nextId++),
+      id: `${idPrefix}-${nextId++}`,
       topic,
       data: JSON.stringify(message),
       attributes: { ...(publishOptions.attributes ?? {}) },
       orderingKey: publishOptions.orderingKey || undefined,
       publishTime: clock.now().toISOString(),
     };
+  }
+
+  /** Stores one copy per subscription (one transaction), then schedules the deliveries. */
+  function fanOut(targets: SubscriptionState[], envelope: Envelope): void {
+    if (targets.length === 0) return;
+    const seqs = queue.addAll(
+      targets.map((sub) => ({
+        subscription: sub.name,
+        topic: envelope.topic,
+        messageId: envelope.id,
+        data: envelope.data,
+        attributes: envelope.attributes,
+        orderingKey: envelope.orderingKey,
+        publishTime: envelope.publishTime,
+      })),
+    );
+    targets.forEach((sub, i) => enqueue(sub, envelope, seqs[i]!));
   }
 
   const bus: LocalBus = {
@@ -385,7 +434,7 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
       }
       const envelope = makeEnvelope(topic, valid, publishOptions);
       counters.published += 1;
-      for (const sub of subscriptions.values()) if (sub.topic === topic && !sub.closed) enqueue(sub, envelope);
+      fanOut([...subscriptions.values()].filter((s) => s.topic === topic && !s.closed), envelope);
       return envelope.id;
     },
 
@@ -404,6 +453,19 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
         closed: false,
       };
       subscriptions.set(subscriptionName, state);
+      // What an earlier subscriber of this name accepted and never finished (a crash, a stop) comes first.
+      for (const stored of queue.pending(subscriptionName)) {
+        if (stored.topic !== topic) continue;
+        const envelope: Envelope = {
+          id: stored.messageId,
+          topic,
+          data: stored.data,
+          attributes: stored.attributes,
+          orderingKey: stored.orderingKey,
+          publishTime: stored.publishTime,
+        };
+        enqueue(state, envelope, stored.seq, stored);
+      }
       return {
         topic,
         name: subscriptionName,
@@ -436,7 +498,11 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
       closed = true;
       for (const timer of timers) scheduler.clearTimeout(timer);
       timers.clear();
-      await Promise.allSettled([...inFlight]);
+      let grace: ReturnType<typeof globalThis.setTimeout> | undefined;
+      const graceOver = new Promise<void>((resolve) => (grace = globalThis.setTimeout(resolve, options.closeGraceMs ?? 30_000)));
+      await Promise.race([Promise.allSettled([...inFlight]), graceOver]);
+      globalThis.clearTimeout(grace);
+      if (inFlight.size > 0) log?.warn('bus closed with handlers still running: their messages stay stored', { inFlight: inFlight.size });
       for (const sub of subscriptions.values()) for (const delivery of [...sub.pending]) settle(sub, delivery);
       counters.outstanding = 0;
       notifyIdle();
@@ -472,7 +538,7 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
         if (!(await options.deadLetters.markReplayed(entry.id, clock.now()))) continue;
         counters.published += 1;
         counters.replayed += 1;
-        for (const sub of targets) enqueue(sub, envelope);
+        fanOut(targets, envelope);
         ids.push(entry.id);
       }
       return { replayed: ids.length, ids, invalid };

@@ -7,7 +7,7 @@ export function define(dl: Command, common: () => CommonOptions): void {
     .option('--all', 'include ones already replayed')
     .option('--json', 'one JSON line per dead letter')
     .action(async (opts: { all?: boolean; json?: boolean }) => {
-      const runtime = await openRuntime(common());
+      const runtime = await openRuntime({ ...common(), pipeline: false });
       try {
         const entries = await runtime.deadLetters.list({ includeReplayed: opts.all ?? false });
         if (opts.json) {

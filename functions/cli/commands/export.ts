@@ -18,7 +18,7 @@ export function define(command: Command, common: () => CommonOptions): void {
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (opts: { format: string; out?: string }) => {
       if (opts.format !== 'csv' && opts.format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, not ${opts.format}`);
-      const runtime = await openRuntime(common());
+      const runtime = await openRuntime({ ...common(), pipeline: false });
       const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
       let count = 0;
       try {

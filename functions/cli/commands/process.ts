@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { collectInputFiles } from '../files.js';
-import { UsageError } from '../errors.js';
+import { SystemFailure, UsageError } from '../errors.js';
 import { batchResults, submitBatch } from '../../platform/local-batch.js';
 import { openRuntime, type CommonOptions } from '../runtime-options.js';
 import { renderTable, toResultLine } from '../result-view.js';
@@ -20,11 +20,14 @@ export function define(command: Command, common: () => CommonOptions): void {
       const files = await collectInputFiles(paths);
       if (files.length === 0) throw new UsageError('no files found in the given paths');
       const runtime = await openRuntime({ ...common(), einvoice: opts.einvoice });
-      runtime.warmUp();
+      let unsettled: number;
       try {
-        const submitted = await submitBatch(runtime, files, { progress: opts.progress ?? process.stderr.isTTY });
+        runtime.warmUp();
+        const batch = await submitBatch(runtime, files, { progress: opts.progress ?? process.stderr.isTTY });
+        unsettled = batch.unsettled.length;
         const lines = [];
-        for await (const r of batchResults(runtime, submitted)) {
+        // One line per input file, always: an input that did not settle is printed with its last status.
+        for await (const r of batchResults(runtime, batch.submissions)) {
           const line = toResultLine(r.file.display, r.record);
           if (opts.json) process.stdout.write(JSON.stringify(line) + '\n');
           else lines.push(line);
@@ -32,6 +35,9 @@ export function define(command: Command, common: () => CommonOptions): void {
         if (!opts.json) process.stdout.write(renderTable(lines) + '\n');
       } finally {
         await runtime.close();
+      }
+      if (unsettled > 0) {
+        throw new SystemFailure(`${unsettled} of ${files.length} inputs did not settle (their last status is printed); run the same command again to resume them`);
       }
     });
 }

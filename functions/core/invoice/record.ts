@@ -30,6 +30,8 @@ export const InvoiceRecordSchema = z.object({
   /** Keys used by the duplicate index. */
   supplierKey: z.string().optional(),
   businessKey: z.string().optional(),
+  /** True once this invoice was added to its supplier's running stats (once per invoice, whatever the revisions). */
+  supplierStatsApplied: z.boolean().optional(),
   decision: DecisionRecordSchema.optional(),
   timings: z.record(z.string(), z.number()).default({}),
   createdAt: z.string(),

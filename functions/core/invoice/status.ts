@@ -17,16 +17,18 @@ const RANK: Record<InvoiceStatus, number> = {
   REJECTED: 4,
 };
 
-export const TERMINAL_STATUSES: ReadonlySet<InvoiceStatus> = new Set(['SCORED', 'REJECTED']);
+/** A status that needs no more work for the current revision: SCORED and REJECTED are final, FAILED waits for a replay. */
+export const SETTLED_STATUSES: ReadonlySet<InvoiceStatus> = new Set(['SCORED', 'REJECTED', 'FAILED']);
 
 /**
- * Whether `from -> to` is a forward move. FAILED can be left again (a replay moves it forward), REJECTED
- * and SCORED are final except that SCORED may be re-scored (same rank) by a newer model version.
+ * Whether `from -> to` is a forward move within one revision. FAILED can be left again (a replay moves it
+ * forward); REJECTED and SCORED are final: a redelivery never re-scores, and re-running an invoice on purpose is
+ * a new revision (InvoiceStore.startRevision), never a move backwards.
  */
 export function canTransition(from: InvoiceStatus | undefined, to: InvoiceStatus): boolean {
   if (from === undefined) return true;
-  if (from === 'REJECTED') return false;
+  if (from === 'REJECTED' || from === 'SCORED') return false;
   if (from === 'FAILED') return to !== 'RECEIVED';
-  if (to === 'FAILED') return from !== 'SCORED';
-  return RANK[to] > RANK[from] || (from === 'SCORED' && to === 'SCORED');
+  if (to === 'FAILED') return true;
+  return RANK[to] > RANK[from];
 }

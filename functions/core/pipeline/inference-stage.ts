@@ -1,66 +1,83 @@
 import { PermanentError, RetryableError } from '../errors.js';
-import { Topics, type FeaturesComputed } from '../messages.js';
+import type { InvoiceRecord } from '../invoice/record.js';
+import { Topics, type FeaturesComputed, type InvoiceScored } from '../messages.js';
 import { decide } from '../scoring/decide.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
 import { featuresFromWire } from './feature-wire.js';
 import { runStageOnce } from './run-stage.js';
 
+/** `invoice-scored` of a SCORED record, rebuilt from the record alone. */
+export function invoiceScoredOf(record: InvoiceRecord, traceparent?: string): InvoiceScored {
+  return {
+    schemaVersion: 1,
+    invoiceId: record.invoiceId,
+    revision: record.revision,
+    traceparent,
+    featureSchemaVersion: record.featureSchemaVersion ?? '',
+    decision: record.decision?.decision ?? 'REVIEW',
+    modelVersions: record.decision?.modelVersions ?? {},
+  };
+}
+
 /**
  * Stage 3, on `features-computed`: score with the production models (when any are installed), decide
  * APPROVE / REVIEW / REJECT with reasons, move the invoice to SCORED and publish `invoice-scored`.
  *
- * Idempotent per `invoiceId:modelVersions`: a new model version may re-score, a redelivery may not.
+ * Idempotent per `invoiceId:revision`: a redelivery never re-scores a SCORED invoice, whatever models the
+ * instance that receives it has loaded (a run that stopped after SCORED publishes the stored decision again);
+ * a message of an earlier revision is acked and ignored. Scoring with a newer model is a new revision
+ * (InvoiceStore.startRevision), never a rewrite.
  */
 export async function runInferenceStage(deps: PipelineDeps, msg: FeaturesComputed, ctx: StageContext): Promise<StageOutcome> {
   const { store } = deps;
   const invoiceId = msg.invoiceId;
-  const log = ctx.log.child({ invoiceId, stage: 'inference' });
-  const models = await deps.models.loadProduction();
-  const versionsKey = models
-    ? Object.entries(models.versions).sort(([a], [b]) => a.localeCompare(b)).map(([n, v]) => `${n}@${v}`).join(',')
-    : 'rules';
-  if (models && models.featureSchemaVersion !== msg.featureSchemaVersion) {
-    throw new PermanentError(
-      'FEATURE_SCHEMA_MISMATCH',
-      `models expect features ${models.featureSchemaVersion}, message has ${msg.featureSchemaVersion}`,
-    );
-  }
-  return runStageOnce(deps, `inference:${invoiceId}:${versionsKey}`, invoiceId, log, async () => {
+  const log = ctx.log.child({ invoiceId, stage: 'inference', revision: msg.revision });
+  const record = await store.get(invoiceId);
+  if (!record || record.revision < msg.revision) throw new RetryableError('RECORD_NOT_FOUND', `no record for ${invoiceId} at revision ${msg.revision} yet`);
+  if (record.revision > msg.revision) return { outcome: 'ignored', reason: `message of revision ${msg.revision}, record at ${record.revision}` };
+  if (record.status === 'REJECTED') return { outcome: 'duplicate', invoiceId };
+
+  return runStageOnce(deps, `inference:${invoiceId}:r${msg.revision}`, record, log, async () => {
+    const current = (await store.get(invoiceId)) ?? record;
+    if (current.revision !== msg.revision || current.status === 'REJECTED') return { invoiceId };
+    if (current.status === 'SCORED') {
+      await deps.bus.publish(Topics.invoiceScored, invoiceScoredOf(current, ctx.traceparent), { orderingKey: invoiceId });
+      log.info('invoice-scored published again from the record');
+      return { invoiceId };
+    }
+    const models = await deps.models.loadProduction();
+    if (models && models.featureSchemaVersion !== msg.featureSchemaVersion) {
+      throw new PermanentError(
+        'FEATURE_SCHEMA_MISMATCH',
+        `models expect features ${models.featureSchemaVersion}, message has ${msg.featureSchemaVersion}`,
+      );
+    }
     const start = performance.now();
-    const record = await store.get(invoiceId);
-    if (!record) throw new RetryableError('RECORD_NOT_FOUND', `no record for ${invoiceId} yet`);
-    if (record.status === 'REJECTED') return { invoiceId };
     const features = featuresFromWire(msg.features);
     const scores = models ? await models.score(features) : null;
     const decision = decide({
-      validations: record.validations ?? [],
+      validations: current.validations ?? [],
       features,
       scores,
       thresholds: deps.thresholds,
       modelVersions: models?.versions ?? {},
     });
-    await store.transition(invoiceId, 'SCORED', {
-      decision,
-      timings: { ...record.timings, inference: elapsedMs(start) },
-    });
-    await deps.bus.publish(
-      Topics.invoiceScored,
-      {
-        schemaVersion: 1,
-        invoiceId,
-        revision: msg.revision,
-        traceparent: ctx.traceparent,
-        featureSchemaVersion: msg.featureSchemaVersion,
-        decision: decision.decision,
-        modelVersions: decision.modelVersions,
-      },
-      { orderingKey: invoiceId },
+    const { record: done } = await store.transition(
+      invoiceId,
+      'SCORED',
+      { decision, timings: { ...current.timings, inference: elapsedMs(start) } },
+      { revision: msg.revision },
     );
+    if (done.status !== 'SCORED' || done.revision !== msg.revision) {
+      log.info('decision not recorded: the invoice moved on meanwhile', { status: done.status, recordRevision: done.revision });
+      return { invoiceId };
+    }
+    await deps.bus.publish(Topics.invoiceScored, invoiceScoredOf(done, ctx.traceparent), { orderingKey: invoiceId });
     log.info('invoice scored', {
       decision: decision.decision,
       reasons: decision.reasons.map((r) => r.code),
-      modelVersions: versionsKey,
+      modelVersions: Object.entries(decision.modelVersions).map(([n, v]) => `${n}@${v}`).join(',') || 'rules',
       ms: elapsedMs(start),
     });
     return { invoiceId };

@@ -1,6 +1,7 @@
-import { Topics, type ObjectFinalized } from '../messages.js';
+import { Topics, type ObjectFinalized, type OcrCompleted } from '../messages.js';
 import { OcrDocumentSchema, type OcrDocument } from '../ocr-document.js';
 import type { BlobRef } from '../messages.js';
+import type { InvoiceRecord } from '../invoice/record.js';
 import { BlobNotFoundError, type SerializedOcrDocument } from '../ports.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
@@ -15,13 +16,30 @@ export function ocrArtifactRef(deps: PipelineDeps, contentSha256: string): BlobR
   return { bucket: deps.config.buckets.artifacts, name: `ocr/${deps.ocr.name}/${contentSha256}.json` };
 }
 
+/** `ocr-completed` of a record that reached OCR_DONE: what features needs, rebuilt from the record alone. */
+export function ocrCompletedOf(record: InvoiceRecord, traceparent?: string): OcrCompleted {
+  const [bucket, ...rest] = (record.ocrUri ?? '').split('/');
+  return {
+    schemaVersion: 1,
+    invoiceId: record.invoiceId,
+    revision: record.revision,
+    traceparent,
+    source: record.source,
+    contentSha256: record.contentSha256 ?? '',
+    mimeType: record.mimeType ?? 'application/octet-stream',
+    ocr: { bucket: bucket ?? '', name: rest.join('/') },
+    pageCount: record.pageCount ?? 0,
+  };
+}
+
 /**
  * Stage 1, on a finalized inbox object: read the file, OCR it (or reuse the OCR of identical bytes), store the
  * normalized OCR document, move the invoice to OCR_DONE and publish `ocr-completed`.
  *
  * Idempotent per `bucket/name#generation` (the invoice id): redeliveries create no second record and no second
- * message once the first run completed. Unreadable input ends REJECTED with its reason code (acked); anything
- * else throws so that the event is redelivered.
+ * message once the first run completed; a run that crashed after OCR_DONE publishes again from the record, with
+ * no second OCR. Unreadable input ends REJECTED with its reason code (acked); anything else throws so that the
+ * event is redelivered.
  */
 export async function runOcrStage(deps: PipelineDeps, event: ObjectFinalized, ctx: StageContext): Promise<StageOutcome> {
   const { config, store, clock } = deps;
@@ -43,37 +61,39 @@ export async function runOcrStage(deps: PipelineDeps, event: ObjectFinalized, ct
     createdAt: now,
     updatedAt: now,
   });
-  if (record.status === 'REJECTED') return { outcome: 'duplicate', invoiceId };
+  if (record.status !== 'RECEIVED' && record.status !== 'FAILED' && record.status !== 'OCR_DONE') return { outcome: 'duplicate', invoiceId };
 
-  return runStageOnce(deps, `ocr:${invoiceId}`, invoiceId, log, async () => {
+  return runStageOnce(deps, `ocr:${invoiceId}`, record, log, async () => {
+    const current = (await store.get(invoiceId)) ?? record;
+    // OCR_DONE already (a run that stopped before publishing): publish what the record holds, OCR nothing.
+    if (current.status === 'OCR_DONE') {
+      await deps.bus.publish(Topics.ocrCompleted, ocrCompletedOf(current, ctx.traceparent), { orderingKey: invoiceId });
+      log.info('ocr-completed published again from the record');
+      return { invoiceId };
+    }
     const start = performance.now();
     const bytes = await deps.blobs.read({ bucket: event.bucket, name: event.name });
     const contentSha256 = sha256Hex(bytes);
     const ocrRef = ocrArtifactRef(deps, contentSha256);
     const { doc, cached } = await recognizeWithCache(deps, bytes, event, ocrRef);
     const ms = elapsedMs(start);
-    await store.transition(invoiceId, 'OCR_DONE', {
-      contentSha256,
-      mimeType: doc.mimeType,
-      pageCount: doc.pageCount,
-      ocrUri: `${ocrRef.bucket}/${ocrRef.name}`,
-      timings: { ...record.timings, ocr: ms },
-    });
-    await deps.bus.publish(
-      Topics.ocrCompleted,
+    const { record: done } = await store.transition(
+      invoiceId,
+      'OCR_DONE',
       {
-        schemaVersion: 1,
-        invoiceId,
-        revision: record.revision,
-        traceparent: ctx.traceparent,
-        source: { bucket: event.bucket, name: event.name, generation: event.generation },
         contentSha256,
         mimeType: doc.mimeType,
-        ocr: ocrRef,
         pageCount: doc.pageCount,
+        ocrUri: `${ocrRef.bucket}/${ocrRef.name}`,
+        timings: { ...current.timings, ocr: ms },
       },
-      { orderingKey: invoiceId },
+      { revision: current.revision },
     );
+    if (done.status !== 'OCR_DONE') {
+      log.info('ocr result not recorded: the invoice moved on meanwhile', { status: done.status });
+      return { invoiceId };
+    }
+    await deps.bus.publish(Topics.ocrCompleted, ocrCompletedOf(done, ctx.traceparent), { orderingKey: invoiceId });
     log.info('ocr done', { pages: doc.pageCount, engine: doc.engineName, cached, ms, bytes: bytes.length });
     return { invoiceId };
   });

@@ -2,15 +2,24 @@ import { canTransition, type InvoiceStatus } from '../../../core/invoice/status.
 import { InvoiceRecordSchema, type InvoiceRecord } from '../../../core/invoice/record.js';
 import type {
   Clock,
+  DuplicateKeyHolder,
+  DuplicateKeyKind,
   InvoiceStore,
   InvoiceSummary,
   ListQuery,
   NearDuplicateQuery,
   SupplierHistory,
+  TransitionOptions,
   TransitionResult,
 } from '../../../core/ports.js';
 import type { SqliteDatabase } from './database.js';
 import { normalizeIban } from '../../../core/invoice/keys.js';
+import {
+  InvoiceHistoryEntrySchema, nextRevision, revisionBlocker, type InvoiceHistoryEntry, type RevisionRequest,
+} from '../../../core/invoice/history.js';
+import {
+  addToSupplierStats, EMPTY_SUPPLIER_STATS, supplierHistoryOf, supplierObservation, SupplierStatsSchema, type SupplierStats,
+} from '../../../core/invoice/supplier-stats.js';
 import { decodeListCursor, encodeListCursor } from '../../list-cursor.js';
 
 /** Thrown by {@link SqliteInvoiceStore.transition} for an invoice id that was never created. */
@@ -125,12 +134,13 @@ export class SqliteInvoiceStore implements InvoiceStore {
    * `createdAt` and `source` are never changed by a patch. Throws {@link InvoiceNotFoundError} for an
    * unknown id and a ZodError when the merged record does not validate.
    */
-  async transition(invoiceId: string, to: InvoiceStatus, patch: Partial<InvoiceRecord>): Promise<TransitionResult> {
+  async transition(invoiceId: string, to: InvoiceStatus, patch: Partial<InvoiceRecord>, options: TransitionOptions = {}): Promise<TransitionResult> {
     return this.db.immediate(() => {
       const current = this.readRecord(invoiceId);
       if (!current) throw new InvoiceNotFoundError(`invoice ${invoiceId} does not exist`);
+      if (options.revision !== undefined && current.revision !== options.revision) return { applied: false, record: current };
       if (!canTransition(current.status, to)) return { applied: false, record: current };
-      const { invoiceId: _id, createdAt: _created, source: _source, ...changes } = patch;
+      const { invoiceId: _id, createdAt: _created, source: _source, revision: _revision, ...changes } = patch;
       // The current record is valid (validated when written), so validating the patch validates the merge,
       // without re-checking the whole extracted invoice on every later transition.
       const next: InvoiceRecord = {
@@ -139,33 +149,64 @@ export class SqliteInvoiceStore implements InvoiceStore {
         status: to,
         updatedAt: changes.updatedAt ?? this.clock.now().toISOString(),
       };
-      this.db
-        .statement(
-          `UPDATE invoices SET status = @status, file_name = @file_name, content_sha256 = @content_sha256,
-             supplier_key = @supplier_key, business_key = @business_key, supplier_iban = @supplier_iban,
-             total_amount = @total_amount, currency = @currency, invoice_date = @invoice_date, decision = @decision,
-             updated_at = @updated_at, record = @record
-           WHERE invoice_id = @invoice_id`,
-        )
-        .run({ invoice_id: invoiceId, ...indexedColumns(next) });
+      if (to === 'FEATURES_DONE' && next.supplierKey && !current.supplierStatsApplied) {
+        this.writeSupplierStats(next.supplierKey, addToSupplierStats(this.readSupplierStats(next.supplierKey), supplierObservation(next)));
+        next.supplierStatsApplied = true;
+      }
+      this.writeRecord(next);
       return { applied: true, record: next };
     });
   }
 
-  async findByContentHash(sha256: string, before: InvoiceSummary): Promise<InvoiceSummary[]> {
-    return this.summaries(
-      `SELECT ${SUMMARY_COLUMNS} FROM invoices WHERE content_sha256 = ? AND ${BEFORE}
-       ORDER BY created_at, invoice_id LIMIT ${MAX_DUPLICATES}`,
-      [sha256, before.createdAt, before.invoiceId],
-    );
+  /** One INSERT OR IGNORE decides the holder; a replace is an UPDATE conditional on the holder it replaces. */
+  async reserveDuplicateKey(
+    kind: DuplicateKeyKind,
+    key: string,
+    claimant: DuplicateKeyHolder,
+    options: { replacing?: string } = {},
+  ): Promise<DuplicateKeyHolder> {
+    return this.db.immediate(() => {
+      const now = this.clock.now().toISOString();
+      if (options.replacing !== undefined) {
+        this.db
+          .statement('UPDATE duplicate_keys SET invoice_id = ?, created_at = ?, reserved_at = ? WHERE kind = ? AND key = ? AND invoice_id = ?')
+          .run(claimant.invoiceId, claimant.createdAt, now, kind, key, options.replacing);
+      }
+      this.db
+        .statement('INSERT OR IGNORE INTO duplicate_keys (kind, key, invoice_id, created_at, reserved_at) VALUES (?, ?, ?, ?, ?)')
+        .run(kind, key, claimant.invoiceId, claimant.createdAt, now);
+      const row = this.db.statement('SELECT invoice_id, created_at FROM duplicate_keys WHERE kind = ? AND key = ?').get(kind, key) as {
+        invoice_id: string;
+        created_at: string;
+      };
+      return { invoiceId: row.invoice_id, createdAt: row.created_at };
+    });
   }
 
-  async findByBusinessKey(businessKey: string, before: InvoiceSummary): Promise<InvoiceSummary[]> {
-    return this.summaries(
-      `SELECT ${SUMMARY_COLUMNS} FROM invoices WHERE business_key = ? AND ${BEFORE}
-       ORDER BY created_at, invoice_id LIMIT ${MAX_DUPLICATES}`,
-      [businessKey, before.createdAt, before.invoiceId],
-    );
+  async releaseDuplicateKey(kind: DuplicateKeyKind, key: string, invoiceId: string): Promise<void> {
+    this.db.statement('DELETE FROM duplicate_keys WHERE kind = ? AND key = ? AND invoice_id = ?').run(kind, key, invoiceId);
+  }
+
+  /** The current record goes to invoice_history and revision n+1 starts, in one IMMEDIATE transaction. */
+  async startRevision(invoiceId: string, request: RevisionRequest): Promise<TransitionResult & { reason?: string | undefined }> {
+    return this.db.immediate(() => {
+      const current = this.readRecord(invoiceId);
+      if (!current) throw new InvoiceNotFoundError(`invoice ${invoiceId} does not exist`);
+      const blocker = revisionBlocker(current, request);
+      if (blocker) return { applied: false, record: current, reason: blocker };
+      const { next, entry } = nextRevision(current, request, this.clock.now().toISOString());
+      this.db
+        .statement('INSERT INTO invoice_history (invoice_id, revision, entry) VALUES (?, ?, ?)')
+        .run(invoiceId, entry.revision, JSON.stringify(entry));
+      const valid = InvoiceRecordSchema.parse(next);
+      this.writeRecord(valid);
+      return { applied: true, record: valid };
+    });
+  }
+
+  async history(invoiceId: string): Promise<InvoiceHistoryEntry[]> {
+    const rows = this.db.statement('SELECT entry FROM invoice_history WHERE invoice_id = ? ORDER BY revision').all(invoiceId) as Array<{ entry: string }>;
+    return rows.map((r) => InvoiceHistoryEntrySchema.parse(JSON.parse(r.entry)));
   }
 
   /** Earlier invoices of the supplier with a total in [min, max] and a date in [from, to] (inclusive). */
@@ -183,47 +224,9 @@ export class SqliteInvoiceStore implements InvoiceStore {
     );
   }
 
-  /**
-   * History of `supplierKey` over invoices strictly before `before`. The log-amount statistics use
-   * ln(1 + max(total, 0)) (credit notes count as 0 rather than making the log undefined) over the invoices
-   * that have a total; the standard deviation is the population one (0 for a single invoice).
-   */
-  async supplierHistory(supplierKey: string, before: InvoiceSummary, iban?: string): Promise<SupplierHistory> {
-    const params = [supplierKey, before.createdAt, before.invoiceId];
-    const agg = this.db
-      .statement(
-        `SELECT COUNT(*) AS n, MAX(invoice_date) AS last_date, COUNT(DISTINCT supplier_iban) AS ibans
-         FROM invoices WHERE supplier_key = ? AND ${BEFORE}`,
-      )
-      .get(...params) as { n: number; last_date: string | null; ibans: number };
-    // Welford in JS: SQLite's math functions are a compile-time option, and one pass is numerically stable.
-    let n = 0;
-    let mean = 0;
-    let m2 = 0;
-    const totals = this.db
-      .statement(`SELECT total_amount AS t FROM invoices WHERE supplier_key = ? AND ${BEFORE} AND total_amount IS NOT NULL`)
-      .iterate(...params) as IterableIterator<{ t: number }>;
-    for (const { t } of totals) {
-      const x = Math.log1p(Math.max(t, 0));
-      n += 1;
-      const delta = x - mean;
-      mean += delta / n;
-      m2 += delta * (x - mean);
-    }
-    const normalized = normalizeIban(iban);
-    const seen =
-      normalized !== null &&
-      this.db
-        .statement(`SELECT 1 FROM invoices WHERE supplier_key = ? AND ${BEFORE} AND supplier_iban = ? LIMIT 1`)
-        .get(...params, normalized) !== undefined;
-    return {
-      count: agg.n,
-      meanLogAmount: n > 0 ? mean : 0,
-      stdLogAmount: n > 0 ? Math.sqrt(m2 / n) : 0,
-      lastInvoiceDate: agg.last_date ?? undefined,
-      distinctIbans: agg.ibans,
-      ibanSeenBefore: seen,
-    };
+  /** One read of the supplier's running stats (see core/invoice/supplier-stats.ts). */
+  async supplierHistory(supplierKey: string, iban?: string): Promise<SupplierHistory> {
+    return supplierHistoryOf(this.readSupplierStats(supplierKey), iban);
   }
 
   /** Newest first, keyset-paged by (createdAt, invoiceId). Throws on a cursor this store did not issue. */
@@ -278,10 +281,39 @@ export class SqliteInvoiceStore implements InvoiceStore {
     const row = this.db.statement('SELECT record FROM invoices WHERE invoice_id = ?').get(invoiceId) as
       | { record: string }
       | undefined;
+    if (!row) return null;
     // Every stored record was validated by InvoiceRecordSchema when written (createIfAbsent / transition), and
     // only this adapter writes the table: re-validating on each of the many reads per invoice cost more than
     // the rest of the store together (measured with a CPU profile of a 1,000-invoice batch).
-    return row ? (JSON.parse(row.record) as InvoiceRecord) : null;
+    const record = JSON.parse(row.record) as InvoiceRecord;
+    // Records written before revisions existed are revision 1 (the schema's default).
+    record.revision ??= 1;
+    return record;
+  }
+
+  private writeRecord(record: InvoiceRecord): void {
+    this.db
+      .statement(
+        `UPDATE invoices SET status = @status, file_name = @file_name, content_sha256 = @content_sha256,
+           supplier_key = @supplier_key, business_key = @business_key, supplier_iban = @supplier_iban,
+           total_amount = @total_amount, currency = @currency, invoice_date = @invoice_date, decision = @decision,
+           updated_at = @updated_at, record = @record
+         WHERE invoice_id = @invoice_id`,
+      )
+      .run({ invoice_id: record.invoiceId, ...indexedColumns(record) });
+  }
+
+  private readSupplierStats(supplierKey: string): SupplierStats {
+    const row = this.db.statement('SELECT stats FROM supplier_stats WHERE supplier_key = ?').get(supplierKey) as { stats: string } | undefined;
+    if (!row) return EMPTY_SUPPLIER_STATS;
+    const raw = JSON.parse(row.stats) as Record<string, unknown>;
+    return SupplierStatsSchema.parse({ ...raw, lastInvoiceDate: raw.lastInvoiceDate ?? undefined });
+  }
+
+  private writeSupplierStats(supplierKey: string, stats: SupplierStats): void {
+    this.db
+      .statement('INSERT INTO supplier_stats (supplier_key, stats) VALUES (?, ?) ON CONFLICT (supplier_key) DO UPDATE SET stats = excluded.stats')
+      .run(supplierKey, JSON.stringify(stats));
   }
 
   private summaries(sql: string, params: unknown[]): InvoiceSummary[] {

@@ -66,6 +66,73 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX dead_letters_by_invoice ON dead_letters (invoice_id);
     `,
   },
+  // 4-19: invoices, claims and the bus (records, revisions, duplicate reservations, durable delivery).
+  {
+    version: 4,
+    name: 'claim owners, duplicate reservations, supplier stats, record history',
+    sql: `
+      ALTER TABLE idempotency ADD COLUMN token TEXT;
+      CREATE TABLE duplicate_keys (
+        kind        TEXT NOT NULL CHECK (kind IN ('content', 'business')),
+        key         TEXT NOT NULL,
+        invoice_id  TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        reserved_at TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
+      );
+      CREATE TABLE supplier_stats (
+        supplier_key TEXT PRIMARY KEY,
+        stats        TEXT NOT NULL
+      );
+      CREATE TABLE invoice_history (
+        invoice_id TEXT NOT NULL,
+        revision   INTEGER NOT NULL,
+        entry      TEXT NOT NULL,
+        PRIMARY KEY (invoice_id, revision)
+      );
+      -- Earlier records were scored before duplicate reservations existed: reserve their keys for them, the
+      -- oldest invoice first, so that a new copy of an old invoice is still a duplicate.
+      INSERT OR IGNORE INTO duplicate_keys (kind, key, invoice_id, created_at, reserved_at)
+        SELECT 'content', content_sha256, invoice_id, created_at, created_at FROM invoices
+        WHERE content_sha256 IS NOT NULL AND status NOT IN ('REJECTED', 'FAILED', 'RECEIVED', 'OCR_DONE') ORDER BY created_at, invoice_id;
+      INSERT OR IGNORE INTO duplicate_keys (kind, key, invoice_id, created_at, reserved_at)
+        SELECT 'business', business_key, invoice_id, created_at, created_at FROM invoices
+        WHERE business_key IS NOT NULL AND status NOT IN ('REJECTED', 'FAILED') ORDER BY created_at, invoice_id;
+      -- Running stats of the suppliers seen so far (mean and sum of squared deviations of ln(1 + total)).
+      INSERT INTO supplier_stats (supplier_key, stats)
+        SELECT supplier_key, json_object(
+            'count', COUNT(*),
+            'amounts', COUNT(total_amount),
+            'meanLogAmount', COALESCE(AVG(ln(1 + max(total_amount, 0))), 0),
+            'm2LogAmount', max(0, COALESCE(SUM(ln(1 + max(total_amount, 0)) * ln(1 + max(total_amount, 0)))
+              - COUNT(total_amount) * AVG(ln(1 + max(total_amount, 0))) * AVG(ln(1 + max(total_amount, 0))), 0)),
+            'lastInvoiceDate', MAX(invoice_date),
+            'ibans', (SELECT json_group_array(DISTINCT i.supplier_iban) FROM invoices i
+                      WHERE i.supplier_key = o.supplier_key AND i.supplier_iban IS NOT NULL))
+        FROM invoices o WHERE supplier_key IS NOT NULL AND status IN ('FEATURES_DONE', 'SCORED') GROUP BY supplier_key;
+      UPDATE invoices SET record = json_set(record, '$.supplierStatsApplied', json('true'))
+        WHERE supplier_key IS NOT NULL AND status IN ('FEATURES_DONE', 'SCORED');
+    `,
+  },
+  {
+    version: 5,
+    name: 'durable bus messages',
+    sql: `
+      CREATE TABLE bus_messages (
+        seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscription     TEXT NOT NULL,
+        topic            TEXT NOT NULL,
+        message_id       TEXT NOT NULL,
+        data             TEXT NOT NULL,
+        attributes       TEXT NOT NULL,
+        ordering_key     TEXT,
+        publish_time     TEXT NOT NULL,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        first_attempt_at TEXT
+      );
+      CREATE INDEX bus_messages_by_subscription ON bus_messages (subscription, seq);
+    `,
+  },
 ];
 
 /** Opens the local LedgerX database (file path or ':memory:') with every migration applied. */

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { InvoiceRecordSchema, type InvoiceRecord } from './record.js';
+
+/**
+ * One earlier result of an invoice, kept when a new revision starts (InvoiceStore.startRevision): what the
+ * record said at the end of that revision — status, fields, validations, features, decision with its scores and
+ * model versions — and when and why it was superseded.
+ */
+export const InvoiceHistoryEntrySchema = InvoiceRecordSchema.pick({
+  revision: true,
+  status: true,
+  rejection: true,
+  invoice: true,
+  validations: true,
+  featureSchemaVersion: true,
+  features: true,
+  decision: true,
+  timings: true,
+  updatedAt: true,
+}).extend({
+  /** When the next revision started. */
+  supersededAt: z.string(),
+  /** Why it was re-run, e.g. `reprocess: extraction change`, `backfill: quality@v2`. */
+  reason: z.string().min(1).max(500),
+});
+export type InvoiceHistoryEntry = z.infer<typeof InvoiceHistoryEntrySchema>;
+
+/** Where a new revision restarts: OCR_DONE re-runs features and inference from the stored OCR document, FEATURES_DONE re-scores. */
+export const RevisionStartSchema = z.enum(['OCR_DONE', 'FEATURES_DONE']);
+export type RevisionStart = z.infer<typeof RevisionStartSchema>;
+
+export interface RevisionRequest {
+  from: RevisionStart;
+  reason: string;
+  /** The revision the caller saw; a record that moved on meanwhile is left alone (applied: false). */
+  expectedRevision: number;
+}
+
+/** Why `record` cannot start a new revision from `from`, or null when it can. */
+export function revisionBlocker(record: InvoiceRecord, request: RevisionRequest): string | null {
+  if (record.revision !== request.expectedRevision) return `record is at revision ${record.revision}, not ${request.expectedRevision}`;
+  if (!['SCORED', 'REJECTED', 'FAILED'].includes(record.status)) return `record is ${record.status}: only a settled invoice starts a new revision`;
+  if (request.from === 'OCR_DONE' && !record.ocrUri) return 'record has no stored OCR document to re-run from';
+  if (request.from === 'FEATURES_DONE' && (!record.features || !record.featureSchemaVersion)) return 'record has no stored features to re-score';
+  return null;
+}
+
+/**
+ * The record of the next revision and the history entry of the current one. Fields computed after `from` are
+ * cleared (they will be computed again); the OCR facts stay.
+ */
+export function nextRevision(record: InvoiceRecord, request: RevisionRequest, at: string): { next: InvoiceRecord; entry: InvoiceHistoryEntry } {
+  const entry = InvoiceHistoryEntrySchema.parse({ ...record, supersededAt: at, reason: request.reason });
+  const next: InvoiceRecord = {
+    ...record,
+    revision: record.revision + 1,
+    status: request.from,
+    rejection: undefined,
+    decision: undefined,
+    updatedAt: at,
+    ...(request.from === 'OCR_DONE'
+      ? { invoice: undefined, validations: undefined, features: undefined, featureSchemaVersion: undefined }
+      : {}),
+  };
+  return { next, entry };
+}
