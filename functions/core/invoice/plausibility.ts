@@ -2,17 +2,20 @@ import { PermanentError, RejectReason } from '../errors.js';
 import type { OcrDocument } from '../ocr-document.js';
 import type { Invoice } from './invoice.js';
 
-/** Words that title an invoice-like document in the languages the extractor reads. */
-const INVOICE_WORDS = /(?<![\p{L}])(?:invoice|bill|receipt|credit\s*note|rechnung\p{L}*|gutschrift|quittung|facture|avoir|re[çc]u|factuur|faktura)(?![\p{L}])/iu;
+/** Words that title an invoice-like document (receipts included) in the languages the extractor reads. */
+const INVOICE_WORDS = /(?<![\p{L}])(?:invoice|bill|receipt|credit\s*note|rechnung\p{L}*|gutschrift|quittung|kassenbon|facture|avoir|re[çc]u|ticket\s+de\s+caisse|factuur|faktura)(?![\p{L}])/iu;
 
 /**
  * Rejects a readable document that is not an invoice at all (a photo, meeting notes, a letter): none of the
  * key fields (number, date, total) could be found AND no invoice word appears anywhere. Anything with one of
- * them stays an invoice: a damaged invoice belongs in review, not in the bin.
+ * them stays an invoice: a damaged invoice belongs in review, not in the bin. A receipt (a simplified tax
+ * invoice, which an AP inbox receives every day) and a credit note are documents of the inbox too: never
+ * rejected here.
  * @throws PermanentError NOT_AN_INVOICE
  */
 export function assertLooksLikeInvoice(invoice: Invoice, doc: OcrDocument): void {
   if (invoice.extraction.method === 'einvoice') return;
+  if (invoice.documentType === 'receipt' || invoice.documentType === 'credit_note') return;
   const { invoice_id, invoice_date, total_amount } = invoice.fields;
   if (invoice_id || invoice_date || total_amount) return;
   if (INVOICE_WORDS.test(doc.text)) return;
