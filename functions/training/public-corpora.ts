@@ -20,7 +20,7 @@ export interface Truth {
   supplier?: string;
 }
 
-export type CorpusName = 'invoice2data' | 'zugferd-dev' | 'docai-samples';
+export type CorpusName = 'invoice2data' | 'zugferd-dev' | 'docai-samples' | 'sroie-dev';
 export type InputKind = 'pdf' | 'image' | 'text' | 'docai-json';
 
 export interface EvalCase {
@@ -32,6 +32,11 @@ export interface EvalCase {
   truth: Truth;
   /** Fields that count for this case (present in the labels and, for text extraction, printed). */
   scored: ScoredField[];
+  /**
+   * What ties cases together for a development/held-out split: renders of one invoice, variants of one test
+   * invoice, receipts of one shop, responses for one source document. Cases of a group fall on one side.
+   */
+  group: string;
 }
 
 /** The shared data folder: `LEDGERX_SHARED_DATA`, else `../shared/data` beside the repository. */
@@ -70,7 +75,7 @@ export function invoice2dataCases(dataDir: string, includeImages: boolean): Eval
     for (const [ext, kind] of [['.pdf', 'pdf'], ['.txt', 'text'], ['.png', 'image']] as const) {
       const file = stem + ext;
       if (!existsSync(path.join(dir, file)) || (kind === 'image' && !includeImages)) continue;
-      out.push({ corpus: 'invoice2data', file, absPath: path.join(dir, file), kind, truth, scored: scoredOf(truth) });
+      out.push({ corpus: 'invoice2data', file, absPath: path.join(dir, file), kind, truth, scored: scoredOf(truth), group: stem });
     }
   }
   return out;
@@ -108,7 +113,9 @@ export function zugferdCases(dataDir: string, einvoice: boolean): EvalCase[] {
     if (l.total_gross !== undefined && shown('total_gross')) truth.total = l.total_gross;
     if (l.currency) truth.currency = l.currency;
     if (l.seller_name) truth.supplier = l.seller_name;
-    out.push({ corpus: 'zugferd-dev', file: entry.file, absPath: path.join(dir, entry.file), kind: 'pdf', truth, scored: scoredOf(truth) });
+    // SOURCE.md: many files are variants of one test invoice (e.g. 471102 of "Lieferant GmbH" ~12 times).
+    const group = `${l.seller_name ?? ''}|${l.invoice_number ?? entry.file}`;
+    out.push({ corpus: 'zugferd-dev', file: entry.file, absPath: path.join(dir, entry.file), kind: 'pdf', truth, scored: scoredOf(truth), group });
   }
   return out;
 }
@@ -132,5 +139,62 @@ export function docaiCases(dataDir: string): EvalCase[] {
   const dir = path.join(dataDir, 'docai-samples');
   if (!existsSync(dir)) return [];
   return DOCAI_TRUTH.filter((c) => existsSync(path.join(dir, c.file)))
-    .map((c) => ({ corpus: 'docai-samples' as const, file: c.file, absPath: path.join(dir, c.file), kind: 'docai-json' as const, truth: c.truth, scored: scoredOf(c.truth) }));
+    .map((c) => ({
+      corpus: 'docai-samples' as const, file: c.file, absPath: path.join(dir, c.file), kind: 'docai-json' as const, truth: c.truth, scored: scoredOf(c.truth),
+      // Several responses read one source document (invoice, OCR and form parser of the demo invoice).
+      group: path.dirname(c.file),
+    }));
+}
+
+const SroieKey = z.object({ company: z.string(), date: z.string(), total: z.string() }).loose();
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * A SROIE date as printed (SOURCE.md: mostly DD/MM/YYYY, some DD-MM-YY or DD MMM YYYY; Malaysian receipts
+ * print the day first) as an ISO date, or undefined for a shape not known here.
+ */
+export function sroieDate(printed: string): string | undefined {
+  const t = printed.replace(/[()]/g, '').trim();
+  const iso = (y: number, m: number, d: number) => {
+    const year = y < 100 ? 2000 + y : y;
+    const date = new Date(Date.UTC(year, m - 1, d));
+    return m >= 1 && m <= 12 && date.getUTCDate() === d ? date.toISOString().slice(0, 10) : undefined;
+  };
+  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t);
+  if (m) return iso(Number(m[1]), Number(m[2]), Number(m[3]));
+  m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$/.exec(t);
+  if (m) return iso(Number(m[3]), Number(m[2]), Number(m[1]));
+  m = /^(\d{1,2})[\s/-]*([a-z]{3})[a-z]*[\s/-]*(\d{2}|\d{4})$/i.exec(t);
+  const month = m ? MONTHS.indexOf((m[2] ?? '').toLowerCase()) + 1 : 0;
+  return m && month > 0 ? iso(Number(m[3]), month, Number(m[1])) : undefined;
+}
+
+/** A SROIE total as printed ("RM 3.90", "$6.90", "1,234.50"), or undefined when blank. */
+export function sroieTotal(printed: string): number | undefined {
+  const t = printed.replace(/^\s*(?:RM|\$)\s*/i, '').replace(/,(?=\d{3}(?:\D|$))/g, '').trim();
+  return /^\d+(?:\.\d+)?$/.test(t) ? Number(t) : undefined;
+}
+
+/**
+ * sroie-dev: scanned and photographed till receipts (JPEG), labels in `key/<name>.json` (company, date and
+ * total as printed). Receipts of one shop form a group, so no shop is on both sides of a split.
+ */
+export function sroieCases(dataDir: string): EvalCase[] {
+  const dir = path.join(dataDir, 'sroie-dev');
+  if (!existsSync(path.join(dir, 'key'))) return [];
+  const out: EvalCase[] = [];
+  for (const name of readdirSync(path.join(dir, 'key')).filter((n) => n.endsWith('.json')).sort()) {
+    const key = SroieKey.parse(JSON.parse(readFileSync(path.join(dir, 'key', name), 'utf8')));
+    const file = `img/${name.slice(0, -'.json'.length)}.jpg`;
+    if (!existsSync(path.join(dir, file))) continue;
+    const truth: Truth = {};
+    const date = sroieDate(key.date);
+    const total = sroieTotal(key.total);
+    if (date) truth.invoice_date = date;
+    if (total !== undefined) truth.total = total;
+    if (key.company.trim()) truth.supplier = key.company.trim();
+    const group = key.company.toLowerCase().replace(/[^\p{L}\d]/gu, '');
+    out.push({ corpus: 'sroie-dev', file, absPath: path.join(dir, file), kind: 'image', truth, scored: scoredOf(truth), group });
+  }
+  return out;
 }

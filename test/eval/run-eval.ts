@@ -2,15 +2,25 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { sharedDataDir } from '../../functions/training/public-corpora.js';
-import { markdownTable, runEvaluation, type EvalReport } from './evaluate.js';
+import { PageImages } from './crops.js';
+import { runEvaluation, type EvalReport } from './evaluate.js';
 import { generatedMisses, generatedTables, runGeneratedEvaluation, type GeneratedReport } from './generated.js';
+import { accuracyTable, html, markdown, reliabilityTable } from './report.js';
+import { PARTS, type Part } from './split.js';
 
 /**
- * `npm run eval`: field-level accuracy of invoice extraction on the public corpora of the shared data folder.
- * Writes `reports/eval/eval-<timestamp>.{json,md}` (and `latest.*`), prints the table. Options:
- * `--no-images` skips tesseract OCR of the PNG renders; `--verbose` lists every miss;
- * `--generated [N]` adds N (default 300) generated born-digital invoices per field, layout and language,
- * with a calibration table; `--generated-scans [N]` the same for N (default 20) generated scans (slow).
+ * `npm run eval`: field-level accuracy of invoice extraction on the public corpora of the shared data folder,
+ * per corpus and per part of the fixed development / held-out split. Writes
+ * `reports/eval/eval-<timestamp>.{json,md,html}` (and `latest.*`) and prints the tables. OCR documents of the
+ * corpus files are cached in `reports/eval/ocr-cache/` (by content hash and engine version). Options:
+ * - `--development`: evaluate the development part only (the held-out part stays unseen while developing);
+ * - `--held-out-misses`: also list and show the held-out misses (by default only their aggregates appear);
+ * - `--no-images`: skip tesseract (invoice2data PNG renders and the sroie-dev receipts);
+ * - `--no-html`: skip the HTML page (page renders and crops);
+ * - `--ocr-concurrency N`: OCR engines in parallel for files not in the cache (default 2);
+ * - `--verbose`: print every miss of the shown parts;
+ * - `--generated [N]`: add N (default 300) generated born-digital invoices; `--generated-scans [N]` N (default
+ *   20) generated scans (slow).
  */
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const dataDir = sharedDataDir();
@@ -26,15 +36,22 @@ function countArg(flag: string, fallback: number): number | undefined {
 }
 const generatedCount = countArg('--generated', 300);
 const generatedScans = countArg('--generated-scans', 20);
+const parts: Part[] = args.has('--development') ? ['development'] : [...PARTS];
+const missParts: Part[] = args.has('--held-out-misses') ? parts : parts.filter((p) => p === 'development');
 
+const outDir = path.join(repoRoot, 'reports', 'eval');
 const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'eval [{bar}] {value}/{total} {label}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+const short = (label: string) => (label.length > 60 ? `…${label.slice(-59)}` : label);
 let report: EvalReport | undefined;
 if (existsSync(dataDir)) {
   report = await runEvaluation({
     dataDir,
+    parts,
     includeImages: !args.has('--no-images'),
-    onStart: (total) => bar.start(total, 0, { label: '' }),
-    onProgress: (done, label) => bar.update(done, { label: label.length > 60 ? `…${label.slice(-59)}` : label }),
+    ocrCacheDir: path.join(outDir, 'ocr-cache'),
+    ocrConcurrency: countArg('--ocr-concurrency', 2) ?? 2,
+    onPhase: (phase, total) => { bar.stop(); bar.start(total, 0, { label: phase }); },
+    onProgress: (done, label) => bar.update(done, { label: short(label) }),
   });
   bar.stop();
 } else {
@@ -50,23 +67,38 @@ for (const [kind, count] of [['born-digital', generatedCount], ['scan', generate
 }
 if (!report && generated.length === 0) process.exit(0);
 
-const outDir = path.join(repoRoot, 'reports', 'eval');
 mkdirSync(outDir, { recursive: true });
 const startedAt = report?.startedAt ?? new Date().toISOString();
 const stamp = startedAt.replace(/[:.]/g, '-');
-const table = [report ? markdownTable(report) : '', ...generated.map(generatedTables)].filter(Boolean).join('\n\n');
-const md = `# Extraction accuracy\n\n${startedAt}${report ? `, ${(report.elapsedMs / 1000).toFixed(1)} s` : ''}\n\n${table}\n`;
-for (const name of [`eval-${stamp}`, 'latest']) {
-  writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify({ ...report, generated }, null, 2));
-  writeFileSync(path.join(outDir, `${name}.md`), md);
+const md = [report ? markdown(report) : '# Extraction accuracy\n', ...generated.map(generatedTables)].join('\n');
+// Held-out misses stay out of the files too unless asked for: only their aggregates are kept.
+const publicReport = report && {
+  ...report,
+  runs: report.runs.map((r) => ({ ...r, cases: r.cases.map((c) => (missParts.includes(c.part) ? c : { ...c, fields: {}, hidden: true })) })),
+};
+const write = (ext: string, content: string) => { for (const name of [`eval-${stamp}`, 'latest']) writeFileSync(path.join(outDir, `${name}.${ext}`), content); };
+write('json', JSON.stringify({ ...publicReport, generated }, null, 2));
+write('md', md);
+let page: string | undefined;
+if (report && !args.has('--no-html')) {
+  bar.start(1, 0, { label: 'html' });
+  page = await html(report, new PageImages(), missParts);
+  bar.stop();
+  write('html', page);
 }
-console.log(table);
+if (report) {
+  console.log(accuracyTable(report));
+  for (const p of report.parts) if (report.reliability[p]) console.log(`\nconfidence reliability, ${p}:\n${reliabilityTable(report.reliability[p])}`);
+}
+for (const g of generated) console.log(`\n${generatedTables(g)}`);
 if (args.has('--verbose')) {
   for (const g of generated) for (const line of generatedMisses(g)) console.log(`generated ${g.kind} | ${line}`);
   for (const run of report?.runs ?? []) {
     for (const c of run.cases) {
-      if (Object.keys(c.misses).length > 0 || c.error) console.log(`${run.run} | ${c.file} | ${c.error ?? JSON.stringify(c.misses)}`);
+      if (!missParts.includes(c.part)) continue;
+      const misses = Object.fromEntries(Object.entries(c.fields).filter(([, f]) => !f.correct).map(([k, f]) => [k, { predicted: f.predicted, expected: f.expected, confidence: f.confidence }]));
+      if (Object.keys(misses).length > 0 || c.error || c.rejected) console.log(`${run.run} | ${c.file} | ${c.error ?? c.rejected ?? JSON.stringify(misses)}`);
     }
   }
 }
-console.log(`\nreport: ${path.relative(repoRoot, path.join(outDir, `eval-${stamp}.json`))}`);
+console.log(`\nreport: ${path.relative(repoRoot, path.join(outDir, `eval-${stamp}.md`))} (.json${page ? ', .html' : ''})`);

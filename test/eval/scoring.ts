@@ -1,9 +1,11 @@
 /**
  * Field comparison rules of the accuracy evaluation. Invoice numbers compare on letters and digits only
  * (printed "# BLR_1" vs label "#BLR_1"), amounts to the cent, dates as ISO strings, currencies as codes,
- * supplier names by a normalized fuzzy match (legal forms and punctuation ignored).
+ * supplier names by a normalized fuzzy match (legal forms and punctuation ignored; Levenshtein distance from
+ * fastest-levenshtein).
  */
 
+import { distance } from 'fastest-levenshtein';
 import { normalizeId } from '../../functions/training/labels.js';
 import type { ScoredField, Truth } from '../../functions/training/public-corpora.js';
 
@@ -20,36 +22,31 @@ export interface Predicted {
   supplier?: string | undefined;
 }
 
-const LEGAL_FORMS = /\b(?:gmbh|ag|kg|co|bv|nv|inc|ltd|limited|llc|plc|sas|sarl|sa|spa|pvt|private|corp|corporation|company|spolka|akcyjna|spółka)\b/g;
+// Legal forms and their abbreviations (Malaysian "Sdn Bhd", "S/B" included) say nothing about which company it is.
+const LEGAL_FORMS = /\b(?:gmbh|ag|kg|co|bv|nv|inc|ltd|limited|llc|plc|sas|sarl|sa|spa|pvt|private|corp|corporation|company|spolka|akcyjna|spółka|sdn|bhd|berhad|s b)\b/g;
 
 export function normalizeName(s: string): string {
   return s.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z\d\s]/g, ' ')
-    .replace(LEGAL_FORMS, ' ').replace(/\s+/g, ' ').trim();
+    .replace(/\s+/g, ' ').replace(LEGAL_FORMS, ' ').replace(/\s+/g, ' ').trim();
 }
 
-function bigrams(s: string): string[] {
-  const t = s.replace(/\s/g, '');
-  const out: string[] = [];
-  for (let i = 0; i < t.length - 1; i++) out.push(t.slice(i, i + 2));
-  return out;
-}
-
-/** Dice coefficient on character bigrams of the normalized names. */
+/** 1 - Levenshtein distance / longer length, on the normalized names (1 = same). */
 export function nameSimilarity(a: string, b: string): number {
-  const x = bigrams(normalizeName(a)), y = bigrams(normalizeName(b));
-  if (x.length === 0 || y.length === 0) return 0;
-  const pool = new Map<string, number>();
-  for (const g of y) pool.set(g, (pool.get(g) ?? 0) + 1);
-  let common = 0;
-  for (const g of x) { const n = pool.get(g) ?? 0; if (n > 0) { common++; pool.set(g, n - 1); } }
-  return (2 * common) / (x.length + y.length);
+  const x = normalizeName(a), y = normalizeName(b);
+  if (!x || !y) return 0;
+  return 1 - distance(x, y) / Math.max(x.length, y.length);
 }
 
-/** Same supplier: one normalized name contains the other as whole words, or bigram similarity >= 0.8. */
+/**
+ * Same supplier: the normalized names are at least 80 % alike (a few OCR slips), or one holds the other as
+ * whole words and covers at least half of it (a legal name with or without an address line). A name cut to
+ * its last word or two ("Restaurants" for "Gerbang Alaf Restaurants") is a miss.
+ */
 export function sameSupplier(predicted: string, truth: string): boolean {
   const p = normalizeName(predicted), t = normalizeName(truth);
   if (!p || !t) return false;
-  if (` ${p} `.includes(` ${t} `) || ` ${t} `.includes(` ${p} `)) return true;
+  const [short, long] = p.length <= t.length ? [p, t] : [t, p];
+  if (` ${long} `.includes(` ${short} `) && short.length >= long.length / 2) return true;
   return nameSimilarity(p, t) >= 0.8;
 }
 

@@ -2,29 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { extractInvoice } from '../../functions/core/extraction/extract-invoice.js';
 import { extractFromOcr } from '../../functions/core/extraction/index.js';
 import { InvoiceSchema } from '../../functions/core/invoice/invoice.js';
-import type { Entity, Line, OcrDocument } from '../../functions/core/ocr-document.js';
+import type { Entity, OcrDocument } from '../../functions/core/ocr-document.js';
+import { syntheticDoc, type Placed } from '../fixtures/ocr/synthetic.js';
 
-/** A synthetic A4 text page: each item is printed at (x, y) points with 10 pt type, 5 pt per character. */
-type Placed = [text: string, x: number, y: number];
-const W = 595, H = 842, CH = 5, FONT = 10;
-
-function line([text, x, y]: Placed): Line {
-  const tokens = [...text.matchAll(/\S+/g)].map((m) => ({
-    text: m[0],
-    box: { x: (x + (m.index ?? 0) * CH) / W, y: y / H, w: (m[0].length * CH) / W, h: FONT / H },
-    confidence: 1,
-  }));
-  return { text, box: { x: x / W, y: y / H, w: (text.length * CH) / W, h: FONT / H }, confidence: 1, tokens };
-}
-
-function doc(items: Placed[], entities: Entity[] = []): OcrDocument {
-  const lines = items.map(line);
-  return {
-    schemaVersion: 1, mimeType: 'application/pdf', text: lines.map((l) => l.text).join('\n'),
-    pages: [{ pageNumber: 1, width: W, height: H, textSource: 'text-layer', lines, quality: null, languages: [] }],
-    entities, embeddedFiles: [], engine: { name: 'test', version: '1' }, elapsedMs: 0,
-  };
-}
+const doc = (items: Placed[], entities: Entity[] = []): OcrDocument => syntheticDoc(items, {}, entities);
 
 const english: Placed[] = [
   ['Acme Supplies Ltd.', 40, 40], ['INVOICE', 420, 40],
@@ -84,7 +65,7 @@ describe('extractFromOcr on synthetic invoices', () => {
   it('records where each value came from', () => {
     const inv = extractFromOcr(doc(english));
     expect(inv.fields.invoice_id).toMatchObject({ source: 'layout', pageNumber: 1 });
-    expect(inv.fields.invoice_id!.box!.x).toBeCloseTo(460 / W, 3);
+    expect(inv.fields.invoice_id!.box!.x).toBeCloseTo(460 / 595, 3);
     expect(inv.fields.supplier_iban?.source).toBe('pattern');
     expect(inv.fields.total_amount!.confidence).toBeGreaterThan(0.8);
   });

@@ -22,6 +22,14 @@ describe('assertLooksLikeInvoice', () => {
     inv.fields.total_amount = { value: 12, confidence: 0.5, source: 'layout' };
     expect(() => assertLooksLikeInvoice(inv, doc('Summe 12,00'))).not.toThrow();
   });
+  it('keeps a scan the OCR engine could not read (a damaged scan is for review, not the bin)', () => {
+    const tokens = ['ä', 'ha', 'TE', 'Eh'].map((text) => ({ text, box: { x: 0.1, y: 0.9, w: 0.05, h: 0.01 }, confidence: 0.3 }));
+    const scan: OcrDocument = {
+      ...doc('ä ha TE Eh'),
+      pages: [{ pageNumber: 1, width: 300, height: 800, textSource: 'ocr', quality: null, languages: [], lines: [{ text: 'ä ha TE Eh', box: { x: 0.1, y: 0.9, w: 0.3, h: 0.01 }, confidence: 0.3, tokens }] }],
+    };
+    expect(() => assertLooksLikeInvoice(emptyInvoice('ocr'), scan)).not.toThrow();
+  });
   it('never rejects an e-invoice', () => {
     expect(() => assertLooksLikeInvoice(emptyInvoice('einvoice'), doc(''))).not.toThrow();
   });

@@ -3,15 +3,18 @@
  * shared by many dollars); an explicit label ("Währung: EUR", "Currency: USD") beats both.
  */
 
-export const KNOWN_CODES = ['EUR', 'USD', 'GBP', 'CHF', 'INR', 'PLN', 'CAD', 'AUD', 'JPY', 'SEK', 'NOK', 'DKK', 'CZK', 'HUF', 'CNY', 'SGD', 'HKD', 'NZD', 'ZAR', 'BRL', 'MXN'] as const;
+export const KNOWN_CODES = ['EUR', 'USD', 'GBP', 'CHF', 'INR', 'PLN', 'CAD', 'AUD', 'JPY', 'SEK', 'NOK', 'DKK', 'CZK', 'HUF', 'CNY', 'SGD', 'HKD', 'NZD', 'ZAR', 'BRL', 'MXN', 'MYR', 'IDR', 'THB', 'PHP', 'AED'] as const;
 
 const SYMBOLS: ReadonlyArray<[RegExp, string]> = [
   [/€/g, 'EUR'],
   [/£/g, 'GBP'],
   [/₹|(?<![\p{L}])Rs\.?(?=\s?-?\d)/gu, 'INR'],
   [/(?<![\p{L}])zł/gu, 'PLN'],
+  // Malaysian ringgit as printed on receipts ("RM 12.90"): only right before an amount.
+  [/(?<![\p{L}])RM(?=\s?\.?\d)/gu, 'MYR'],
+  [/(?<![\p{L}])S\$/gu, 'SGD'],
   [/¥/g, 'JPY'],
-  [/(?<![A-Z])\$/g, 'USD'],
+  [/(?<![A-Z])(?<!S)\$/g, 'USD'],
 ];
 
 const CODE_RE = new RegExp(String.raw`(?<![\p{L}])(${KNOWN_CODES.join('|')})(?![\p{L}])`, 'gu');
@@ -63,7 +66,8 @@ export function detectCurrency(text: string): CurrencyDetection | null {
   const [code, c] = best;
   const total = [...counts.values()].reduce((s, v) => s + v.weight, 0);
   const share = c.weight / total;
-  // Codes weigh 1 and "$" 0.7 (shared by many dollars): the average weight says how explicit the evidence is.
-  const confidence = Math.min(0.9, 0.5 + 0.15 * (c.weight / c.n) + 0.05 * Math.min(c.n, 4)) * (0.5 + share / 2);
+  // Each mention is a piece of evidence (a code 0.6, "$" less: it is shared by many dollars); several agree as
+  // 1 - Π(1 - p), and marks of other currencies on the page lower the result by their share.
+  const confidence = Math.min(0.97, 1 - (1 - 0.6 * (c.weight / c.n)) ** c.n) * (0.5 + share / 2);
   return { code, confidence: Number(confidence.toFixed(3)), index: c.index, raw: c.raw };
 }

@@ -1,13 +1,14 @@
 import type { AmountField, DateField, HeaderFields, Invoice, TextField } from '../invoice/invoice.js';
 import type { OcrDocument } from '../ocr-document.js';
-import { crossCheckAmounts, weighByReading } from './confidence.js';
+import { amountCandidates, chooseAmounts, hasRoundingLine, type AmountCandidate, type JointAmounts } from './amounts.js';
+import { combine, competition, readFactor, weighByReading } from './confidence.js';
 import { orderConfirmed, termDays } from './date-checks.js';
-import { findDates, resolveDateOrder } from './dates.js';
+import { chooseDates, dateCandidates, type DateCandidate } from './date-fields.js';
+import { findDates, resolveDateOrder, toIsoDate, type DateMatch } from './dates.js';
 import { detectCurrency, currencyOfMark } from './currency.js';
+import { classifyDocument } from './document-type.js';
 import { headerFromEntities, tablesFromEntities } from './entities.js';
-import {
-  extractAmounts, extractDates, extractInvoiceId, extractPaymentTerms, extractPurchaseOrder, isoOf, type Pick,
-} from './header-fields.js';
+import { extractInvoiceId, extractPaymentTerms, extractPurchaseOrder, isoOf, type Pick } from './header-fields.js';
 import { detectLanguage } from './labels.js';
 import { buildLayout } from './layout.js';
 import { extractLineItems, extractVatLines } from './line-items.js';
@@ -32,16 +33,60 @@ function textOf(p: Pick<string> | undefined): TextField | undefined {
   return p && { value: p.value, confidence: clamp(p.score), source: p.source, raw: p.raw, pageNumber: p.page, box: p.box };
 }
 
-function amountOf(p: Pick<{ amount: number }> | undefined): AmountField | undefined {
-  return p && { value: p.value.amount, confidence: clamp(p.score), source: p.source, ...(p.raw ? { raw: p.raw } : {}), pageNumber: p.page, box: p.box };
+/**
+ * Sign convention for credit notes: amounts keep the sign the document gives its total (as the e-invoice path
+ * keeps the sign of the XML), and the document type, not the sign, says that it is a credit note. Within one
+ * document the signs agree: a credit note printing "Total -119,00" over positive net and VAT lines is read as
+ * -119.00 / -100.00 / -19.00; one printing positive amounts under an "Avoir" title stays positive. Validation
+ * compares a credit note's arithmetic on magnitudes (validation/arithmetic.ts).
+ */
+function signed(value: number, negative: boolean): number {
+  return negative ? -Math.abs(value) : value;
+}
+
+function amountField(c: AmountCandidate | undefined, confidence: number, negative: boolean, derived = false): AmountField | undefined {
+  if (!c) return undefined;
+  return {
+    value: signed(c.value, negative), confidence: clamp(confidence), source: derived ? 'derived' : 'layout',
+    ...(c.raw ? { raw: c.raw } : {}), pageNumber: c.page, box: c.box,
+  };
+}
+
+const AGREEMENT_WEIGHT: Record<string, number> = {
+  'net+tax': 0.85, 'tendered-change': 0.85, parts: 0.6, 'net+vat-lines': 0.75, rounding: 0.6, lines: 0.6, repeated: 0.5, tendered: 0.4, 'vat-lines': 0.3, derived: 0,
+};
+
+/** Confidence of the chosen total: its label, the agreements found, the nearest competitor, the OCR read. */
+function totalConfidence(a: JointAmounts): number {
+  const t = a.total;
+  if (!t) return 0;
+  const labelled = t.strength === 'none' ? 0.2 : t.strength === 'strong' ? 0.9 : 0.7;
+  const p = combine(labelled * Math.max(t.weights.total ?? 0, t.strength === 'none' ? 1 : 0), ...a.evidence.agreements.map((g) => AGREEMENT_WEIGHT[g] ?? 0));
+  return p * competition(a.evidence.score - a.evidence.runnerUp) * readFactor(t.read);
+}
+
+/** Confidence of a net or tax amount: its own label, raised when it takes part in net + tax = total. */
+function partConfidence(c: AmountCandidate, role: 'net' | 'tax', consistent: boolean): number {
+  const own = (c.weights[role] ?? 0) * (c.strength === 'strong' ? 0.7 : 0.5);
+  return combine(own, consistent ? 0.85 : 0) * readFactor(c.read);
+}
+
+/** Confidence of the invoice date: the label's meaning, agreement with the due date or a repeat, competitors. */
+function dateConfidence(c: DateCandidate & { score: number }, choice: { runnerUp: number; repeats: number }, orderOk: boolean): number {
+  const label = c.role === 'invoice' ? 0.95 : c.role === 'generic' ? 0.9 : c.withTime ? 0.85 : 0.5;
+  // A date printed with a time of day is the moment of the sale or of issue, not a delivery or due date.
+  const p = combine(label, c.withTime ? 0.6 : 0, choice.repeats > 0 ? 0.4 : 0, orderOk ? 0.3 : 0);
+  return p * competition(c.score - choice.runnerUp) * readFactor(c.read);
 }
 
 /**
  * Extracts an {@link Invoice} from an OCR document. OCR entities (Document AI) are taken first; every field
- * they leave empty is filled from the page layout: values right of or below their labels in English,
- * German, French or Dutch, amounts cross-checked (total = net + tax), free-text patterns for IBAN and VAT
- * ids, tables for line items. Pure and deterministic; never throws on odd input (missing fields stay empty).
- * Warnings name what was uncertain, never the invoice's content.
+ * they leave empty is filled from the page layout: the document type from its title and structure; the
+ * money fields chosen jointly so that they agree (total = net + tax, VAT lines, rounding, cash - change); the
+ * dates by what their labels mean (a delivery or service date is never the invoice date); the number after
+ * its label; parties, IBAN and VAT ids by position and pattern; tables for line items. Confidences come from
+ * the evidence (see confidence.ts). Pure and deterministic; never throws on odd input (missing fields stay
+ * empty). Warnings name what was uncertain, never the invoice's content.
  */
 export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): Invoice {
   const warnings: string[] = [];
@@ -50,48 +95,76 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
   const language = detectLanguage(text);
   const decimal = dominantDecimalSeparator(text);
   const currencyDetected = detectCurrency(text);
+  const kind = classifyDocument(layouts);
+  const creditNote = kind.type === 'credit_note';
+  const receipt = kind.type === 'receipt';
 
   const fromEntities = headerFromEntities(doc.entities);
-  const fields: HeaderFields = {};
+  const entityTables = tablesFromEntities(doc.entities);
+  const lineItems = entityTables.lineItems.length > 0 ? entityTables.lineItems : extractLineItems(layouts, decimal);
+  const vat = entityTables.vat.length > 0 ? entityTables.vat : extractVatLines(layouts, decimal);
+  const sumOf = (xs: Array<number | undefined>) => (xs.length > 0 && xs.every((x) => x !== undefined) ? Math.round(xs.reduce((s: number, x) => s + x!, 0) * 100) / 100 : undefined);
 
+  const fields: HeaderFields = {};
   const id = extractInvoiceId(layouts);
-  const dates = extractDates(layouts, id.candidate);
-  const amounts = extractAmounts(layouts, decimal);
-  const receiver = extractReceiver(layouts);
+  const amounts = chooseAmounts(amountCandidates(layouts, decimal), {
+    lineSum: sumOf(lineItems.map((l) => l.amount?.value)), vatSum: sumOf(vat.map((v) => v.tax_amount?.value)), roundingLine: hasRoundingLine(layouts),
+  });
+  const receiver = receipt ? { block: new Set<never>() } : extractReceiver(layouts);
   const taxIds = extractTaxIds(layouts, receiver.block);
-  const supplier = extractSupplier(layouts, { receiverBlock: receiver.block, receiverName: receiver.receiver?.value, taxIdSegment: taxIds.supplierSegment });
+  const supplier = extractSupplier(layouts, { receiverBlock: receiver.block, receiverName: receiver.receiver?.value, taxIdSegment: taxIds.supplierSegment, receipt });
 
   const currencyCode = fromEntities.currency?.value ?? currencyDetected?.code
-    ?? (amounts.total?.value.currencyMark ? currencyOfMark(amounts.total.value.currencyMark) : undefined);
+    ?? (amounts.total?.currencyMark ? currencyOfMark(amounts.total.currencyMark) : undefined);
   const order = resolveDateOrder(findDates(text), { language, currency: currencyCode });
+  const iso = (d: DateMatch) => toIsoDate(d, order.order) ?? toIsoDate(d, order.order === 'MDY' ? 'DMY' : 'MDY');
+  const dates = dateCandidates(layouts);
+  // "Invoice No. 123 of/vom/du 05.03.2018": the date printed right after the number names the invoice date.
+  if (id.candidate) {
+    const seg = id.candidate.segment;
+    const at = seg.text.indexOf(id.candidate.raw);
+    for (const d of dates) {
+      if (d.segment !== seg || at < 0) continue;
+      if (/^\s*(?:vom|du|of|dated|from|le|van)\s+$/i.test(seg.text.slice(at + id.candidate.raw.length, d.value.index))) d.role = 'invoice';
+    }
+  }
+  const choice = chooseDates(dates, (a, b) => iso(a) === iso(b), (a, b) => (iso(a) ?? '') > (iso(b) ?? ''), receipt);
+  const terms = extractPaymentTerms(layouts);
+  const confirmed = orderConfirmed(choice.invoice?.value, choice.due?.value, order.order, termDays(terms?.value));
 
   fields.invoice_id = textOf(id.pick);
-  const terms = extractPaymentTerms(layouts);
-  const confirmed = orderConfirmed(dates.invoiceDate?.value, dates.dueDate?.value, order.order, termDays(terms?.value));
-  const dateField = (p: typeof dates.invoiceDate, name: string): DateField | undefined => {
-    const r = isoOf(p, order.order);
-    if (!p || !r) return undefined;
-    let confidence = p.score;
+  const dateField = (c: DateCandidate | undefined, confidence: number, name: string): DateField | undefined => {
+    const r = c && isoOf({ value: c.value, raw: c.raw, score: 0, page: c.page, box: c.box, source: 'layout' }, order.order);
+    if (!c || !r) return undefined;
+    let conf = confidence;
     if (r.orderSensitive && confirmed) {
       // The issue/due pair (or the payment term) proves the order: no locale guess involved.
     } else if (r.orderSensitive && order.evidence === 'ambiguous') {
-      confidence *= 0.6;
+      conf *= 0.6;
       warnings.push(`${name}: day/month order is ambiguous; read as ${order.order}`);
     } else if (r.orderSensitive && order.evidence === 'locale') {
-      confidence *= 0.85;
+      conf *= 0.95;
     }
     if (options.referenceDate && Date.parse(r.iso) > options.referenceDate.getTime() + 366 * 86_400_000) {
-      confidence *= 0.5;
+      conf *= 0.5;
       warnings.push(`${name}: more than a year after the reference date`);
     }
-    return { value: r.iso, confidence: clamp(confidence), source: p.source, raw: p.raw, pageNumber: p.page, box: p.box };
+    return { value: r.iso, confidence: clamp(conf), source: 'layout', raw: c.raw, pageNumber: c.page, box: c.box };
   };
-  fields.invoice_date = dateField(dates.invoiceDate, 'invoice_date');
-  fields.due_date = dateField(dates.dueDate, 'due_date');
-  fields.total_amount = amountOf(amounts.total);
-  fields.net_amount = amountOf(amounts.net);
-  fields.total_tax_amount = amountOf(amounts.tax);
-  fields.amount_due = amountOf(amounts.due);
+  if (choice.invoice) fields.invoice_date = dateField(choice.invoice, dateConfidence(choice.invoice, choice, confirmed), 'invoice_date');
+  if (choice.due) fields.due_date = dateField(choice.due, combine(0.8, confirmed ? 0.5 : 0) * readFactor(choice.due.read), 'due_date');
+
+  const total = amounts.total;
+  const negative = creditNote && total !== undefined && total.value < 0;
+  if (total) fields.total_amount = amountField(total, totalConfidence(amounts), negative, total.derived);
+  if (amounts.net) fields.net_amount = amountField(amounts.net, partConfidence(amounts.net, 'net', amounts.consistent), negative);
+  if (amounts.tax) fields.total_tax_amount = amountField(amounts.tax, partConfidence(amounts.tax, 'tax', amounts.consistent), negative);
+  if (amounts.due) {
+    fields.amount_due = amountField(amounts.due, combine(0.75, total && Math.abs(Math.abs(amounts.due.value) - Math.abs(total.value)) < 0.011 ? 0.5 : 0) * readFactor(amounts.due.read), negative);
+  } else if (fields.total_amount && !total?.derived && !amounts.prepaid) {
+    // Without a separate "amount due" line the total is what is owed, unless a prepayment is printed.
+    fields.amount_due = { ...fields.total_amount, confidence: clamp(fields.total_amount.confidence * 0.8), source: 'derived' };
+  }
   fields.supplier_name = textOf(supplier);
   fields.receiver_name = textOf(receiver.receiver);
   fields.supplier_tax_id = textOf(taxIds.supplier);
@@ -104,9 +177,7 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
   } else if (currencyCode) {
     fields.currency = { value: currencyCode, confidence: 0.4, source: 'derived' };
   }
-
-  crossCheckAmounts(fields);
-  weighByReading(fields, layouts);
+  weighByReading(fields, layouts, new Set(['invoice_date', 'due_date', 'total_amount', 'net_amount', 'total_tax_amount', 'amount_due']));
 
   // Entities first: a field an entity filled is kept; layout only fills the gaps.
   const merged: HeaderFields = {};
@@ -115,26 +186,16 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
     if (v !== undefined) (merged as Record<string, unknown>)[key] = v;
   }
 
-  const entityTables = tablesFromEntities(doc.entities);
-  const lineItems = entityTables.lineItems.length > 0 ? entityTables.lineItems : extractLineItems(layouts, decimal);
-  const vat = entityTables.vat.length > 0 ? entityTables.vat : extractVatLines(layouts, decimal);
-
-  if (!merged.invoice_id) warnings.push('invoice number not found');
+  if (!merged.invoice_id && !receipt) warnings.push('invoice number not found');
   if (!merged.invoice_date) warnings.push('invoice date not found');
   if (!merged.total_amount) warnings.push('total amount not found');
-  else if (merged.total_amount.source === 'pattern' || merged.total_amount.source === 'derived') warnings.push('total amount found without a total label');
+  else if (merged.total_amount.source === 'pattern' || merged.total_amount.source === 'derived' || total?.strength === 'none') warnings.push('total amount found without a total label');
   if (!merged.currency) warnings.push('currency not found');
-  const net = merged.net_amount?.value, tax = merged.total_tax_amount?.value, total = merged.total_amount?.value;
-  if (net !== undefined && tax !== undefined && total !== undefined && Math.abs(net + tax - total) > 0.011) {
-    warnings.push('net + tax does not equal total');
-  }
-
-  const creditWords = /(?<![\p{L}])(?:credit\s*note|gutschrift|rechnungskorrektur|avoir|creditnota|note\s+de\s+crédit)(?![\p{L}])/iu;
-  const documentType = creditWords.test(text) || (total !== undefined && total < 0) ? 'credit_note'
-    : /(?<![\p{L}])(?:invoice|rechnung|facture|factuur|receipt|bill)/iu.test(text) ? 'invoice' : 'unknown';
+  const n = merged.net_amount?.value, t = merged.total_tax_amount?.value, g = merged.total_amount?.value;
+  if (n !== undefined && t !== undefined && g !== undefined && Math.abs(n + t - g) > 0.011) warnings.push('net + tax does not equal total');
 
   return {
-    documentType,
+    documentType: kind.type === 'unknown' && g !== undefined && g < 0 ? 'credit_note' : kind.type,
     fields: merged,
     line_items: lineItems,
     vat,
@@ -149,3 +210,4 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
     },
   };
 }
+

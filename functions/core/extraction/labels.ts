@@ -1,7 +1,9 @@
 /**
- * Multilingual label dictionaries (English, German, French, Dutch, some Polish). Each label is a regular expression
- * source matched on whole words, with a weight (how surely it names the field) and a language tag used
- * to tell the document's language. Kept as data so that adding a language is adding rows, not code.
+ * Multilingual label dictionaries (English, German, French, Dutch, some Polish) for the fields found by
+ * "label -> value" search; the money fields and the dates are chosen by what their labels mean instead
+ * (amounts.ts, date-fields.ts), and the money labels here only end line-item tables and find VAT rows. Each
+ * label is a regular expression source matched on whole words, with a weight (how surely it names the
+ * field) and a language tag used to tell the document's language. Kept as data so that adding a language is adding rows, not code.
  */
 
 export type Lang = 'en' | 'de' | 'fr' | 'nl' | 'pl';
@@ -13,8 +15,7 @@ export interface LabelDef {
 }
 
 export type LabelField =
-  | 'invoice_id' | 'invoice_date' | 'due_date' | 'total_amount' | 'net_amount' | 'total_tax_amount' | 'amount_due'
-  | 'payment_terms' | 'purchase_order' | 'supplier' | 'receiver' | 'tax_id';
+  | 'invoice_id' | 'total_amount' | 'net_amount' | 'total_tax_amount' | 'payment_terms' | 'purchase_order' | 'supplier' | 'receiver' | 'tax_id';
 
 const L = (lang: Lang, weight: number, ...res: string[]): LabelDef[] => res.map((re) => ({ re, weight, lang }));
 
@@ -25,32 +26,17 @@ export const LABELS: Record<LabelField, LabelDef[]> = {
     ...L('en', 0.55, String.raw`booking\s*id`, String.raw`invoice`),
     // A document title followed by its number label: "Gutschrift (Selbst ausgestellte Rechnung) (389) Nr.".
     ...L('de', 0.95, String.raw`(?:\p{L}*rechnung\p{L}*|gutschrift)[^:\n]{0,48}?\s(?:nr\.?|no\.?|nummer)`),
-    ...L('en', 0.95, String.raw`(?:invoice|credit\s*note)[^:\n]{0,48}?\s(?:no\.?|number|#)`),
-    ...L('de', 1, String.raw`rechnungs?[-\s]?(?:nummer|nr\.?|no\.?)`, String.raw`\p{L}*rechnung(?:\s*\(\d+\))?\s*(?:nr\.?|no\.?|nummer)`),
+    ...L('en', 0.95, String.raw`(?:invoice|credit\s*(?:note|memo))[^:\n]{0,48}?\s(?:no\.?|number|#)`, String.raw`credit\s*(?:note|memo)\s*(?:no\.?|number|#|nr\.?)`),
+    ...L('de', 1, String.raw`gutschrifts?[-\s]?(?:nummer|nr\.?|no\.?)`, String.raw`rechnungs?[-\s]?(?:nummer|nr\.?|no\.?)`, String.raw`\p{L}*rechnung(?:\s*\(\d+\))?\s*(?:nr\.?|no\.?|nummer)`),
     ...L('de', 0.85, String.raw`beleg[-\s]?(?:nr\.?|nummer)`, String.raw`belegnummer`),
     ...L('de', 0.5, String.raw`rechnung`),
     ...L('fr', 1, String.raw`(?:n[°º]|no\.?|numéro|num\.?)\s*(?:de\s+)?(?:la\s+)?facture`, String.raw`facture\s*(?:n[°º]|no\.?|numéro|nr\.?|#)`),
-    ...L('fr', 0.5, String.raw`facture`),
+    // Credit notes: "Avoir n°", "N° d'avoir", "Note de crédit n°".
+    ...L('fr', 1, String.raw`(?:n[°º]|no\.?|numéro|num\.?)\s*(?:de\s+l['’]\s*|d['’]\s*)avoir`, String.raw`avoir\s*(?:n[°º]|no\.?|numéro|nr\.?|#)`, String.raw`note\s+de\s+cr[ée]dit\s*(?:n[°º]|no\.?|numéro|#)`),
+    ...L('fr', 0.5, String.raw`facture`, String.raw`avoir`),
     ...L('nl', 1, String.raw`factuur\s*(?:nummer|nr\.?|no\.?)`, String.raw`factuurnummer`),
     ...L('nl', 0.55, String.raw`factuur`),
     ...L('pl', 1, String.raw`faktura\s*(?:vat\s*)?(?:nr\.?|numer)`),
-  ],
-  invoice_date: [
-    ...L('en', 1, String.raw`invoice\s*date`, String.raw`date\s*of\s*(?:invoice|issue)`, String.raw`issue\s*date`, String.raw`invoice\s*dated`),
-    ...L('en', 0.6, String.raw`date`, String.raw`dated`),
-    ...L('de', 1, String.raw`rechnungs-?\s?datum`, String.raw`ausstellungsdatum`),
-    ...L('de', 0.85, String.raw`beleg[-\s]?datum`),
-    ...L('de', 0.6, String.raw`datum`),
-    ...L('fr', 1, String.raw`date\s*(?:de\s+(?:la\s+)?)?factur(?:e|ation)`, String.raw`date\s*d['’]émission`),
-    ...L('nl', 1, String.raw`factuur\s?datum`),
-    ...L('pl', 1, String.raw`data\s*wystawienia`),
-  ],
-  due_date: [
-    ...L('en', 1, String.raw`due\s*date`, String.raw`payment\s*due(?:\s*date)?`, String.raw`date\s*due`, String.raw`pay(?:able)?\s*by`),
-    ...L('de', 1, String.raw`fälligkeits?-?\s?datum`, String.raw`fällig\s*(?:am|bis)?`, String.raw`zahlungsziel`, String.raw`zahlbar\s*bis`),
-    ...L('fr', 1, String.raw`date\s*d['’]échéance`, String.raw`échéance`, String.raw`date\s*limite\s*de\s*paiement`),
-    ...L('nl', 1, String.raw`vervaldatum`, String.raw`uiterste\s*betaaldatum`),
-    ...L('pl', 1, String.raw`termin\s*płatności`),
   ],
   total_amount: [
     ...L('en', 1, String.raw`grand\s*total`, String.raw`invoice\s*total`, String.raw`total\s*for\s*this\s*invoice`, String.raw`total\s*(?:incl\.?|including|inc\.?)\s*(?:vat|tax|gst)`, String.raw`total\s*amount(?:\s*due)?`, String.raw`amount\s*total`),
@@ -78,12 +64,6 @@ export const LABELS: Record<LabelField, LabelDef[]> = {
     ...L('de', 1, String.raw`(?:gesamt\s*)?(?:mwst\.?|ust\.?|umsatzsteuer|mehrwertsteuer)(?:-?betrag)?`, String.raw`steuerbetrag`),
     ...L('fr', 1, String.raw`(?:montant|total)\s*(?:de\s+la\s+)?tva`, String.raw`tva`),
     ...L('nl', 1, String.raw`btw(?:\s*bedrag)?`),
-  ],
-  amount_due: [
-    ...L('en', 1, String.raw`(?:amount|balance|total)\s*due`, String.raw`amount\s*payable`, String.raw`balance`),
-    ...L('de', 1, String.raw`zahlbetrag`, String.raw`zu\s*zahlen(?:der\s*betrag)?`, String.raw`offener\s*betrag`),
-    ...L('fr', 1, String.raw`net\s*à\s*payer`, String.raw`(?:somme|montant|reste)\s*à\s*payer`),
-    ...L('nl', 1, String.raw`te\s*betalen`),
   ],
   payment_terms: [
     ...L('en', 1, String.raw`payment\s*terms`, String.raw`terms\s*of\s*payment`),

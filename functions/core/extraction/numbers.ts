@@ -22,7 +22,7 @@ const MINUS = /^[-\u2212\u2013]/;
  * followed by exactly three digits), which is a thousands group in one locale and a decimal in the other.
  */
 export function parseAmount(input: string, hint?: DecimalSeparator): ParsedAmount | null {
-  let text = input.replace(/[€$£₹]|\b(?:EUR|USD|GBP|CHF|INR|PLN|CAD|AUD|JPY|Rs\.?)\b/gi, '').trim();
+  let text = input.replace(/[€$£₹]|\b(?:EUR|USD|GBP|CHF|INR|PLN|CAD|AUD|JPY|MYR|SGD|RM|Rs\.?)\b/gi, '').trim();
   let negative = false;
   if (/^\(.*\)$/.test(text)) { negative = true; text = text.slice(1, -1).trim(); }
   if (MINUS.test(text)) { negative = true; text = text.slice(1).trim(); }
@@ -67,7 +67,7 @@ export interface AmountMatch extends ParsedAmount {
   currencyMark?: string;
 }
 
-const CUR = String.raw`(?:[€$£₹]|\b(?:EUR|USD|GBP|CHF|INR|PLN|CAD|AUD|JPY|Rs\.?)(?![\p{L}]))`;
+const CUR = String.raw`(?:[€$£₹]|\b(?:EUR|USD|GBP|CHF|INR|PLN|CAD|AUD|JPY|MYR|SGD|RM|Rs\.?)(?![\p{L}]))`;
 // A number: grouped thousands (dot, comma, apostrophe, or a space only before a decimal comma as in
 // French "1 234,56"), or plain digits, with an optional 1-4 digit fraction.
 const NUM = String.raw`\d{1,3}(?:[.,'’]\d{3})+(?:[.,]\d{1,4})?|\d{1,3}(?:[\s\u00a0\u202f]\d{3})+,\d{1,4}|\d+(?:[.,]\d{1,4})?`;

@@ -12,10 +12,10 @@ export { normalizeVatId, extractIban, extractTaxIds } from './identifiers.js';
  * elsewhere, in the e-mail or web domain, or heading the block that carries the supplier's VAT id.
  */
 
-const LEGAL_FORM = /(?<![\p{L}])(?:gmbh(?:\s*&\s*co\.?(?:\s*kg)?)?|ag|kg|ohg|e\.\s?k\.|ug|b\.\s?v\.?|n\.\s?v\.?|bv|nv|inc\.?|ltd\.?|limited|llc|llp|plc|corp\.?|corporation|sas|sarl|s\.a\.r\.l\.|s\.a\.?|sa|spa|s\.p\.a\.|pvt\.?|gbr|a\.g\.|co\.)(?![\p{L}])/iu;
+const LEGAL_FORM = /(?<![\p{L}])(?:gmbh(?:\s*&\s*co\.?(?:\s*kg)?)?|ag|kg|ohg|e\.\s?k\.|ug|b\.\s?v\.?|n\.\s?v\.?|bv|nv|inc\.?|ltd\.?|limited|llc|llp|plc|corp\.?|corporation|sas|sarl|s\.a\.r\.l\.|s\.a\.?|sa|spa|s\.p\.a\.|pvt\.?|gbr|a\.g\.|co\.|sdn\.?\s*bhd\.?|bhd\.?|berhad|s\/b|pte\.?\s*ltd\.?|pty\.?\s*ltd\.?)(?![\p{L}])/iu;
 const TITLE_WORDS = /^(?:invoice|tax\s+invoice|rechnung|facture|factuur|receipt|payment\s+receipt|bill|credit\s+note|gutschrift|avoir|kopie\s+factuur|retail\s+invoices?\/bill)[.:]?$/i;
-const STRIP_TITLE = /^(?:invoice|rechnung|facture|factuur)[.:]?\s+|\s+(?:invoice|rechnung|facture|factuur)$/i;
-const NOT_NAME = /@|www\.|https?:|^\+?\d|[a-zäöü]+nummer\b|\b(?:tel|fax|phone|telefon|gln|nummer|number|iban|bic|page|seite|datum|date|nr\.?|no\.?)\b|^\d{4,5}\s/i;
+const STRIP_TITLE = /^(?:invoice|rechnung|facture|factuur)[.:]?\s+|\s+(?:(?:tax\s+)?invoice|rechnung|facture|factuur|(?:payment\s+|cash\s+|official\s+)?receipt)$/i;
+const NOT_NAME = /@|www\.|https?:|^\+?\d|\b(?:thank|thanks|please|welcome|goods\s+sold|danke|merci)\b|[a-zäöü]+nummer\b|\b(?:tel|fax|phone|telefon|gln|nummer|number|iban|bic|page|seite|datum|date|nr\.?|no\.?)\b|^\d{4,5}\s/i;
 const NAME_PREFIX = /^(?:name|firma|company|raison\s+sociale|attn|z\.\s?hd\.?|t\.a\.v\.)\s*[:.]?\s*/i;
 
 function cleanName(text: string): string {
@@ -134,6 +134,8 @@ function similar(a: string | undefined, b: string): boolean {
 
 export interface SupplierContext {
   receiverBlock: ReadonlySet<Segment>;
+  /** A till receipt: the shop's name heads the slip (type size says little there). */
+  receipt?: boolean;
   receiverName?: string | undefined;
   /** Segment holding the supplier's VAT id (see extractTaxIds). */
   taxIdSegment?: Segment | undefined;
@@ -148,7 +150,9 @@ export function extractSupplier(layouts: readonly PageLayout[], ctx: SupplierCon
   const first = layouts[0];
   if (!first) return undefined;
   const evidence: Evidence[] = [];
-  const usable = (seg: Segment, text: string) => !ctx.receiverBlock.has(seg) && !similar(ctx.receiverName, text) && nameLike(text);
+  // A shop's name may start with a number ("7-Eleven", "99 Speed Mart"); elsewhere a leading number is an address.
+  const usable = (seg: Segment, text: string) => !ctx.receiverBlock.has(seg) && !similar(ctx.receiverName, text)
+    && (nameLike(text) || (ctx.receipt === true && nameLike(text.replace(/^\d+[-\s]+/, ''))));
   const add = (text: string, seg: Segment, score: number) => { if (usable(seg, text)) evidence.push({ text, seg, score }); };
 
   for (const seg of first.segments) {
@@ -160,9 +164,14 @@ export function extractSupplier(layouts: readonly PageLayout[], ctx: SupplierCon
   }
   const sender = senderLineSegment(first);
   if (sender) add(cleanName(senderParts(sender.text)[0] ?? ''), sender, 0.7);
-  const head = letterheadType(first, ctx.receiverBlock);
+  const head = ctx.receipt ? undefined : letterheadType(first, ctx.receiverBlock);
   if (head) add(cleanName(head.text), head, 0.65);
-  for (const seg of first.segments) {
+  if (ctx.receipt) {
+    // Heading the slip and carrying a company form are independent signs of the shop's legal name.
+    const top = receiptHeader(first);
+    if (top) add(top.text, top.seg, top.legal && top.first ? 0.75 : top.legal ? 0.5 : 0.45);
+  }
+  for (const seg of ctx.receipt ? [] : first.segments) {
     if (seg.box.y > 0.3) break;
     const m = LEGAL_FORM.exec(seg.text);
     if (!m) continue;
@@ -178,7 +187,7 @@ export function extractSupplier(layouts: readonly PageLayout[], ctx: SupplierCon
     }
   }
   if (evidence.length === 0) {
-    const seg = first.segments.find((s) => s.box.y <= 0.25 && !ctx.receiverBlock.has(s) && nameLike(s.text) && !findLabelsAny(s.text));
+    const seg = first.segments.find((s) => s.box.y <= 0.25 && !ctx.receiverBlock.has(s) && nameLike(s.text) && !ADDRESS.test(s.text) && !findLabelsAny(s.text));
     if (seg) add(cleanName(seg.text), seg, 0.3);
   }
 
@@ -203,6 +212,66 @@ export function extractSupplier(layouts: readonly PageLayout[], ctx: SupplierCon
   if (!top) return undefined;
   const { e, p } = top;
   return { value: e.text, raw: e.text, score: p, page: e.seg.page, box: subBox(e.seg, 0, e.text.length), source: 'layout' };
+}
+
+const ADDRESS = /(?<![\p{L}])(?:jalan|jln|lot|lorong|taman|street|st\.|road|rd\.?|avenue|ave\.?|blvd|floor|level|block|unit|suite|strasse|straße|str\.|rue|platz|weg|allee|tel|fax|phone|gst|vat|reg(?:istration)?|company|co\.\s*reg|no\.?)(?![\p{L}])|(?<!\d)\d{5}(?!\d)|\d+\s*,|,\s*\d/iu;
+
+/** A receipt's header row: the segments of one visual row joined when their gaps are word gaps stretched by print. */
+function rowText(page: PageLayout, seg: Segment): string {
+  const cy = (seg.pt.y0 + seg.pt.y1) / 2;
+  const row = page.segments.filter((s) => Math.abs((s.pt.y0 + s.pt.y1) / 2 - cy) < Math.min(s.pt.h, seg.pt.h) * 0.5).sort((a, b) => a.pt.x0 - b.pt.x0);
+  let text = '';
+  let prev: Segment | undefined;
+  for (const s of row) {
+    if (prev && s.pt.x0 - prev.pt.x1 > 3 * Math.max(s.pt.h, prev.pt.h)) {
+      if (row.indexOf(seg) < row.indexOf(s)) break;
+      text = '';
+    }
+    text = text ? `${text} ${s.text}` : s.text;
+    prev = s;
+  }
+  return text;
+}
+
+/**
+ * The shop's name on a till receipt: the first name-like row at the top of the slip that is not an address,
+ * a phone or registration line, or a title ("TAX INVOICE"); a row ending in "&" continues on the next one.
+ * A row with a company form ("Sdn Bhd", "GmbH") among the first rows is the legal name and is preferred.
+ */
+function receiptHeader(page: PageLayout): { text: string; seg: Segment; legal: boolean; first: boolean } | undefined {
+  const rows: Array<{ text: string; seg: Segment }> = [];
+  const seen = new Set<string>();
+  for (const seg of page.segments) {
+    if (seg.box.y > 0.35) break;
+    const text = rowText(page, seg);
+    if (seen.has(text) || !/\p{L}{2}/u.test(text)) continue;
+    seen.add(text);
+    rows.push({ text, seg });
+  }
+  const usable = (t: string) => {
+    // A registration number in brackets ("(51753-X)") follows many names: it is not part of the name.
+    const c = cleanName(t.replace(/\s*\([^)]*\d[^)]*\)?\s*$/, ''));
+    return c.length >= 3 && /\p{L}{3}/u.test(c) && !TITLE_WORDS.test(c) && !/@|www\.|https?:/i.test(c) && (!ADDRESS.test(c) || LEGAL_FORM.test(c))
+      && (c.match(/\p{L}/gu) ?? []).length >= c.replace(/\s/g, '').length * 0.6;
+  };
+  const legalAt = rows.slice(0, 6).findIndex((r, i) => LEGAL_FORM.test(r.text)
+    && (usable(r.text.slice(0, LEGAL_FORM.exec(r.text)!.index)) || (i > 0 && usable(rows[i - 1]!.text))));
+  const legal = rows[legalAt];
+  if (legal) {
+    const m = LEGAL_FORM.exec(legal.text)!;
+    let text = cleanName(legal.text.slice(0, m.index + m[0].length));
+    // The form alone on its row ("BHD", "SDN BHD"): the name is on the row above.
+    if (!usable(legal.text.slice(0, m.index)) && legalAt > 0) text = `${cleanName(rows[legalAt - 1]!.text)} ${text}`;
+    const first = rows.findIndex((r) => usable(r.text));
+    return { text, seg: legal.seg, legal: true, first: first === legalAt || first === legalAt - 1 };
+  }
+  const i = rows.findIndex((r) => usable(r.text));
+  const row = rows[i];
+  if (!row) return undefined;
+  let text = cleanName(row.text);
+  const next = rows[i + 1];
+  if (next && /(?:&|\band|-)$/i.test(text) && usable(next.text)) text = `${text} ${cleanName(next.text)}`;
+  return { text, seg: row.seg, legal: false, first: true };
 }
 
 /** The name-like line set in clearly larger type than the body, in the top third of page 1. */

@@ -1,6 +1,5 @@
-import { findDates, type DateMatch } from './dates.js';
-import { findAmounts, type DecimalSeparator } from './numbers.js';
-import type { ParsedValue, ValueParser } from './candidates.js';
+import { findDates } from './dates.js';
+import type { ValueParser } from './candidates.js';
 
 /** Typed value readers used by the label search: each returns the values of its type found in a text. */
 
@@ -15,6 +14,9 @@ export const parseInvoiceId: ValueParser<string> = (text) => {
   for (const w of words) {
     const token = w[0];
     if (ID_SKIP.test(token)) continue;
+    // A word ending in a colon, or an abbreviation like "P.O." / "S.O." (read "P.0." by OCR), is the
+    // next label, not a value: "Invoice No.   P.O. / S.O.: 4711" has no invoice number.
+    if (/:$/.test(token) || /^[\p{L}][.][\p{L}\d][.]?[:/]?$/u.test(token)) return [];
     const cleaned = token.replace(/^[#:(]+/, '').replace(/[,;:.)]+$/, '');
     if (cleaned.length < 3 || cleaned.length > 40) return [];
     if (!/\d/.test(cleaned)) return [];
@@ -26,29 +28,6 @@ export const parseInvoiceId: ValueParser<string> = (text) => {
   }
   return [];
 };
-
-/** Dates in the text (order unresolved: the document decides day-first vs month-first). */
-export const parseDate: ValueParser<DateMatch> = (text) =>
-  findDates(text).map((d) => ({ value: d, index: d.index, length: d.length, raw: d.raw, quality: 1 }));
-
-export interface MoneyValue {
-  amount: number;
-  currencyMark?: string;
-}
-
-/**
- * Money amounts: numbers with decimals or a currency mark. Bare integers are kept only with a mark
- * ("Rs 1939"), since a lone integer on a totals row is more often a quantity or a count.
- */
-export function moneyParser(hint: DecimalSeparator | undefined): ValueParser<MoneyValue> {
-  return (text) => findAmounts(text, hint)
-    .filter((a) => a.hasDecimals || a.currencyMark)
-    .map((a): ParsedValue<MoneyValue> => {
-      const value: MoneyValue = { amount: a.value };
-      if (a.currencyMark) value.currencyMark = a.currencyMark;
-      return { value, index: a.index, length: a.length, raw: a.raw, quality: a.hasDecimals ? 1 : 0.85 };
-    });
-}
 
 /** Free text after a label (payment terms), trimmed to the segment. */
 export const parseText: ValueParser<string> = (text) => {

@@ -81,8 +81,17 @@ export const HEADER_FIELD_NAMES = Object.keys(HeaderFieldsSchema.shape) as Heade
 export const DateOrderSchema = z.enum(['DMY', 'MDY', 'YMD']);
 export type DateOrder = z.infer<typeof DateOrderSchema>;
 
+/**
+ * What the document is: an invoice; a credit note (it reverses an invoice; its amounts keep the sign the
+ * document gives its total, on the page as in the XML, and the type, not the sign, says it is a credit); a receipt (a till receipt or simplified
+ * tax invoice, paid on the spot: no invoice number, due date or buyer is expected); unknown when the page
+ * names none of them.
+ */
+export const DocumentTypeSchema = z.enum(['invoice', 'credit_note', 'receipt', 'unknown']);
+export type DocumentType = z.infer<typeof DocumentTypeSchema>;
+
 export const InvoiceSchema = z.object({
-  documentType: z.enum(['invoice', 'credit_note', 'unknown']),
+  documentType: DocumentTypeSchema,
   fields: HeaderFieldsSchema,
   line_items: z.array(LineItemSchema),
   vat: z.array(VatLineSchema),

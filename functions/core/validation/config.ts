@@ -33,6 +33,13 @@ export const ValidationConfigSchema = z.object({
   requiredFields: z
     .array(HeaderFieldNameSchema)
     .default(['invoice_id', 'invoice_date', 'supplier_name', 'total_amount', 'currency']),
+  /**
+   * Required on a receipt (a till receipt or simplified tax invoice): paid on the spot, it often has no
+   * number the buyer books against and prints no currency where only one is in use.
+   */
+  receiptRequiredFields: z
+    .array(HeaderFieldNameSchema)
+    .default(['invoice_date', 'supplier_name', 'total_amount']),
 });
 export type ValidationConfig = z.output<typeof ValidationConfigSchema>;
 export type ValidationConfigInput = z.input<typeof ValidationConfigSchema>;

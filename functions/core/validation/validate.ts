@@ -10,14 +10,14 @@ import type { ValidationResult } from './result.js';
 
 /**
  * Runs every validation on an extracted invoice, in a fixed order (required fields, arithmetic, dates,
- * identifiers, currency, duplicates). Always returns one result per check code (see codes.ts), skipped checks
+ * identifiers, currency, duplicates); a receipt is held to the fields a receipt has. Always returns one result per check code (see codes.ts), skipped checks
  * included, so the list has the same shape for every invoice. Pure; throws only a ZodError for an invalid
  * `ctx.config`.
  */
 export function validateInvoice(invoice: Invoice, ctx: ValidationContext): ValidationResult[] {
   const config = ValidationConfigSchema.parse(ctx.config ?? {});
   return [
-    checkRequiredFields(invoice, config.requiredFields),
+    checkRequiredFields(invoice, invoice.documentType === 'receipt' ? config.receiptRequiredFields : config.requiredFields),
     ...checkArithmetic(invoice, config.arithmetic),
     ...checkDates(invoice, ctx.now, config.dates),
     ...checkIdentifiers(invoice),

@@ -63,7 +63,8 @@ const LimitsSchema = z.object({
 });
 
 const require = createRequire(import.meta.url);
-const ENGINE_VERSION = [
+/** Versions of the libraries behind this engine's output: a cache of OCR documents must key on it. */
+export const LOCAL_OCR_ENGINE_VERSION = [
   `pdfjs-dist@${(require('pdfjs-dist/package.json') as { version: string }).version}`,
   `tesseract.js@${(require('tesseract.js/package.json') as { version: string }).version}`,
 ].join('+');
@@ -117,7 +118,7 @@ async function recognize(input: OcrInput, limits: OcrLimits, opts: Options, pool
     pages: content.pages,
     entities: [],
     embeddedFiles: content.embeddedFiles,
-    engine: { name: 'local', version: ENGINE_VERSION },
+    engine: { name: 'local', version: LOCAL_OCR_ENGINE_VERSION },
     elapsedMs: performance.now() - started,
   };
 }

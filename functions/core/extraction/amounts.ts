@@ -1,0 +1,342 @@
+import type { Box } from '../geometry.js';
+import { subBox, type PageLayout, type Segment } from './layout.js';
+import { findAmounts, type AmountMatch, type DecimalSeparator } from './numbers.js';
+
+/**
+ * Total, net, tax and amount due, chosen jointly. Every money amount on the pages becomes a candidate with
+ * the meaning of its label (the words left of it on its row, or the column header above it) as weights over
+ * roles: a "Total" is most likely the total, a "Subtotal" the net, "Total VAT" the tax, "Cash" and "Change"
+ * what was tendered and given back, "Rounding" an adjustment. The reading chosen is the one whose amounts
+ * agree best with each other, not the first match: net + tax = total, the VAT lines add up to the tax, the
+ * subtotal plus the rounding line gives the total, cash minus change gives the total, the same total printed
+ * under two labels. What was agreed on is kept as evidence for the confidences.
+ */
+
+export type Role = 'total' | 'net' | 'tax' | 'due' | 'tendered' | 'change' | 'rounding' | 'discount' | 'prepaid';
+export type RoleWeights = Partial<Record<Role, number>>;
+
+
+const R = (src: string) => new RegExp(String.raw`(?<![\p{L}])(?:${src})(?![\p{L}])`, 'iu');
+const TAX = String.raw`vat|v\.a\.t\.?|tax(?:es)?|gst|sst|hst|pst|mwst\.?|ust\.?|umsatzsteuer|mehrwertsteuer|steuer|(?:umsatz|mehrwert)?steuer(?:betrag|summe)|(?:mwst|ust)\.?-?betrag|tva|btw|iva|taxe`;
+const TOTAL_WORD = String.raw`total|sum|summe|\p{L}*summe|gesamt\p{L}*|montant|amount|betrag|\p{L}*betrag|totaal|bedrag|brutto|sales`;
+const INCL = R(String.raw`incl\.?|inkl\.?|including|inclusive|included|inc\.?|ttc|brutto|gross|toutes\s+taxes|w/\s*(?:${TAX})`);
+const EXCL = R(String.raw`excl\.?|exkl\.?|excluding|exclusive|before\s+(?:${TAX})|ohne|hors|h\.?t\.?|netto|w/o`);
+const HAS_TAX = R(TAX);
+const HAS_TOTAL = R(TOTAL_WORD);
+
+/**
+ * Label meanings in order of precedence: the first rule that matches the label phrase decides ("Total incl.
+ * VAT" is a total although it names the tax; "Total excl. VAT" a net; "Total VAT" a tax). Weights say how
+ * likely the amount of such a label is each field (a "Balance due" is the amount due, and the total when
+ * nothing was prepaid); `strong` labels name their field unambiguously.
+ */
+const LABEL_RULES: ReadonlyArray<{ test: (t: string) => boolean; weights: RoleWeights; strength: 'strong' | 'weak' }> = [
+  // Quantities and counts are never money, whatever the label says.
+  { test: (t) => R(String.raw`qty|quantity|menge|anzahl|qt[ée]|quantit[ée]|items?|pcs|stk|articles?|nombre|no\.?\s+of`).test(t), weights: {}, strength: 'weak' },
+  { test: (t) => R(String.raw`(?:total|amount|sum|montant|betrag)\s*(?:after\s+)?round(?:ed|ing)?|round(?:ed)?\s*(?:total|amount)|total\s+(?:rounded|arrondi)|gerundet`).test(t), weights: { total: 0.95 }, strength: 'strong' },
+  { test: (t) => R(String.raw`round(?:ing)?(?:\s*(?:adj(?:ustment)?\.?|off))?|rundung(?:sdifferenz)?|arrondi|afronding`).test(t), weights: { rounding: 1 }, strength: 'strong' },
+  { test: (t) => R(String.raw`change(?:\s*due)?|r[üu]ckgeld|wechselgeld|rendu|monnaie\s+rendue|balance\s+returned|kembali(?:an)?|baki`).test(t), weights: { change: 1 }, strength: 'strong' },
+  { test: (t) => R(String.raw`discount|rabatt|nachlass|skonto|remise|korting|savings?|you\s+saved|allowances?|(?:gesamtbetrag\s+der\s+)?(?:ab|zu)schl[äa]ge?`).test(t), weights: { discount: 1 }, strength: 'strong' },
+  { test: (t) => R(String.raw`prepaid|prepayment|deposit|down\s+payment|already\s+paid|anzahlung|vorauszahlung|bereits\s+(?:bezahlt|gezahlt)|acompte|d[ée]j[àa]\s+(?:pay[ée]|r[ée]gl[ée])|aanbetaling`).test(t), weights: { prepaid: 1 }, strength: 'strong' },
+  { test: (t) => R(String.raw`total\s+(?:paid|payment)|amount\s+(?:paid|tendered)|paid\s+amount`).test(t), weights: { tendered: 0.6, total: 0.5 }, strength: 'weak' },
+  { test: (t) => R(String.raw`cash|tender(?:ed)?|paid|payment|credit(?!\s*note)|visa|master\s*card|mastercard|amex|debit|credit\s*card|card|bar(?:geld)?|gegeben|esp[èe]ces|carte(?:\s+bancaire)?|cb|ch[èe]que|cheque|eftpos|tunai`).test(t), weights: { tendered: 1 }, strength: 'strong' },
+  { test: (t) => R(String.raw`net\s*(?:à|a)\s*payer|(?:reste|somme|montant)\s*(?:à|a)\s*payer|zahlbetrag|zu\s*zahlen(?:der\s*betrag)?|offener\s*betrag|(?:amount|balance|total)\s*(?:now\s+)?due|amount\s*payable|balance|te\s*betalen|do\s*zapłaty`).test(t), weights: { due: 1, total: 0.6 }, strength: 'strong' },
+  { test: (t) => INCL.test(t) && (HAS_TOTAL.test(t) || HAS_TAX.test(t)), weights: { total: 1 }, strength: 'strong' },
+  { test: (t) => (EXCL.test(t) && (HAS_TOTAL.test(t) || HAS_TAX.test(t))) || R(String.raw`sub\s*-?\s*total|zwischensumme|sous[-\s]*total|subtotaal|nettobetrag|nettosumme|warenwert|nettowert|taxable\s+(?:amount|value)|base\s+(?:ht|imposable)|net\s+(?:amount|total|value)|nett?\s+total|(?:total|summe|gesamt)\s+net(?:to)?`).test(t), weights: { net: 1, total: 0.3 }, strength: 'strong' },
+  { test: (t) => HAS_TAX.test(t) && !R(String.raw`invoice|id|no\.?|nr\.?|number|nummer|reg(?:istration)?|identifi\p{L}*|code|exempt|free|base|basis\p{L}*`).test(t), weights: { tax: 1 }, strength: 'strong' },
+  { test: (t) => R(String.raw`grand\s*total|invoice\s*total|total\s*(?:amount|invoice|sales|price|payable|to\s+pay)|(?:total|montant)\s*(?:à|a)\s*payer|gesamtbetrag|rechnungsbetrag|endbetrag|gesamtsumme|bruttobetrag|bruttosumme|rechnungssumme|montant\s*total|total\s*facture|totaalbedrag|factuurtotaal|razem`).test(t), weights: { total: 1 }, strength: 'strong' },
+  { test: (t) => R(String.raw`total|totaal|gesamt|summe|jumlah`).test(t), weights: { total: 0.85, net: 0.15 }, strength: 'weak' },
+  { test: (t) => R(String.raw`amount|betrag|montant|bedrag`).test(t), weights: { total: 0.35 }, strength: 'weak' },
+];
+
+/**
+ * The meaning of a label phrase (the words left of an amount), or undefined when it names no money field.
+ * Only the last chunk of the phrase counts (chunks are separated by column gaps): in "Total 3 items   Cash"
+ * the amount is the cash.
+ */
+export function classifyLabel(text: string): { weights: RoleWeights; strength: 'strong' | 'weak'; at: number } | undefined {
+  const chunks = [...text.matchAll(/\S+(?:\s\S+)*/g)].filter((m) => /\p{L}{2}/u.test(m[0].replace(/\b(?:EUR|USD|GBP|CHF|RM|MYR|SGD|Rs)\b/g, '')));
+  const chunk = chunks[chunks.length - 1];
+  if (!chunk) return undefined;
+  const rule = LABEL_RULES.findIndex((r) => r.test(chunk[0]));
+  // A label broken over two columns ("Rechnungssumme Brutto (inkl." | "USt.)") reads whole when the two
+  // chunks together make a more specific label than the last one alone (a total incl. tax, not a tax).
+  const prev = chunks[chunks.length - 2];
+  const joined = prev ? LABEL_RULES.findIndex((r) => r.test(`${prev[0]} ${chunk[0]}`)) : -1;
+  const [index, at] = joined >= 0 && (rule < 0 || joined < rule) && LABEL_RULES[rule]?.weights.tax ? [joined, prev!.index] : [rule, chunk.index];
+  const found = LABEL_RULES[index];
+  return found && { weights: found.weights, strength: found.strength, at };
+}
+
+export interface AmountCandidate {
+  value: number;
+  raw: string;
+  page: number;
+  box: Box;
+  /** Page number - 1 + vertical position (0..1): reading order. */
+  position: number;
+  hasDecimals: boolean;
+  currencyMark?: string;
+  weights: RoleWeights;
+  strength: 'strong' | 'weak' | 'none';
+  relation: 'inline' | 'right' | 'below' | 'none';
+  /** Lowest OCR confidence of the amount's tokens (1 for text layers). */
+  read: number;
+  /** A percentage printed on the label's row (a VAT rate). */
+  rate?: number;
+  segment: Segment;
+}
+
+interface Row { segments: Segment[]; cy: number; h: number }
+
+function rowsOf(page: PageLayout): Row[] {
+  const rows: Row[] = [];
+  for (const seg of page.segments) {
+    const cy = (seg.pt.y0 + seg.pt.y1) / 2;
+    const row = rows.find((r) => Math.abs(r.cy - cy) < Math.min(r.h, seg.pt.h) * 0.6);
+    if (row) row.segments.push(seg);
+    else rows.push({ segments: [seg], cy, h: seg.pt.h });
+  }
+  for (const r of rows) r.segments.sort((a, b) => a.pt.x0 - b.pt.x0);
+  return rows.sort((a, b) => a.cy - b.cy);
+}
+
+const RATE = /(\d{1,2}(?:[.,]\d{1,2})?)\s?%/;
+
+const ROUNDING_WORD = /(?<![\p{L}])(?:round(?:ing|ed)?|rundung|arrondi|afronding)(?![\p{L}])/iu;
+
+/** Whether a rounding line is printed (its amount may be unreadable). */
+export function hasRoundingLine(layouts: readonly PageLayout[]): boolean {
+  return layouts.some((p) => p.segments.some((s) => ROUNDING_WORD.test(s.text)));
+}
+
+/** Money amounts of every page with the meaning of their labels. */
+export function amountCandidates(layouts: readonly PageLayout[], hint: DecimalSeparator | undefined): AmountCandidate[] {
+  const out: AmountCandidate[] = [];
+  for (const page of layouts) {
+    const rows = rowsOf(page);
+    rows.forEach((row, ri) => {
+      // Amounts of the row left to right, each with the row text before it.
+      const found: Array<{ seg: Segment; a: AmountMatch; before: string }> = [];
+      let prefix = '';
+      for (const seg of row.segments) {
+        for (const a of findAmounts(seg.text, hint)) {
+          if (!a.hasDecimals && !a.currencyMark) continue;
+          found.push({ seg, a, before: `${prefix}${seg.text.slice(0, a.index)}` });
+        }
+        prefix += `${seg.text}  `;
+      }
+      const gaps = found.map(({ before }, i) => (i > 0 ? before.slice(before.lastIndexOf(found[i - 1]!.a.raw) + found[i - 1]!.a.raw.length) : before));
+      const words = (t: string) => /\p{L}{2}/u.test(t.replace(/\b(?:EUR|USD|GBP|CHF|RM|MYR|SGD|Rs)\b/g, ''));
+      found.forEach(({ seg, a }, i) => {
+        // A label names the last amount of the run of amounts after it: in "VAT 19 % 100.00 19.00" the tax
+        // is the rightmost amount and 100.00 its base; in "Net 100.00  VAT 19.00" each has its own label.
+        const endOfRun = i === found.length - 1 || words(gaps[i + 1]!);
+        let start = i;
+        while (start > 0 && !words(gaps[start]!)) start--;
+        let label = endOfRun ? classifyLabel(gaps[start]!) : undefined;
+        let relation: AmountCandidate['relation'] = label ? (start === i && a.index > 0 && gaps[i]!.endsWith(seg.text.slice(0, a.index)) ? 'inline' : 'right') : 'none';
+        if (!label) {
+          const header = headerAbove(page, rows, ri, seg, a);
+          if (header) { label = header; relation = 'below'; }
+        }
+        const rate = RATE.exec(gaps[start]!);
+        const tokens = seg.tokens.filter((t, k) => {
+          const s = seg.starts[k] ?? 0;
+          return s < a.index + a.length && s + t.text.length > a.index;
+        });
+        // A rounding adjustment is a few cents: a large amount on a "Rounding" line is the rounded total.
+        if (label?.weights.rounding && Math.abs(a.value) >= 0.5) label = { ...label, weights: { total: 0.9 } };
+        out.push({
+          value: a.value, raw: a.raw, page: page.page, box: subBox(seg, a.index, a.index + a.length),
+          position: page.page - 1 + seg.box.y, hasDecimals: a.hasDecimals, ...(a.currencyMark ? { currencyMark: a.currencyMark } : {}),
+          weights: label?.weights ?? {}, strength: label?.strength ?? 'none', relation,
+          read: tokens.length ? Math.min(...tokens.map((t) => t.confidence)) : 1,
+          ...(rate ? { rate: Number((rate[1] ?? '').replace(',', '.')) } : {}),
+          segment: seg,
+        });
+      });
+    });
+  }
+  return out;
+}
+
+/** A column header naming the amount: the nearest row above (within a few lines) with a label over its x-range. */
+function headerAbove(page: PageLayout, rows: readonly Row[], ri: number, seg: Segment, a: AmountMatch) {
+  const box = subBox(seg, a.index, a.index + a.length);
+  const x0 = box.x * page.width, x1 = (box.x + box.w) * page.width;
+  for (let k = ri - 1; k >= 0 && k >= ri - 3; k--) {
+    const row = rows[k]!;
+    const over = row.segments.filter((s) => s.pt.x0 < x1 + 4 && s.pt.x1 > x0 - 4);
+    for (const s of over) {
+      if (findAmounts(s.text).some((x) => x.hasDecimals)) return undefined; // another amount above: a table body
+      const label = classifyLabel(s.text);
+      if (label && s.text.trim().split(/\s+/).length <= 5) return label;
+    }
+    if (over.length > 0) return undefined;
+  }
+  return undefined;
+}
+
+export interface AmountEvidence {
+  /** Independent agreements found for the chosen total (net + tax, cash - change, rounding, lines, repeats). */
+  agreements: string[];
+  /** Joint score of the reading chosen and of the best reading with another total. */
+  score: number;
+  runnerUp: number;
+}
+
+export interface JointAmounts {
+  total?: AmountCandidate & { derived?: boolean };
+  net?: AmountCandidate;
+  tax?: AmountCandidate;
+  due?: AmountCandidate;
+  evidence: AmountEvidence;
+  /** Net and tax agree with the chosen total. */
+  consistent: boolean;
+  /** A prepayment or deposit is printed: the amount due is not the total. */
+  prepaid: boolean;
+}
+
+/** Net + tax may differ from the total by a cent of rounding; money handed over and printed twice may not. */
+const close = (a: number, b: number) => Math.abs(a - b) <= Math.max(0.011, 0.0005 * Math.abs(b));
+const same = (a: number, b: number) => Math.abs(a - b) < 0.005;
+const LABEL_FACTOR = { inline: 1, right: 0.95, below: 0.8, none: 0 } as const;
+
+function roleScore(c: AmountCandidate, role: Role): number {
+  return (c.weights[role] ?? 0) * LABEL_FACTOR[c.relation] * (c.hasDecimals ? 1 : 0.85);
+}
+
+function top<T>(items: readonly T[], score: (t: T) => number, k: number): T[] {
+  return items.map((t) => ({ t, s: score(t) })).filter((x) => x.s > 0).sort((a, b) => b.s - a.s).slice(0, k).map((x) => x.t);
+}
+
+/**
+ * The joint reading of the money fields. `lineSum` is the sum of the line items read from a table (if any),
+ * `vatSum` the sum of the VAT breakdown lines, both only used as agreement evidence.
+ */
+export function chooseAmounts(
+  cands: readonly AmountCandidate[],
+  context: { lineSum?: number | undefined; vatSum?: number | undefined; roundingLine?: boolean } = {},
+): JointAmounts {
+  const roundingLine = context.roundingLine ?? false;
+  const money = cands.filter((c) => c.value !== 0 || c.strength !== 'none');
+  const totals = top(money, (c) => roleScore(c, 'total'), 8);
+  const nets = top(money, (c) => roleScore(c, 'net'), 5);
+  const taxes = top(money, (c) => roleScore(c, 'tax'), 6);
+  const tendered = money.filter((c) => roleScore(c, 'tendered') > 0.5);
+  const changes = money.filter((c) => roleScore(c, 'change') > 0.5);
+  const roundings = money.filter((c) => roleScore(c, 'rounding') > 0.5);
+  // An amount that equals cash minus change is what was paid, whatever its (misread) label says.
+  const paid = money.filter((c) => !totals.includes(c) && c.value > 0
+    && tendered.some((p) => changes.some((ch) => ch.value !== 0 && same(Math.abs(p.value) - Math.abs(ch.value), c.value))));
+  // Without any total label: the largest amount of the page, weakly (a receipt whose label was misread).
+  const fallback = totals.length === 0 && paid.length === 0 ? largest(money) : undefined;
+  const pool = fallback ? [fallback] : [...totals, ...paid];
+  const roundingLabel = cands.some((c) => c.weights.rounding !== undefined) || roundingLine;
+
+  const values = (xs: readonly AmountCandidate[]) => [...new Set(xs.map((x) => x.value))];
+  const taxSums = (() => {
+    const distinct = values(taxes.filter((t) => t.rate !== undefined));
+    return distinct.length > 1 ? [distinct.reduce((s, v) => s + v, 0)] : [];
+  })();
+
+  type Reading = { t: AmountCandidate; n?: AmountCandidate | undefined; x?: AmountCandidate | undefined; score: number; agreements: string[]; consistent: boolean };
+  const readings: Reading[] = [];
+  for (const t of pool) {
+    const T = Math.abs(t.value);
+    const base = t === fallback ? 0.25 : paid.includes(t) ? 0.3 : roleScore(t, 'total');
+    const agreements: string[] = [];
+    let bonus = 0;
+    // Independent agreements of this total with the rest of the page.
+    if (tendered.some((p) => changes.some((c) => same(Math.abs(p.value) - Math.abs(c.value), T) && Math.abs(c.value) > 0))) { bonus += 0.8; agreements.push('tendered-change'); }
+    else if (tendered.length > 0 && changes.every((c) => c.value === 0) && tendered.some((p) => same(Math.abs(p.value), T))) { bonus += 0.3; agreements.push('tendered'); }
+    if (tendered.length > 0 && changes.length > 0 && tendered.every((p) => Math.abs(p.value) + 0.011 < T)) bonus -= 0.5;
+    // The rounding line's sign is often lost (printed apart, or misread): either sign agrees.
+    // The rounded total comes after its rounding line, the unrounded amount before it.
+    if (roundings.some((r) => r.value !== 0 && r.position <= t.position + 1e-6 && money.some((s) => s !== t && s !== r && s.position <= r.position + 1e-6 && roleScore(s, 'total') + roleScore(s, 'net') > 0
+      && (same(Math.abs(s.value) + r.value, T) || same(Math.abs(s.value) - Math.abs(r.value), T) || same(Math.abs(s.value) + Math.abs(r.value), T))))) { bonus += 0.5; agreements.push('rounding'); }
+    // A rounding line whose amount was lost: the later of two totals a few cents apart is the rounded one.
+    if (roundingLabel && !agreements.includes('rounding') && totals.some((s) => s !== t && s.position < t.position && Math.abs(Math.abs(s.value) - T) > 0.004 && Math.abs(Math.abs(s.value) - T) <= 0.1)) {
+      bonus += 0.3; agreements.push('rounding');
+    }
+    // A grand total is the sum of partial totals printed above it (per tax rate, goods and services); a total
+    // that is one of those parts is a subtotal, whatever its own net and tax say.
+    const partial = (c: AmountCandidate) => roleScore(c, 'total') + roleScore(c, 'net') > 0.3;
+    const above = values(money.filter((s) => s !== t && s.position < t.position && partial(s)));
+    if (above.some((a, i) => above.some((b, j) => j > i && a > 0 && b > 0 && same(a + b, T)))) { bonus += 1.0; agreements.push('parts'); }
+    if (totals.some((g) => g.position > t.position && money.some((a) => a !== g && a.value > 0 && !same(a.value, T) && partial(a) && same(T + a.value, Math.abs(g.value))))) bonus -= 0.6;
+    // Line tables are often misread (a wrapped description, a repeated header): weak evidence.
+    if (context.lineSum !== undefined && close(context.lineSum, T)) { bonus += 0.15; agreements.push('lines'); }
+    const repeats = money.filter((o) => o !== t && same(Math.abs(o.value), T) && (roleScore(o, 'total') > 0.3 || roleScore(o, 'due') > 0.3) && (o.page !== t.page || Math.abs(o.position - t.position) > 0.005));
+    if (repeats.length > 0) { bonus += 0.25; agreements.push('repeated'); }
+    // Rounding leaves a total at most a few cents from an unrounded one: a later total that differs by a
+    // rounding line is the amount paid; otherwise, among equal labels, the later one is after the adjustments.
+    bonus += 0.02 * Math.min(1, t.position);
+
+    const nOptions: Array<AmountCandidate | undefined> = [undefined, ...nets.filter((n) => n !== t)];
+    const xOptions: Array<AmountCandidate | undefined> = [undefined, ...taxes.filter((x) => x !== t)];
+    for (const n of nOptions) {
+      for (const x of xOptions) {
+        if (n && x && n === x) continue;
+        let s = base + bonus;
+        const agree = [...agreements];
+        let consistent = false;
+        if (n) s += 0.35 * roleScore(n, 'net');
+        if (x) s += 0.35 * roleScore(x, 'tax');
+        if (n && x) {
+          const N = Math.abs(n.value), X = Math.abs(x.value);
+          if (close(N + X, T)) { s += 1.0; agree.push('net+tax'); consistent = true; }
+          else s -= 0.6;
+        } else if (n) {
+          const N = Math.abs(n.value);
+          if (N > T + 0.011 && !money.some((d) => roleScore(d, 'discount') > 0.5 || roleScore(d, 'prepaid') > 0.5)) s -= 0.4;
+          if (taxSums.some((ts) => close(N + ts, T))) { s += 0.6; agree.push('net+vat-lines'); }
+        } else if (x) {
+          const X = Math.abs(x.value);
+          if (X >= T) s -= 0.5;
+        }
+        if (x && context.vatSum !== undefined && close(context.vatSum, Math.abs(x.value))) { s += 0.15; agree.push('vat-lines'); }
+        readings.push({ t, n, x, score: s, agreements: agree, consistent });
+      }
+    }
+  }
+
+  const prepaid = money.some((c) => roleScore(c, 'prepaid') > 0.5);
+  readings.sort((a, b) => b.score - a.score || b.t.position - a.t.position);
+  const best = readings[0];
+  const dueCand = top(money, (c) => roleScore(c, 'due'), 3)[0];
+
+  if (!best) {
+    // No total label and no amount at all, or only net and tax: the total is their sum.
+    const n = nets[0], x = taxes[0];
+    if (n && x) {
+      const derived = { ...n, value: Math.round((n.value + x.value) * 100) / 100, raw: '', weights: { total: 0.5 }, derived: true };
+      return { total: derived, net: n, tax: x, evidence: { agreements: ['derived'], score: 0.5, runnerUp: 0 }, consistent: true, prepaid };
+    }
+    return { ...(n ? { net: n } : {}), ...(x ? { tax: x } : {}), ...(dueCand ? { due: dueCand } : {}), evidence: { agreements: [], score: 0, runnerUp: 0 }, consistent: false, prepaid };
+  }
+  const runnerUp = readings.find((r) => !same(Math.abs(r.t.value), Math.abs(best.t.value)))?.score ?? 0;
+  // Net and tax that did not take part in the best reading are still reported (they may be right and the
+  // total wrong), but only the ones with their own strong label.
+  const net = best.n ?? nets.find((n) => n.strength === 'strong' && n !== best.t);
+  const tax = best.x ?? taxes.find((x) => x.strength === 'strong' && x !== best.t);
+  return {
+    total: best.t,
+    ...(net ? { net } : {}),
+    ...(tax ? { tax } : {}),
+    ...(dueCand ? { due: dueCand } : {}),
+    evidence: { agreements: best.agreements, score: best.score, runnerUp },
+    consistent: best.consistent,
+    prepaid,
+  };
+}
+
+function largest(cands: readonly AmountCandidate[]): AmountCandidate | undefined {
+  let best: AmountCandidate | undefined;
+  for (const c of cands) {
+    if (!c.hasDecimals || c.strength === 'strong') continue;
+    if (!best || Math.abs(c.value) > Math.abs(best.value)) best = c;
+  }
+  return best;
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { classifyLabel } from '../../functions/core/extraction/amounts.js';
+import { classifyDateLabel } from '../../functions/core/extraction/date-fields.js';
+import { extractFromOcr } from '../../functions/core/extraction/index.js';
+import { InvoiceSchema, type Invoice } from '../../functions/core/invoice/invoice.js';
+import { assertLooksLikeInvoice } from '../../functions/core/invoice/plausibility.js';
+import { validateInvoice } from '../../functions/core/validation/index.js';
+import { syntheticDoc, type Placed } from '../fixtures/ocr/synthetic.js';
+
+/**
+ * Extraction by evidence, on small synthetic OCR documents: the total among subtotal, tax, rounding, cash and
+ * change lines; the invoice date among delivery, service and due dates; credit notes in English, German and
+ * French (type, number, sign); till receipts (type, supplier, date, total) that are never rejected; labels
+ * that are not values; supplier names kept whole.
+ */
+
+const RECEIPT = { width: 226, height: 620 };
+const values = (inv: Invoice) => Object.fromEntries(Object.entries(inv.fields).map(([k, v]) => [k, v.value]));
+
+describe('label meanings', () => {
+  it.each([
+    ['Total', 'total'], ['Grand Total', 'total'], ['Total incl. VAT', 'total'], ['Rechnungssumme Brutto (inkl. USt.)', 'total'],
+    ['Total TTC', 'total'], ['TOTAL ROUNDED', 'total'], ['Subtotal', 'net'], ['Total excl. VAT', 'net'], ['Total HT', 'net'],
+    ['Summe netto', 'net'], ['Total VAT', 'tax'], ['MwSt. 19 %', 'tax'], ['TVA 20 %', 'tax'], ['Rounding Adj', 'rounding'],
+    ['CASH', 'tendered'], ['Change', 'change'], ['Balance due', 'due'], ['Net à payer', 'due'], ['Total Qty', undefined],
+  ])('%s -> %s', (label, role) => {
+    const weights = classifyLabel(label)?.weights ?? {};
+    const top = Object.entries(weights).sort((a, b) => b[1] - a[1])[0]?.[0];
+    expect(top).toBe(role);
+  });
+
+  it.each([
+    ['Invoice date:', 'invoice'], ['Rechnungsdatum', 'invoice'], ['Date de facture', 'invoice'], ['Date:', 'generic'],
+    ['Delivery date:', 'other'], ['Lieferdatum', 'other'], ['Leistungsdatum:', 'other'], ['Date de livraison', 'other'],
+    ['Order date', 'other'], ['Service period', 'other'], ['Due date', 'due'], ['Fällig am', 'due'], ['Échéance', 'due'],
+  ])('date label %s -> %s', (label, role) => {
+    expect(classifyDateLabel(label)).toBe(role);
+  });
+});
+
+describe('the total among other amounts', () => {
+  it.each<[string, Placed[], { total: number; net?: number; tax?: number }]>([
+    ['tax and net lines around the total', [
+      ['Acme Tools Ltd', 40, 40], ['INVOICE', 420, 40], ['Invoice No: 5521', 360, 100], ['Invoice Date: 14/03/2024', 360, 115],
+      ['Total excl. VAT', 330, 300], ['£100.00', 480, 300], ['Total VAT 20%', 330, 315], ['£20.00', 480, 315],
+      ['Total incl. VAT', 330, 330], ['£120.00', 480, 330],
+    ], { total: 120, net: 100, tax: 20 }],
+    ['a VAT line printing its base first', [
+      ['Muster GmbH', 40, 40], ['Rechnung Nr. 4711', 40, 100], ['Rechnungsdatum: 05.03.2024', 40, 115],
+      ['Rechnungssumme Netto', 300, 300], ['200,00', 480, 300],
+      ['Steuerbasisbetrag USt. 19%', 300, 315], ['200,00', 420, 315], ['38,00', 480, 315],
+      ['Rechnungssumme Brutto (inkl. USt.)', 300, 330], ['238,00', 480, 330],
+    ], { total: 238, net: 200, tax: 38 }],
+    ['a "Total" that is followed by the balance of a partial payment', [
+      ['Acme Tools Ltd', 40, 40], ['Invoice No: 5522', 360, 100], ['Invoice Date: 14/03/2024', 360, 115],
+      ['Subtotal', 360, 300], ['$500.00', 480, 300], ['Tax', 360, 315], ['$40.00', 480, 315], ['Total', 360, 330], ['$540.00', 480, 330],
+      ['Deposit paid', 360, 345], ['$200.00', 480, 345], ['Balance due', 360, 360], ['$340.00', 480, 360],
+    ], { total: 540, net: 500, tax: 40 }],
+  ])('%s', (_name, items, expected) => {
+    const inv = extractFromOcr(syntheticDoc(items));
+    expect(inv.fields.total_amount?.value).toBe(expected.total);
+    if (expected.net !== undefined) expect(inv.fields.net_amount?.value).toBe(expected.net);
+    if (expected.tax !== undefined) expect(inv.fields.total_tax_amount?.value).toBe(expected.tax);
+    expect(inv.fields.total_amount!.confidence).toBeGreaterThanOrEqual(0.9); // net + tax = total agrees
+  });
+});
+
+describe('till receipts', () => {
+  const rounding: Placed[] = [
+    ['HOME MASTER HARDWARE &', 30, 30], ['ELECTRICAL', 70, 42], ['NO. 12, JALAN SETIA 3', 30, 56], ['40170 SHAH ALAM', 40, 68],
+    ['TAX INVOICE', 60, 90], ['Date: 22/12/2017 14:05', 20, 105],
+    ['PAINT BRUSH 2"', 10, 130], ['7.16', 180, 130],
+    ['Total Incl. GST', 10, 170], ['RM 7.16', 170, 170], ['ROUNDING ADJ', 10, 182], ['-RM 0.01', 165, 182],
+    ['TOTAL ROUNDED', 10, 194], ['RM 7.15', 170, 194], ['CASH', 10, 206], ['RM 20.00', 165, 206], ['CHANGE', 10, 218], ['RM 12.85', 165, 218],
+    ['GST Summary', 10, 240], ['Amount (RM)', 80, 240], ['Tax (RM)', 160, 240], ['SR @ 6%', 10, 252], ['6.75', 90, 252], ['0.41', 170, 252],
+    ['THANK YOU, PLEASE COME AGAIN', 10, 280],
+  ];
+  const cash: Placed[] = [
+    ['GERBANG ALAF RESTAURANTS SDN BHD', 10, 30], ['(65351-M)', 70, 42], ['LEVEL 6, BANGUNAN TH, DAMANSARA', 10, 54],
+    ['TAX INVOICE', 70, 80], ['INV# 004201', 10, 95], ['18/01/2018 19:22', 10, 107],
+    ['1 M ChicMcCrispy', 10, 130], ['13.20', 180, 130], ['1 Coke', 10, 142], ['6.60', 180, 142],
+    ['TOTAL INCL GST 6%', 10, 170], ['19.80', 180, 170], ['Cash Tendered', 10, 182], ['50.00', 180, 182], ['Change', 10, 194], ['30.20', 180, 194],
+  ];
+
+  it.each<[string, Placed[], Record<string, unknown>]>([
+    ['rounding, cash and change lines', rounding, { total_amount: 7.15, invoice_date: '2017-12-22', supplier_name: 'HOME MASTER HARDWARE & ELECTRICAL', currency: 'MYR' }],
+    ['cash tendered above the total', cash, { total_amount: 19.8, invoice_date: '2018-01-18', supplier_name: 'GERBANG ALAF RESTAURANTS SDN BHD' }],
+  ])('%s', (_name, items, expected) => {
+    const doc = syntheticDoc(items, { ...RECEIPT, confidence: 0.93, textSource: 'ocr' });
+    const inv = extractFromOcr(doc);
+    expect(InvoiceSchema.parse(inv)).toEqual(inv);
+    expect(inv.documentType).toBe('receipt');
+    expect(values(inv)).toMatchObject(expected);
+    expect(inv.extraction.warnings).not.toContain('invoice number not found');
+    // Cash minus change gives the total: the agreement makes it confident despite the OCR read.
+    expect(inv.fields.total_amount!.confidence).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('is never rejected as NOT_AN_INVOICE, and a missing number does not fail the required fields', () => {
+    const inv = extractFromOcr(syntheticDoc([['CORNER CAFE', 60, 30], ['Latte', 10, 80], ['4.50', 180, 80], ['CASH', 10, 100], ['5.00', 180, 100], ['CHANGE', 10, 112], ['0.50', 180, 112]], RECEIPT));
+    expect(inv.documentType).toBe('receipt');
+    expect(() => assertLooksLikeInvoice(inv, syntheticDoc([]))).not.toThrow();
+    const required = validateInvoice(inv, { now: new Date('2024-06-01T00:00:00Z') }).find((v) => v.code === 'REQUIRED_FIELDS')!;
+    expect(required.fields).not.toContain('invoice_id');
+  });
+});
+
+describe('the invoice date among other dates', () => {
+  it.each<[string, Placed[], string, string | undefined]>([
+    ['a delivery date printed first', [
+      ['Acme Tools Ltd', 40, 40], ['Delivery date: 01/03/2024', 40, 90], ['Invoice No: 88', 360, 100], ['Invoice date: 05/03/2024', 360, 115],
+      ['Due date: 04/04/2024', 360, 130], ['Total', 360, 300], ['£10.00', 480, 300],
+    ], '2024-03-05', '2024-04-04'],
+    ['a German service date and a bare "Datum"', [
+      ['Muster GmbH', 40, 40], ['Leistungsdatum: 28.02.2024', 40, 90], ['Rechnung Nr. 4711', 360, 100], ['Datum: 02.03.2024', 360, 115],
+      ['Gesamtbetrag', 360, 300], ['119,00 €', 480, 300],
+    ], '2024-03-02', undefined],
+    ['a French delivery date beside "Date de facture"', [
+      ['Société Exemple SAS', 40, 40], ['Date de livraison : 20/06/2024', 40, 90], ['Facture n° F-17', 360, 100], ['Date de facture : 02/07/2024', 360, 115],
+      ['Total TTC', 360, 300], ['120,00 €', 480, 300],
+    ], '2024-07-02', undefined],
+    ['a service period', [
+      ['Hosting Ltd', 40, 40], ['Invoice 2024-31 of 03/04/2024', 40, 90], ['Service period 01/03/2024 - 31/03/2024', 40, 200],
+      ['Total', 360, 300], ['€30.00', 480, 300],
+    ], '2024-04-03', undefined],
+  ])('%s', (_name, items, invoiceDate, dueDate) => {
+    const inv = extractFromOcr(syntheticDoc(items));
+    expect(inv.fields.invoice_date?.value).toBe(invoiceDate);
+    expect(inv.fields.due_date?.value).toBe(dueDate);
+  });
+});
+
+describe('credit notes (the total\'s printed sign kept, the other amounts take it; the type says credit)', () => {
+  it.each<[string, Placed[], { id: string; total: number; net?: number }]>([
+    ['English', [
+      ['Acme Tools Ltd', 40, 40], ['CREDIT NOTE', 420, 40], ['Credit Note No: CN-1001', 360, 100], ['Date: 14/03/2024', 360, 115],
+      ['Net amount', 360, 300], ['£100.00', 470, 300], ['VAT 20%', 360, 315], ['£20.00', 470, 315], ['Total', 360, 330], ['-£120.00', 470, 330],
+    ], { id: 'CN-1001', total: -120, net: -100 }],
+    ['German', [
+      ['Muster GmbH', 40, 40], ['Gutschrift', 420, 40], ['Gutschrift Nr. GS-2024-7', 360, 100], ['Datum: 05.03.2024', 360, 115],
+      ['Gesamtbetrag', 360, 300], ['-238,00 €', 470, 300],
+    ], { id: 'GS-2024-7', total: -238 }],
+    ['German correction invoice', [
+      ['Muster GmbH', 40, 40], ['Rechnungskorrektur Nr. RK-88', 360, 100], ['Datum: 05.03.2024', 360, 115], ['Gesamtbetrag', 360, 300], ['59,50 €', 470, 300],
+    ], { id: 'RK-88', total: 59.5 }],
+    ['French', [
+      ['Société Exemple SAS', 40, 40], ['AVOIR', 420, 40], ['Avoir n° AV-2024-12', 360, 100], ['Date : 02/07/2024', 360, 115],
+      ['Total HT', 360, 300], ['100,00 €', 470, 300], ['TVA 20 %', 360, 315], ['20,00 €', 470, 315], ['Total TTC', 360, 330], ['120,00 €', 470, 330],
+    ], { id: 'AV-2024-12', total: 120, net: 100 }],
+    ['French "note de crédit"', [
+      ['Société Exemple SAS', 40, 40], ['Note de crédit n° NC-5', 360, 100], ['Date : 02/07/2024', 360, 115], ['Montant TTC', 360, 300], ['-36,00 €', 470, 300],
+    ], { id: 'NC-5', total: -36 }],
+  ])('%s', (_name, items, expected) => {
+    const inv = extractFromOcr(syntheticDoc(items));
+    expect(inv.documentType).toBe('credit_note');
+    expect(inv.fields.invoice_id?.value).toBe(expected.id);
+    expect(inv.fields.total_amount?.value).toBe(expected.total);
+    if (expected.net !== undefined) expect(inv.fields.net_amount?.value).toBe(expected.net);
+    const sign = validateInvoice(inv, { now: new Date('2025-01-01T00:00:00Z') }).find((v) => v.code === 'CREDIT_NOTE_SIGN')!;
+    expect(sign.passed).toBe(true);
+  });
+
+  it('a credit note mentioned in running text does not make an invoice a credit note', () => {
+    const inv = extractFromOcr(syntheticDoc([
+      ['Acme Tools Ltd', 40, 40], ['INVOICE', 420, 40], ['Invoice No: 5523', 360, 100], ['Invoice Date: 14/03/2024', 360, 115], ['Total', 360, 300], ['£12.00', 480, 300],
+      ['Returns are refunded by a credit note within 30 days of the invoice date.', 40, 700],
+    ]));
+    expect(inv.documentType).toBe('invoice');
+  });
+});
+
+describe('labels are not values', () => {
+  it('does not read "P.O. / S.O." as the invoice number', () => {
+    const inv = extractFromOcr(syntheticDoc([
+      ['ACME SUPPLY CO', 40, 40], ['Invoice No.', 360, 100], ['P.O. / S.O.:', 440, 100], ['Date: 03/04/2023', 360, 115], ['Total', 360, 300], ['$12.00', 480, 300],
+    ]));
+    expect(inv.fields.invoice_id).toBeUndefined();
+  });
+
+  it('reads the number, not the order reference, where both are printed', () => {
+    const inv = extractFromOcr(syntheticDoc([
+      ['ACME SUPPLY CO', 40, 40], ['P.O. No: 4500012', 360, 85], ['Invoice No: INV-778', 360, 100], ['Date: 03/04/2023', 360, 115], ['Total', 360, 300], ['$12.00', 480, 300],
+    ]));
+    expect(inv.fields.invoice_id?.value).toBe('INV-778');
+    expect(inv.fields.purchase_order?.value).toBe('4500012');
+  });
+});
