@@ -80,7 +80,7 @@ variable "upload_cors_origins" {
 
 variable "upload_max_bytes" {
   type        = number
-  description = "Largest file accepted through a signed upload URL; the URL is signed with x-goog-content-length-range 0..this."
+  description = "Largest file accepted through a signed upload URL (and by ocr); each URL is signed with x-goog-content-length-range fixed to the size the caller declared, which must not exceed this."
   default     = 41943040
 
   validation {
