@@ -33,7 +33,8 @@ export class PreconditionFailedError extends Error {
 
 /**
  * Object storage (a Cloud Storage bucket, or a folder locally).
- * `read` throws {@link BlobNotFoundError} for a missing object.
+ * `read` throws {@link BlobNotFoundError} for a missing object, and for a ref naming a `generation` that is not
+ * (or no longer) the stored one: it never returns the bytes of another generation.
  */
 export interface BlobStore {
   read(ref: BlobRef): Promise<Uint8Array>;

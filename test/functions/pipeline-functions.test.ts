@@ -39,7 +39,6 @@ describe('event entry points (functions-framework, fake deps)', () => {
   let features: FunctionServer;
   let inference: FunctionServer;
   let pdf: Buffer;
-  let generation = 1_719_745_200_000_000;
 
   beforeAll(async () => {
     const samples = await tempDir('fn-samples');
@@ -60,11 +59,10 @@ describe('event entry points (functions-framework, fake deps)', () => {
     cleanup.push(() => stage.dispose());
   });
 
-  /** Stores `bytes` in the inbox like an upload and returns its finalize CloudEvent. */
+  /** Stores `bytes` in the inbox like an upload and returns its finalize CloudEvent (with the stored generation). */
   async function upload(name: string, bytes: Uint8Array, contentType = 'application/pdf', time = new Date()) {
-    await stage.blobs.write({ bucket: BUCKETS.inbox, name }, bytes, { contentType });
-    const gen = String(generation++);
-    return storageFinalizedEvent({ bucket: BUCKETS.inbox, name, generation: gen, size: bytes.length, contentType, time });
+    const stat = await stage.blobs.write({ bucket: BUCKETS.inbox, name }, bytes, { contentType });
+    return storageFinalizedEvent({ bucket: BUCKETS.inbox, name, generation: stat.generation, size: bytes.length, contentType, time });
   }
   const deadLetters = () => stage.bus.of(Topics.deadLetter) as DeadLetter[];
 

@@ -1,3 +1,4 @@
+import { PermanentError, RejectReason } from '../errors.js';
 import { Topics, type ObjectFinalized } from '../messages.js';
 import { OcrDocumentSchema, type OcrDocument } from '../ocr-document.js';
 import type { BlobRef } from '../messages.js';
@@ -46,7 +47,7 @@ export async function runOcrStage(deps: PipelineDeps, event: ObjectFinalized, ct
 
   return runStageOnce(deps, `ocr:${invoiceId}`, invoiceId, log, async () => {
     const start = performance.now();
-    const bytes = await deps.blobs.read({ bucket: event.bucket, name: event.name });
+    const bytes = await readUpload(deps, event);
     const contentSha256 = sha256Hex(bytes);
     const ocrRef = ocrArtifactRef(deps, contentSha256);
     const { doc, cached } = await recognizeWithCache(deps, bytes, event, ocrRef);
@@ -98,6 +99,19 @@ async function recognizeWithCache(
     : summarize(await deps.ocr.recognize(input, limits));
   await deps.blobs.write(ref, doc.json, { contentType: 'application/json' });
   return { doc, cached: false };
+}
+
+/**
+ * The bytes of exactly the generation the event names: an overwrite cannot change what this invoice is, and a
+ * generation that is gone (deleted, or overwritten in a bucket without versioning) can never be read again.
+ */
+async function readUpload(deps: PipelineDeps, event: ObjectFinalized): Promise<Uint8Array> {
+  try {
+    return await deps.blobs.read({ bucket: event.bucket, name: event.name, generation: event.generation });
+  } catch (err) {
+    if (!(err instanceof BlobNotFoundError)) throw err;
+    throw new PermanentError(RejectReason.OBJECT_GONE, 'the uploaded object no longer exists in this generation');
+  }
 }
 
 function summarize(doc: OcrDocument, json = JSON.stringify(doc)): SerializedOcrDocument {
