@@ -175,6 +175,11 @@ export interface OcrLimits {
  */
 export interface OcrEngine {
   readonly name: string;
+  /**
+   * True when the engine returns a PDF's XML attachments (Factur-X, ZUGFeRD, XRechnung) in `embeddedFiles`
+   * itself, as the local engine does while it reads the text layer. Otherwise the OCR stage reads them.
+   */
+  readonly readsAttachments?: boolean;
   recognize(input: OcrInput, limits: OcrLimits): Promise<OcrDocument>;
   /**
    * Optional: the same document already serialized as JSON, with the few facts the OCR stage needs. An engine

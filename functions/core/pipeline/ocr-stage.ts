@@ -5,6 +5,7 @@ import type { BlobRef } from '../messages.js';
 import { BlobNotFoundError, type SerializedOcrDocument } from '../ports.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
+import { recognizeUpload } from './einvoice-files.js';
 import { invoiceIdFor, sha256Hex } from './invoice-id.js';
 import { runStageOnce } from './run-stage.js';
 
@@ -94,9 +95,7 @@ async function recognizeWithCache(
   const limits = { maxBytes, maxPages, timeoutMs, languages };
   // The engine is a typed port inside this process (the Document AI adapter validates its own input):
   // the document is validated where it crosses a boundary again, when the features stage reads it back.
-  const doc = deps.ocr.recognizeSerialized
-    ? await deps.ocr.recognizeSerialized(input, limits)
-    : summarize(await deps.ocr.recognize(input, limits));
+  const doc = await recognizeUpload(deps.ocr, input, limits);
   await deps.blobs.write(ref, doc.json, { contentType: 'application/json' });
   return { doc, cached: false };
 }
