@@ -197,6 +197,26 @@ export interface SerializedOcrDocument {
   engineName: string;
 }
 
+// ---------------------------------------------------------------------------------------------- usage
+
+/**
+ * Pages read by the OCR engine per calendar month (UTC), for cost reports (`ledgerx usage`): Document AI
+ * bills per page. Increments are atomic; a failed increment never fails the document it counts.
+ */
+export interface UsageCounter {
+  /** Adds `pages` to the month of `at`. Throws RangeError for a negative or fractional count. */
+  addPages(pages: number, at: Date): Promise<void>;
+  /** Pages counted for `month` (`yyyy-mm`); 0 when none. Throws RangeError for another format. */
+  pagesIn(month: string): Promise<number>;
+  /** Every month with pages, oldest first. */
+  months(): Promise<Array<{ month: string; pages: number }>>;
+}
+
+/** `yyyy-mm` of a date in UTC (the month Document AI bills in). */
+export function usageMonth(at: Date): string {
+  return at.toISOString().slice(0, 7);
+}
+
 // ---------------------------------------------------------------------------------------------- models
 
 export interface ModelScores {

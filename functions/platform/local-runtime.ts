@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Topics, ObjectFinalizedSchema, OcrCompletedSchema, FeaturesComputedSchema, type DeadLetter } from '../core/messages.js';
-import type { Clock, Logger, ModelRegistry } from '../core/ports.js';
+import type { Clock, Logger, ModelRegistry, OcrEngine, UsageCounter } from '../core/ports.js';
 import { PipelineConfigSchema, type PipelineConfigInput } from '../core/pipeline/config.js';
 import type { PipelineDeps, StageOutcome } from '../core/pipeline/deps.js';
 import { invoiceIdFor } from '../core/pipeline/invoice-id.js';
@@ -14,7 +14,7 @@ import { ValidationConfigSchema, type ValidationConfigInput } from '../core/vali
 import { DecisionThresholdsSchema, type DecisionThresholdsInput } from '../core/scoring/decide.js';
 import {
   createFsBlobStore, createLocalBus, openLedgerDatabase, SqliteDeadLetterStore, SqliteIdempotencyStore,
-  SqliteInvoiceStore, type DeadLetterStore, type FsBlobStore, type LocalBus, type SubscriptionOptions,
+  SqliteInvoiceStore, SqliteUsageCounter, type DeadLetterStore, type FsBlobStore, type LocalBus, type SubscriptionOptions,
 } from '../adapters/local/index.js';
 import type { LocalOcrEngineOptions } from '../adapters/local/ocr/index.js';
 import { createPooledOcrEngine } from '../adapters/local/ocr/pooled-engine.js';
@@ -70,6 +70,8 @@ export interface LocalRuntime {
   readonly bus: LocalBus;
   readonly store: SqliteInvoiceStore;
   readonly deadLetters: DeadLetterStore;
+  /** Pages the OCR engine read, per month (`ledgerx usage`); documents served from the OCR cache are not counted. */
+  readonly usage: UsageCounter;
   /** Copies a local file into the inbox bucket under `name`; processing starts at once. */
   submitFile(path: string, name: string): Promise<SubmittedFile>;
   /** Calls `listener` whenever an invoice reaches SCORED, REJECTED or FAILED. */
@@ -132,6 +134,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
   });
   const ocr = createPooledOcrEngine({ threads: options.ocrThreads, engine: options.ocr });
+  const usage = new SqliteUsageCounter(db);
   const config = PipelineConfigSchema.parse({
     buckets: LOCAL_BUCKETS,
     einvoice: opts.einvoice,
@@ -139,7 +142,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     ocr: { ...(opts.languages ? { languages: opts.languages } : {}), ...options.pipeline?.ocr },
   });
   const deps: PipelineDeps = {
-    blobs, bus, store, idempotency, ocr, clock, config,
+    blobs, bus, store, idempotency, clock, config,
+    ocr: countingPages(ocr, usage, clock, log),
     models: options.models ?? { loadProduction: async () => null },
     validation: ValidationConfigSchema.parse(options.validation ?? {}),
     thresholds: DecisionThresholdsSchema.parse(options.thresholds ?? {}),
@@ -180,7 +184,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   wire(Topics.featuresComputed, 'inference', defineMessageHandler({ ...common, name: 'inference', schema: FeaturesComputedSchema, run: (m, c) => runInferenceStage(deps, m, c) }), true);
 
   return {
-    deps, blobs, bus, store, deadLetters,
+    deps, blobs, bus, store, deadLetters, usage,
     async submitFile(path, name) {
       const stat = await blobs.importFile(LOCAL_BUCKETS.inbox, name, path);
       return { invoiceId: invoiceIdFor(stat.bucket, stat.name, stat.generation), bucket: stat.bucket, name: stat.name, generation: stat.generation };
@@ -199,5 +203,32 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       await ocr.close();
       db.close();
     },
+  };
+}
+
+/**
+ * The engine with every document it reads counted in `usage` (pages per month, as Document AI bills them on
+ * GCP). Counting is for reports: a failed increment is logged and never fails the document.
+ */
+function countingPages(engine: OcrEngine, usage: UsageCounter, clock: Clock, log: Logger): OcrEngine {
+  const count = (pages: number) =>
+    usage.addPages(pages, clock.now()).catch((err: unknown) => log.warn('usage counter increment failed', errorFields(err)));
+  return {
+    name: engine.name,
+    readsAttachments: engine.readsAttachments,
+    async recognize(input, limits) {
+      const doc = await engine.recognize(input, limits);
+      await count(doc.pages.length);
+      return doc;
+    },
+    ...(engine.recognizeSerialized
+      ? {
+          recognizeSerialized: async (input, limits) => {
+            const doc = await engine.recognizeSerialized!(input, limits);
+            await count(doc.pageCount);
+            return doc;
+          },
+        }
+      : {}),
   };
 }
