@@ -47,8 +47,19 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   legalComments: 'none',
-  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-  banner: { js: "import { createRequire as __ledgerxCreateRequire } from 'node:module'; const require = __ledgerxCreateRequire(import.meta.url);" },
+  // CommonJS dependencies bundled into ESM still call require() for Node built-ins, and read __dirname at load
+  // (google-gax computes its proto folder from it when the first Firestore / Pub/Sub / Document AI client is
+  // made: without these the bundled clients fail with "__dirname is not defined").
+  banner: {
+    js: [
+      "import { createRequire as __ledgerxCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __ledgerxFileURLToPath } from 'node:url';",
+      "import { dirname as __ledgerxDirname } from 'node:path';",
+      'const require = __ledgerxCreateRequire(import.meta.url);',
+      'const __filename = __ledgerxFileURLToPath(import.meta.url);',
+      'const __dirname = __ledgerxDirname(__filename);',
+    ].join(' '),
+  },
 };
 
 /**

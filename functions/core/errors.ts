@@ -63,6 +63,8 @@ export const RejectReason = {
   XML_INVALID: 'XML_INVALID',
   XML_UNSUPPORTED: 'XML_UNSUPPORTED',
   OCR_TIMEOUT: 'OCR_TIMEOUT',
+  /** The uploaded object's generation no longer exists (deleted, or overwritten by a newer upload). */
+  OBJECT_GONE: 'OBJECT_GONE',
   INVALID_NAME: 'INVALID_NAME',
   INVALID_MESSAGE: 'INVALID_MESSAGE',
 } as const;

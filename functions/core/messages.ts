@@ -17,6 +17,11 @@ export type Topic = (typeof Topics)[keyof typeof Topics];
 export const BlobRefSchema = z.object({
   bucket: z.string().min(1),
   name: z.string().min(1),
+  /**
+   * One generation of the object (GCS int64 as a string). A read naming it returns exactly those bytes or
+   * fails with BlobNotFoundError: an upload read by its generation cannot change under the reader.
+   */
+  generation: z.string().regex(/^\d+$/, 'generation must be an int64 string').optional(),
 });
 export type BlobRef = z.infer<typeof BlobRefSchema>;
 

@@ -34,7 +34,8 @@ export class PreconditionFailedError extends Error {
 
 /**
  * Object storage (a Cloud Storage bucket, or a folder locally).
- * `read` throws {@link BlobNotFoundError} for a missing object.
+ * `read` throws {@link BlobNotFoundError} for a missing object, and for a ref naming a `generation` that is not
+ * (or no longer) the stored one: it never returns the bytes of another generation.
  */
 export interface BlobStore {
   read(ref: BlobRef): Promise<Uint8Array>;
@@ -223,6 +224,11 @@ export interface OcrLimits {
  */
 export interface OcrEngine {
   readonly name: string;
+  /**
+   * True when the engine returns a PDF's XML attachments (Factur-X, ZUGFeRD, XRechnung) in `embeddedFiles`
+   * itself, as the local engine does while it reads the text layer. Otherwise the OCR stage reads them.
+   */
+  readonly readsAttachments?: boolean;
   recognize(input: OcrInput, limits: OcrLimits): Promise<OcrDocument>;
   /**
    * Optional: the same document already serialized as JSON, with the few facts the OCR stage needs. An engine
@@ -238,6 +244,26 @@ export interface SerializedOcrDocument {
   pageCount: number;
   mimeType: string;
   engineName: string;
+}
+
+// ---------------------------------------------------------------------------------------------- usage
+
+/**
+ * Pages read by the OCR engine per calendar month (UTC), for cost reports (`ledgerx usage`): Document AI
+ * bills per page. Increments are atomic; a failed increment never fails the document it counts.
+ */
+export interface UsageCounter {
+  /** Adds `pages` to the month of `at`. Throws RangeError for a negative or fractional count. */
+  addPages(pages: number, at: Date): Promise<void>;
+  /** Pages counted for `month` (`yyyy-mm`); 0 when none. Throws RangeError for another format. */
+  pagesIn(month: string): Promise<number>;
+  /** Every month with pages, oldest first. */
+  months(): Promise<Array<{ month: string; pages: number }>>;
+}
+
+/** `yyyy-mm` of a date in UTC (the month Document AI bills in). */
+export function usageMonth(at: Date): string {
+  return at.toISOString().slice(0, 7);
 }
 
 // ---------------------------------------------------------------------------------------------- models

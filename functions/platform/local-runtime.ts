@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Topics, ObjectFinalizedSchema, OcrCompletedSchema, FeaturesComputedSchema, type DeadLetter } from '../core/messages.js';
-import type { Clock, Logger, ModelRegistry } from '../core/ports.js';
+import type { Clock, Logger, ModelRegistry, OcrEngine, UsageCounter } from '../core/ports.js';
 import { PipelineConfigSchema, type PipelineConfigInput } from '../core/pipeline/config.js';
 import type { PipelineDeps, StageOutcome } from '../core/pipeline/deps.js';
 import { invoiceIdFor } from '../core/pipeline/invoice-id.js';
@@ -15,7 +15,7 @@ import { ValidationConfigSchema, type ValidationConfigInput } from '../core/vali
 import { DecisionThresholdsSchema, type DecisionThresholdsInput } from '../core/scoring/decide.js';
 import {
   createFsBlobStore, createLocalBus, InvoiceNotFoundError, openLedgerDatabase, SqliteDeadLetterStore, SqliteIdempotencyStore,
-  SqliteInvoiceStore, type DeadLetterStore, type FsBlobStore, type LocalBlobStat, type LocalBus, type SubscriptionOptions,
+  SqliteInvoiceStore, SqliteUsageCounter, type DeadLetterStore, type FsBlobStore, type LocalBlobStat, type LocalBus, type SubscriptionOptions,
 } from '../adapters/local/index.js';
 import { SqliteMessageQueue } from '../adapters/local/sqlite/message-queue.js';
 import type { LocalOcrEngineOptions } from '../adapters/local/ocr/index.js';
@@ -85,6 +85,8 @@ export interface LocalRuntime {
   readonly bus: LocalBus;
   readonly store: SqliteInvoiceStore;
   readonly deadLetters: DeadLetterStore;
+  /** Pages the OCR engine read, per month (`ledgerx usage`); documents served from the OCR cache are not counted. */
+  readonly usage: UsageCounter;
   /**
    * Takes a local file into the inbox bucket under `name`; processing starts at once. The same name with the
    * same content again is the same upload (its existing invoice, nothing imported); a changed file is new work.
@@ -160,6 +162,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
   });
   const ocr = createPooledOcrEngine({ threads: options.ocrThreads, engine: options.ocr });
+  const usage = new SqliteUsageCounter(db);
   const config = PipelineConfigSchema.parse({
     buckets: LOCAL_BUCKETS,
     einvoice: opts.einvoice,
@@ -167,7 +170,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     ocr: { ...(opts.languages ? { languages: opts.languages } : {}), ...options.pipelineConfig?.ocr },
   });
   const deps: PipelineDeps = {
-    blobs, bus, store, idempotency, ocr, clock, config,
+    blobs, bus, store, idempotency, clock, config,
+    ocr: countingPages(ocr, usage, clock, log),
     models: options.models ?? { loadProduction: async () => null },
     validation: ValidationConfigSchema.parse(options.validation ?? {}),
     thresholds: DecisionThresholdsSchema.parse(options.thresholds ?? {}),
@@ -218,7 +222,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   }
 
   return {
-    deps, blobs, bus, store, deadLetters,
+    deps, blobs, bus, store, deadLetters, usage,
     async submitFile(path, name) {
       const bytes = new Uint8Array(readFileSync(path));
       const contentSha256 = sha256(bytes);
@@ -253,5 +257,32 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
         unlock();
       }
     },
+  };
+}
+
+/**
+ * The engine with every document it reads counted in `usage` (pages per month, as Document AI bills them on
+ * GCP). Counting is for reports: a failed increment is logged and never fails the document.
+ */
+function countingPages(engine: OcrEngine, usage: UsageCounter, clock: Clock, log: Logger): OcrEngine {
+  const count = (pages: number) =>
+    usage.addPages(pages, clock.now()).catch((err: unknown) => log.warn('usage counter increment failed', errorFields(err)));
+  return {
+    name: engine.name,
+    readsAttachments: engine.readsAttachments,
+    async recognize(input, limits) {
+      const doc = await engine.recognize(input, limits);
+      await count(doc.pages.length);
+      return doc;
+    },
+    ...(engine.recognizeSerialized
+      ? {
+          recognizeSerialized: async (input, limits) => {
+            const doc = await engine.recognizeSerialized!(input, limits);
+            await count(doc.pageCount);
+            return doc;
+          },
+        }
+      : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { PermanentError } from '../core/errors.js';
+import { isDeferred, PermanentError, RetryableError } from '../core/errors.js';
 import { Topics, type DeadLetter } from '../core/messages.js';
 import type { EventBus, Logger } from '../core/ports.js';
 import type { StageContext, StageOutcome } from '../core/pipeline/deps.js';
@@ -26,19 +26,34 @@ export interface MessageHandlerOptions<S extends z.ZodTypeAny> {
   maxEventAgeMs: number;
   now: () => Date;
   run: (message: z.infer<S>, ctx: StageContext) => Promise<StageOutcome>;
+  /**
+   * The transport's last delivery attempt (a Pub/Sub dead-letter policy's `max_delivery_attempts`). On that
+   * attempt a failure is final: dead-lettered with its reason instead of thrown. Undefined when the transport
+   * dead-letters by itself (the local bus).
+   */
+  maxAttempts?: number | undefined;
+  /**
+   * Called with a dead letter once it is published (GCP: the invoice is marked FAILED with the reason); not for
+   * a claim still held elsewhere on the last attempt: the holder's own outcome settles the invoice.
+   */
+  onDeadLetter?: ((entry: DeadLetter, log: Logger) => Promise<void>) | undefined;
 }
 
 /**
  * Wraps a stage with the delivery contract shared by every trigger: return = ack, throw = retry.
  * - A payload that does not parse, an event older than `maxEventAgeMs`, or a PermanentError escaping the
  *   stage: logged at ERROR, published to the dead-letter topic with the reason, then acked.
+ * - Any other failure on the delivery attempt `maxAttempts` (when given): the same, with the last error's
+ *   code and message; a claim still held elsewhere (DeferredError) included, so that no message outlives
+ *   its retry budget unrecorded (but without `onDeadLetter`: the delivery holding the claim settles it).
  * - Anything else is rethrown so the transport redelivers with backoff.
+ * `onDeadLetter` runs after each publish; its failure is thrown (the delivery is retried).
  */
 export function defineMessageHandler<S extends z.ZodTypeAny>(options: MessageHandlerOptions<S>) {
   const { name, schema, bus, maxEventAgeMs, now } = options;
   return async (payload: unknown, delivery: Delivery): Promise<StageOutcome | { outcome: 'dead-lettered'; code: string }> => {
     const log = options.log.child({ function: name, subscription: delivery.subscription, attempt: delivery.attempt });
-    const deadLetter = async (code: string, reason: string): Promise<{ outcome: 'dead-lettered'; code: string }> => {
+    const deadLetter = async (code: string, reason: string, settles = true): Promise<{ outcome: 'dead-lettered'; code: string }> => {
       const invoiceId = invoiceIdOfPayload(payload);
       log.error('message dead-lettered', { reasonCode: code, invoiceId });
       const entry: DeadLetter = {
@@ -54,6 +69,7 @@ export function defineMessageHandler<S extends z.ZodTypeAny>(options: MessageHan
         invoiceId,
       };
       await bus.publish(Topics.deadLetter, entry);
+      if (settles && options.onDeadLetter) await options.onDeadLetter(entry, log);
       return { outcome: 'dead-lettered', code };
     };
 
@@ -70,10 +86,22 @@ export function defineMessageHandler<S extends z.ZodTypeAny>(options: MessageHan
       return await options.run(parsed.data, { log, traceparent: delivery.traceparent ?? traceparentOf(parsed.data) });
     } catch (err) {
       if (err instanceof PermanentError) return deadLetter(err.code, err.message);
+      if (options.maxAttempts !== undefined && delivery.attempt >= options.maxAttempts) {
+        const code = err instanceof RetryableError ? err.code : errorCodeOf(err);
+        const message = err instanceof Error ? err.message : String(err);
+        return deadLetter(code, `${message} (gave up after ${delivery.attempt} delivery attempts)`, !isDeferred(err));
+      }
       log.warn('delivery failed, will be retried', errorFields(err));
       throw err;
     }
   };
+}
+
+/** A machine-readable code for any error: its string `code`, else its name (as the local bus records them). */
+function errorCodeOf(err: unknown): string {
+  if (!(err instanceof Error)) return 'UNKNOWN';
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code !== '' ? code : typeof code === 'number' ? `${err.name}_${code}` : err.name;
 }
 
 function traceparentOf(message: unknown): string | undefined {

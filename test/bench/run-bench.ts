@@ -56,6 +56,10 @@ const PART_TARGETS: Record<string, string> = {
   'ledgerx process one PDF ms (median, start-up included)': '< 1500',
   onnx_over_typescript_ratio_p50: '<= 2',
   gbdt_train_100k_x50_200_trees_s: '< 60',
+  ...Object.fromEntries(['ocr', 'features', 'inference', 'upload-url'].flatMap((fn) => [
+    [`${fn} ms to first handled event`, '< 1000'],
+    [`${fn} peak RSS MiB`, '< 256'],
+  ])),
 };
 
 /** Optional parts contributed by other modules: each exports an async function returning metric -> value. */

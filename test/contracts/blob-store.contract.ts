@@ -12,8 +12,8 @@ const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 /**
  * The behaviour every {@link BlobStore} adapter must have (local folder, Cloud Storage): byte round trips,
- * int64-string generations that grow on every write, `ifGenerationMatch` preconditions, missing objects,
- * prefix listing and deletes.
+ * int64-string generations that grow on every write, reads of one named generation, `ifGenerationMatch`
+ * preconditions, missing objects, prefix listing and deletes.
  */
 export function runBlobStoreContract(name: string, factory: () => Promise<BlobStoreHarness>): void {
   describe(`BlobStore contract: ${name}`, () => {
@@ -91,6 +91,23 @@ export function runBlobStoreContract(name: string, factory: () => Promise<BlobSt
       expect(await names('nothing/')).toEqual([]);
       const [first] = await h.store.list(h.bucket, 'inbox/2024/a');
       expect(first).toMatchObject({ name: 'inbox/2024/a.pdf', size: 'inbox/2024/a.pdf'.length });
+    });
+
+    it('reads exactly the generation a ref names: another one is not found, never the newer bytes', async () => {
+      const ref = { bucket: h.bucket, name: 'inbox/2025/06/30/upload.pdf' };
+      const first = await h.store.write(ref, 'first upload');
+      expect(text(await h.store.read({ ...ref, generation: first.generation }))).toBe('first upload');
+      expect((await h.store.stat({ ...ref, generation: first.generation }))?.generation).toBe(first.generation);
+
+      const second = await h.store.write(ref, 'overwritten');
+      await expect(h.store.read({ ...ref, generation: first.generation })).rejects.toBeInstanceOf(BlobNotFoundError);
+      expect(await h.store.stat({ ...ref, generation: first.generation })).toBeNull();
+      expect(text(await h.store.read({ ...ref, generation: second.generation }))).toBe('overwritten');
+      // Without a generation: the current object, as before.
+      expect(text(await h.store.read(ref))).toBe('overwritten');
+
+      await h.store.delete(ref);
+      await expect(h.store.read({ ...ref, generation: second.generation })).rejects.toBeInstanceOf(BlobNotFoundError);
     });
 
     it('deletes objects; deleting a missing object is not an error', async () => {

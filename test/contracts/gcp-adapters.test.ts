@@ -6,6 +6,7 @@ import { FirestoreIdempotencyStore } from '../../functions/adapters/gcp/firestor
 import { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firestore-invoice-store.js';
 import { createFirestoreUsageCounter } from '../../functions/adapters/gcp/usage-counter.js';
 import { createPubSubBus } from '../../functions/adapters/gcp/pubsub-bus.js';
+import { createPubSubDeadLetters } from '../../functions/adapters/gcp/pubsub-dead-letters.js';
 import { PermanentError } from '../../functions/core/errors.js';
 import { Topics, type Topic } from '../../functions/core/messages.js';
 import { emulatorAvailable, resetFirestore, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
@@ -76,6 +77,10 @@ describe.skipIf(!firestoreReady)('Firestore adapters on the Firestore emulator',
       expect(await usage.pagesIn('2025-03')).toBe(55);
       expect(await usage.pagesIn('2025-04')).toBe(4);
       expect(await usage.pagesIn('2025-05')).toBe(0);
+      expect(await usage.months()).toEqual([{ month: '2025-03', pages: 55 }, { month: '2025-04', pages: 4 }]);
+      // Spread over shards: no single document takes every increment of a month.
+      const shards = await db.collection('usage').where('month', '==', '2025-03').get();
+      expect(shards.size).toBeGreaterThan(1);
     });
 
     it('stores idempotency expiresAt as a Timestamp (the TTL policy ignores strings) and hashes unsafe keys', async () => {
@@ -185,5 +190,43 @@ describe.skipIf(!pubsubReady)('Pub/Sub bus on the Pub/Sub emulator', () => {
     await bus.publish(Topics.ocrCompleted, good);
     const [got] = await pull(pubsub, `${TOPIC_NAMES[Topics.ocrCompleted]}-sub`, 1);
     expect(got?.data).toEqual(good);
+  });
+
+  it('lists the dead letters a hold subscription keeps, and replays chosen ones to the topic they came from', async () => {
+    const [dl] = await pubsub.createTopic('ledgerx-dl-replay');
+    await dl.createSubscription('ledgerx-dl-replay-hold');
+    const [source] = await pubsub.createTopic('ledgerx-dl-source');
+    await source.createSubscription('ledgerx-dl-source-push');
+    await source.createSubscription('ledgerx-dl-source-observer');
+    const payload = ocrCompleted('inv-dl-1');
+    // A handler's dead letter (with its reason), and a bare message a dead-letter policy forwarded.
+    const bus = createPubSubBus(pubsub, { ...TOPIC_NAMES, [Topics.deadLetter]: 'ledgerx-dl-replay' });
+    await bus.publish(Topics.deadLetter, {
+      topic: 'ledgerx-dl-source', subscription: 'ledgerx-dl-source-push', payload, attributes: { a: '1' }, reason: 'boom (gave up after 5 delivery attempts)',
+      code: 'DOCAI_13', attempts: 5, firstAttemptAt: '2025-06-30T10:00:00.000Z', deadLetteredAt: '2025-06-30T10:05:00.000Z', invoiceId: 'inv-dl-1',
+    });
+    const bare = ocrCompleted('inv-dl-2');
+    await dl.publishMessage({
+      data: Buffer.from(JSON.stringify(bare)),
+      attributes: { b: '2', CloudPubSubDeadLetterSourceSubscription: 'ledgerx-dl-source-push', CloudPubSubDeadLetterSourceSubscriptionProject: PROJECT, CloudPubSubDeadLetterSourceDeliveryCount: '5' },
+    });
+
+    const held = createPubSubDeadLetters(pubsub, 'ledgerx-dl-replay-hold');
+    try {
+      const listed = await held.list();
+      expect(listed).toHaveLength(2);
+      const [handler, forwarded] = [listed.find((e) => e.source === 'handler')!, listed.find((e) => e.source === 'pubsub')!];
+      expect(handler).toMatchObject({ code: 'DOCAI_13', invoiceId: 'inv-dl-1', topic: 'ledgerx-dl-source', payload });
+      expect(forwarded).toMatchObject({ code: 'DELIVERY_ATTEMPTS_EXHAUSTED', invoiceId: 'inv-dl-2', topic: 'ledgerx-dl-source', subscription: 'ledgerx-dl-source-push', attempts: 5, payload: bare, attributes: { b: '2' } });
+      // Listing acknowledged nothing.
+      expect(await held.list()).toHaveLength(2);
+
+      expect(await held.replay({ invoiceId: 'inv-dl-2' })).toEqual({ replayed: 1, ids: [forwarded.id] });
+      const [republished] = await pull(pubsub, 'ledgerx-dl-source-observer', 1);
+      expect(republished).toMatchObject({ data: bare, attributes: { b: '2', replayOf: forwarded.id } });
+      expect((await held.list()).map((e) => e.id)).toEqual([handler.id]);
+    } finally {
+      await held.close();
+    }
   });
 });

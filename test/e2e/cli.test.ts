@@ -81,6 +81,15 @@ describe('the ledgerx command on real files', () => {
     expect(records.filter((r) => r.status === 'REJECTED').map((r) => r.fileName).sort()).toEqual(['manifest.json', 'zero.pdf']);
   });
 
+  it('usage shows the pages the local OCR engine read this month (the OCR cache serves repeats)', async () => {
+    const { stdout, code } = await ledgerx(['--data-dir', dataDir, 'usage', '--json']);
+    expect(code).toBe(0);
+    const rows = stdout.trim().split('\n').map((l) => JSON.parse(l) as { month: string; pages: number });
+    expect(rows).toEqual([{ month: new Date().toISOString().slice(0, 7), pages: 4 }]);
+    const text = await ledgerx(['--data-dir', dataDir, 'usage', '--month', '2001-01']);
+    expect(text.stdout).toBe('2001-01         0 pages\n');
+  });
+
   it('lists dead letters (none after a clean run)', async () => {
     const { stdout, code } = await ledgerx(['--data-dir', dataDir, 'dead-letters', 'list']);
     expect(code).toBe(0);

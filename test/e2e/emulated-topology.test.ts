@@ -1,205 +1,185 @@
 /**
- * The deployed topology, emulated on one machine:
+ * The deployed topology, emulated on one machine (test/helpers/topology.ts): every function is its deployed
+ * bundle (dist/functions/<name>) in its own process under the functions-framework runner, configured by the
+ * environment Terraform sets; uploads reach ocr as Cloud Storage notifications through Pub/Sub push
+ * subscriptions with dead-letter policies, like every other hop; ocr calls Document AI through the real client,
+ * answered by a fake Document AI gRPC server (saved real responses from ../shared/data/docai-samples, or
+ * responses built from the files' text layer). Every message is delivered twice (two push subscriptions per
+ * topic): each upload must still end as one SCORED record and one invoice-scored message.
  *
- *   upload -> Cloud Storage test server --finalize CloudEvent--> ocr ──Pub/Sub emulator (push)──> features
- *          ──Pub/Sub emulator (push)──> inference -> Firestore emulator (SCORED) + invoice-scored
+ * Cases: generated invoices; a Factur-X PDF whose embedded XML wins over what Document AI answers; standalone
+ * UBL and CII XML that never reach Document AI; a poison upload (Document AI fails it every time) that ends in
+ * the dead letters with its reason and its invoice FAILED, listed and replayed with `ledgerx ... --cloud`, and
+ * then SCORED; the Document AI pages counted for `ledgerx usage --cloud`.
  *
- * The functions are the production registrations of functions/index.ts (real wiring, real GCP adapters and
- * clients) served by functions-framework on local ports; only the OCR engine is the local one
- * (LEDGERX_OCR_ENGINE=local: there is no Document AI emulator). Every event is delivered several times:
- * the finalize event by the server plus three redeliveries, every Pub/Sub message through three push
- * subscriptions on the same topic. Each upload must still end as one SCORED record and one invoice-scored.
- *
- * Needs the Cloud SDK's Pub/Sub and Firestore emulators (Java); skips with a message when they are absent.
- * Run: npx vitest run test/e2e/emulated-topology.test.ts
+ * Needs the Cloud SDK's Pub/Sub and Firestore emulators (Java) and the bundles (`npm run build`); skips with a
+ * message when the emulators are absent. Run: npm run build && npx vitest run test/e2e/emulated-topology.test.ts
  */
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Firestore } from '@google-cloud/firestore';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { PubSub } from '@google-cloud/pubsub';
-import { Storage } from '@google-cloud/storage';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firestore-invoice-store.js';
-import { invoiceIdFor } from '../../functions/core/pipeline/invoice-id.js';
-import { generateCorpus } from '../../functions/generator/index.js';
-import { binaryModeHeaders, startGcsTestServer, type FinalizedEvent, type GcsTestServer } from '../gcs-server/server.js';
-import { emulatorAvailable, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
+import { createLocalOcrEngine } from '../../functions/adapters/local/ocr/index.js';
+import type { DeadLetter } from '../../functions/core/messages.js';
+import { generateCorpus, type Manifest } from '../../functions/generator/index.js';
+import { emulatorAvailable } from '../helpers/emulators.js';
+import { documentFromOcr, savedDocument, sha256Of } from '../helpers/fake-documentai.js';
 import { tempDir } from '../helpers/runtime.js';
+import { DEAD_LETTER_HOLD, REPO, startTopology, type Topology } from '../helpers/topology.js';
 
-const PROJECT = 'ledgerx-e2e';
-const BUCKETS = { inbox: 'ledgerx-e2e-inbox', artifacts: 'ledgerx-e2e-artifacts', models: 'ledgerx-e2e-models', exports: 'ledgerx-e2e-exports' };
-const TOPICS = {
-  ocrCompleted: 'ledgerx-e2e-ocr-completed',
-  features: 'ledgerx-e2e-features-computed',
-  scored: 'ledgerx-e2e-invoice-scored',
-  retrain: 'ledgerx-e2e-retrain-requested',
-  deadLetter: 'ledgerx-e2e-dead-letter',
-};
-/** Copies of every delivery: at-least-once taken seriously. */
-const COPIES = 3;
+const run = promisify(execFile);
 const available = emulatorAvailable('pubsub') && emulatorAvailable('firestore');
 if (!available) console.warn('emulated-topology: skipped, the Cloud SDK Pub/Sub and Firestore emulators are not installed');
 
-interface Served {
-  url: string;
-  close(): Promise<void>;
-}
+const MAX_ATTEMPTS = 5;
+const LIMITS = { maxPages: 15, maxBytes: 40 * 1024 * 1024, timeoutMs: 60_000, languages: ['eng'] };
 
-async function serve(name: string): Promise<Served> {
-  const server = getTestServer(name);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** Eventarc's behaviour for one event: POST in binary mode, retry with backoff until acked (2xx). */
-async function deliverUntilAcked(url: string, event: FinalizedEvent, deadline: number): Promise<void> {
-  for (let attempt = 1; Date.now() < deadline; attempt++) {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: binaryModeHeaders(event),
-      body: JSON.stringify(event.data),
-    });
-    await res.arrayBuffer();
-    if (res.ok) return;
-    await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
-  }
-  throw new Error('finalize event never acked');
-}
-
-describe.skipIf(!available)('emulated GCP topology (functions-framework + Pub/Sub and Firestore emulators + GCS test server)', () => {
+describe.skipIf(!available)('emulated GCP topology: function bundles, push subscriptions with dead letters, Pub/Sub and Firestore emulators, Cloud Storage test server, fake Document AI', () => {
+  let topology: Topology;
   const cleanup: Array<() => Promise<void>> = [];
-  let pubsub: PubSub;
-  let gcs: GcsTestServer;
-  let invoices: FirestoreInvoiceStore;
-  let db: Firestore;
-  const redeliveries: Array<Promise<void>> = [];
+  let samples: string;
+  let manifest: Manifest;
+  const text = createLocalOcrEngine({ ocr: false });
+
+  /** `ledgerx` (the built CLI) against the emulated project. */
+  async function ledgerx(args: string[]): Promise<string> {
+    const { stdout } = await run(process.execPath, [join(REPO, 'bin/ledgerx.mjs'), ...args], {
+      env: { ...process.env, ...topology.env, LEDGERX_DEAD_LETTER_SUBSCRIPTION: DEAD_LETTER_HOLD },
+      maxBuffer: 1 << 24,
+    });
+    return stdout;
+  }
+
+  /** Document AI answers this PDF with what its text layer says (as the Invoice Parser would read it). */
+  async function answerFromTextLayer(bytes: Uint8Array): Promise<void> {
+    const doc = await text.recognize({ bytes, fileName: 'x.pdf' }, LIMITS);
+    topology.docai.answer(sha256Of(bytes), { document: documentFromOcr(doc) });
+  }
 
   beforeAll(async () => {
-    const [ps, fs] = await Promise.all([startEmulator('pubsub'), startEmulator('firestore')]);
-    cleanup.push(() => ps.stop(), () => fs.stop());
-    const functions = await prepareFunctions(ps, fs);
-    cleanup.push(...functions.map((f) => f.close));
-    const [ocr, features, inference] = functions;
-
-    gcs = await startGcsTestServer({
-      buckets: Object.values(BUCKETS),
-      notifyUrl: ocr!.url,
-      onFinalize: (event) => {
-        if (event.data.bucket !== BUCKETS.inbox) return;
-        // Redeliveries of the same finalize event, as Eventarc may send them, in the background.
-        for (let i = 0; i < COPIES; i++) redeliveries.push(deliverUntilAcked(ocr!.url, event, Date.now() + 90_000));
-      },
+    const dir = await tempDir('e2e-topology');
+    cleanup.push(dir.dispose);
+    samples = dir.dir;
+    manifest = await generateCorpus({
+      outDir: samples, count: 6, seed: 4242,
+      mix: { bornDigital: 1, scan: 0, einvoicePdf: 1, einvoiceXml: 0 },
+      problemRates: { exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0, badFile: 0 },
     });
-    cleanup.push(() => gcs.close());
-    process.env.STORAGE_EMULATOR_HOST = gcs.url;
-
-    pubsub = new PubSub({ projectId: PROJECT });
-    for (const topic of Object.values(TOPICS)) await pubsub.createTopic(topic);
-    // N push subscriptions on one topic = every message delivered N times to the same function.
-    for (let i = 0; i < COPIES; i++) {
-      await pubsub.topic(TOPICS.ocrCompleted).createSubscription(`features-push-${i}`, {
-        pushConfig: { pushEndpoint: `${features!.url}/projects/${PROJECT}/topics/${TOPICS.ocrCompleted}` },
-        ackDeadlineSeconds: 60,
-      });
-      await pubsub.topic(TOPICS.features).createSubscription(`inference-push-${i}`, {
-        pushConfig: { pushEndpoint: `${inference!.url}/projects/${PROJECT}/topics/${TOPICS.features}` },
-        ackDeadlineSeconds: 60,
-      });
-    }
-    await pubsub.topic(TOPICS.scored).createSubscription('scored-observer');
-    await pubsub.topic(TOPICS.deadLetter).createSubscription('dead-letter-observer');
-
-    db = new Firestore({ projectId: PROJECT });
-    invoices = new FirestoreInvoiceStore(db, { collection: 'invoices' });
-    cleanup.push(() => db.terminate(), () => pubsub.close());
+    topology = await startTopology({ copies: 2, maxDeliveryAttempts: MAX_ATTEMPTS });
+    cleanup.push(() => topology.close());
   });
   afterAll(async () => {
-    await Promise.allSettled(redeliveries);
+    await text.close();
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   });
 
-  async function prepareFunctions(ps: RunningEmulator, fs: RunningEmulator): Promise<Served[]> {
-    Object.assign(process.env, {
-      PUBSUB_EMULATOR_HOST: ps.host,
-      FIRESTORE_EMULATOR_HOST: fs.host,
-      GOOGLE_CLOUD_PROJECT: PROJECT,
-      LEDGERX_RUNTIME: 'gcp',
-      LEDGERX_ENVIRONMENT: 'e2e',
-      LEDGERX_LOG_LEVEL: 'warn',
-      LEDGERX_INBOX_BUCKET: BUCKETS.inbox,
-      LEDGERX_ARTIFACTS_BUCKET: BUCKETS.artifacts,
-      LEDGERX_MODELS_BUCKET: BUCKETS.models,
-      LEDGERX_EXPORTS_BUCKET: BUCKETS.exports,
-      LEDGERX_TOPIC_OCR_COMPLETED: TOPICS.ocrCompleted,
-      LEDGERX_TOPIC_FEATURES: TOPICS.features,
-      LEDGERX_TOPIC_INVOICE_SCORED: TOPICS.scored,
-      LEDGERX_TOPIC_RETRAIN: TOPICS.retrain,
-      LEDGERX_TOPIC_DEAD_LETTER: TOPICS.deadLetter,
-      LEDGERX_OCR_ENGINE: 'local',
-    });
-    // The production registrations; their runtimes are built lazily, on the first event, from this env.
-    await import('../../functions/index.js');
-    return Promise.all(['ocr', 'features', 'inference'].map(serve));
-  }
+  const invoiceCalls = () => topology.docai.calls.length;
+  const failure = (label: string) => (error: unknown) => {
+    const logs = Object.values(topology.functions).map((f) => `--- ${f!.name}\n${f!.output().slice(-4000)}`).join('\n');
+    throw new Error(`${label}: ${String(error)}\n${logs}`);
+  };
 
-  async function pullAll(subscription: string, quietMs = 3_000): Promise<unknown[]> {
-    const out: unknown[] = [];
-    const sub = pubsub.subscription(subscription);
-    let last = Date.now();
-    const onMessage = (m: { data: Buffer; ack(): void }) => {
-      out.push(JSON.parse(m.data.toString('utf8')) as unknown);
-      m.ack();
-      last = Date.now();
+  it('takes generated PDFs (read by Document AI) to SCORED, and a Factur-X PDF from its XML whatever Document AI says', async () => {
+    const plain = manifest.documents.filter((d) => d.kind === 'born-digital').slice(0, 2);
+    const facturX = manifest.documents.find((d) => d.kind === 'einvoice-pdf')!;
+    const uploads: Array<{ invoiceId: string; truth: NonNullable<(typeof plain)[number]['truth']>; einvoice: boolean }> = [];
+    for (const doc of plain) {
+      const bytes = new Uint8Array(await readFile(join(samples, doc.file)));
+      await answerFromTextLayer(bytes);
+      const { invoiceId } = await topology.upload(`inbox/2025/06/30/${doc.file}`, bytes, 'application/pdf');
+      uploads.push({ invoiceId, truth: doc.truth!, einvoice: false });
+    }
+    // Document AI reads the Factur-X PDF as another invoice (a saved real response when the shared data is
+    // there, else a response with the wrong number and total): the embedded XML must still win.
+    const fxBytes = new Uint8Array(await readFile(join(samples, facturX.file)));
+    const misleading = savedDocument('toolbox/toolbox_invoice_test-0.json') ?? {
+      text: 'INVOICE\nInvoice No. WRONG-0001\nTotal due 9,999.99 EUR\n', mimeType: 'application/pdf',
+      pages: [{ pageNumber: 1, dimension: { width: 612, height: 792, unit: 'points' } }],
+      entities: [{ type: 'invoice_id', mentionText: 'WRONG-0001', confidence: 0.99 }, { type: 'total_amount', mentionText: '9,999.99', confidence: 0.99 }],
     };
-    sub.on('message', onMessage);
-    while (Date.now() - last < quietMs) await new Promise((r) => setTimeout(r, 250));
-    sub.removeListener('message', onMessage);
-    await sub.close();
-    return out;
-  }
+    topology.docai.answer(sha256Of(fxBytes), { document: misleading });
+    const fx = await topology.upload(`inbox/2025/06/30/${facturX.file}`, fxBytes, 'application/pdf');
+    uploads.push({ invoiceId: fx.invoiceId, truth: facturX.truth!, einvoice: true });
 
-  it('takes uploaded invoices to SCORED in Firestore, once each, despite every event arriving several times', async () => {
-    const samples = await tempDir('e2e-upload');
-    cleanup.push(samples.dispose);
-    const manifest = await generateCorpus({
-      outDir: samples.dir,
-      count: 2,
-      seed: 4242,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0, badFile: 0 },
-    });
-    const storage = new Storage({ projectId: PROJECT });
-    const ids: string[] = [];
-    for (const doc of manifest.documents) {
-      const name = `inbox/2025/06/30/${doc.file}`;
-      const file = storage.bucket(BUCKETS.inbox).file(name);
-      await file.save(await readFile(join(samples.dir, doc.file)), { contentType: 'application/pdf', resumable: false });
-      const [meta] = await file.getMetadata();
-      ids.push(invoiceIdFor(BUCKETS.inbox, name, String(meta.generation)));
-    }
-
-    const deadline = Date.now() + 120_000;
-    const statuses = async () => Promise.all(ids.map(async (id) => (await invoices.get(id))?.status));
-    while (Date.now() < deadline && !(await statuses()).every((s) => s === 'SCORED')) await new Promise((r) => setTimeout(r, 500));
-    expect(await statuses()).toEqual(ids.map(() => 'SCORED'));
-    await Promise.all(redeliveries);
-
-    for (const [i, id] of ids.entries()) {
-      const record = await invoices.get(id);
-      const truth = manifest.documents[i]!.truth!.fields;
-      expect(record?.invoice?.fields.invoice_id?.value).toBe(truth.invoice_id);
-      expect(record?.invoice?.fields.total_amount?.value).toBeCloseTo(truth.total_amount!, 2);
+    const statuses = await topology.waitFor(uploads.map((u) => u.invoiceId), ['SCORED', 'REJECTED', 'FAILED']);
+    await Promise.resolve(expect(statuses).toEqual(uploads.map(() => 'SCORED'))).catch(failure('statuses'));
+    expect(topology.docai.calls.filter((c) => c.name !== '').every((c) => c.name === topology.env.LEDGERX_DOCAI_PROCESSOR_VERSION)).toBe(true);
+    for (const u of uploads) {
+      const record = await topology.invoices.get(u.invoiceId);
+      expect(record?.invoice?.fields.invoice_id?.value, u.invoiceId).toBe(u.truth.fields.invoice_id);
+      expect(record?.invoice?.fields.total_amount?.value).toBeCloseTo(u.truth.fields.total_amount!, 2);
+      expect(record?.invoice?.extraction.method).toBe(u.einvoice ? 'einvoice' : 'ocr');
+      expect(record?.pageCount).toBe(1);
       expect(record?.decision?.decision).toMatch(/^(APPROVE|REVIEW|REJECT)$/);
+      // The production models were loaded from the models bucket.
+      expect(record?.decision?.basis).toBe('models+rules');
     }
-    // One record per upload, one invoice-scored per invoice, nothing dead-lettered.
-    expect((await db.collection('invoices').count().get()).data().count).toBe(ids.length);
-    const scored = (await pullAll('scored-observer')) as Array<{ invoiceId: string }>;
-    expect(scored.map((m) => m.invoiceId).sort()).toEqual([...ids].sort());
-    expect(await pullAll('dead-letter-observer', 1_000)).toEqual([]);
+    // Every message arrived twice: still one record per upload and one invoice-scored per invoice.
+    const scored = (await topology.drain('scored-observer')) as Array<{ invoiceId: string }>;
+    expect(scored.map((m) => m.invoiceId).sort()).toEqual(uploads.map((u) => u.invoiceId).sort());
+  });
+
+  it('reads standalone UBL and CII XML without Document AI, to SCORED from the XML', async () => {
+    const before = invoiceCalls();
+    const ids: string[] = [];
+    for (const name of ['ubl-invoice.xml', 'cii-d16b-invoice.xml']) {
+      const bytes = new Uint8Array(await readFile(join(REPO, 'test/fixtures/einvoice', name)));
+      ids.push((await topology.upload(`inbox/2025/06/30/${name}`, bytes, 'application/xml')).invoiceId);
+    }
+    const statuses = await topology.waitFor(ids, ['SCORED', 'REJECTED', 'FAILED']);
+    await Promise.resolve(expect(statuses).toEqual(['SCORED', 'SCORED'])).catch(failure('statuses'));
+    for (const id of ids) {
+      const record = await topology.invoices.get(id);
+      expect(record?.invoice?.extraction.method).toBe('einvoice');
+      expect(record?.mimeType).toBe('application/xml');
+      expect(record?.invoice?.fields.invoice_id?.value).toBeTruthy();
+    }
+    expect(invoiceCalls()).toBe(before);
+  });
+
+  it('dead-letters a poison upload with its reason after the last delivery attempt, marks it FAILED, and a replay finishes it', async () => {
+    const doc = manifest.documents.filter((d) => d.kind === 'born-digital')[2]!;
+    const bytes = new Uint8Array(await readFile(join(samples, doc.file)));
+    topology.docai.answer(sha256Of(bytes), { error: { code: 13, message: 'Internal error encountered.' } });
+    const { invoiceId } = await topology.upload(`inbox/2025/06/30/poison-${doc.file}`, bytes, 'application/pdf');
+
+    const [status] = await topology.waitFor([invoiceId], ['FAILED', 'SCORED', 'REJECTED'], 90_000);
+    await Promise.resolve(expect(status).toBe('FAILED')).catch(failure('poison'));
+    const failed = await topology.invoices.get(invoiceId);
+    expect(failed?.rejection?.code).toBe('DOCAI_13');
+    expect(failed?.rejection?.message).toMatch(/Internal error encountered.*gave up after 5 delivery attempts/);
+    // Each of the two subscriptions tried it MAX_ATTEMPTS times, no more (an attempt that found the other one's
+    // claim in progress did not call Document AI).
+    const calls = topology.docai.calls.filter((c) => c.sha256 === sha256Of(bytes)).length;
+    expect(calls).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
+    expect(calls).toBeLessThanOrEqual(2 * MAX_ATTEMPTS);
+
+    const listed = (await ledgerx(['dead-letters', 'list', '--cloud', '--json'])).trim().split('\n').map((l) => JSON.parse(l) as DeadLetter & { id: string; source: string });
+    const mine = listed.filter((e) => e.invoiceId === invoiceId);
+    expect(mine.length).toBeGreaterThanOrEqual(1);
+    expect(mine.map((e) => e.code)).toContain('DOCAI_13');
+    for (const entry of mine) {
+      expect(entry).toMatchObject({ source: 'handler', topic: 'object-finalized', attempts: MAX_ATTEMPTS });
+      // The other subscription's last attempt may have met this one's claim instead of Document AI.
+      expect(['DOCAI_13', 'IDEMPOTENCY_IN_PROGRESS']).toContain(entry.code);
+    }
+    // Listing leaves them held.
+    expect((await ledgerx(['dead-letters', 'list', '--cloud', '--json'])).trim().split('\n')).toHaveLength(listed.length);
+
+    // The cause is fixed (Document AI reads the file again), then the dead letters are replayed.
+    await answerFromTextLayer(bytes);
+    expect(await ledgerx(['dead-letters', 'replay', '--cloud', '--invoice', invoiceId])).toMatch(new RegExp(`^replayed ${mine.length} dead letters`));
+    const [after] = await topology.waitFor([invoiceId], ['SCORED', 'REJECTED'], 90_000);
+    await Promise.resolve(expect(after).toBe('SCORED')).catch(failure('replay'));
+    expect((await topology.invoices.get(invoiceId))?.invoice?.fields.invoice_id?.value).toBe(doc.truth!.fields.invoice_id);
+    expect((await ledgerx(['dead-letters', 'list', '--cloud'])).trim()).toBe('no dead letters');
+  });
+
+  it('counts every page Document AI read in the monthly usage, shown by `ledgerx usage --cloud`', async () => {
+    const answered = topology.docai.calls.filter((c) => c.answered).reduce((sum, c) => sum + c.pages, 0);
+    expect(answered).toBeGreaterThanOrEqual(4);
+    const rows = (await ledgerx(['usage', '--cloud', '--json'])).trim().split('\n').map((l) => JSON.parse(l) as { month: string; pages: number });
+    expect(rows).toEqual([{ month: new Date().toISOString().slice(0, 7), pages: answered }]);
   });
 });

@@ -145,3 +145,38 @@ export function asReceived(ce: CloudEventParts): Record<string, unknown> {
   const { extensions, ...attrs } = ce;
   return { specversion: '1.0', ...attrs, ...extensions };
 }
+
+/** A Pub/Sub push request as a subscription with a dead-letter policy sends it (`deliveryAttempt` included). */
+export function pushRequest(m: PubSubInput & { deliveryAttempt?: number }): HttpEvent {
+  const body = JSON.parse(rawPushBody(m)) as Record<string, unknown>;
+  return {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...body, ...(m.deliveryAttempt !== undefined ? { deliveryAttempt: m.deliveryAttempt } : {}) }),
+  };
+}
+
+/**
+ * The Pub/Sub message of a Cloud Storage notification (payload format JSON_API_V1): the object resource as
+ * data, and the notification's attributes (https://cloud.google.com/storage/docs/pubsub-notifications).
+ */
+export function storageNotification(o: StorageObjectInput, eventType = 'OBJECT_FINALIZE'): { payload: unknown; attributes: Record<string, string> } {
+  const ce = storageFinalizedEvent(o);
+  return {
+    payload: ce.data,
+    attributes: {
+      notificationConfig: `projects/_/buckets/${o.bucket}/notificationConfigs/1`,
+      eventType,
+      payloadFormat: 'JSON_API_V1',
+      bucketId: o.bucket,
+      objectId: o.name,
+      objectGeneration: o.generation,
+      eventTime: ce.time,
+    },
+  };
+}
+
+/** The push request of a Cloud Storage notification to the ocr function. */
+export function storageNotificationPush(o: StorageObjectInput, options: { eventType?: string; deliveryAttempt?: number; topic?: string } = {}): HttpEvent {
+  const { payload, attributes } = storageNotification(o, options.eventType);
+  return pushRequest({ topic: options.topic ?? 'object-finalized', payload, attributes, publishTime: o.time, deliveryAttempt: options.deliveryAttempt });
+}

@@ -6,7 +6,7 @@
  * runner on the bundle folder, `--target=<name>`), which fails for a bundle that does not register its name.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { getFunction } from '@google-cloud/functions-framework/testing';
@@ -92,6 +92,17 @@ describe.skipIf(!existsSync(path.join(REPO, 'dist/functions')))('function bundle
       // The pipeline's local stack never reaches a deployed function.
       expect(Object.keys(pkg.dependencies)).not.toContain('better-sqlite3');
     }
+  });
+
+  it('ships ocr with Document AI only: no offline OCR engine (pdfjs, tesseract) and no sharp in its bundle', () => {
+    const dir = path.join(REPO, 'dist/functions/ocr');
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(pkg.dependencies)).toEqual(['@google-cloud/functions-framework']);
+    const bundle = readFileSync(path.join(dir, 'index.js'), 'utf8');
+    expect(bundle).not.toMatch(/tesseract|pdfjs|GlobalWorkerOptions/i);
+    expect(bundle).toContain('DocumentProcessorService');
+    // It was 12 MB with the offline engine and every Document AI API version.
+    expect(statSync(path.join(dir, 'index.js')).size).toBeLessThan(8 * 1024 * 1024);
   });
 
   it.each(entryFiles())('serves %s from its bundle under functions-framework', async (name) => {

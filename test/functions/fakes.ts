@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { MessageSchemas, type MessageOf, type Topic } from '../../functions/core/messages.js';
+import { MessageSchemas, Topics, type MessageOf, type Topic } from '../../functions/core/messages.js';
 import type { EventBus, LogFields, OcrEngine } from '../../functions/core/ports.js';
 import type { PipelineDeps } from '../../functions/core/pipeline/deps.js';
 import { PipelineConfigSchema, type PipelineConfigInput } from '../../functions/core/pipeline/config.js';
@@ -74,7 +74,12 @@ export interface FakeStageOptions {
   logLevel?: 'debug' | 'silent';
   /** Folder of a model registry to score with (e.g. the repository's models/); default: no models. */
   modelsDir?: string;
+  /** The push subscription's last delivery attempt; default 5. */
+  maxDeliveryAttempts?: number;
 }
+
+/** Pub/Sub topic ids of the fake runtime: the core's topic names (as Terraform names them). */
+export const TOPIC_IDS: Record<Topic, string> = Object.fromEntries(Object.values(Topics).map((t) => [t, t])) as Record<Topic, string>;
 
 /** A stage runtime on the embedded adapters (imported lazily, so a cold-start probe loads only what it uses). */
 export async function fakeStageRuntime(options: FakeStageOptions = {}): Promise<FakeStage> {
@@ -108,7 +113,7 @@ export async function fakeStageRuntime(options: FakeStageOptions = {}): Promise<
   });
   const log = createLogger({ level: options.logLevel ?? 'debug', destination: sink, base: { function: 'test' } });
   return {
-    runtime: { deps, log, projectId: 'ledgerx-test' },
+    runtime: { deps, log, projectId: 'ledgerx-test', topics: TOPIC_IDS, maxDeliveryAttempts: options.maxDeliveryAttempts ?? 5 },
     deps, blobs, bus, store, logs,
     async dispose() {
       await ocr.close?.();

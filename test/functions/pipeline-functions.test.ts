@@ -1,11 +1,12 @@
 /**
  * The three event entry points served by functions-framework (getTestServer) on an ephemeral port, driven
- * with CloudEvents as Eventarc sends them (binary and structured mode) and with a raw Pub/Sub push body.
- * Status codes are the contract with the platform: 204 = ack, 500 = redeliver.
+ * with Pub/Sub push bodies as their subscriptions send them (a Cloud Storage notification for ocr, with the
+ * `deliveryAttempt` of a subscription that has a dead-letter policy) and with CloudEvents as Eventarc sends them
+ * (binary and structured mode). Status codes are the contract with the platform: 204 = ack, 500 = redeliver.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cloudEvent } from '@google-cloud/functions-framework';
+import { http } from '@google-cloud/functions-framework';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RetryableError } from '../../functions/core/errors.js';
 import { Topics, type DeadLetter } from '../../functions/core/messages.js';
@@ -18,7 +19,8 @@ import { ConfigError } from '../../functions/platform/gcp/config.js';
 import type { StageRuntime } from '../../functions/platform/gcp/wiring.js';
 import { tempDir } from '../helpers/runtime.js';
 import {
-  binaryMode, newTraceparent, PROJECT, pubsubPublishedEvent, rawPushBody, storageFinalizedEvent, structuredMode,
+  binaryMode, newTraceparent, PROJECT, pubsubPublishedEvent, pushRequest, rawPushBody, storageFinalizedEvent, storageNotificationPush,
+  structuredMode,
 } from './cloud-events.js';
 import { BUCKETS, fakeStageRuntime, serveFunction, type FakeStage, type FunctionServer } from './fakes.js';
 
@@ -29,9 +31,9 @@ const NO_PROBLEMS = {
 
 let stage: FakeStage;
 let getRuntime: () => Promise<StageRuntime> = async () => stage.runtime;
-cloudEvent('ocr', makeOcrHandler(() => getRuntime()));
-cloudEvent('features', makeFeaturesHandler(() => getRuntime()));
-cloudEvent('inference', makeInferenceHandler(() => getRuntime()));
+http('ocr', makeOcrHandler(() => getRuntime()));
+http('features', makeFeaturesHandler(() => getRuntime()));
+http('inference', makeInferenceHandler(() => getRuntime()));
 
 describe('event entry points (functions-framework, fake deps)', () => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -39,7 +41,6 @@ describe('event entry points (functions-framework, fake deps)', () => {
   let features: FunctionServer;
   let inference: FunctionServer;
   let pdf: Buffer;
-  let generation = 1_719_745_200_000_000;
 
   beforeAll(async () => {
     const samples = await tempDir('fn-samples');
@@ -60,12 +61,15 @@ describe('event entry points (functions-framework, fake deps)', () => {
     cleanup.push(() => stage.dispose());
   });
 
-  /** Stores `bytes` in the inbox like an upload and returns its finalize CloudEvent. */
+  /** Stores `bytes` in the inbox like an upload and returns its finalize CloudEvent (with the stored generation). */
   async function upload(name: string, bytes: Uint8Array, contentType = 'application/pdf', time = new Date()) {
-    await stage.blobs.write({ bucket: BUCKETS.inbox, name }, bytes, { contentType });
-    const gen = String(generation++);
-    return storageFinalizedEvent({ bucket: BUCKETS.inbox, name, generation: gen, size: bytes.length, contentType, time });
+    const stat = await stage.blobs.write({ bucket: BUCKETS.inbox, name }, bytes, { contentType });
+    return storageFinalizedEvent({ bucket: BUCKETS.inbox, name, generation: stat.generation, size: bytes.length, contentType, time });
   }
+  const objectOf = (ce: { data: unknown }) => {
+    const d = ce.data as { bucket: string; name: string; generation: string; size: string; contentType: string };
+    return { bucket: d.bucket, name: d.name, generation: d.generation, size: Number(d.size), contentType: d.contentType };
+  };
   const deadLetters = () => stage.bus.of(Topics.deadLetter) as DeadLetter[];
 
   it('runs the chain upload -> SCORED: storage binary mode, Pub/Sub structured mode, raw push', async () => {
@@ -164,6 +168,81 @@ describe('event entry points (functions-framework, fake deps)', () => {
       throw new ConfigError('features', ['LEDGERX_TOPIC_FEATURES is required']);
     };
     expect(await features.post(binaryMode(pubsubPublishedEvent({ topic: 't', payload: {} })))).toBe(500);
+  });
+
+  it('runs the chain through push subscriptions: a Cloud Storage notification, then the stage topics', async () => {
+    const ce = await upload('inbox/2025/06/30/push.pdf', pdf);
+    expect(await ocr.post(storageNotificationPush(objectOf(ce), { deliveryAttempt: 1 }))).toBe(204);
+    const invoiceId = invoiceIdFor(BUCKETS.inbox, 'inbox/2025/06/30/push.pdf', objectOf(ce).generation);
+    const [done] = stage.bus.of(Topics.ocrCompleted);
+    expect(done?.invoiceId).toBe(invoiceId);
+    expect(await features.post(pushRequest({ topic: 'ocr-completed', payload: done, deliveryAttempt: 1 }))).toBe(204);
+    const [computed] = stage.bus.of(Topics.featuresComputed);
+    expect(await inference.post(pushRequest({ topic: 'features-computed', payload: computed, deliveryAttempt: 2 }))).toBe(204);
+    expect((await stage.store.get(invoiceId))?.status).toBe('SCORED');
+    expect(deadLetters()).toEqual([]);
+  });
+
+  it('acks (ignores) storage notifications that are not a new object', async () => {
+    const ce = await upload('inbox/2025/06/30/meta.pdf', pdf);
+    expect(await ocr.post(storageNotificationPush(objectOf(ce), { eventType: 'OBJECT_METADATA_UPDATE' }))).toBe(204);
+    expect(stage.bus.published).toEqual([]);
+  });
+
+  it('answers 500 until the last delivery attempt, then dead-letters with the reason and marks the invoice FAILED; a replay finishes it', async () => {
+    const ce = await upload('inbox/2025/06/30/poison.pdf', pdf);
+    expect(await ocr.post(binaryMode(ce))).toBe(204);
+    const [done] = stage.bus.of(Topics.ocrCompleted);
+    const invoiceId = done!.invoiceId;
+    stage.bus.failNext(Topics.featuresComputed, new RetryableError('PUBSUB_14', 'features-computed unavailable'), 5);
+    const messageId = '4242';
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      expect(await features.post(pushRequest({ topic: 'ocr-completed', payload: done, messageId, deliveryAttempt: attempt }))).toBe(500);
+      // The record moves on, the publish fails: retried, never FAILED before the last attempt.
+      expect((await stage.store.get(invoiceId))?.status).toBe('FEATURES_DONE');
+    }
+    expect(deadLetters()).toEqual([]);
+    // Attempt 5 = the subscription's max_delivery_attempts: the handler records why, instead of Pub/Sub
+    // forwarding the bare message.
+    expect(await features.post(pushRequest({ topic: 'ocr-completed', payload: done, messageId, deliveryAttempt: 5 }))).toBe(204);
+    const [entry] = deadLetters();
+    expect(entry).toMatchObject({ code: 'PUBSUB_14', invoiceId, topic: 'ocr-completed', attempts: 5, payload: JSON.parse(JSON.stringify(done)) });
+    expect(entry!.reason).toMatch(/features-computed unavailable.*gave up after 5 delivery attempts/);
+    const failed = await stage.store.get(invoiceId);
+    expect(failed?.status).toBe('FAILED');
+    expect(failed?.rejection).toEqual({ code: 'PUBSUB_14', message: entry!.reason });
+
+    // The replay republishes the payload: a new message, first attempt.
+    expect(await features.post(pushRequest({ topic: 'ocr-completed', payload: entry!.payload, attributes: { replayOf: messageId }, deliveryAttempt: 1 }))).toBe(204);
+    const [computed] = stage.bus.of(Topics.featuresComputed);
+    expect(await inference.post(pushRequest({ topic: 'features-computed', payload: computed, deliveryAttempt: 1 }))).toBe(204);
+    expect((await stage.store.get(invoiceId))?.status).toBe('SCORED');
+  });
+
+  it('ends a deleted upload REJECTED with OBJECT_GONE at once, instead of retrying it', async () => {
+    const ce = await upload('inbox/2025/06/30/deleted.pdf', pdf);
+    await stage.blobs.delete({ bucket: BUCKETS.inbox, name: 'inbox/2025/06/30/deleted.pdf' });
+    expect(await ocr.post(storageNotificationPush(objectOf(ce), { deliveryAttempt: 1 }))).toBe(204);
+    const record = await stage.store.get(invoiceIdFor(BUCKETS.inbox, 'inbox/2025/06/30/deleted.pdf', objectOf(ce).generation));
+    expect(record?.status).toBe('REJECTED');
+    expect(record?.rejection?.code).toBe('OBJECT_GONE');
+  });
+
+  it('reads the generation the event names: an overwrite before OCR never becomes the first invoice', async () => {
+    const name = 'inbox/2025/06/30/overwritten.pdf';
+    const first = await upload(name, pdf);
+    const xml = await readFile(join(import.meta.dirname, '../fixtures/einvoice/cii-d16b-invoice.xml'));
+    const second = await upload(name, xml, 'application/xml');
+    expect(await ocr.post(storageNotificationPush(objectOf(first)))).toBe(204);
+    expect(await ocr.post(storageNotificationPush(objectOf(second)))).toBe(204);
+    const one = await stage.store.get(invoiceIdFor(BUCKETS.inbox, name, objectOf(first).generation));
+    const two = await stage.store.get(invoiceIdFor(BUCKETS.inbox, name, objectOf(second).generation));
+    expect(one?.status).toBe('REJECTED');
+    expect(one?.rejection?.code).toBe('OBJECT_GONE');
+    expect(one?.contentSha256).toBeUndefined();
+    expect(two?.status).toBe('OCR_DONE');
+    expect(two?.mimeType).toBe('application/xml');
+    expect(stage.bus.of(Topics.ocrCompleted).map((m) => m.invoiceId)).toEqual([two?.invoiceId]);
   });
 
   it('ignores (acks) objects outside the inbox bucket', async () => {

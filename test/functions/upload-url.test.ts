@@ -61,7 +61,7 @@ describe('upload-url function', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { url: string; method: string; headers: Record<string, string>; objectName: string; expiresAt: string };
     expect(body.method).toBe('PUT');
-    expect(body.headers).toEqual({ 'Content-Type': 'application/pdf', 'x-goog-content-length-range': `0,${MAX}` });
+    expect(body.headers).toEqual({ 'Content-Type': 'application/pdf', 'x-goog-content-length-range': '2000,2000' });
     expect(body.objectName).toMatch(/^inbox\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}-Rechnung-2025-06\.pdf$/);
     const ttl = Date.parse(body.expiresAt) - Date.now();
     expect(ttl).toBeGreaterThan(890_000);

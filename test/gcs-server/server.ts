@@ -28,6 +28,26 @@ export function binaryModeHeaders(event: FinalizedEvent): Record<string, string>
   };
 }
 
+/**
+ * The Pub/Sub message Cloud Storage publishes for `event` through a notification configuration with payload
+ * format JSON_API_V1 (https://cloud.google.com/storage/docs/pubsub-notifications): the object resource as
+ * JSON data and the notification's attributes.
+ */
+export function storageNotificationOf(event: FinalizedEvent, notificationConfig = 'projects/_/buckets/inbox/notificationConfigs/1') {
+  return {
+    data: Buffer.from(JSON.stringify(event.data)),
+    attributes: {
+      notificationConfig,
+      eventType: 'OBJECT_FINALIZE',
+      payloadFormat: 'JSON_API_V1',
+      bucketId: event.data.bucket,
+      objectId: event.data.name,
+      objectGeneration: event.data.generation,
+      eventTime: event.time,
+    },
+  };
+}
+
 export interface StoredObject {
   bucket: string;
   name: string;

@@ -282,7 +282,7 @@ describe('infra/ Terraform', () => {
     expect(movedViolations(files, resources, tables)).toEqual([]);
   });
 
-  it('keeps trigger identities to event delivery, and function accounts off project-wide roles and each other', () => {
+  it('keeps push identities to event delivery, and function accounts off project-wide roles and each other', () => {
     const tables = grantTables(moduleLocals);
     const rows = (table: string) => Object.values(tables[table] ?? {});
     const eventKeys = Object.keys(asObject(moduleLocals.event_functions));
@@ -291,16 +291,16 @@ describe('infra/ Terraform', () => {
     for (const [table, byKey] of Object.entries(tables)) {
       for (const [key, row] of Object.entries(byKey)) expect(known, `${table}.${key}: ${String(row.member)}`).toContain(row.member);
     }
-    // Each trigger identity: receives events, invokes its own function, and Pub/Sub may mint its tokens. Nothing else.
+    // Each push identity: invokes its own function, and Pub/Sub may mint its tokens. Nothing else.
     for (const k of eventKeys) {
       const t = `trigger-${k}`;
       const own = Object.entries(tables).flatMap(([table, byKey]) => Object.values(byKey).filter((r) => r.member === t).map((r) => [table, r.role, r.service ?? null]));
-      expect(own.sort(), t).toEqual([
-        ['project_grants', 'roles/eventarc.eventReceiver', null],
-        ['run_service_grants', 'roles/run.invoker', k],
-      ]);
+      expect(own.sort(), t).toEqual([['run_service_grants', 'roles/run.invoker', k]]);
       expect(rows('service_account_grants')).toContainEqual(expect.objectContaining({ member: 'pubsub-agent', service_account: t, role: 'roles/iam.serviceAccountTokenCreator' }));
     }
+    // Eventarc is gone: no trigger plumbing, no Cloud Storage agent publishing project-wide.
+    expect(Object.keys(asObject(moduleLocals.service_agents))).not.toContain('eventarc-agent');
+    expect(rows('project_grants').filter((r) => r.member === 'gcs-agent')).toEqual([]);
     // Runtime accounts: no project-wide role but the Document AI user; Firestore only through the database condition.
     for (const row of rows('project_grants').filter((r) => FUNCTIONS.includes(String(r.member)))) expect(row.role).toBe('roles/documentai.apiUser');
     for (const row of rows('firestore_grants')) expect(row.role).toBe('roles/datastore.user');
@@ -335,10 +335,10 @@ describe('infra/ Terraform', () => {
       const source = blocks(blocks(build.source)[0]?.storage_source)[0] ?? {};
       expect(source.object).toBe('${google_storage_bucket_object.source[each.key].name}');
     }
-    // The trigger identities are separate accounts, never a function's runtime account.
-    const triggers = fns.flatMap((f) => nestedBlocks(f.body, 'event_trigger'));
-    expect(triggers.length).toBeGreaterThan(0);
-    for (const t of triggers) expect(t.service_account_email).toBe('${google_service_account.trigger[each.key].email}');
+    // The push identities are separate accounts, never a function's runtime account.
+    const push = resources.find((r) => r.type === 'google_pubsub_subscription' && r.name === 'push');
+    const oidc = blocks(blocks(push?.body.push_config)[0]?.oidc_token)[0] ?? {};
+    expect(oidc.service_account_email).toBe('${google_service_account.trigger[each.key].email}');
   });
 
   it('lets upload-url sign V4 URLs through IAM signBlob as itself, with no signing key secret', () => {
@@ -361,12 +361,76 @@ describe('infra/ Terraform', () => {
     expect(object?.body.source).toBe('${var.function_archives_dir}/${each.key}.zip');
   });
 
-  it('retries every event trigger', () => {
+  it('delivers every event function through a push subscription of its own with a bounded, dead-lettered retry budget', () => {
     expect(eventTriggerViolations(resources)).toEqual([]);
     const event = resources.find((r) => r.type === 'google_cloudfunctions2_function' && r.name === 'event');
-    expect(nestedBlocks(event?.body ?? {}, 'event_trigger')).toHaveLength(1);
+    // No Eventarc trigger: its subscriptions take no dead-letter policy and retry for as long as they retain.
+    expect(nestedBlocks(event?.body ?? {}, 'event_trigger')).toEqual([]);
+    const events = asObject(moduleLocals.event_functions);
+    expect(Object.keys(events).sort()).toEqual(['features', 'inference', 'ocr']);
+    expect(Object.fromEntries(Object.entries(events).map(([k, f]) => [k, asObject(f).topic]))).toEqual({
+      ocr: 'object_finalized', features: 'ocr_completed', inference: 'features_computed',
+    });
+
+    const push = resources.find((r) => r.type === 'google_pubsub_subscription' && r.name === 'push');
+    expect(push?.body.for_each).toBe('${local.event_functions}');
+    expect(push?.body.topic).toBe('${google_pubsub_topic.topic[each.value.topic].id}');
+    const config = blocks(push?.body.push_config)[0] ?? {};
+    expect(String(config.push_endpoint)).toMatch(/^\$\{google_cloudfunctions2_function\.event\[each\.key\]\.url\}\/projects\//);
+    expect(blocks(config.oidc_token)[0]?.audience).toBe('${google_cloudfunctions2_function.event[each.key].url}');
+    const dlp = blocks(push?.body.dead_letter_policy)[0] ?? {};
+    expect(dlp.dead_letter_topic).toBe('${google_pubsub_topic.topic["dead_letter"].id}');
+    expect(dlp.max_delivery_attempts).toBe('${var.dead_letter_max_delivery_attempts}');
+    // The handlers know the same last attempt: they dead-letter with the reason and mark the invoice FAILED.
+    expect(asObject(moduleLocals.common_env).LEDGERX_MAX_DELIVERY_ATTEMPTS).toBe('${tostring(var.dead_letter_max_delivery_attempts)}');
+    // A push waits longer than the function may run, and never longer than Pub/Sub allows.
+    expect(push?.body.ack_deadline_seconds).toBe('${local.push_ack_deadline_seconds[each.key]}');
+    expect(moduleLocals.push_ack_deadline_seconds).toBe('${{ for k, f in local.event_functions : k => f.timeout + 30 }}');
+    for (const [k, f] of Object.entries(events)) expect(Number(asObject(f).timeout) + 30, k).toBeLessThanOrEqual(600);
+    // Pub/Sub's dead-letter forwarding needs its agent on every source subscription.
+    expect(Object.keys(asObject(moduleLocals.dead_letter_sources))).toEqual(expect.arrayContaining(['ocr_push', 'features_push', 'inference_push']));
+    const subscriptionRows = Object.values(grantTables(moduleLocals).subscription_grants ?? {});
+    for (const sub of ['ocr_push', 'features_push', 'inference_push']) {
+      expect(subscriptionRows).toContainEqual(expect.objectContaining({ member: 'pubsub-agent', subscription: sub, role: 'roles/pubsub.subscriber' }));
+    }
+  });
+
+  it('sends the inbox\'s new objects to ocr as Cloud Storage notifications, published by the storage agent on that topic only', () => {
+    const notification = resources.find((r) => r.type === 'google_storage_notification');
+    expect(notification?.body).toMatchObject({
+      bucket: '${google_storage_bucket.inbox.name}',
+      topic: '${google_pubsub_topic.topic["object_finalized"].id}',
+      payload_format: 'JSON_API_V1',
+      event_types: ['OBJECT_FINALIZE'],
+    });
+    expect(asObject(moduleLocals.topic_names).object_finalized).toBe(Topics.objectFinalized);
+    expect(Object.values(grantTables(moduleLocals).topic_grants ?? {})).toContainEqual(
+      expect.objectContaining({ member: 'gcs-agent', topic: 'object_finalized', role: 'roles/pubsub.publisher' }),
+    );
+  });
+
+  it('bounds the event age far below the message retention', () => {
+    const variables = Object.assign({}, ...moduleFiles.map((f) => asObject(f.json.variable)));
+    const value = (name: string) => blocks(variables[name])[0]?.default;
+    const retentionSeconds = Number(String(value('message_retention_duration')).replace(/s$/, ''));
+    expect(Number(value('max_event_age_seconds')) * 4).toBeLessThanOrEqual(retentionSeconds);
+    // Every attempt of the budget happens well inside the age bound: at most 10 min of backoff each.
+    expect(Number(value('dead_letter_max_delivery_attempts')) * 600).toBeLessThan(Number(value('max_event_age_seconds')));
+    const push = resources.find((r) => r.type === 'google_pubsub_subscription' && r.name === 'push');
+    const preconditions = blocks(blocks(push?.body.lifecycle)[0]?.precondition).map((p) => String(p.condition));
+    expect(preconditions).toContainEqual(expect.stringContaining('var.max_event_age_seconds * 4 <='));
+  });
+
+  it("gives each ocr instance its share of the Document AI quota: floor(quota / max instances), one request at a time", () => {
     const ocr = asObject(asObject(moduleLocals.event_functions).ocr);
-    expect(ocr.event_type).toBe('google.cloud.storage.object.v1.finalized');
+    expect(ocr.max_instances).toBe('${var.ocr_max_instances}');
+    expect(ocr.concurrency).toBe(1);
+    expect(asObject(ocr.env).LEDGERX_DOCAI_REQUESTS_PER_MINUTE).toBe('${tostring(floor(var.documentai_requests_per_minute / var.ocr_max_instances))}');
+    expect(asObject(ocr.env).LEDGERX_DOCAI_BATCH_ENABLED).toBe('${tostring(var.documentai_batch_enabled)}');
+    const event = resources.find((r) => r.type === 'google_cloudfunctions2_function' && r.name === 'event');
+    const service = blocks(event?.body.service_config)[0] ?? {};
+    expect(service.max_instance_count).toBe('${each.value.max_instances}');
+    expect(service.max_instance_request_concurrency).toBe('${each.value.concurrency}');
   });
 
   it('gives every Pub/Sub subscription a dead-letter policy and an exponential retry policy', () => {

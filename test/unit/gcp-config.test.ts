@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError, loadFeaturesConfig, loadInferenceConfig, loadOcrConfig, loadUploadUrlConfig, type Env,
+  ConfigError, loadCloudOpsConfig, loadFeaturesConfig, loadInferenceConfig, loadOcrConfig, loadUploadUrlConfig, type Env,
 } from '../../functions/platform/gcp/config.js';
 
 /** The environment Terraform sets on every function (infra/modules/pipeline/functions.tf `common_env`). */
@@ -22,10 +22,21 @@ const COMMON: Env = {
   LEDGERX_TOPIC_INVOICE_SCORED: 'ledgerx-dev-invoice-scored',
   LEDGERX_TOPIC_RETRAIN: 'ledgerx-dev-retrain-requested',
   LEDGERX_TOPIC_DEAD_LETTER: 'ledgerx-dev-dead-letter',
-  LEDGERX_MAX_EVENT_AGE_MS: '86400000',
+  LEDGERX_MAX_EVENT_AGE_MS: '21600000',
+  LEDGERX_MAX_DELIVERY_ATTEMPTS: '10',
+  LEDGERX_TOPIC_OBJECT_FINALIZED: 'ledgerx-dev-object-finalized',
   LEDGERX_SERVICE_ACCOUNT: 'ledgerx-dev-ocr@ledgerx-dev.iam.gserviceaccount.com',
 };
 const PROCESSOR = 'projects/123/locations/eu/processors/abc/processorVersions/pretrained-invoice-v2.0-2023-12-06';
+/** What Terraform adds for ocr (event_functions.ocr.env). */
+const OCR: Env = {
+  ...COMMON,
+  LEDGERX_FUNCTION: 'ocr',
+  LEDGERX_DOCAI_LOCATION: 'eu',
+  LEDGERX_DOCAI_PROCESSOR_VERSION: PROCESSOR,
+  LEDGERX_DOCAI_REQUESTS_PER_MINUTE: '60',
+  LEDGERX_UPLOAD_MAX_BYTES: '41943040',
+};
 
 function configErrorOf(fn: () => unknown): ConfigError {
   try {
@@ -39,24 +50,48 @@ function configErrorOf(fn: () => unknown): ConfigError {
 
 describe('per-function config from the environment', () => {
   it('builds the ocr config from the Terraform environment', () => {
-    const c = loadOcrConfig({ ...COMMON, LEDGERX_FUNCTION: 'ocr', LEDGERX_DOCAI_LOCATION: 'eu', LEDGERX_DOCAI_PROCESSOR_VERSION: PROCESSOR, LEDGERX_UPLOAD_MAX_BYTES: '41943040' });
+    const c = loadOcrConfig(OCR);
     expect(c.functionName).toBe('ocr');
     expect(c.projectId).toBe('ledgerx-dev');
-    expect(c.ocrEngine).toEqual({ kind: 'documentai', location: 'eu', processorVersion: PROCESSOR });
+    expect(c.documentAi).toEqual({ location: 'eu', processorVersion: PROCESSOR, requestsPerMinute: 60, batch: false, usageCollection: 'usage', endpoint: undefined });
     expect(c.pipeline.buckets).toEqual({ inbox: 'ledgerx-dev-inbox', artifacts: 'ledgerx-dev-artifacts' });
     expect(c.pipeline.ocr.maxBytes).toBe(41943040);
-    expect(c.pipeline.maxEventAgeMs).toBe(86_400_000);
-    expect(c.topics).toMatchObject({ 'ocr-completed': 'ledgerx-dev-ocr-completed', 'dead-letter': 'ledgerx-dev-dead-letter' });
+    expect(c.pipeline.maxEventAgeMs).toBe(21_600_000);
+    expect(c.maxDeliveryAttempts).toBe(10);
+    expect(c.topics).toMatchObject({ 'object-finalized': 'ledgerx-dev-object-finalized', 'ocr-completed': 'ledgerx-dev-ocr-completed', 'dead-letter': 'ledgerx-dev-dead-letter' });
     expect(c.firestore).toEqual({ databaseId: '(default)', collections: { invoices: 'invoices', idempotency: 'idempotency' } });
   });
 
-  it('lets the ocr function run the local engine without Document AI settings', () => {
-    expect(loadOcrConfig({ ...COMMON, LEDGERX_OCR_ENGINE: 'local' }).ocrEngine).toEqual({ kind: 'local' });
+  it('runs Document AI only: the offline engine is not an option of the deployed function', () => {
+    expect(loadOcrConfig({ ...OCR, LEDGERX_OCR_ENGINE: 'local' })).not.toHaveProperty('ocrEngine');
+    const err = configErrorOf(() => loadOcrConfig({ ...OCR, LEDGERX_DOCAI_LOCATION: undefined, LEDGERX_DOCAI_PROCESSOR_VERSION: undefined }));
+    expect(err.problems.map((p) => p.split(' ')[0]).sort()).toEqual(['LEDGERX_DOCAI_LOCATION', 'LEDGERX_DOCAI_PROCESSOR_VERSION']);
+  });
+
+  it('reaches a local Document AI stand-in over plain gRPC only when LEDGERX_DOCAI_ENDPOINT is set', () => {
+    expect(loadOcrConfig({ ...OCR, LEDGERX_DOCAI_ENDPOINT: '127.0.0.1:50051' }).documentAi.endpoint).toBe('127.0.0.1:50051');
+    expect(configErrorOf(() => loadOcrConfig({ ...OCR, LEDGERX_DOCAI_ENDPOINT: 'http://x' })).problems[0]).toMatch(/^LEDGERX_DOCAI_ENDPOINT/);
+  });
+
+  it('accepts files up to the batch limits when batch processing is on, the online limits otherwise', () => {
+    expect(loadOcrConfig(OCR).pipeline.ocr.maxPages).toBe(15);
+    const batch = loadOcrConfig({ ...OCR, LEDGERX_DOCAI_BATCH_ENABLED: 'true' });
+    expect(batch.documentAi.batch).toBe(true);
+    expect(batch.pipeline.ocr.maxPages).toBe(200);
+    expect(loadOcrConfig({ ...OCR, LEDGERX_DOCAI_BATCH_ENABLED: 'true', LEDGERX_OCR_MAX_PAGES: '50' }).pipeline.ocr.maxPages).toBe(50);
+  });
+
+  it("requires this instance's Document AI request rate and the subscription's last delivery attempt", () => {
+    const err = configErrorOf(() => loadOcrConfig({ ...OCR, LEDGERX_DOCAI_REQUESTS_PER_MINUTE: undefined, LEDGERX_MAX_DELIVERY_ATTEMPTS: '3' }));
+    expect(err.problems.map((p) => p.split(' ')[0]).sort()).toEqual(['LEDGERX_DOCAI_REQUESTS_PER_MINUTE', 'LEDGERX_MAX_DELIVERY_ATTEMPTS']);
+    expect(configErrorOf(() => loadFeaturesConfig({ ...COMMON, LEDGERX_MAX_DELIVERY_ATTEMPTS: undefined })).problems).toEqual([
+      'LEDGERX_MAX_DELIVERY_ATTEMPTS is required',
+    ]);
   });
 
   it('reports every problem at once, in one message', () => {
     const err = configErrorOf(() =>
-      loadOcrConfig({ ...COMMON, GOOGLE_CLOUD_PROJECT: '', LEDGERX_TOPIC_FEATURES: undefined, LEDGERX_MAX_EVENT_AGE_MS: 'soon', LEDGERX_DOCAI_PROCESSOR_VERSION: 'v2' }),
+      loadOcrConfig({ ...OCR, GOOGLE_CLOUD_PROJECT: '', LEDGERX_TOPIC_FEATURES: undefined, LEDGERX_MAX_EVENT_AGE_MS: 'soon', LEDGERX_DOCAI_PROCESSOR_VERSION: 'v2', LEDGERX_DOCAI_LOCATION: undefined }),
     );
     expect(err.functionName).toBe('ocr');
     const keys = err.problems.map((p) => p.split(' ')[0]);
@@ -84,5 +119,15 @@ describe('per-function config from the environment', () => {
     expect(loadUploadUrlConfig({ GOOGLE_CLOUD_PROJECT: 'p', LEDGERX_INBOX_BUCKET: 'inbox' }).apiTokens).toEqual([]);
     const err = configErrorOf(() => loadUploadUrlConfig({ LEDGERX_UPLOAD_URL_TTL_SECONDS: '999999999', LEDGERX_UPLOAD_MAX_BYTES: '0' }));
     expect(err.problems).toHaveLength(4);
+  });
+
+  it('gives `ledgerx --cloud` the names Terraform uses unless told otherwise, and needs the project', () => {
+    expect(loadCloudOpsConfig({ GOOGLE_CLOUD_PROJECT: 'ledgerx-dev' })).toEqual({
+      projectId: 'ledgerx-dev',
+      firestore: { databaseId: '(default)', invoices: 'invoices', usage: 'usage' },
+      deadLetterSubscription: 'dead-letter-hold',
+    });
+    expect(loadCloudOpsConfig({ GOOGLE_CLOUD_PROJECT: 'p', LEDGERX_DEAD_LETTER_SUBSCRIPTION: 'dl-hold' }).deadLetterSubscription).toBe('dl-hold');
+    expect(configErrorOf(() => loadCloudOpsConfig({})).problems).toEqual(['GOOGLE_CLOUD_PROJECT is required']);
   });
 });

@@ -17,6 +17,12 @@ import type { UsageCounter } from '../../functions/adapters/gcp/usage-counter.js
 import { PermanentError, RetryableError } from '../../functions/core/errors.js';
 import type { OcrLimits } from '../../functions/core/ports.js';
 import { startGcsTestServer, type GcsTestServer } from '../gcs-server/server.js';
+import type { Firestore } from '@google-cloud/firestore';
+import { runOcrStage } from '../../functions/core/pipeline/ocr-stage.js';
+import { loadOcrConfig } from '../../functions/platform/gcp/config.js';
+import { documentAiEngineOptions } from '../../functions/platform/gcp/runtimes/ocr.js';
+import { silentLogger } from '../../functions/platform/logger.js';
+import { fakeStageRuntime } from '../functions/fakes.js';
 
 // Compile-time check: the real client satisfies the structural type the engine takes.
 export const realClientFits = (c: DocumentProcessorServiceClient): DocumentAiClientLike => c;
@@ -65,6 +71,10 @@ class MemoryUsage implements UsageCounter {
   }
   async pagesIn(month: string) {
     return this.added.filter(([, m]) => m === month).reduce((a, [p]) => a + p, 0);
+  }
+  async months() {
+    const months = [...new Set(this.added.map(([, m]) => m))].sort();
+    return Promise.all(months.map(async (month) => ({ month, pages: await this.pagesIn(month) })));
   }
 }
 
@@ -146,6 +156,51 @@ describe.skipIf(!existsSync(samples))('Document AI engine on saved real response
       expect(doc.text).toBe(documentAiToOcrDocument(whole).text);
       expect(usage.added[0]?.[0]).toBe(2);
       expect(await store.list('work', '')).toEqual([]);
+    });
+
+    it("takes a 16-page upload through the ocr function's own settings to batch processing, and to OCR_DONE", async () => {
+      server.createBucket('inbox');
+      const store = createGcsBlobStore(new Storage({ apiEndpoint: server.url, projectId: 'p' }));
+      const whole = camelizeKeys(energyJson()) as Parameters<typeof splitIntoShards>[0];
+      const client = new FakeClient(
+        async () => {
+          throw new Error('no online call expected');
+        },
+        async (request) => {
+          const out = (request as { documentOutputConfig: { gcsOutputConfig: { gcsUri: string } } }).documentOutputConfig.gcsOutputConfig.gcsUri;
+          const folder = `${out.replace('gs://work/', '')}op-2/0/`;
+          for (const [i, shard] of splitIntoShards(whole).entries()) {
+            await store.write({ bucket: 'work', name: `${folder}doc-${i}.json` }, JSON.stringify(shard), { contentType: 'application/json' });
+          }
+          return { individualProcessStatuses: [{ status: { code: 0 }, outputGcsDestination: `gs://work/${folder}` }] };
+        },
+      );
+      // The environment Terraform sets on ocr with documentai_batch_enabled = true.
+      const config = loadOcrConfig({
+        GOOGLE_CLOUD_PROJECT: 'p', LEDGERX_INBOX_BUCKET: 'inbox', LEDGERX_ARTIFACTS_BUCKET: 'work', LEDGERX_TOPIC_OCR_COMPLETED: 'ocr-completed',
+        LEDGERX_TOPIC_FEATURES: 'features-computed', LEDGERX_TOPIC_INVOICE_SCORED: 'invoice-scored', LEDGERX_TOPIC_DEAD_LETTER: 'dead-letter',
+        LEDGERX_MAX_DELIVERY_ATTEMPTS: '10', LEDGERX_DOCAI_LOCATION: 'eu', LEDGERX_DOCAI_PROCESSOR_VERSION: VERSION,
+        LEDGERX_DOCAI_REQUESTS_PER_MINUTE: '60', LEDGERX_DOCAI_BATCH_ENABLED: 'true', LEDGERX_UPLOAD_MAX_BYTES: '41943040',
+      });
+      const usage = new MemoryUsage();
+      const options = await documentAiEngineOptions(config, { blobs: store, db: { collection: () => ({}) } as unknown as Firestore, log: silentLogger });
+      const stage = await fakeStageRuntime({ ocr: false, pipeline: config.pipeline });
+      try {
+        stage.deps.blobs = store;
+        stage.deps.ocr = createDocumentAiEngine(client, { ...options, usage });
+        const bytes = await pdfWithPages(16);
+        const name = 'inbox/2025/06/30/long.pdf';
+        const stat = await store.write({ bucket: 'inbox', name }, bytes, { contentType: 'application/pdf' });
+        const outcome = await runOcrStage(stage.deps, { bucket: 'inbox', name, generation: stat.generation, size: bytes.length }, { log: silentLogger });
+        expect(outcome.outcome).toBe('done');
+        expect(client.batches).toHaveLength(1);
+        expect(client.online).toHaveLength(0);
+        const record = await stage.store.get((outcome as { invoiceId: string }).invoiceId);
+        expect(record).toMatchObject({ status: 'OCR_DONE', pageCount: 2 });
+        expect(usage.added.map(([pages]) => pages)).toEqual([2]);
+      } finally {
+        await stage.dispose();
+      }
     });
 
     it('rejects a 16-page PDF when batch processing is not configured, and one beyond limits.maxPages', async () => {

@@ -73,11 +73,11 @@ describe('V4 signed upload URLs (verified by the Cloud Storage test server)', ()
   const request = { fileName: 'Facture été.pdf', contentType: 'application/pdf', sizeBytes: 1_000 };
   const put = (url: string, headers: Record<string, string>, body: Uint8Array) => fetch(url, { method: 'PUT', headers, body: Buffer.from(body) });
 
-  it('returns a PUT URL bound to type, size range and a server-chosen name, valid for 15 minutes', async () => {
+  it('returns a PUT URL bound to type, the declared size and a server-chosen name, valid for 15 minutes', async () => {
     const now = new Date();
     const signed = await signUpload(createGcsUploadSigner(storage), request, { ...options, now, newId: () => '0b5c3b7e-1f7a-4c1e-9f5e-3f2d1c0b9a87' });
     expect(signed.method).toBe('PUT');
-    expect(signed.headers).toEqual({ 'Content-Type': 'application/pdf', 'x-goog-content-length-range': `0,${MAX}` });
+    expect(signed.headers).toEqual({ 'Content-Type': 'application/pdf', 'x-goog-content-length-range': '1000,1000' });
     expect(signed.objectName).toMatch(/^inbox\/\d{4}\/\d{2}\/\d{2}\/0b5c3b7e-1f7a-4c1e-9f5e-3f2d1c0b9a87-Facture-ete\.pdf$/);
     expect(Date.parse(signed.expiresAt) - now.getTime()).toBe(900_000);
     const url = new URL(signed.url);
@@ -98,32 +98,40 @@ describe('V4 signed upload URLs (verified by the Cloud Storage test server)', ()
 
   it('refuses a PUT with another content type (signature mismatch)', async () => {
     const signed = await signUpload(createGcsUploadSigner(storage), request, options);
-    const res = await put(signed.url, { ...signed.headers, 'Content-Type': 'image/png' }, new Uint8Array(10));
+    const res = await put(signed.url, { ...signed.headers, 'Content-Type': 'image/png' }, new Uint8Array(1_000));
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('SignatureDoesNotMatch');
     expect(server.object('inbox', signed.objectName)).toBeUndefined();
   });
 
-  it('refuses a body larger than the signed range, and a widened range', async () => {
+  it('refuses a body of any other size than the declared one, also within the limit, and a widened range', async () => {
     const signed = await signUpload(createGcsUploadSigner(storage), request, options);
+    const larger = await put(signed.url, signed.headers, new Uint8Array(1_001));
+    expect(larger.status).toBe(400);
+    expect(await larger.text()).toContain('EntityTooLarge');
+    const smaller = await put(signed.url, signed.headers, new Uint8Array(999));
+    expect(smaller.status).toBe(400);
+    expect(await smaller.text()).toContain('EntityTooSmall');
     const tooLarge = await put(signed.url, signed.headers, new Uint8Array(MAX + 1));
     expect(tooLarge.status).toBe(400);
-    expect(await tooLarge.text()).toContain('EntityTooLarge');
-    const widened = await put(signed.url, { ...signed.headers, 'x-goog-content-length-range': `0,${MAX * 10}` }, new Uint8Array(MAX + 1));
+    const widened = await put(signed.url, { ...signed.headers, 'x-goog-content-length-range': `0,${MAX}` }, new Uint8Array(MAX));
     expect(widened.status).toBe(403);
+    expect(await widened.text()).toContain('SignatureDoesNotMatch');
     expect(server.object('inbox', signed.objectName)).toBeUndefined();
+    // The declared size itself goes through.
+    expect((await put(signed.url, signed.headers, new Uint8Array(1_000))).status).toBe(200);
   });
 
   it('refuses a URL signed by an unknown key, and one for another object name', async () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const forged = new Storage({ projectId: 'ledgerx-test', apiEndpoint: server.url, credentials: { client_email: email, private_key: other } });
     const signed = await signUpload(createGcsUploadSigner(forged), request, options);
-    expect((await put(signed.url, signed.headers, new Uint8Array(10))).status).toBe(403);
+    expect((await put(signed.url, signed.headers, new Uint8Array(1_000))).status).toBe(403);
 
     const genuine = await signUpload(createGcsUploadSigner(storage), request, options);
     const moved = genuine.url.replace(encodeURIComponent(genuine.objectName.split('/').pop()!), 'elsewhere.pdf');
     expect(moved).not.toBe(genuine.url);
-    expect((await put(moved, genuine.headers, new Uint8Array(10))).status).toBe(403);
+    expect((await put(moved, genuine.headers, new Uint8Array(1_000))).status).toBe(403);
   });
 
   it('refuses the URL once it has expired', async () => {
@@ -131,7 +139,7 @@ describe('V4 signed upload URLs (verified by the Cloud Storage test server)', ()
     try {
       const client = new Storage({ projectId: 'ledgerx-test', apiEndpoint: later.url, credentials });
       const signed = await signUpload(createGcsUploadSigner(client), request, { ...options, now: new Date() });
-      const res = await put(signed.url, signed.headers, new Uint8Array(10));
+      const res = await put(signed.url, signed.headers, new Uint8Array(1_000));
       expect(res.status).toBe(400);
       expect(await res.text()).toMatch(/expired/i);
     } finally {
@@ -150,8 +158,9 @@ describe('V4 signed upload URLs (verified by the Cloud Storage test server)', ()
   });
 
   it('signs the bare media type of a type with parameters', async () => {
-    const signed = await signUpload(createGcsUploadSigner(storage), { ...request, contentType: 'Application/XML; charset=utf-8' }, options);
+    const body = new TextEncoder().encode('<Invoice/>');
+    const signed = await signUpload(createGcsUploadSigner(storage), { ...request, contentType: 'Application/XML; charset=utf-8', sizeBytes: body.length }, options);
     expect(signed.headers['Content-Type']).toBe('application/xml');
-    expect((await put(signed.url, signed.headers, new TextEncoder().encode('<Invoice/>'))).status).toBe(200);
+    expect((await put(signed.url, signed.headers, body)).status).toBe(200);
   });
 });

@@ -2,9 +2,10 @@
  * Maps a Google Document AI `Document` (as JSON) onto the project's {@link OcrDocument}.
  *
  * Pure: no SDK import, so it is tested on saved responses and shared by the online and batch paths. Accepts the
- * REST/JSON form (camelCase) and the proto-plus/`MessageToDict` form (snake_case, `type_`), bare or wrapped in
- * `{ document }`. Proto3 JSON omits default values, so an absent number means 0 (a `startIndex`, a page index,
- * a vertex coordinate, a confidence).
+ * REST/JSON form (camelCase), the proto-plus/`MessageToDict` form (snake_case, `type_`), bare or wrapped in
+ * `{ document }`, and the objects the Node client returns (gax decodes with proto-loader's `defaults: true`:
+ * every unset message field is `null` and every unset string `''`). Proto3 JSON omits default values, so an
+ * absent number means 0 (a `startIndex`, a page index, a vertex coordinate, a confidence).
  */
 import { z } from 'zod';
 import type { Box } from '../../core/geometry.js';
@@ -127,7 +128,7 @@ export interface DocumentAiMappingOptions {
  * @throws DocumentAiResponseError when the JSON does not have the shape of a Document.
  */
 export function documentAiToOcrDocument(json: unknown, options: DocumentAiMappingOptions = {}): OcrDocument {
-  const camel = camelizeKeys(json);
+  const camel = withoutUnsetFields(camelizeKeys(json));
   const unwrapped = isRecord(camel) && isRecord(camel['document']) ? camel['document'] : camel;
   const parsed = DocumentIn.safeParse(unwrapped);
   if (!parsed.success) {
@@ -323,8 +324,24 @@ function moneyAmount(units: number, nanos: number): number {
 
 // ------------------------------------------------------------------------------------------ helpers
 
+/** A JSON object. Byte fields (page images: Buffers from the Node client) are values, never walked key by key. */
 function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
+
+/**
+ * Drops the fields a decoder filled with defaults for what the message did not set: `null` (an unset message
+ * field, as the Node client returns it) and `''` (proto3's default string), so that they read as absent.
+ */
+export function withoutUnsetFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUnsetFields);
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v === null || v === '') continue;
+    out[key] = withoutUnsetFields(v);
+  }
+  return out;
 }
 
 /**

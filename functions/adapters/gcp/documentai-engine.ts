@@ -177,7 +177,8 @@ const parseGcsUri = (uri: string) => {
  *   through batch processing (input and output in Cloud Storage, output shards merged in order);
  * - waits for the rate governor before every request (retries included);
  * - retries RESOURCE_EXHAUSTED / UNAVAILABLE / DEADLINE_EXCEEDED / HTTP 429 with exponential backoff and full
- *   jitter, then throws RetryableError; an INVALID_ARGUMENT becomes PermanentError;
+ *   jitter, then throws RetryableError; an INVALID_ARGUMENT becomes PermanentError; any other gRPC status is a
+ *   RetryableError `DOCAI_<code>` at once (the delivery is retried);
  * - maps the Document with {@link documentAiToOcrDocument} and adds its pages to the usage counter.
  * @throws ZodError (at creation) when `processorVersion` is not a full, pinned version name.
  */
@@ -204,7 +205,10 @@ export function createDocumentAiEngine(client: DocumentAiClientLike, options: Do
           const reason = rejectReasonFor(messageOf(err), mimeType);
           throw new PermanentError(reason, `Document AI refused the file (${what})`, { grpcCode: code });
         }
-        if (code === undefined || !RETRIED.has(code) || isOversizedResponse(err)) throw err;
+        if (code === undefined || isOversizedResponse(err)) throw err;
+        // Any other status (INTERNAL, UNKNOWN, ...): not retried here, but named, so that a dead letter says
+        // what Document AI answered; the delivery is retried by Pub/Sub.
+        if (!RETRIED.has(code)) throw new RetryableError(`DOCAI_${code}`, `${what} failed: ${messageOf(err)}`);
         if (attempt >= maxAttempts) {
           throw new RetryableError(`DOCAI_${code === 429 ? 'RESOURCE_EXHAUSTED' : code}`, `${what} still failing after ${attempt} attempts: ${messageOf(err)}`);
         }

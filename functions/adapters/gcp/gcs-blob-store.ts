@@ -56,8 +56,9 @@ function toStat(metadata: FileMetadata): BlobStat {
 /**
  * A {@link BlobStore} over a configured `Storage` client (credentials, endpoint and retry policy are the
  * caller's). Contract:
- * - `read` downloads the object (the client checks its CRC32C); a missing object throws BlobNotFoundError.
- * - `stat` returns null for a missing object; generations are int64 strings.
+ * - `read` downloads the object (the client checks its CRC32C); a missing object, or a `generation` that is not
+ *   stored (deleted, or overwritten in a bucket without versioning), throws BlobNotFoundError.
+ * - `stat` returns null for a missing object (or generation); generations are int64 strings.
  * - `write` is a single-request upload (`resumable: false`): the bytes are already in memory, so a retry
  *   resends them from the start and a resumable session would only add a round trip; it also keeps a 412
  *   in `err.code`. `ifGenerationMatch` is sent as a precondition ('0' = must not exist) and a 412 becomes
@@ -67,7 +68,10 @@ function toStat(metadata: FileMetadata): BlobStat {
  * 408 / 429 / 5xx and connection resets that outlast the client's own retries become RetryableError.
  */
 export function createGcsBlobStore(storage: Storage): BlobStore {
-  const file = (ref: BlobRef): File => storage.bucket(ref.bucket).file(ref.name);
+  // With a generation, reads (and stats) address exactly that generation: `?generation=` on the request, 404 when
+  // it no longer exists, never the bytes of a newer one.
+  const file = (ref: BlobRef): File =>
+    storage.bucket(ref.bucket).file(ref.name, ref.generation !== undefined ? { generation: ref.generation } : {});
 
   return {
     async read(ref) {

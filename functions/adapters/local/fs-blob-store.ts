@@ -240,19 +240,35 @@ export function createFsBlobStore(rootDir: string, options: FsBlobStoreOptions =
   const store: FsBlobStore = {
     rootDir,
 
+    /**
+     * The object's bytes. With `ref.generation`, only that generation's: a folder keeps one generation per
+     * name, so a ref naming another one (overwritten, deleted, or replaced during the read) is not found.
+     */
     async read(ref) {
       assertSafeRef(ref);
-      try {
-        return new Uint8Array(readFileSync(dataPath(ref)));
-      } catch (err) {
-        if (isErrno(err, 'ENOENT', 'ENOTDIR', 'EISDIR')) throw new BlobNotFoundError(`object not found: ${ref.bucket}/${ref.name}`);
-        throw err;
-      }
+      const readData = () => {
+        try {
+          return new Uint8Array(readFileSync(dataPath(ref)));
+        } catch (err) {
+          if (isErrno(err, 'ENOENT', 'ENOTDIR', 'EISDIR')) throw new BlobNotFoundError(`object not found: ${ref.bucket}/${ref.name}`);
+          throw err;
+        }
+      };
+      if (ref.generation === undefined) return readData();
+      const gone = () => new BlobNotFoundError(`object not found: ${ref.bucket}/${ref.name}#${ref.generation}`);
+      if ((await statOf(ref))?.generation !== ref.generation) throw gone();
+      const bytes = readData();
+      // A write renames the new data into place before its sidecar: checking again after the read catches one
+      // that replaced the file meanwhile (its mtime no longer matches the old sidecar).
+      if ((await statOf(ref))?.generation !== ref.generation) throw gone();
+      return bytes;
     },
 
+    /** The object's stat; null when it is missing or `ref.generation` names another generation. */
     async stat(ref) {
       assertSafeRef(ref);
-      return statOf(ref);
+      const stat = await statOf(ref);
+      return stat && ref.generation !== undefined && stat.generation !== ref.generation ? null : stat;
     },
 
     /**

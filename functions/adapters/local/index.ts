@@ -20,3 +20,4 @@ export { LEDGER_MIGRATIONS, openLedgerDatabase } from './sqlite/migrations.js';
 export { SqliteInvoiceStore, InvoiceNotFoundError } from './sqlite/invoice-store.js';
 export { SqliteIdempotencyStore } from './sqlite/idempotency-store.js';
 export { SqliteDeadLetterStore } from './sqlite/dead-letter-store.js';
+export { SqliteUsageCounter } from './sqlite/usage-counter.js';

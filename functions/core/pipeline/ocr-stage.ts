@@ -1,3 +1,4 @@
+import { PermanentError, RejectReason } from '../errors.js';
 import { Topics, type ObjectFinalized, type OcrCompleted } from '../messages.js';
 import { OcrDocumentSchema, type OcrDocument } from '../ocr-document.js';
 import type { BlobRef } from '../messages.js';
@@ -5,6 +6,7 @@ import type { InvoiceRecord } from '../invoice/record.js';
 import { BlobNotFoundError, type SerializedOcrDocument } from '../ports.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
+import { recognizeUpload } from './einvoice-files.js';
 import { invoiceIdFor, sha256Hex } from './invoice-id.js';
 import { runStageOnce } from './run-stage.js';
 
@@ -72,7 +74,7 @@ export async function runOcrStage(deps: PipelineDeps, event: ObjectFinalized, ct
       return { invoiceId };
     }
     const start = performance.now();
-    const bytes = await deps.blobs.read({ bucket: event.bucket, name: event.name });
+    const bytes = await readUpload(deps, event);
     const contentSha256 = sha256Hex(bytes);
     const ocrRef = ocrArtifactRef(deps, contentSha256);
     const { doc, cached } = await recognizeWithCache(deps, bytes, event, ocrRef);
@@ -115,11 +117,22 @@ async function recognizeWithCache(
   const limits = { maxBytes, maxPages, timeoutMs, languages };
   // The engine is a typed port inside this process (the Document AI adapter validates its own input):
   // the document is validated where it crosses a boundary again, when the features stage reads it back.
-  const doc = deps.ocr.recognizeSerialized
-    ? await deps.ocr.recognizeSerialized(input, limits)
-    : summarize(await deps.ocr.recognize(input, limits));
+  const doc = await recognizeUpload(deps.ocr, input, limits);
   await deps.blobs.write(ref, doc.json, { contentType: 'application/json' });
   return { doc, cached: false };
+}
+
+/**
+ * The bytes of exactly the generation the event names: an overwrite cannot change what this invoice is, and a
+ * generation that is gone (deleted, or overwritten in a bucket without versioning) can never be read again.
+ */
+async function readUpload(deps: PipelineDeps, event: ObjectFinalized): Promise<Uint8Array> {
+  try {
+    return await deps.blobs.read({ bucket: event.bucket, name: event.name, generation: event.generation });
+  } catch (err) {
+    if (!(err instanceof BlobNotFoundError)) throw err;
+    throw new PermanentError(RejectReason.OBJECT_GONE, 'the uploaded object no longer exists in this generation');
+  }
 }
 
 function summarize(doc: OcrDocument, json = JSON.stringify(doc)): SerializedOcrDocument {

@@ -48,11 +48,18 @@ const PipelineEnv = CommonEnv.extend({
   LEDGERX_FIRESTORE_DATABASE: z.string().min(1).default('(default)'),
   LEDGERX_COLLECTION_INVOICES: z.string().min(1).default('invoices'),
   LEDGERX_COLLECTION_IDEMPOTENCY: z.string().min(1).default('idempotency'),
+  /** The topic Cloud Storage notifications of the inbox go to (read by ocr's push subscription). */
+  LEDGERX_TOPIC_OBJECT_FINALIZED: z.string().min(1).default(Topics.objectFinalized),
   LEDGERX_TOPIC_OCR_COMPLETED: Required,
   LEDGERX_TOPIC_FEATURES: Required,
   LEDGERX_TOPIC_INVOICE_SCORED: Required,
   LEDGERX_TOPIC_DEAD_LETTER: Required,
   LEDGERX_MAX_EVENT_AGE_MS: PositiveInt.optional(),
+  /**
+   * `max_delivery_attempts` of the push subscription that feeds the function: on that attempt a failure is
+   * dead-lettered with its reason and the invoice marked FAILED, instead of being retried.
+   */
+  LEDGERX_MAX_DELIVERY_ATTEMPTS: PositiveInt.pipe(z.number().min(5, 'must be 5-100 (the Pub/Sub limits)').max(100, 'must be 5-100 (the Pub/Sub limits)')),
   /** Only objects under this prefix of the inbox are invoices (default: the whole bucket). */
   LEDGERX_INBOX_PREFIX: z.string().default(''),
   LEDGERX_EINVOICE: Bool.default(true),
@@ -60,27 +67,33 @@ const PipelineEnv = CommonEnv.extend({
 });
 
 const OcrEnv = PipelineEnv.extend({
-  /** `local` = the offline engine (emulated end-to-end runs: there is no Document AI emulator). */
-  LEDGERX_OCR_ENGINE: z.enum(['documentai', 'local']).default('documentai'),
-  LEDGERX_DOCAI_LOCATION: z.string().optional(),
+  LEDGERX_DOCAI_LOCATION: Required,
   /** Full resource name `projects/P/locations/L/processors/X/processorVersions/V`: that version is called. */
   LEDGERX_DOCAI_PROCESSOR_VERSION: z
-    .string()
-    .regex(/^projects\/[^/]+\/locations\/[^/]+\/processors\/[^/]+\/processorVersions\/[^/]+$/, 'must be a full processor version resource name')
-    .optional(),
+    .string({ error: 'is required' })
+    .regex(/^projects\/[^/]+\/locations\/[^/]+\/processors\/[^/]+\/processorVersions\/[^/]+$/, 'must be a full processor version resource name'),
+  /**
+   * `host:port` of a Document AI endpoint reached over plain gRPC, without TLS or credentials: a local stand-in
+   * for tests and emulated runs (there is no Document AI emulator). Never set on GCP.
+   */
+  LEDGERX_DOCAI_ENDPOINT: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port').optional(),
+  /**
+   * Document AI requests per minute this instance may send: the project quota divided by the ocr function's
+   * maximum instances (Terraform computes it), so that all instances together stay under the quota.
+   */
+  LEDGERX_DOCAI_REQUESTS_PER_MINUTE: PositiveInt,
+  /** Files beyond the online limits go to batch processing (the Document AI agent has bucket access). */
+  LEDGERX_DOCAI_BATCH_ENABLED: Bool.default(false),
+  /** Collection of the monthly page counters. */
+  LEDGERX_COLLECTION_USAGE: z.string().min(1).default('usage'),
   LEDGERX_UPLOAD_MAX_BYTES: PositiveInt.optional(),
   LEDGERX_OCR_MAX_PAGES: PositiveInt.optional(),
   LEDGERX_OCR_TIMEOUT_MS: PositiveInt.optional(),
   LEDGERX_OCR_LANGUAGES: z.string().optional(),
 });
 
-/** Checked on the raw environment next to the schema, so these problems are listed with all the others. */
-function documentAiProblems(env: Env): string[] {
-  if ((env.LEDGERX_OCR_ENGINE ?? 'documentai') !== 'documentai') return [];
-  return (['LEDGERX_DOCAI_LOCATION', 'LEDGERX_DOCAI_PROCESSOR_VERSION'] as const)
-    .filter((key) => !env[key])
-    .map((key) => `${key} is required when LEDGERX_OCR_ENGINE=documentai`);
-}
+/** Document AI's page limits (NOTES.md): online requests take 15 pages, batch requests 200. */
+const DOCUMENT_AI_PAGES = { online: 15, batch: 200 } as const;
 
 const InferenceEnv = PipelineEnv.extend({
   LEDGERX_MODELS_BUCKET: Required,
@@ -96,12 +109,9 @@ const UploadUrlEnv = CommonEnv.extend({
   LEDGERX_API_TOKENS: z.string().optional(),
 });
 
-function parseEnv<S extends z.ZodType>(functionName: string, schema: S, env: Env, extraProblems: string[] = []): z.infer<S> {
+function parseEnv<S extends z.ZodType>(functionName: string, schema: S, env: Env): z.infer<S> {
   const parsed = schema.safeParse(env);
-  const problems = [
-    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`)),
-    ...extraProblems,
-  ];
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(functionName, problems);
   return parsed.data;
 }
@@ -127,14 +137,25 @@ export interface StageConfig extends CommonConfig {
   firestore: FirestoreConfig;
   /** Core topic -> Pub/Sub topic id. */
   topics: Record<Topic, string>;
+  /** The last delivery attempt of the function's push subscription (its dead-letter policy). */
+  maxDeliveryAttempts: number;
 }
 
-export type OcrEngineConfig =
-  | { kind: 'documentai'; location: string; processorVersion: string }
-  | { kind: 'local' };
+export interface DocumentAiConfig {
+  location: string;
+  processorVersion: string;
+  /** Plain-gRPC endpoint `host:port` (tests, emulated runs); undefined = Google's endpoint of `location`. */
+  endpoint?: string | undefined;
+  /** This instance's share of the project's online request quota. */
+  requestsPerMinute: number;
+  /** Whether files beyond the online limits go to batch processing (else they are rejected). */
+  batch: boolean;
+  /** Firestore collection of the monthly page counters. */
+  usageCollection: string;
+}
 
 export interface OcrFunctionConfig extends StageConfig {
-  ocrEngine: OcrEngineConfig;
+  documentAi: DocumentAiConfig;
 }
 
 export interface InferenceFunctionConfig extends StageConfig {
@@ -182,31 +203,42 @@ function stage(
       collections: { invoices: env.LEDGERX_COLLECTION_INVOICES, idempotency: env.LEDGERX_COLLECTION_IDEMPOTENCY },
     },
     topics: {
-      // Uploads reach `ocr` straight from Cloud Storage through Eventarc; no function publishes this topic on
-      // GCP. The name is kept for dead-letter entries and for a replay that republishes a finalize event.
-      [Topics.objectFinalized]: Topics.objectFinalized,
+      // Cloud Storage publishes the inbox's notifications here; no function does. The name is also where a
+      // replay republishes a dead-lettered upload event.
+      [Topics.objectFinalized]: env.LEDGERX_TOPIC_OBJECT_FINALIZED,
       [Topics.ocrCompleted]: env.LEDGERX_TOPIC_OCR_COMPLETED,
       [Topics.featuresComputed]: env.LEDGERX_TOPIC_FEATURES,
       [Topics.invoiceScored]: env.LEDGERX_TOPIC_INVOICE_SCORED,
       [Topics.deadLetter]: env.LEDGERX_TOPIC_DEAD_LETTER,
     },
+    maxDeliveryAttempts: env.LEDGERX_MAX_DELIVERY_ATTEMPTS,
   };
 }
 
-/** Config of `ocr`. Throws {@link ConfigError} listing every problem. */
+/**
+ * Config of `ocr` (always Document AI: the offline engine is never deployed). Pages are limited to the batch
+ * limit when batch processing is on, else to the online limit, unless LEDGERX_OCR_MAX_PAGES says otherwise.
+ * Throws {@link ConfigError} listing every problem.
+ */
 export function loadOcrConfig(env: Env = process.env): OcrFunctionConfig {
-  const e = parseEnv('ocr', OcrEnv, env, documentAiProblems(env));
+  const e = parseEnv('ocr', OcrEnv, env);
   const ocr: Partial<PipelineConfig['ocr']> = {
     ...(e.LEDGERX_UPLOAD_MAX_BYTES ? { maxBytes: e.LEDGERX_UPLOAD_MAX_BYTES } : {}),
-    ...(e.LEDGERX_OCR_MAX_PAGES ? { maxPages: e.LEDGERX_OCR_MAX_PAGES } : {}),
+    maxPages: e.LEDGERX_OCR_MAX_PAGES ?? (e.LEDGERX_DOCAI_BATCH_ENABLED ? DOCUMENT_AI_PAGES.batch : DOCUMENT_AI_PAGES.online),
     ...(e.LEDGERX_OCR_TIMEOUT_MS ? { timeoutMs: e.LEDGERX_OCR_TIMEOUT_MS } : {}),
     ...(e.LEDGERX_OCR_LANGUAGES ? { languages: e.LEDGERX_OCR_LANGUAGES.split(',').map((l) => l.trim()).filter(Boolean) } : {}),
   };
-  const ocrEngine: OcrEngineConfig =
-    e.LEDGERX_OCR_ENGINE === 'local'
-      ? { kind: 'local' }
-      : { kind: 'documentai', location: e.LEDGERX_DOCAI_LOCATION ?? '', processorVersion: e.LEDGERX_DOCAI_PROCESSOR_VERSION ?? '' };
-  return { ...stage('ocr', e, ocr), ocrEngine };
+  return {
+    ...stage('ocr', e, ocr),
+    documentAi: {
+      location: e.LEDGERX_DOCAI_LOCATION,
+      processorVersion: e.LEDGERX_DOCAI_PROCESSOR_VERSION,
+      endpoint: e.LEDGERX_DOCAI_ENDPOINT,
+      requestsPerMinute: e.LEDGERX_DOCAI_REQUESTS_PER_MINUTE,
+      batch: e.LEDGERX_DOCAI_BATCH_ENABLED,
+      usageCollection: e.LEDGERX_COLLECTION_USAGE,
+    },
+  };
 }
 
 /** Config of `features`. Throws {@link ConfigError} listing every problem. */
@@ -230,5 +262,34 @@ export function loadUploadUrlConfig(env: Env = process.env): UploadUrlConfig {
     maxBytes: e.LEDGERX_UPLOAD_MAX_BYTES,
     ttlSeconds: e.LEDGERX_UPLOAD_URL_TTL_SECONDS,
     apiTokens: (e.LEDGERX_API_TOKENS ?? '').split(/[\s,]+/).filter(Boolean),
+  };
+}
+
+const OpsEnv = z.object({
+  GOOGLE_CLOUD_PROJECT: Required,
+  LEDGERX_FIRESTORE_DATABASE: z.string().min(1).default('(default)'),
+  LEDGERX_COLLECTION_INVOICES: z.string().min(1).default('invoices'),
+  LEDGERX_COLLECTION_USAGE: z.string().min(1).default('usage'),
+  /** The subscription that holds dead letters for inspection and replay (Terraform: `dead-letter-hold`). */
+  LEDGERX_DEAD_LETTER_SUBSCRIPTION: z.string().min(1).default('dead-letter-hold'),
+});
+
+/** What `ledgerx ... --cloud` needs to read and replay a deployed environment's dead letters and usage. */
+export interface CloudOpsConfig {
+  projectId: string;
+  firestore: { databaseId: string; invoices: string; usage: string };
+  deadLetterSubscription: string;
+}
+
+/**
+ * Config of the CLI's `--cloud` commands, from the operator's environment (GOOGLE_CLOUD_PROJECT and the
+ * names Terraform uses by default). Throws {@link ConfigError} listing every problem.
+ */
+export function loadCloudOpsConfig(env: Env = process.env): CloudOpsConfig {
+  const e = parseEnv('ledgerx --cloud', OpsEnv, env);
+  return {
+    projectId: e.GOOGLE_CLOUD_PROJECT,
+    firestore: { databaseId: e.LEDGERX_FIRESTORE_DATABASE, invoices: e.LEDGERX_COLLECTION_INVOICES, usage: e.LEDGERX_COLLECTION_USAGE },
+    deadLetterSubscription: e.LEDGERX_DEAD_LETTER_SUBSCRIPTION,
   };
 }

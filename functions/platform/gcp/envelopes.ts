@@ -1,8 +1,10 @@
 /**
  * zod schemas of the platform envelopes that reach the event functions, and their mapping onto the core's
- * message types. Eventarc delivers CloudEvents over HTTP (binary mode: attributes in `ce-*` headers, structured
- * mode: one JSON object); functions-framework turns both (and a raw Pub/Sub push body) into one event object
- * whose attributes are top-level keys and whose payload is `data`.
+ * message types. Terraform delivers every event through a Pub/Sub push subscription (the body
+ * `{ message, subscription, deliveryAttempt }`; for ocr the message is a Cloud Storage notification). The
+ * functions also read CloudEvents over HTTP as Eventarc sends them (binary mode: attributes in `ce-*`
+ * headers; structured mode: one JSON object), mapped onto one event object whose attributes are top-level
+ * keys and whose payload is `data`.
  *
  * Nothing here is cast: GCS int64 fields are digit strings and Pub/Sub `message.data` is base64 JSON, both are
  * parsed and a malformed envelope is reported with every zod issue.
@@ -137,6 +139,15 @@ export interface PubSubDelivery {
   messageId: string;
 }
 
+/** What a Pub/Sub push subscription hands to its message handler. */
+export interface PushDelivery {
+  payload: unknown;
+  delivery: Delivery;
+  eventId: string;
+  /** Whether the subscription reported `deliveryAttempt` (only subscriptions with a dead-letter policy do). */
+  attemptKnown: boolean;
+}
+
 /** The `subscriber` name recorded in dead letters for Eventarc triggers, whose subscriptions have no fixed name. */
 function triggerName(functionName: string): string {
   return `eventarc:${functionName}`;
@@ -216,3 +227,60 @@ export function parsePubSubEvent(event: unknown, functionName: string, fallbackT
     },
   };
 }
+
+/**
+ * Reads the body of a Pub/Sub push request (https://cloud.google.com/pubsub/docs/push): decodes
+ * `message.data` (base64 JSON) into the payload and collects the delivery facts. `topic` is the subscription's
+ * topic (the push body does not name it). `deliveryAttempt` is present only when the subscription has a
+ * dead-letter policy; without it the attempt is reported as 1 and `attemptKnown` is false. Fails (without
+ * throwing) on any envelope problem, including data that is not base64 JSON.
+ */
+export function parsePushBody(body: unknown, topic: string): EnvelopeResult<PushDelivery> {
+  const data = PubSubEventDataSchema.safeParse(body);
+  if (!data.success) return { ok: false, reason: `not a Pub/Sub push body: ${describeIssues(data.error)}` };
+  const m = data.data;
+  return {
+    ok: true,
+    value: {
+      payload: m.payload,
+      eventId: m.messageId,
+      attemptKnown: m.deliveryAttempt !== undefined,
+      delivery: {
+        topic,
+        subscription: m.subscription ? subscriptionId(m.subscription) : 'unknown',
+        attempt: m.deliveryAttempt ?? 1,
+        publishedAt: m.publishTime,
+        attributes: m.attributes,
+        traceparent: m.attributes.traceparent,
+      },
+    },
+  };
+}
+
+/** HTTP headers as Node gives them (lower-case names). */
+export type HttpHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * The CloudEvent of an HTTP request, or null when the request is not one (then it is a Pub/Sub push):
+ * binary mode (`ce-*` headers, the body is `data`) or structured mode (`application/cloudevents+json`, the
+ * body is the event). The event is validated later by the trigger's parser.
+ */
+export function cloudEventOfRequest(headers: HttpHeaders, body: unknown): unknown {
+  const header = (name: string) => {
+    const v = headers[name];
+    return Array.isArray(v) ? v.join(',') : v;
+  };
+  if (header('ce-specversion') !== undefined) {
+    const attributes: Record<string, string> = {};
+    for (const name of Object.keys(headers)) {
+      const value = header(name);
+      if (name.startsWith('ce-') && value !== undefined) attributes[name.slice(3)] = value;
+    }
+    return { ...attributes, data: body };
+  }
+  if (/^application\/cloudevents\+json\b/i.test(header('content-type') ?? '')) return body;
+  return null;
+}
+
+/** The eventType attribute of a Cloud Storage Pub/Sub notification for a new object (generation). */
+export const STORAGE_NOTIFICATION_FINALIZE = 'OBJECT_FINALIZE';

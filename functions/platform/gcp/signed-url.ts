@@ -6,7 +6,9 @@
  * - the object name, chosen by the server (`inbox/<yyyy>/<mm>/<dd>/<uuid>-<sanitized name>`): a client can
  *   neither overwrite another upload nor write outside the inbox prefix;
  * - `Content-Type`: exactly the signed type; a different one is a signature mismatch;
- * - `x-goog-content-length-range: 0,<max>`: Cloud Storage rejects a body outside the range before it is stored;
+ * - `x-goog-content-length-range: <size>,<size>`: exactly the size the caller declared (and the server checked
+ *   against its limit); Cloud Storage rejects a body of any other length before it is stored, so the declared
+ *   size cannot be used to pass the limit and then upload something else;
  * - the expiry (default 15 min).
  *
  * Browser PUTs need CORS on the inbox bucket (infra/modules/pipeline/buckets.tf sets it): origin = the web
@@ -143,7 +145,7 @@ export async function signUpload(signer: UploadSigner, request: UploadRequest, o
   }
   const objectName = uploadObjectName(options.objectPrefix, request.fileName, options.now, (options.newId ?? randomUUID)());
   const expires = new Date(options.now.getTime() + options.ttlSeconds * 1000);
-  const headers = { 'Content-Type': contentType, [CONTENT_LENGTH_RANGE_HEADER]: `0,${options.maxBytes}` } as SignedUpload['headers'];
+  const headers = { 'Content-Type': contentType, [CONTENT_LENGTH_RANGE_HEADER]: `${request.sizeBytes},${request.sizeBytes}` } as SignedUpload['headers'];
   const url = await signer({
     bucket: options.bucket,
     objectName,

@@ -6,7 +6,9 @@
  *
  * SDKs are imported dynamically inside the builders: registering a function loads no SDK and does no I/O.
  */
+import type { Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
+import type { Topic } from '../../core/messages.js';
 import type { BlobStore, Logger, ModelRegistry, OcrEngine } from '../../core/ports.js';
 import type { PipelineDeps } from '../../core/pipeline/deps.js';
 import { createLogger } from '../logger.js';
@@ -18,6 +20,10 @@ export interface StageRuntime {
   deps: PipelineDeps;
   log: Logger;
   projectId: string;
+  /** Core topic -> Pub/Sub topic id (the topic a push delivery came from, recorded in dead letters). */
+  topics: Record<Topic, string>;
+  /** The last delivery attempt of the function's push subscription: a failure then is final. */
+  maxDeliveryAttempts?: number | undefined;
 }
 
 /** What the upload-url entry point needs. */
@@ -52,10 +58,17 @@ export async function storageClient(projectId: string): Promise<Storage> {
   return new Storage({ projectId });
 }
 
-/** Builders of the ports only some stages use; they get the instance's blob store and logger. */
+/** The instance's clients a port builder may share. */
+export interface PortContext {
+  blobs: BlobStore;
+  db: Firestore;
+  log: Logger;
+}
+
+/** Builders of the ports only some stages use; they get the instance's blob store, database and logger. */
 export interface StagePorts {
-  ocr?: (blobs: BlobStore, log: Logger) => Promise<OcrEngine>;
-  models?: (blobs: BlobStore, log: Logger) => Promise<ModelRegistry>;
+  ocr?: (ctx: PortContext) => Promise<OcrEngine>;
+  models?: (ctx: PortContext) => Promise<ModelRegistry>;
 }
 
 export async function stageRuntime(config: StageConfig, ports: StagePorts): Promise<StageRuntime> {
@@ -63,7 +76,9 @@ export async function stageRuntime(config: StageConfig, ports: StagePorts): Prom
     { PubSub }, { Firestore }, { createGcsBlobStore }, { createPubSubBus }, { FirestoreInvoiceStore }, { FirestoreIdempotencyStore },
     { ValidationConfigSchema }, { DecisionThresholdsSchema },
   ] = await Promise.all([
-    import('@google-cloud/pubsub'),
+    // The PubSub class alone: the package index also evaluates the generated classes of every Pub/Sub
+    // message (0.9 MB), which publishing never uses.
+    import('@google-cloud/pubsub/build/src/pubsub.js'),
     import('@google-cloud/firestore'),
     import('../../adapters/gcp/gcs-blob-store.js'),
     import('../../adapters/gcp/pubsub-bus.js'),
@@ -81,12 +96,12 @@ export async function stageRuntime(config: StageConfig, ports: StagePorts): Prom
     bus: createPubSubBus(new PubSub({ projectId: config.projectId }), config.topics),
     store: new FirestoreInvoiceStore(db, { collection: config.firestore.collections.invoices, clock }),
     idempotency: new FirestoreIdempotencyStore(db, { collection: config.firestore.collections.idempotency }),
-    ocr: ports.ocr ? await ports.ocr(blobs, log) : unavailableOcr(config.functionName),
-    models: ports.models ? await ports.models(blobs, log) : unavailableModels(config.functionName),
+    ocr: ports.ocr ? await ports.ocr({ blobs, db, log }) : unavailableOcr(config.functionName),
+    models: ports.models ? await ports.models({ blobs, db, log }) : unavailableModels(config.functionName),
     clock,
     config: config.pipeline,
     validation: ValidationConfigSchema.parse({}),
     thresholds: DecisionThresholdsSchema.parse({}),
   };
-  return { deps, log, projectId: config.projectId };
+  return { deps, log, projectId: config.projectId, topics: config.topics, maxDeliveryAttempts: config.maxDeliveryAttempts };
 }

@@ -18,8 +18,8 @@ resource "google_storage_bucket" "inbox" {
   #   the custom headers below;
   # - response_header: headers the browser may send/read. Content-Type must be exactly the type that was
   #   signed (a different one is a signature mismatch), and x-goog-content-length-range is the signed header
-  #   that bounds the upload size (0..upload_max_bytes): Cloud Storage rejects a body outside the range, so
-  #   the size limit is enforced before any byte reaches the ocr function;
+  #   that fixes the upload size to the size declared to upload-url (at most upload_max_bytes): Cloud Storage
+  #   rejects a body of another length, so the size limit is enforced before any byte reaches the ocr function;
   # - max_age_seconds: the browser caches the preflight answer for an hour.
   cors {
     origin          = var.upload_cors_origins

@@ -22,15 +22,23 @@ locals {
     LEDGERX_FIRESTORE_DATABASE     = google_firestore_database.main.name
     LEDGERX_COLLECTION_INVOICES    = local.firestore_collections.invoices
     LEDGERX_COLLECTION_IDEMPOTENCY = local.firestore_collections.idempotency
+    LEDGERX_TOPIC_OBJECT_FINALIZED = google_pubsub_topic.topic["object_finalized"].name
     LEDGERX_TOPIC_OCR_COMPLETED    = google_pubsub_topic.topic["ocr_completed"].name
     LEDGERX_TOPIC_FEATURES         = google_pubsub_topic.topic["features_computed"].name
     LEDGERX_TOPIC_INVOICE_SCORED   = google_pubsub_topic.topic["invoice_scored"].name
     LEDGERX_TOPIC_RETRAIN          = google_pubsub_topic.topic["retrain_requested"].name
     LEDGERX_TOPIC_DEAD_LETTER      = google_pubsub_topic.topic["dead_letter"].name
     LEDGERX_MAX_EVENT_AGE_MS       = tostring(var.max_event_age_seconds * 1000)
+    # The push subscriptions' max_delivery_attempts: on that attempt a handler dead-letters a failure with its
+    # reason and marks the invoice FAILED instead of answering 500 (pubsub.tf).
+    LEDGERX_MAX_DELIVERY_ATTEMPTS = tostring(var.dead_letter_max_delivery_attempts)
   }
 
-  # Event-driven functions: event functions time out at 9 minutes at most.
+  # Event-driven functions, each fed by a Pub/Sub push subscription of its own (pubsub.tf: dead-letter policy,
+  # bounded delivery attempts, exponential backoff): ocr by the Cloud Storage notifications of the inbox
+  # (topic object_finalized), the others by the previous stage's topic. topic = key of google_pubsub_topic.topic.
+  # A push request waits for the function's answer up to the subscription's ack deadline (600 s at most), so
+  # timeouts stay below it.
   event_functions = {
     ocr = {
       description   = "Validates an uploaded object, runs Document AI OCR and publishes ocr-completed."
@@ -38,14 +46,17 @@ locals {
       cpu           = "1"
       timeout       = 540
       max_instances = var.ocr_max_instances
-      concurrency   = 1
-      event_type    = "google.cloud.storage.object.v1.finalized"
-      bucket        = google_storage_bucket.inbox.name
-      topic         = null
+      # One request at a time per instance, so that the Document AI rate below is per request in flight too.
+      concurrency = 1
+      topic       = "object_finalized"
       env = {
         LEDGERX_DOCAI_LOCATION          = var.documentai_location
         LEDGERX_DOCAI_PROCESSOR_VERSION = local.docai_processor_version_name
-        LEDGERX_UPLOAD_MAX_BYTES        = tostring(var.upload_max_bytes)
+        # Each instance paces its calls at its share of the project quota: with at most ocr_max_instances
+        # instances, all of them together stay under documentai_requests_per_minute in every minute.
+        LEDGERX_DOCAI_REQUESTS_PER_MINUTE = tostring(floor(var.documentai_requests_per_minute / var.ocr_max_instances))
+        LEDGERX_DOCAI_BATCH_ENABLED       = tostring(var.documentai_batch_enabled)
+        LEDGERX_UPLOAD_MAX_BYTES          = tostring(var.upload_max_bytes)
       }
     }
     features = {
@@ -55,9 +66,7 @@ locals {
       timeout       = 120
       max_instances = 20
       concurrency   = 1
-      event_type    = "google.cloud.pubsub.topic.v1.messagePublished"
-      bucket        = null
-      topic         = google_pubsub_topic.topic["ocr_completed"].id
+      topic         = "ocr_completed"
       env           = {}
     }
     inference = {
@@ -67,9 +76,7 @@ locals {
       timeout       = 60
       max_instances = 20
       concurrency   = 1
-      event_type    = "google.cloud.pubsub.topic.v1.messagePublished"
-      bucket        = null
-      topic         = google_pubsub_topic.topic["features_computed"].id
+      topic         = "features_computed"
       env           = {}
     }
   }
@@ -134,6 +141,10 @@ locals {
 
   function_names = toset(concat(keys(local.event_functions), keys(local.http_functions)))
 
+  # How long a push waits for the function's answer before Pub/Sub counts the attempt as failed and retries:
+  # longer than the function may run, or a slow success would be delivered again while it still runs.
+  push_ack_deadline_seconds = { for k, f in local.event_functions : k => f.timeout + 30 }
+
   build_env = {
     # onnxruntime-node's install script downloads CUDA binaries unless told not to (the CPU binaries ship in
     # the package); the .npmrc in the archive says the same, this covers buildpacks that ignore it.
@@ -172,7 +183,8 @@ resource "google_cloudfunctions2_function" "event" {
     min_instance_count               = 0
     max_instance_count               = each.value.max_instances
     max_instance_request_concurrency = each.value.concurrency
-    # Only Eventarc delivers to these functions.
+    # Only their push subscriptions deliver to these functions (Pub/Sub push is internal traffic of the
+    # project), with an OIDC token of the function's push identity (iam.tf).
     ingress_settings               = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.function[each.key].email
@@ -183,27 +195,19 @@ resource "google_cloudfunctions2_function" "event" {
     })
   }
 
-  event_trigger {
-    trigger_region = var.region
-    event_type     = each.value.event_type
-    pubsub_topic   = each.value.topic
-    # Without this a failed invocation is dropped: throw = redelivery with backoff, return = ack. The handler
-    # acks events older than LEDGERX_MAX_EVENT_AGE_MS so that retries end.
-    retry_policy          = "RETRY_POLICY_RETRY"
-    service_account_email = google_service_account.trigger[each.key].email
+  # No event_trigger: Eventarc's subscriptions take no dead-letter policy and retry for a day. The push
+  # subscriptions in pubsub.tf deliver instead.
 
-    dynamic "event_filters" {
-      for_each = each.value.bucket == null ? [] : [each.value.bucket]
-      content {
-        attribute = "bucket"
-        value     = event_filters.value
-      }
+  lifecycle {
+    precondition {
+      condition     = local.push_ack_deadline_seconds[each.key] <= 600
+      error_message = "An event function must answer within its push subscription's ack deadline (timeout + 30 s, 600 s at most)."
+    }
+    precondition {
+      condition     = var.documentai_requests_per_minute >= var.ocr_max_instances
+      error_message = "documentai_requests_per_minute must allow at least one request per minute to each of ocr_max_instances instances."
     }
   }
-
-  # The Cloud Storage agent's publisher grant and the trigger identities' event receiver grants (iam.tf,
-  # project_grants) must exist before the triggers are created.
-  depends_on = [google_project_iam_member.grant]
 }
 
 resource "google_cloudfunctions2_function" "http" {

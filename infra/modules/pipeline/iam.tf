@@ -16,15 +16,16 @@ resource "google_service_account" "function" {
   description  = "Runtime identity of the ${each.key} function only."
 }
 
-# Eventarc trigger identities, one per event function: they may only invoke their own function and hold no
-# data access, so a trigger cannot be used to reach data.
+# Push identities, one per event function: the OIDC identity of the push subscription that delivers its events
+# (pubsub.tf). They may only invoke their own function and hold no data access, so a subscription cannot be
+# used to reach data. (Resource name and account id kept from when Eventarc triggers delivered the events.)
 resource "google_service_account" "trigger" {
   for_each = local.event_functions
 
   project      = var.project_id
   account_id   = "${var.name_prefix}-trg-${each.key}"
-  display_name = "LedgerX ${each.key} trigger (${var.environment})"
-  description  = "Eventarc trigger identity that delivers events to the ${each.key} function."
+  display_name = "LedgerX ${each.key} push (${var.environment})"
+  description  = "OIDC identity of the push subscription that delivers events to the ${each.key} function."
 }
 
 resource "google_service_account" "scheduler" {
@@ -45,12 +46,11 @@ locals {
   # Google-managed service agents that act for the pipeline.
   service_agents = {
     pubsub-agent     = "serviceAccount:${google_project_service_identity.pubsub.email}"
-    eventarc-agent   = "serviceAccount:${google_project_service_identity.eventarc.email}"
     gcs-agent        = "serviceAccount:${data.google_storage_project_service_account.gcs.email_address}"
     documentai-agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-prod-dai-core.iam.gserviceaccount.com"
   }
 
-  # Who: a function's key is its runtime service account; trigger-<function> its Eventarc trigger identity.
+  # Who: a function's key is its runtime service account; trigger-<function> its push identity.
   principals = merge(
     { for k, sa in google_service_account.function : k => "serviceAccount:${sa.email}" },
     { for k, sa in google_service_account.trigger : "trigger-${k}" => "serviceAccount:${sa.email}" },
@@ -85,14 +85,9 @@ locals {
   firestore_db_name = "projects/${var.project_id}/databases/${google_firestore_database.main.name}"
 
   # --------------------------------------------------------------------------------------------------------
-  # Project: only where the service has no finer IAM resource (Eventarc, Document AI processors in Terraform).
+  # Project: only where the service has no finer IAM resource (Document AI processors in Terraform).
   project_grants = {
-    gcs_agent_pubsub_publisher       = { member = "gcs-agent", role = "roles/pubsub.publisher", reason = "Cloud Storage publishes object-finalized notifications to the topic Eventarc creates for the ocr trigger; without it the trigger cannot be created." }
-    eventarc_agent                   = { member = "eventarc-agent", role = "roles/eventarc.serviceAgent", reason = "Eventarc manages the trigger plumbing (subscriptions, notifications); Google grants it on API enablement, this repairs projects where that grant was removed." }
-    trigger_ocr_event_receiver       = { member = "trigger-ocr", role = "roles/eventarc.eventReceiver", reason = "A trigger identity must be allowed to receive events; Eventarc has no finer resource than the project." }
-    trigger_features_event_receiver  = { member = "trigger-features", role = "roles/eventarc.eventReceiver", reason = "A trigger identity must be allowed to receive events; Eventarc has no finer resource than the project." }
-    trigger_inference_event_receiver = { member = "trigger-inference", role = "roles/eventarc.eventReceiver", reason = "A trigger identity must be allowed to receive events; Eventarc has no finer resource than the project." }
-    ocr_documentai_user              = { member = "ocr", role = "roles/documentai.apiUser", reason = "Calls the Invoice Parser; Document AI has no processor-level IAM in Terraform, and the role only uses processors, never manages them." }
+    ocr_documentai_user = { member = "ocr", role = "roles/documentai.apiUser", reason = "Calls the Invoice Parser; Document AI has no processor-level IAM in Terraform, and the role only uses processors, never manages them." }
   }
 
   # Firestore: roles/datastore.user on the project, conditioned on this pipeline's database only.
@@ -133,6 +128,7 @@ locals {
 
   # Pub/Sub topics (keys of local.topic_names, plus the parked dead letters).
   topic_grants = {
+    gcs_agent_object_finalized_publisher  = { member = "gcs-agent", topic = "object_finalized", role = "roles/pubsub.publisher", reason = "Cloud Storage publishes the inbox's object notifications (new uploads, for ocr) as its service agent; on that one topic." }
     pubsub_agent_dead_letter_publisher    = { member = "pubsub-agent", topic = "dead_letter", role = "roles/pubsub.publisher", reason = "Dead-letter policies: Pub/Sub forwards undeliverable messages by publishing them as its service agent." }
     pubsub_agent_parked_publisher         = { member = "pubsub-agent", topic = "dead_letter_parked", role = "roles/pubsub.publisher", reason = "Same for the hold subscription's own dead-letter topic (entries the replay tool could not handle)." }
     ocr_publish_ocr_completed             = { member = "ocr", topic = "ocr_completed", role = "roles/pubsub.publisher", reason = "Hands the invoice to the next stage." }
@@ -148,6 +144,9 @@ locals {
 
   # Pub/Sub subscriptions (keys of local.dead_letter_sources: the subscriptions with a dead-letter policy).
   subscription_grants = {
+    pubsub_agent_ocr_push_subscriber          = { member = "pubsub-agent", subscription = "ocr_push", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
+    pubsub_agent_features_push_subscriber     = { member = "pubsub-agent", subscription = "features_push", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
+    pubsub_agent_inference_push_subscriber    = { member = "pubsub-agent", subscription = "inference_push", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
     pubsub_agent_retrain_requested_subscriber = { member = "pubsub-agent", subscription = "retrain_requested", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
     pubsub_agent_invoice_scored_subscriber    = { member = "pubsub-agent", subscription = "invoice_scored", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
     pubsub_agent_dead_letter_hold_subscriber  = { member = "pubsub-agent", subscription = "dead_letter_hold", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
@@ -155,18 +154,18 @@ locals {
 
   # Service accounts (as resources): who may mint tokens or sign as them.
   service_account_grants = {
-    pubsub_agent_trigger_ocr_token       = { member = "pubsub-agent", service_account = "trigger-ocr", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the push deliveries behind the trigger as the trigger identity." }
-    pubsub_agent_trigger_features_token  = { member = "pubsub-agent", service_account = "trigger-features", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the push deliveries behind the trigger as the trigger identity." }
-    pubsub_agent_trigger_inference_token = { member = "pubsub-agent", service_account = "trigger-inference", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the push deliveries behind the trigger as the trigger identity." }
+    pubsub_agent_trigger_ocr_token       = { member = "pubsub-agent", service_account = "trigger-ocr", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the function's push subscription as its push identity." }
+    pubsub_agent_trigger_features_token  = { member = "pubsub-agent", service_account = "trigger-features", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the function's push subscription as its push identity." }
+    pubsub_agent_trigger_inference_token = { member = "pubsub-agent", service_account = "trigger-inference", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the function's push subscription as its push identity." }
     pubsub_agent_push_token              = { member = "pubsub-agent", service_account = "push-retrain", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the retrain-requested push subscription as this identity." }
     upload_url_self_token_creator        = { member = "upload-url", service_account = "upload-url", role = "roles/iam.serviceAccountTokenCreator", reason = "V4 URL signing without a key file calls IAM signBlob as the function's own identity; on that one account, so it cannot sign as anyone else." }
   }
 
   # Cloud Run services behind the functions: who may call which function (named principals: see below).
   run_service_grants = {
-    trigger_ocr_invoker           = { member = "trigger-ocr", service = "ocr", role = "roles/run.invoker", reason = "The trigger identity invokes its own function's service and nothing else." }
-    trigger_features_invoker      = { member = "trigger-features", service = "features", role = "roles/run.invoker", reason = "The trigger identity invokes its own function's service and nothing else." }
-    trigger_inference_invoker     = { member = "trigger-inference", service = "inference", role = "roles/run.invoker", reason = "The trigger identity invokes its own function's service and nothing else." }
+    trigger_ocr_invoker           = { member = "trigger-ocr", service = "ocr", role = "roles/run.invoker", reason = "The push identity invokes its own function's service and nothing else." }
+    trigger_features_invoker      = { member = "trigger-features", service = "features", role = "roles/run.invoker", reason = "The push identity invokes its own function's service and nothing else." }
+    trigger_inference_invoker     = { member = "trigger-inference", service = "inference", role = "roles/run.invoker", reason = "The push identity invokes its own function's service and nothing else." }
     scheduler_invokes_drift_check = { member = "scheduler", service = "drift-check", role = "roles/run.invoker", reason = "Cloud Scheduler calls drift-check every few hours with an OIDC token of its own identity." }
     scheduler_invokes_retrain     = { member = "scheduler", service = "retrain", role = "roles/run.invoker", reason = "Cloud Scheduler calls retrain weekly." }
     scheduler_invokes_batch       = { member = "scheduler", service = "batch", role = "roles/run.invoker", reason = "Cloud Scheduler calls batch nightly for the export." }

@@ -14,6 +14,7 @@ locals {
   # Topic names equal the names in functions/core/messages.ts (Topics): one project per environment, so no
   # environment prefix is needed and the code needs no name mapping.
   topic_names = {
+    object_finalized  = "object-finalized"
     ocr_completed     = "ocr-completed"
     features_computed = "features-computed"
     invoice_scored    = "invoice-scored"

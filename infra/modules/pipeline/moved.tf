@@ -3,31 +3,8 @@
 # instead of destroying and re-creating it. Destroy and create of the same member under two addresses are not
 # ordered by Terraform; if the destroy ran last, the member would be gone until the next apply.
 # Delete this file once every environment has been applied with it (terraform plan then shows no moves).
-
-moved {
-  from = google_project_iam_member.gcs_agent_pubsub_publisher
-  to   = google_project_iam_member.grant["gcs_agent_pubsub_publisher"]
-}
-
-moved {
-  from = google_project_iam_member.eventarc_agent
-  to   = google_project_iam_member.grant["eventarc_agent"]
-}
-
-moved {
-  from = google_project_iam_member.trigger_event_receiver["ocr"]
-  to   = google_project_iam_member.grant["trigger_ocr_event_receiver"]
-}
-
-moved {
-  from = google_project_iam_member.trigger_event_receiver["features"]
-  to   = google_project_iam_member.grant["trigger_features_event_receiver"]
-}
-
-moved {
-  from = google_project_iam_member.trigger_event_receiver["inference"]
-  to   = google_project_iam_member.grant["trigger_inference_event_receiver"]
-}
+# The Cloud Storage agent's project-wide publisher role and the Eventarc grants have no move: they are gone
+# with the Eventarc triggers (the agent publishes to one topic now, topic_grants).
 
 moved {
   from = google_project_iam_member.ocr_documentai_user

@@ -34,9 +34,19 @@ output "documentai_processor_version" {
   value       = local.docai_processor_version_name
 }
 
-output "source_object" {
-  description = "Name of the deployed function source archive (content-hash named)."
-  value       = google_storage_bucket_object.source.name
+output "source_objects" {
+  description = "Name of each function's deployed source archive (content-hash named), by function."
+  value       = { for k, o in google_storage_bucket_object.source : k => o.name }
+}
+
+output "push_subscriptions" {
+  description = "The push subscription that delivers each event function's events (dead-letter policy included)."
+  value       = { for k, s in google_pubsub_subscription.push : k => s.name }
+}
+
+output "dead_letter_subscription" {
+  description = "The subscription that holds dead letters for `ledgerx dead-letters list|replay --cloud`."
+  value       = google_pubsub_subscription.dead_letter_hold.name
 }
 
 output "function_environment" {

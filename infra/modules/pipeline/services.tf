@@ -7,7 +7,6 @@ locals {
     "cloudfunctions.googleapis.com",
     "cloudscheduler.googleapis.com",
     "documentai.googleapis.com",
-    "eventarc.googleapis.com",
     "firestore.googleapis.com",
     "iam.googleapis.com",
     # upload-url signs V4 URLs without a key file: the storage client calls signBlob of the IAM Service
@@ -41,16 +40,7 @@ resource "google_project_service_identity" "pubsub" {
   depends_on = [google_project_service.api]
 }
 
-resource "google_project_service_identity" "eventarc" {
-  provider = google-beta
-
-  project = var.project_id
-  service = "eventarc.googleapis.com"
-
-  depends_on = [google_project_service.api]
-}
-
-# The Cloud Storage service agent publishes object notifications to the Pub/Sub topic behind the ocr trigger.
+# The Cloud Storage service agent publishes the inbox's object notifications to the object-finalized topic.
 data "google_storage_project_service_account" "gcs" {
   project = var.project_id
 

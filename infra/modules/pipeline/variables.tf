@@ -10,7 +10,7 @@ variable "project_id" {
 
 variable "region" {
   type        = string
-  description = "Region of the functions, scheduler jobs and buckets. The inbox bucket must be in this region because Eventarc storage triggers only see events from their own region."
+  description = "Region of the functions, scheduler jobs and buckets (the inbox bucket next to the functions that read it)."
   default     = "europe-west1"
 
   validation {
@@ -80,7 +80,7 @@ variable "upload_cors_origins" {
 
 variable "upload_max_bytes" {
   type        = number
-  description = "Largest file accepted through a signed upload URL; the URL is signed with x-goog-content-length-range 0..this."
+  description = "Largest file accepted through a signed upload URL (and by ocr); each URL is signed with x-goog-content-length-range fixed to the size the caller declared, which must not exceed this."
   default     = 41943040
 
   validation {
@@ -198,7 +198,7 @@ variable "documentai_batch_enabled" {
 
 variable "ocr_max_instances" {
   type        = number
-  description = "Maximum instances of the ocr function. With one request per instance this caps concurrent Document AI calls and so governs the request rate against the 600 requests/minute project quota."
+  description = "Maximum instances of the ocr function (one request at a time each). Each instance paces its Document AI calls at floor(documentai_requests_per_minute / ocr_max_instances) per minute, so all of them together stay under the project quota."
   default     = 10
 
   validation {
@@ -207,20 +207,31 @@ variable "ocr_max_instances" {
   }
 }
 
-variable "max_event_age_seconds" {
+variable "documentai_requests_per_minute" {
   type        = number
-  description = "Events older than this are acknowledged and dropped with a log line instead of being retried forever."
-  default     = 86400
+  description = "Document AI online requests per minute the project may send (the processDocument quota: 600 by default; raise it with the quota). Shared out between the ocr instances."
+  default     = 600
 
   validation {
-    condition     = var.max_event_age_seconds >= 600 && var.max_event_age_seconds <= 604800
-    error_message = "max_event_age_seconds must be between 600 (10 minutes) and 604800 (7 days)."
+    condition     = var.documentai_requests_per_minute >= 1 && floor(var.documentai_requests_per_minute) == var.documentai_requests_per_minute
+    error_message = "documentai_requests_per_minute must be a positive whole number."
+  }
+}
+
+variable "max_event_age_seconds" {
+  type        = number
+  description = "Events older than this are dead-lettered (and their invoice marked FAILED) instead of processed. A second bound next to the push subscriptions' delivery attempts; far below the message retention, so that no event expires unrecorded."
+  default     = 21600
+
+  validation {
+    condition     = var.max_event_age_seconds >= 600 && var.max_event_age_seconds <= 86400
+    error_message = "max_event_age_seconds must be between 600 (10 minutes) and 86400 (1 day)."
   }
 }
 
 variable "dead_letter_max_delivery_attempts" {
   type        = number
-  description = "Delivery attempts of a managed subscription before Pub/Sub forwards the message to the dead-letter topic."
+  description = "Delivery attempts of a subscription before its message is dead-lettered: on that attempt the event functions record the failure with its reason (and the invoice FAILED); Pub/Sub forwards a message whose last attempt never answered."
   default     = 10
 
   validation {

@@ -87,6 +87,8 @@ export function createLocalOcrEngine(options: LocalOcrEngineOptions = {}): Local
   const pool = new TesseractPool(opts.maxWorkers, opts.tessdataDir);
   return {
     name: 'local',
+    // pdfjs returns the attachments while it reads the text layer (readXmlAttachments).
+    readsAttachments: true,
     recognize: (input, limits) => recognize(input, LimitsSchema.parse(limits), opts, pool),
     close: () => pool.close(),
   };

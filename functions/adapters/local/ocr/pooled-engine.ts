@@ -77,6 +77,8 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
   };
   return {
     name: 'local',
+    // The engine in the worker reads a PDF's attachments with its text layer.
+    readsAttachments: true,
     warmUp() {
       warm = true;
       getPool();

@@ -6,7 +6,7 @@ import { stageRuntime, type StageRuntime } from '../wiring.js';
 export async function createInferenceRuntime(env: Env = process.env): Promise<StageRuntime> {
   const config = loadInferenceConfig(env);
   return stageRuntime(config, {
-    models: async (blobs, log) => {
+    models: async ({ blobs, log }) => {
       const { createBucketModelRegistry } = await import('../model-registry.js');
       return createBucketModelRegistry(blobs, config.modelsBucket, log);
     },
