@@ -30,7 +30,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'dead-letters', summary: 'inspect and replay messages the pipeline gave up on', load: () => import('./commands/dead-letters.js') },
   { name: 'generate', summary: 'render a seeded, labelled corpus of invoices (PDFs, scans, e-invoices, problems) with a manifest', load: () => import('./commands/generate.js') },
   { name: 'train', summary: 'generate a labelled corpus, run it through the pipeline, train and ship the quality, failure and anomaly models', load: () => import('./commands/train.js') },
-  { name: 'models', summary: 'list, promote and roll back model versions in the registry', load: () => import('./commands/models.js') },
+  { name: 'models', summary: 'model registry: list, show, promote, roll back, approve or reject promotions, audit trail', load: () => import('./commands/models.js') },
+  { name: 'review', summary: 'record a review label for an invoice: approve, reject or correct fields (kept with its history)', load: () => import('./commands/review.js') },
+  { name: 'retrain', summary: 'retrain on the base corpus plus reviewed invoices, gate the challengers against production, record the run', load: () => import('./commands/retrain.js') },
+  { name: 'runs', summary: 'experiment runs: list, show, compare two runs metric by metric and slice by slice', load: () => import('./commands/runs.js') },
+  { name: 'jobs', summary: 'job records (retraining, prediction-log pruning): list, show, cancel', load: () => import('./commands/jobs.js') },
 ];
 
 /** Global options that take a value: skipped when looking for the command name. */

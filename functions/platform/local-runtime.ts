@@ -17,6 +17,8 @@ import {
   SqliteInvoiceStore, type DeadLetterStore, type FsBlobStore, type LocalBus, type SubscriptionOptions,
 } from '../adapters/local/index.js';
 import type { LocalOcrEngineOptions } from '../adapters/local/ocr/index.js';
+import { SqlitePredictionLog } from '../adapters/local/sqlite/prediction-log.js';
+import type { PredictionLog } from '../core/learning/prediction-log.js';
 import { createPooledOcrEngine } from '../adapters/local/ocr/pooled-engine.js';
 import { defineMessageHandler, type Delivery } from './message-handler.js';
 import { errorFields, silentLogger } from './logger.js';
@@ -48,6 +50,9 @@ export type LocalRuntimeOptions = z.input<typeof LocalRuntimeOptionsSchema> & {
   pipeline?: Partial<PipelineConfigInput>;
   validation?: ValidationConfigInput;
   thresholds?: DecisionThresholdsInput;
+  /** Learning loop: the prediction log (default: the local database's, 180 days retention). */
+  predictions?: PredictionLog;
+  predictionRetentionMs?: number;
 };
 
 export const LOCAL_BUCKETS = { inbox: 'inbox', artifacts: 'artifacts' } as const;
@@ -143,6 +148,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     models: options.models ?? { loadProduction: async () => null },
     validation: ValidationConfigSchema.parse(options.validation ?? {}),
     thresholds: DecisionThresholdsSchema.parse(options.thresholds ?? {}),
+    predictions: options.predictions ?? new SqlitePredictionLog(db, { retentionMs: options.predictionRetentionMs }),
   };
 
   const subscription: Partial<SubscriptionOptions> = {

@@ -22,7 +22,8 @@ export const DatasetRowSchema = z.object({
   group: z.string(),
   kind: z.string(),
   language: z.string(),
-  scanQuality: z.enum(['digital', 'scan-clean', 'scan-degraded']),
+  /** `scan` = a scan of unknown quality (production rows). */
+  scanQuality: z.enum(['digital', 'scan-clean', 'scan-degraded', 'scan']),
   problems: z.array(z.string()),
   /** FEATURE_NAMES order; null = missing. */
   features: z.array(z.number().nullable()),
@@ -30,6 +31,10 @@ export const DatasetRowSchema = z.object({
   failure: z.union([z.literal(0), z.literal(1)]),
   reasons: z.array(z.string()),
   labelSource: z.enum(['truth', 'review']),
+  /** The invoice this row is (production rows; generated rows of a pipeline run have theirs too). */
+  invoiceId: z.string().optional(),
+  /** How the file arrived (`generated` for corpus rows): a guarded slice of the promotion gate. */
+  captureSource: z.string().optional(),
 });
 export type DatasetRow = z.infer<typeof DatasetRowSchema>;
 

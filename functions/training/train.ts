@@ -1,6 +1,7 @@
 /**
  * Training orchestration: dataset -> supplier-grouped split -> hyperparameter search -> calibration ->
- * threshold -> ONNX export (checked against the TypeScript model) -> model folders, registry, report.
+ * threshold -> ONNX export (checked against the TypeScript model) -> the files of each model version and the
+ * report (training/promotion.ts stores, registers and gates them).
  *
  * Models: `quality` (GBDT: P(every key field correct)), `failure` (GBDT and logistic regression are both
  * trained; the better on validation F1 ships, the other is reported as the baseline), `anomaly` (isolation
@@ -8,8 +9,6 @@
  * The validation split drives early stopping, the search, calibration and the threshold; test is touched once.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { FEATURE_NAMES, FEATURE_SCHEMA, FEATURE_SCHEMA_VERSION, type FeatureGroup } from '../core/features/schema.js';
 import { calibrate, calibrateAll, fitIsotonic, fitPlatt, type Calibrator } from '../core/training/calibration.js';
 import { gbdtPredict, type GbdtModel } from '../core/training/gbdt-model.js';
@@ -33,11 +32,8 @@ import {
   calibrationCurve, chooseThreshold, featureDistributions, prCurve, quantileKnots, rocCurve, sliceMetrics, splitMetrics,
 } from './evaluate.js';
 import { ModelMetadataSchema, type ModelKind, type ModelMetadata, type ModelName, type SplitMetrics } from '../core/registry/model-metadata.js';
-import { addVersion, promote } from '../core/registry/registry.js';
-import { loadRegistry, saveRegistry } from '../adapters/local/registry-file.js';
 import { modelCard } from './model-card.js';
 import type { ModelReport, TrainingReport } from './report.js';
-import { writeReport } from './report-html.js';
 
 export const QUALITY_LABEL_RULE =
   'quality = 1 when invoice_id, invoice_date, supplier_name, currency, net_amount, total_tax_amount and total_amount all match the generator truth (ids on letters/digits, amounts to the cent, names normalized; a field the document omits must not be read from the page). See functions/training/labels.ts.';
@@ -71,18 +67,14 @@ const ANOMALY_WEAK_PROBLEMS = new Set(['unusual-amount', 'exact-duplicate', 'bus
 export interface TrainOptions {
   dataset: Dataset;
   seed: number;
-  /** The models folder (registry.json and `<name>/<version>/`). */
-  modelsDir: string;
-  /** Where report.{json,html} go (`reports/models/<version>/`). */
-  reportsDir: string;
   /** Random-search trials per GBDT model. */
   trials?: number;
-  /** Make the new versions production (else they stay in staging). */
-  promote?: boolean;
   logger?: Logger;
   onStep?: (step: string) => void;
   /** Extra sections for the report (e.g. shared-corpus evaluation). */
   extraReport?: Record<string, unknown>;
+  /** Recorded in metadata.json (a resumed run passes the first attempt's, so files come out identical). */
+  createdAt?: string;
 }
 
 interface Candidate {
@@ -98,21 +90,28 @@ interface Candidate {
   seconds: number;
 }
 
-export interface ModelSummary {
+/** One trained model ready to be stored and registered: its metadata, its files and its test-split outputs. */
+export interface TrainedModel {
   name: ModelName;
   version: string;
   kind: ModelKind;
-  dir: string;
+  metadata: ModelMetadata;
+  /** model.onnx, model.json, metadata.json, README.md, test_data/{inputs,expected}.json */
+  files: Record<string, Uint8Array | string>;
   test: SplitMetrics;
+  /** Calibrated outputs and labels on the test split (row order of `TrainResult.testRows`): the gate's evidence. */
+  testScores: Float64Array;
+  testLabels: Float64Array;
   onnxMaxAbsDiff: number;
-  reproduced: boolean;
+  report: ModelReport;
 }
 
 export interface TrainResult {
   version: string;
-  models: ModelSummary[];
-  reportJson: string;
-  reportHtml: string;
+  models: TrainedModel[];
+  /** The held-out rows every model was tested on (the champion is scored on the same ones). */
+  testRows: DatasetRow[];
+  testMatrix: Matrix;
   report: TrainingReport;
 }
 
@@ -161,9 +160,8 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   ];
 
   const modelReports: ModelReport[] = [];
-  const summaries: ModelSummary[] = [];
-  let registry = loadRegistry(options.modelsDir);
-  const createdAt = new Date().toISOString();
+  const trained: TrainedModel[] = [];
+  const createdAt = options.createdAt ?? new Date().toISOString();
   const trainDist = featureDistributions(FEATURE_NAMES, X.train.data, X.train.rows);
 
   for (const { c, y: testY, vy: validY, shipped, target } of candidates) {
@@ -186,6 +184,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
         language: sliceMetrics(testRows.map((r) => r.language), testY, testP, c.threshold),
         scanQuality: sliceMetrics(testRows.map((r) => r.scanQuality), testY, testP, c.threshold),
         kind: sliceMetrics(testRows.map((r) => r.kind), testY, testP, c.threshold),
+        captureSource: sliceMetrics(testRows.map((r) => r.captureSource ?? 'generated'), testY, testP, c.threshold),
       },
       curves: { roc: rocCurve(testY, testP), pr: prCurve(testY, testP), calibration: calibrationCurve(testY, testP) },
       importance: importanceOf(c),
@@ -195,7 +194,6 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
     modelReports.push(report);
     if (!shipped) continue;
 
-    const dir = path.join(options.modelsDir, c.name, version);
     const metadata: ModelMetadata = ModelMetadataSchema.parse({
       schemaVersion: 1,
       name: c.name,
@@ -225,12 +223,11 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
       trainingSeconds: c.seconds,
       createdAt,
     });
-    const reproduced = writeModelFolder(dir, c, metadata, X.test, testRows);
-    if (!registry.models[c.name]?.versions.some((v) => v.version === version)) registry = addVersion(registry, c.name, version, createdAt);
-    if (options.promote) registry = promote(registry, c.name, version);
-    summaries.push({ name: c.name, version, kind: c.kind, dir, test, onnxMaxAbsDiff: onnxDiff, reproduced });
+    trained.push({
+      name: c.name, version, kind: c.kind, metadata, files: modelFiles(c, metadata, X.test, testRows), test,
+      testScores: testP, testLabels: testY, onnxMaxAbsDiff: onnxDiff, report,
+    });
   }
-  saveRegistry(options.modelsDir, registry);
 
   const report: TrainingReport = {
     version,
@@ -255,9 +252,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
     flattery: flatteryNotes(rows),
     extra: options.extraReport ?? {},
   };
-  step('report');
-  const { reportJson, reportHtml } = writeReport(path.join(options.reportsDir, version), report);
-  return { version, models: summaries, reportJson, reportHtml, report };
+  return { version, models: trained, testRows, testMatrix: X.test, report };
 }
 
 type Splits<T> = { train: T; validation: T; test: T };
@@ -427,37 +422,27 @@ function sha256(s: string | Uint8Array): string {
 const GOLDEN_ROWS = 24;
 
 /**
- * Writes `model.onnx`, `model.json`, `metadata.json`, `README.md` and `test_data/` unless the folder already
- * holds the same model bytes (returns true: reproduced). Throws when it holds different bytes: a version is
- * never overwritten.
+ * The files of one model version: `model.onnx`, `model.json`, `metadata.json`, `README.md` and `test_data/`
+ * (golden rows evenly spaced over the test split, so both classes and several kinds appear).
  */
-function writeModelFolder(dir: string, c: Candidate, metadata: ModelMetadata, test: Matrix, testRows: readonly DatasetRow[]): boolean {
-  const onnxPath = path.join(dir, 'model.onnx');
-  if (existsSync(onnxPath)) {
-    const existing = sha256(readFileSync(onnxPath));
-    if (existing !== c.artifact.sha256) {
-      throw new Error(`${c.name}@${metadata.version} exists with different model bytes; a version is never overwritten`);
-    }
-    return true;
-  }
-  mkdirSync(path.join(dir, 'test_data'), { recursive: true });
-  writeFileSync(onnxPath, c.artifact.bytes);
-  writeFileSync(path.join(dir, 'model.json'), modelJson(c));
-  writeFileSync(path.join(dir, 'metadata.json'), JSON.stringify(metadata, null, 2) + '\n');
-  writeFileSync(path.join(dir, 'README.md'), modelCard(metadata, FEATURE_SCHEMA));
-  // Golden rows: evenly spaced over the test split, so both classes and several kinds appear.
+function modelFiles(c: Candidate, metadata: ModelMetadata, test: Matrix, testRows: readonly DatasetRow[]): Record<string, Uint8Array | string> {
   const n = Math.min(GOLDEN_ROWS, test.rows);
   const idx = Array.from({ length: n }, (_, k) => Math.floor((k * test.rows) / n));
   const inputs = idx.map((i) => Array.from(test.data.subarray(i * test.cols, (i + 1) * test.cols), (v) => (Number.isNaN(v) ? null : v)));
   const raw = idx.map((i) => c.raw.test[i]!);
-  writeFileSync(path.join(dir, 'test_data', 'inputs.json'), JSON.stringify({ featureNames: FEATURE_NAMES, files: idx.map((i) => testRows[i]!.file), rows: inputs }) + '\n');
-  writeFileSync(path.join(dir, 'test_data', 'expected.json'), JSON.stringify({
-    output: metadata.outputName,
-    raw,
-    calibrated: raw.map((r) => calibrateAll(c.calibration, [r])[0]!),
-    tolerance: 1e-5,
-  }, null, 2) + '\n');
-  return false;
+  return {
+    'model.onnx': c.artifact.bytes,
+    'model.json': modelJson(c),
+    'metadata.json': JSON.stringify(metadata, null, 2) + '\n',
+    'README.md': modelCard(metadata, FEATURE_SCHEMA),
+    'test_data/inputs.json': JSON.stringify({ featureNames: FEATURE_NAMES, files: idx.map((i) => testRows[i]!.file), rows: inputs }) + '\n',
+    'test_data/expected.json': JSON.stringify({
+      output: metadata.outputName,
+      raw,
+      calibrated: raw.map((r) => calibrateAll(c.calibration, [r])[0]!),
+      tolerance: 1e-5,
+    }, null, 2) + '\n',
+  };
 }
 
 /** Plain statements of where the generated corpus makes the models look better than they will be on real mail. */

@@ -5,6 +5,7 @@ import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
 import { featuresFromWire } from './feature-wire.js';
 import { runStageOnce } from './run-stage.js';
+import { calibratedByModel, predictionEntryOf } from '../learning/prediction-log.js';
 
 /**
  * Stage 3, on `features-computed`: score with the production models (when any are installed), decide
@@ -44,6 +45,15 @@ export async function runInferenceStage(deps: PipelineDeps, msg: FeaturesCompute
       decision,
       timings: { ...record.timings, inference: elapsedMs(start) },
     });
+    // Learning loop: log what was scored, by which versions, with what outcome (before announcing it).
+    if (deps.predictions) {
+      await deps.predictions.record(predictionEntryOf({
+        invoiceId, revision: msg.revision, featureSchemaVersion: msg.featureSchemaVersion, features: msg.features,
+        calibrated: calibratedByModel(decision.scores), raw: scores?.raw ?? {}, modelVersions: decision.modelVersions,
+        decision: decision.decision, basis: decision.basis, language: record.invoice?.extraction.language,
+        objectName: record.source.name, scoredAt: deps.clock.now(),
+      }));
+    }
     await deps.bus.publish(
       Topics.invoiceScored,
       {
