@@ -5,6 +5,7 @@
  * - dist/cli/: the `ledgerx` command (bin/ledgerx.mjs loads dist/cli/main.js). npm packages stay external
  *   (they are in node_modules beside it); code split at every dynamic import, so `ledgerx --help` loads only
  *   the command definitions, and each command loads what it uses when it runs.
+ * - dist/jobs/<name>/: one bundle per Cloud Run job (functions/jobs/<name>.ts), e.g. the retraining job.
  * - dist/functions/<name>/: one bundle per deployed function (every functions/<name>.ts entry file), with
  *   only what that function imports, plus the package.json that lists the few packages a bundle cannot hold:
  *   functions-framework (the runner and the bundle must share its function registry) and native addons.
@@ -182,6 +183,46 @@ async function buildFunction(name) {
   return { name, dependencies };
 }
 
+/**
+ * Cloud Run jobs: functions/jobs/<name>.ts bundled to dist/jobs/<name>/ (index.js plus a package.json with the
+ * native addons it needs), run with `node index.js` in the job's image (cloudbuild.yaml builds it).
+ */
+export function jobNames() {
+  return readdirSync(join(ROOT, 'functions', 'jobs'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+async function buildJob(name) {
+  const outdir = join(DIST, 'jobs', name);
+  const result = await build({
+    ...common,
+    entryPoints: { index: join(ROOT, 'functions', 'jobs', `${name}.ts`) },
+    outdir,
+    external: FUNCTION_EXTERNALS.flatMap((p) => [p, `${p}/*`]),
+    metafile: true,
+    sourcemap: false,
+    minifySyntax: true,
+  });
+  const used = new Set();
+  for (const input of Object.values(result.metafile.inputs)) {
+    for (const imp of input.imports) {
+      const pkg = imp.external && FUNCTION_EXTERNALS.find((p) => imp.path === p || imp.path.startsWith(`${p}/`));
+      if (pkg && pkg !== '@google-cloud/functions-framework') used.add(pkg);
+    }
+  }
+  const dependencies = Object.fromEntries([...used].sort().map((p) => [p, lockedVersion(p)]));
+  const pkg = {
+    name: `ledgerx-job-${name}`, version: rootPackage.version, private: true, description: `LedgerX ${name} Cloud Run job (bundled by scripts/build.mjs)`,
+    type: 'module', main: 'index.js', engines: rootPackage.engines, dependencies, scripts: { start: 'node index.js' },
+  };
+  writeFileSync(join(outdir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+  writeFileSync(join(outdir, 'package-lock.json'), JSON.stringify(prunedLock(pkg), null, 2) + '\n');
+  writeFileSync(join(outdir, '.npmrc'), readFileSync(join(ROOT, '.npmrc')));
+  return { name: `jobs/${name}`, dependencies };
+}
+
 export async function buildAll({ only } = {}) {
   const started = performance.now();
   if (!only || only === 'cli') {
@@ -194,6 +235,10 @@ export async function buildAll({ only } = {}) {
     mkdirSync(join(DIST, 'functions'), { recursive: true });
     built.push(...(await Promise.all(functionNames().map(buildFunction))));
   }
+  if (!only || only === 'jobs') {
+    rmSync(join(DIST, 'jobs'), { recursive: true, force: true });
+    built.push(...(await Promise.all(jobNames().map(buildJob))));
+  }
   return { ms: Math.round(performance.now() - started), functions: built };
 }
 
@@ -201,6 +246,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const only = process.argv[2];
   const { ms, functions } = await buildAll({ only });
   const names = functions.map((f) => f.name).join(', ');
-  const what = [only !== 'functions' && 'dist/cli', names && `dist/functions/{${names}}`].filter(Boolean).join(' and ');
+  const what = [(!only || only === 'cli') && 'dist/cli', names && `dist/{${names}}`].filter(Boolean).join(' and ');
   process.stderr.write(`build: ${what} in ${ms} ms\n`);
 }

@@ -14,7 +14,7 @@ import { versionFromMetadata } from '../core/learning/seed.js';
 import type { Logger } from '../core/ports.js';
 import type { Matrix } from '../core/training/matrix.js';
 import { loadModelVersion } from '../adapters/onnx/file-model-registry.js';
-import type { DatasetRow } from './dataset.js';
+import type { DatasetRow } from './dataset-rows.js';
 import type { TrainedModel, TrainResult } from './train.js';
 
 export type PromotionOutcome = 'promoted' | 'pending-approval' | 'blocked' | 'staging' | 'already-production';

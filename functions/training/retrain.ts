@@ -19,7 +19,7 @@ import type { RunModelMetrics, RunRecord, RunStore } from '../core/learning/runs
 import type { SplitMetrics } from '../core/registry/model-metadata.js';
 import type { BlobStore, Logger } from '../core/ports.js';
 import { codeRevision } from './code-revision.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset } from './dataset-rows.js';
 import { registerAndGate, type ModelOutcome } from './promotion.js';
 import { writeReport } from './report-html.js';
 import { buildTrainingSnapshot, loadSnapshot, saveSnapshot, type SnapshotSources } from './snapshot.js';

@@ -9,7 +9,7 @@ import { iterateEffectiveLabels, trainingLabelsOf, type LabelStore, type ReviewL
 import type { PredictionLog, PredictionLogEntry } from '../core/learning/prediction-log.js';
 import { BlobNotFoundError, PreconditionFailedError, type BlobStore } from '../core/ports.js';
 import { applyReview } from './labels.js';
-import { datasetHash, DatasetMetaSchema, DatasetRowSchema, type Dataset, type DatasetMeta, type DatasetRow } from './dataset.js';
+import { datasetHash, DatasetMetaSchema, DatasetRowSchema, type Dataset, type DatasetMeta, type DatasetRow } from './dataset-rows.js';
 
 export interface SnapshotSources {
   base: number;

@@ -27,7 +27,7 @@ import { logisticToOnnx } from '../adapters/onnx/export-logistic.js';
 import type { OnnxArtifact } from '../adapters/onnx/artifact.js';
 import { createPredictorForArtifact } from '../adapters/onnx/predictor.js';
 import { silentLogger } from '../platform/logger.js';
-import { toFeatureMatrix, type Dataset, type DatasetRow } from './dataset.js';
+import { toFeatureMatrix, type Dataset, type DatasetRow } from './dataset-rows.js';
 import {
   calibrationCurve, chooseThreshold, featureDistributions, prCurve, quantileKnots, rocCurve, sliceMetrics, splitMetrics,
 } from './evaluate.js';

@@ -6,7 +6,9 @@
  *
  * SDKs are imported dynamically inside the builders: registering a function loads no SDK and does no I/O.
  */
+import type { Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
+import type { PredictionLog } from '../../core/learning/prediction-log.js';
 import type { BlobStore, Logger, ModelRegistry, OcrEngine } from '../../core/ports.js';
 import type { PipelineDeps } from '../../core/pipeline/deps.js';
 import { createLogger } from '../logger.js';
@@ -55,7 +57,10 @@ export async function storageClient(projectId: string): Promise<Storage> {
 /** Builders of the ports only some stages use; they get the instance's blob store and logger. */
 export interface StagePorts {
   ocr?: (blobs: BlobStore, log: Logger) => Promise<OcrEngine>;
-  models?: (blobs: BlobStore, log: Logger) => Promise<ModelRegistry>;
+  /** The production models; gets the instance's Firestore client too (the registry pointers live there). */
+  models?: (blobs: BlobStore, log: Logger, db: Firestore) => Promise<ModelRegistry>;
+  /** The prediction log (learning loop), on the instance's Firestore client. */
+  predictions?: (db: Firestore, log: Logger) => Promise<PredictionLog>;
 }
 
 export async function stageRuntime(config: StageConfig, ports: StagePorts): Promise<StageRuntime> {
@@ -82,7 +87,8 @@ export async function stageRuntime(config: StageConfig, ports: StagePorts): Prom
     store: new FirestoreInvoiceStore(db, { collection: config.firestore.collections.invoices, clock }),
     idempotency: new FirestoreIdempotencyStore(db, { collection: config.firestore.collections.idempotency }),
     ocr: ports.ocr ? await ports.ocr(blobs, log) : unavailableOcr(config.functionName),
-    models: ports.models ? await ports.models(blobs, log) : unavailableModels(config.functionName),
+    models: ports.models ? await ports.models(blobs, log, db) : unavailableModels(config.functionName),
+    ...(ports.predictions ? { predictions: await ports.predictions(db, log) } : {}),
     clock,
     config: config.pipeline,
     validation: ValidationConfigSchema.parse({}),

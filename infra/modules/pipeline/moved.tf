@@ -3,6 +3,8 @@
 # instead of destroying and re-creating it. Destroy and create of the same member under two addresses are not
 # ordered by Terraform; if the destroy ran last, the member would be gone until the next apply.
 # Delete this file once every environment has been applied with it (terraform plan then shows no moves).
+# Grants removed since (api and retrain no longer write the models bucket: the registry pointer is in Firestore
+# and training runs as the retrain-job identity) have no move: their old members are destroyed, on purpose.
 
 moved {
   from = google_project_iam_member.gcs_agent_pubsub_publisher
@@ -125,11 +127,6 @@ moved {
 }
 
 moved {
-  from = google_storage_bucket_iam_member.api_models_user
-  to   = google_storage_bucket_iam_member.grant["api_models_user"]
-}
-
-moved {
   from = google_storage_bucket_iam_member.api_exports_viewer
   to   = google_storage_bucket_iam_member.grant["api_exports_viewer"]
 }
@@ -142,16 +139,6 @@ moved {
 moved {
   from = google_storage_bucket_iam_member.drift_check_artifacts_creator
   to   = google_storage_bucket_iam_member.grant["drift_check_artifacts_creator"]
-}
-
-moved {
-  from = google_storage_bucket_iam_member.retrain_models_user
-  to   = google_storage_bucket_iam_member.grant["retrain_models_user"]
-}
-
-moved {
-  from = google_storage_bucket_iam_member.retrain_artifacts_viewer
-  to   = google_storage_bucket_iam_member.grant["retrain_artifacts_viewer"]
 }
 
 moved {
