@@ -76,6 +76,7 @@ export async function registerAndGate(options: RegisterOptions): Promise<ModelOu
   const outcomes: ModelOutcome[] = [];
   const slices = sliceKeys(result.testRows);
   for (const m of result.models) {
+    if (m.metadata.version !== m.version || m.metadata.name !== m.name) throw new Error(`metadata of ${m.name}@${m.version} names another version`);
     const { written } = await artifacts.put(m.name, m.version, m.files);
     await registry.register(versionFromMetadata(m.metadata, options.runId, options.codeRevision, options.snapshot.uri), {
       actor: options.actor, reason: `trained by run ${options.runId}`, at: options.now(),
