@@ -38,7 +38,7 @@ export const COMMANDS: readonly CommandEntry[] = [
 ];
 
 /** Global options that take a value: skipped when looking for the command name. */
-const VALUE_OPTIONS = new Set(['--data-dir', '--log-level']);
+const VALUE_OPTIONS = new Set(['--data-dir', '--log-level', '--models']);
 
 /** The command named on the command line (the first argument that is not a global option), if any. */
 function invokedCommand(args: readonly string[]): string | undefined {
@@ -59,11 +59,12 @@ export async function buildProgram(argv: readonly string[], options: { loadAll?:
     .description('LedgerX invoice pipeline on the embedded local stack (no cloud account needed)')
     .addOption(new Option('--data-dir <folder>', 'where the local bucket and database live').default(defaultDataDir()))
     .addOption(new Option('--log-level <level>', 'structured JSON logs on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']).default('error'))
+    .addOption(new Option('--models <folder>', 'the shipped models folder, imported as the seed of the local model registry (default: models/ of this repository)').env('LEDGERX_MODELS_DIR'))
     .showHelpAfterError()
     .exitOverride();
   const common = (): CommonOptions => {
-    const o = program.opts<{ dataDir: string; logLevel: LogLevel }>();
-    return { dataDir: o.dataDir, logLevel: o.logLevel };
+    const o = program.opts<{ dataDir: string; logLevel: LogLevel; models?: string }>();
+    return { dataDir: o.dataDir, logLevel: o.logLevel, ...(o.models ? { models: o.models } : {}) };
   };
   const invoked = invokedCommand(argv.slice(2));
   for (const entry of COMMANDS) {

@@ -15,7 +15,6 @@ interface TrainOpts {
   count: string;
   scans?: string;
   trials: string;
-  models?: string;
   reports: string;
   cache: string;
   rebuild?: boolean;
@@ -35,7 +34,6 @@ export function define(command: Command, common: () => CommonOptions): void {
     .option('--count <n>', 'generated documents (3 % scans, at most 300)', '4000')
     .option('--scans <n>', 'of which scans (default 3 % of --count, at most 300; each costs seconds of OCR)')
     .option('--trials <n>', 'random-search trials per GBDT model', '8')
-    .option('--models <folder>', 'the shipped models folder imported as the registry seed (default: models/ of this repository)')
     .option('--reports <folder>', 'where reports/models/<version>/ goes', 'reports/models')
     .option('--cache <folder>', 'dataset cache (JSONL)', '.ledgerx/training')
     .option('--rebuild', 're-run the pipeline even when a cached dataset exists')
@@ -76,7 +74,7 @@ export function define(command: Command, common: () => CommonOptions): void {
       if (phase) bar.stop();
       process.stderr.write(`dataset: ${dataset.meta.rows} rows (${dataset.cachePath})\n`);
       const base = common();
-      const learning = await openLearning({ ...base, ...(opts.models ? { models: opts.models } : {}) }, logger);
+      const learning = await openLearning(base, logger);
       try {
         const reportsDir = resolve(opts.reports);
         const runId = newRunId(new Date());
