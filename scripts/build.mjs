@@ -194,13 +194,20 @@ export function jobNames() {
     .sort();
 }
 
+/**
+ * A job bundle keeps the Google clients external too: google-gax loads its protos and service configs from
+ * files next to its own modules (`__dirname`), which a single-file bundle cannot provide. The image installs
+ * them with `npm ci` from the bundle's package.json, like the native addons.
+ */
+export const JOB_EXTERNALS = [...FUNCTION_EXTERNALS, '@google-cloud/firestore', '@google-cloud/storage'];
+
 async function buildJob(name) {
   const outdir = join(DIST, 'jobs', name);
   const result = await build({
     ...common,
     entryPoints: { index: join(ROOT, 'functions', 'jobs', `${name}.ts`) },
     outdir,
-    external: FUNCTION_EXTERNALS.flatMap((p) => [p, `${p}/*`]),
+    external: JOB_EXTERNALS.flatMap((p) => [p, `${p}/*`]),
     metafile: true,
     sourcemap: false,
     minifySyntax: true,
@@ -208,7 +215,7 @@ async function buildJob(name) {
   const used = new Set();
   for (const input of Object.values(result.metafile.inputs)) {
     for (const imp of input.imports) {
-      const pkg = imp.external && FUNCTION_EXTERNALS.find((p) => imp.path === p || imp.path.startsWith(`${p}/`));
+      const pkg = imp.external && JOB_EXTERNALS.find((p) => imp.path === p || imp.path.startsWith(`${p}/`));
       if (pkg && pkg !== '@google-cloud/functions-framework') used.add(pkg);
     }
   }
