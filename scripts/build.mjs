@@ -48,8 +48,12 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   legalComments: 'none',
-  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-  banner: { js: "import { createRequire as __ledgerxCreateRequire } from 'node:module'; const require = __ledgerxCreateRequire(import.meta.url);" },
+  // CommonJS dependencies bundled into ESM still call require() for Node built-ins, and some read __dirname /
+  // __filename at load (google-gax, under every Google client): without these an ES module bundle throws
+  // "ReferenceError: __dirname is not defined" the first time it loads Firestore.
+  banner: {
+    js: "import { createRequire as __ledgerxCreateRequire } from 'node:module'; import { fileURLToPath as __ledgerxFileUrlToPath } from 'node:url'; import { dirname as __ledgerxDirname } from 'node:path'; const require = __ledgerxCreateRequire(import.meta.url); const __filename = __ledgerxFileUrlToPath(import.meta.url); const __dirname = __ledgerxDirname(__filename);",
+  },
 };
 
 /**
