@@ -237,3 +237,40 @@ describe('training snapshot', () => {
     db.close();
   });
 });
+
+describe('GCP learning configuration and the Cloud Run job launcher', () => {
+  it('reads the trigger and job settings from the environment and lists every problem at once', async () => {
+    const { loadRetrainJobConfig, loadRetrainTriggerConfig } = await import('../../functions/platform/gcp/learning-config.js');
+    const { ConfigError } = await import('../../functions/platform/gcp/config.js');
+    const env = { GOOGLE_CLOUD_PROJECT: 'p', LEDGERX_MODELS_BUCKET: 'm', LEDGERX_REGION: 'europe-west1', LEDGERX_RETRAIN_JOB: 'ledgerx-retrain-job', LEDGERX_MODEL_ADMINS: 'ana, bo', LEDGERX_GATE_MARGIN: '0.01' };
+    const trigger = loadRetrainTriggerConfig(env);
+    expect(trigger).toMatchObject({ projectId: 'p', region: 'europe-west1', jobName: 'ledgerx-retrain-job', learning: { promotion: { mode: 'approval', admins: ['ana', 'bo'] }, gate: { margin: 0.01 } } });
+    try {
+      loadRetrainJobConfig({ LEDGERX_RETRAIN_JOB: 'x', LEDGERX_BASE_DATASET: 'not-jsonl', LEDGERX_PROMOTION_MODE: 'yolo' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as InstanceType<typeof ConfigError>).problems.length).toBeGreaterThanOrEqual(4);
+    }
+    expect(loadRetrainJobConfig({ ...env, LEDGERX_BASE_DATASET: 'training/base/dataset.jsonl', LEDGERX_JOB_ID: 'job-1' })).toMatchObject({ jobId: 'job-1', baseDataset: 'training/base/dataset.jsonl' });
+  });
+
+  it('starts a job execution with the job id as an environment override, and fails loudly on an error answer', async () => {
+    const { cloudRunJobLauncher } = await import('../../functions/platform/gcp/cloud-run-launcher.js');
+    const calls: Array<{ url: string; init: { method: string; headers: Record<string, string>; body?: string } }> = [];
+    let status = 200;
+    const launcher = cloudRunJobLauncher({
+      projectId: 'p', region: 'europe-west1', jobName: 'ledgerx-retrain-job', token: async () => 'tok',
+      fetch: async (url, init) => {
+        calls.push({ url, init });
+        return { ok: status < 300, status, text: async () => (status < 300 ? JSON.stringify({ name: 'op', metadata: { name: 'projects/p/locations/europe-west1/jobs/ledgerx-retrain-job/executions/e1' } }) : 'denied') };
+      },
+    });
+    expect(await launcher.launch({ LEDGERX_JOB_ID: 'job-1' })).toMatch(/executions\/e1$/);
+    expect(calls[0]!.url).toBe('https://run.googleapis.com/v2/projects/p/locations/europe-west1/jobs/ledgerx-retrain-job:run');
+    expect(calls[0]!.init.headers.Authorization).toBe('Bearer tok');
+    expect(JSON.parse(calls[0]!.init.body!)).toEqual({ overrides: { containerOverrides: [{ env: [{ name: 'LEDGERX_JOB_ID', value: 'job-1' }] }] } });
+    status = 403;
+    await expect(launcher.launch({ LEDGERX_JOB_ID: 'job-2' })).rejects.toThrow(/403/);
+  });
+});
