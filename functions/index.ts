@@ -9,3 +9,4 @@ import './ocr.js';
 import './features.js';
 import './inference.js';
 import './upload-url.js';
+import './retrain.js';

@@ -5,6 +5,7 @@
  * - dist/cli/: the `ledgerx` command (bin/ledgerx.mjs loads dist/cli/main.js). npm packages stay external
  *   (they are in node_modules beside it); code split at every dynamic import, so `ledgerx --help` loads only
  *   the command definitions, and each command loads what it uses when it runs.
+ * - dist/jobs/<name>/: one bundle per Cloud Run job (functions/jobs/<name>.ts), e.g. the retraining job.
  * - dist/functions/<name>/: one bundle per deployed function (every functions/<name>.ts entry file), with
  *   only what that function imports, plus the package.json that lists the few packages a bundle cannot hold:
  *   functions-framework (the runner and the bundle must share its function registry) and native addons.
@@ -193,6 +194,53 @@ async function buildFunction(name) {
   return { name, dependencies };
 }
 
+/**
+ * Cloud Run jobs: functions/jobs/<name>.ts bundled to dist/jobs/<name>/ (index.js plus a package.json with the
+ * native addons it needs), run with `node index.js` in the job's image (cloudbuild.yaml builds it).
+ */
+export function jobNames() {
+  return readdirSync(join(ROOT, 'functions', 'jobs'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+/**
+ * A job bundle keeps the Google clients external too: google-gax loads its protos and service configs from
+ * files next to its own modules (`__dirname`), which a single-file bundle cannot provide. The image installs
+ * them with `npm ci` from the bundle's package.json, like the native addons.
+ */
+export const JOB_EXTERNALS = [...FUNCTION_EXTERNALS, '@google-cloud/firestore', '@google-cloud/storage'];
+
+async function buildJob(name) {
+  const outdir = join(DIST, 'jobs', name);
+  const result = await build({
+    ...common,
+    entryPoints: { index: join(ROOT, 'functions', 'jobs', `${name}.ts`) },
+    outdir,
+    external: JOB_EXTERNALS.flatMap((p) => [p, `${p}/*`]),
+    metafile: true,
+    sourcemap: false,
+    minifySyntax: true,
+  });
+  const used = new Set();
+  for (const input of Object.values(result.metafile.inputs)) {
+    for (const imp of input.imports) {
+      const pkg = imp.external && JOB_EXTERNALS.find((p) => imp.path === p || imp.path.startsWith(`${p}/`));
+      if (pkg && pkg !== '@google-cloud/functions-framework') used.add(pkg);
+    }
+  }
+  const dependencies = Object.fromEntries([...used].sort().map((p) => [p, lockedVersion(p)]));
+  const pkg = {
+    name: `ledgerx-job-${name}`, version: rootPackage.version, private: true, description: `LedgerX ${name} Cloud Run job (bundled by scripts/build.mjs)`,
+    type: 'module', main: 'index.js', engines: rootPackage.engines, dependencies, scripts: { start: 'node index.js' },
+  };
+  writeFileSync(join(outdir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+  writeFileSync(join(outdir, 'package-lock.json'), JSON.stringify(prunedLock(pkg), null, 2) + '\n');
+  writeFileSync(join(outdir, '.npmrc'), readFileSync(join(ROOT, '.npmrc')));
+  return { name: `jobs/${name}`, dependencies };
+}
+
 export async function buildAll({ only } = {}) {
   const started = performance.now();
   if (!only || only === 'cli') {
@@ -205,6 +253,10 @@ export async function buildAll({ only } = {}) {
     mkdirSync(join(DIST, 'functions'), { recursive: true });
     built.push(...(await Promise.all(functionNames().map(buildFunction))));
   }
+  if (!only || only === 'jobs') {
+    rmSync(join(DIST, 'jobs'), { recursive: true, force: true });
+    built.push(...(await Promise.all(jobNames().map(buildJob))));
+  }
   return { ms: Math.round(performance.now() - started), functions: built };
 }
 
@@ -212,6 +264,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const only = process.argv[2];
   const { ms, functions } = await buildAll({ only });
   const names = functions.map((f) => f.name).join(', ');
-  const what = [only !== 'functions' && 'dist/cli', names && `dist/functions/{${names}}`].filter(Boolean).join(' and ');
+  const what = [(!only || only === 'cli') && 'dist/cli', names && `dist/{${names}}`].filter(Boolean).join(' and ');
   process.stderr.write(`build: ${what} in ${ms} ms\n`);
 }

@@ -32,11 +32,15 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'usage', summary: 'pages read by the OCR engine per month (--cloud: Document AI pages of the deployed pipeline)', load: () => import('./commands/usage.js') },
   { name: 'generate', summary: 'render a seeded, labelled corpus of invoices (PDFs, scans, e-invoices, problems) with a manifest', load: () => import('./commands/generate.js') },
   { name: 'train', summary: 'generate a labelled corpus, run it through the pipeline, train and ship the quality, failure and anomaly models', load: () => import('./commands/train.js') },
-  { name: 'models', summary: 'list, promote and roll back model versions in the registry', load: () => import('./commands/models.js') },
+  { name: 'models', summary: 'model registry: list, show, promote, roll back, approve or reject promotions, audit trail', load: () => import('./commands/models.js') },
+  { name: 'review', summary: 'record a review label for an invoice: approve, reject or correct fields (kept with its history)', load: () => import('./commands/review.js') },
+  { name: 'retrain', summary: 'retrain on the base corpus plus reviewed invoices, gate the challengers against production, record the run', load: () => import('./commands/retrain.js') },
+  { name: 'runs', summary: 'experiment runs: list, show, compare two runs metric by metric and slice by slice', load: () => import('./commands/runs.js') },
+  { name: 'jobs', summary: 'job records (retraining, prediction-log pruning): list, show, cancel', load: () => import('./commands/jobs.js') },
 ];
 
 /** Global options that take a value: skipped when looking for the command name. */
-const VALUE_OPTIONS = new Set(['--data-dir', '--log-level']);
+const VALUE_OPTIONS = new Set(['--data-dir', '--log-level', '--models']);
 
 /** The command named on the command line (the first argument that is not a global option), if any. */
 function invokedCommand(args: readonly string[]): string | undefined {
@@ -57,11 +61,12 @@ export async function buildProgram(argv: readonly string[], options: { loadAll?:
     .description('LedgerX invoice pipeline on the embedded local stack (no cloud account needed)')
     .addOption(new Option('--data-dir <folder>', 'where the local bucket and database live').default(defaultDataDir()))
     .addOption(new Option('--log-level <level>', 'structured JSON logs on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']).default('error'))
+    .addOption(new Option('--models <folder>', 'the shipped models folder, imported as the seed of the local model registry (default: models/ of this repository)').env('LEDGERX_MODELS_DIR'))
     .showHelpAfterError()
     .exitOverride();
   const common = (): CommonOptions => {
-    const o = program.opts<{ dataDir: string; logLevel: LogLevel }>();
-    return { dataDir: o.dataDir, logLevel: o.logLevel };
+    const o = program.opts<{ dataDir: string; logLevel: LogLevel; models?: string }>();
+    return { dataDir: o.dataDir, logLevel: o.logLevel, ...(o.models ? { models: o.models } : {}) };
   };
   const invoked = invokedCommand(argv.slice(2));
   for (const entry of COMMANDS) {

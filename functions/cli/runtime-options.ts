@@ -27,17 +27,28 @@ export function defaultModelsDir(): string {
  * on demand: commands that need no pipeline (help, generate, models) never load SQLite, OCR or ONNX.
  */
 export async function openRuntime(options: CommonOptions): Promise<LocalRuntime> {
-  const [{ createLogger }, { createLocalRuntime }, { createFileModelRegistry }] = await Promise.all([
+  const [{ createLogger }, { createLocalRuntime }, { openLocalLearning }] = await Promise.all([
     import('../platform/logger.js'),
     import('../platform/local-runtime.js'),
-    import('../adapters/onnx/file-model-registry.js'),
+    import('../platform/local-learning.js'),
   ]);
   const logger = createLogger({ level: options.logLevel, destination: process.stderr, base: { app: 'ledgerx' } });
-  return createLocalRuntime({
+  // The registry (the shipped models/ imported as its seed on first use) serves the production versions and
+  // re-checks its pointers every registryRefreshSeconds: a promotion reaches a running `serve` without a restart.
+  const learning = await openLocalLearning({ dataDir: options.dataDir, seedDir: resolve(options.models ?? defaultModelsDir()), logger });
+  const runtime = createLocalRuntime({
     dataDir: options.dataDir,
     einvoice: options.einvoice ?? true,
     pipeline: options.pipeline ?? true,
     logger,
-    models: createFileModelRegistry(options.models ?? defaultModelsDir(), logger),
+    models: learning.serving(),
+    predictionRetentionMs: learning.config.predictionRetentionDays * 86_400_000,
   });
+  return {
+    ...runtime,
+    async close() {
+      await runtime.close();
+      learning.close();
+    },
+  };
 }

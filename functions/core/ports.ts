@@ -272,6 +272,8 @@ export interface ModelScores {
   quality: number | null;
   failureRisk: number | null;
   anomaly: number | null;
+  /** Per model name, the raw model output before calibration (for the prediction log). */
+  raw?: Record<string, number | null>;
   /** Per model, the top contributing features with signed contributions. */
   explanations: Record<string, Array<{ feature: string; value: number; contribution: number }>>;
 }
@@ -282,6 +284,8 @@ export interface ScoringModels {
   readonly versions: Record<string, string>;
   readonly featureSchemaVersion: string;
   score(features: Record<string, number>): Promise<ModelScores>;
+  /** Releases native sessions (optional: a registry that swaps versions releases the old ones). */
+  close?(): void;
 }
 
 /** Finds the production models; null when none are installed (the decision then uses rules alone). */

@@ -19,6 +19,8 @@ import {
 } from '../adapters/local/index.js';
 import { SqliteMessageQueue } from '../adapters/local/sqlite/message-queue.js';
 import type { LocalOcrEngineOptions } from '../adapters/local/ocr/index.js';
+import { SqlitePredictionLog } from '../adapters/local/sqlite/prediction-log.js';
+import type { PredictionLog } from '../core/learning/prediction-log.js';
 import { createPooledOcrEngine } from '../adapters/local/ocr/pooled-engine.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { defineMessageHandler, type Delivery } from './message-handler.js';
@@ -59,6 +61,9 @@ export type LocalRuntimeOptions = z.input<typeof LocalRuntimeOptionsSchema> & {
   pipelineConfig?: Partial<PipelineConfigInput>;
   validation?: ValidationConfigInput;
   thresholds?: DecisionThresholdsInput;
+  /** Learning loop: the prediction log (default: the local database's, 180 days retention). */
+  predictions?: PredictionLog;
+  predictionRetentionMs?: number;
 };
 
 export const LOCAL_BUCKETS = { inbox: 'inbox', artifacts: 'artifacts' } as const;
@@ -175,6 +180,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     models: options.models ?? { loadProduction: async () => null },
     validation: ValidationConfigSchema.parse(options.validation ?? {}),
     thresholds: DecisionThresholdsSchema.parse(options.thresholds ?? {}),
+    predictions: options.predictions ?? new SqlitePredictionLog(db, { retentionMs: options.predictionRetentionMs }),
   };
 
   if (opts.pipeline) {

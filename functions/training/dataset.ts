@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '../core/features/schema.js';
 import type { Logger } from '../core/ports.js';
 import { generateCorpus, type Degradations, type ManifestEntry } from '../generator/index.js';
@@ -15,43 +14,9 @@ import { createLocalRuntime } from '../platform/local-runtime.js';
 import { silentLogger } from '../platform/logger.js';
 import { runBatch } from '../platform/local-batch.js';
 import { applyReview, deriveLabels, type ReviewedLabel } from './labels.js';
+import { datasetHash, DatasetMetaSchema, readRows, type Dataset, type DatasetMeta, type DatasetRow, type SettlementStats } from './dataset-rows.js';
 
-export const DatasetRowSchema = z.object({
-  file: z.string(),
-  /** Split group: no supplier appears in two splits. */
-  group: z.string(),
-  kind: z.string(),
-  language: z.string(),
-  scanQuality: z.enum(['digital', 'scan-clean', 'scan-degraded']),
-  problems: z.array(z.string()),
-  /** FEATURE_NAMES order; null = missing. */
-  features: z.array(z.number().nullable()),
-  quality: z.union([z.literal(0), z.literal(1)]),
-  failure: z.union([z.literal(0), z.literal(1)]),
-  reasons: z.array(z.string()),
-  labelSource: z.enum(['truth', 'review']),
-});
-export type DatasetRow = z.infer<typeof DatasetRowSchema>;
-
-export const DatasetMetaSchema = z.object({
-  featureSchemaVersion: z.string(),
-  featureNames: z.array(z.string()),
-  corpora: z.array(z.object({ seed: z.number().int(), count: z.number().int(), suppliers: z.number().int(), mix: z.record(z.string(), z.number()) })),
-  documents: z.number().int(),
-  rows: z.number().int(),
-  skipped: z.number().int(),
-  sha256: z.string(),
-  buildSeconds: z.number(),
-  /** Pipeline settlement counts of a fresh build (absent on caches written before they were recorded). */
-  settlement: z.object({
-    files: z.number().int(),
-    settledEvents: z.number().int(),
-    filesSettledMoreThanOnce: z.number().int(),
-    statuses: z.record(z.string(), z.number().int()),
-  }).optional(),
-});
-export type DatasetMeta = z.infer<typeof DatasetMetaSchema>;
-export type SettlementStats = NonNullable<DatasetMeta['settlement']>;
+export * from './dataset-rows.js';
 
 /** One generated corpus: its seed, size and document-kind mix (relative weights). */
 export interface CorpusSpec {
@@ -111,22 +76,9 @@ export interface BuildOptions {
   concurrency?: number;
 }
 
-export interface Dataset {
-  rows: DatasetRow[];
-  meta: DatasetMeta;
-  cachePath: string;
-}
-
 /** The cache key of a recipe: spec + feature schema (a new schema version invalidates every cache). */
 export function recipeKey(specs: readonly CorpusSpec[]): string {
   return createHash('sha256').update(JSON.stringify({ specs, PROBLEM_RATES, FEATURE_SCHEMA_VERSION, v: 1 })).digest('hex').slice(0, 16);
-}
-
-/** sha256 over the rows as stored (labels, features, groups): the model metadata's "training data hash". */
-export function datasetHash(rows: readonly DatasetRow[]): string {
-  const h = createHash('sha256');
-  for (const r of rows) h.update(JSON.stringify(r)).update('\n');
-  return h.digest('hex');
 }
 
 /**
@@ -300,15 +252,3 @@ async function buildCorpusPart(spec: CorpusSpec, options: BuildOptions): Promise
   return { rows, meta, cachePath };
 }
 
-/** Reads a JSONL dataset; throws ZodError on a malformed row. */
-export function readRows(file: string): DatasetRow[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim().length > 0).map((l) => DatasetRowSchema.parse(JSON.parse(l)));
-}
-
-/** Rows as a float matrix (NaN for missing), row-major, FEATURE_NAMES order. */
-export function toFeatureMatrix(rows: readonly DatasetRow[]): { rows: number; cols: number; data: Float32Array } {
-  const cols = FEATURE_NAMES.length;
-  const data = new Float32Array(rows.length * cols);
-  rows.forEach((r, i) => r.features.forEach((v, f) => { data[i * cols + f] = v ?? Number.NaN; }));
-  return { rows: rows.length, cols, data };
-}

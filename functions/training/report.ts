@@ -14,7 +14,7 @@ export interface ModelReport {
   testUncalibratedEce: number | null;
   /** Test metrics at the threshold the decision policy uses by default (decide(), DEFAULT_DECISION_THRESHOLDS). */
   testAtDecisionPolicy: SplitMetrics;
-  slices: { language: Record<string, SplitMetrics>; scanQuality: Record<string, SplitMetrics>; kind: Record<string, SplitMetrics> };
+  slices: { language: Record<string, SplitMetrics>; scanQuality: Record<string, SplitMetrics>; kind: Record<string, SplitMetrics>; captureSource?: Record<string, SplitMetrics> };
   curves: { roc: CurvePoint[]; pr: CurvePoint[]; calibration: Array<{ predicted: number; observed: number; count: number }> };
   importance: Array<{ feature: string; value: number }>;
   onnxMaxAbsDiff: number;

@@ -4,19 +4,17 @@
  * quality = invoice number, date, total and currency (those labelled and printed) all extracted correctly;
  * failure = a required field not extracted or a wrong total (the only failure causes these labels reveal).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { InvoiceRecord } from '../core/invoice/record.js';
-import type { Logger } from '../core/ports.js';
-import { createFileModelRegistry } from '../adapters/onnx/file-model-registry.js';
+import type { Logger, ModelRegistry } from '../core/ports.js';
 import { createLocalRuntime } from '../platform/local-runtime.js';
 import { silentLogger } from '../platform/logger.js';
 import { runBatch } from '../platform/local-batch.js';
 import { splitMetrics } from './evaluate.js';
 import { valueMatches } from './labels.js';
 import { invoice2dataCases, sharedDataDir, zugferdCases, type EvalCase } from './public-corpora.js';
-import { loadRegistry } from '../adapters/local/registry-file.js';
 import type { SplitMetrics } from '../core/registry/model-metadata.js';
 
 interface SharedCase {
@@ -67,21 +65,15 @@ export interface SharedCorpusResult {
  * Runs the public corpora through the local pipeline with the production models of `modelsDir` and scores
  * them against the derived labels. Returns {} when the shared folder or production models are absent.
  */
-export async function evaluateSharedCorpora(options: { modelsDir: string; logger?: Logger; dataDir?: string }): Promise<Record<string, unknown>> {
+export async function evaluateSharedCorpora(options: { models: ModelRegistry; thresholds: Record<string, number>; logger?: Logger; dataDir?: string }): Promise<Record<string, unknown>> {
   const dataDir = options.dataDir ?? sharedDataDir();
   if (!existsSync(dataDir)) return {};
-  const registry = loadRegistry(options.modelsDir);
-  const thresholdOf = (name: string): number => {
-    const v = registry.models[name]?.versions.find((x) => x.stage === 'production')?.version;
-    if (!v) return 0.5;
-    const meta = JSON.parse(readFileSync(path.join(options.modelsDir, name, v, 'metadata.json'), 'utf8')) as { threshold: number };
-    return meta.threshold;
-  };
+  const thresholdOf = (name: string): number => options.thresholds[name] ?? 0.5;
   const all = cases(dataDir);
   if (all.length === 0) return {};
   const work = mkdtempSync(path.join(tmpdir(), 'ledgerx-shared-eval-'));
   const log = options.logger ?? silentLogger;
-  const runtime = createLocalRuntime({ dataDir: work, einvoice: false, logger: log, models: createFileModelRegistry(options.modelsDir, log), bus: { concurrency: 2 } });
+  const runtime = createLocalRuntime({ dataDir: work, einvoice: false, logger: log, models: options.models, bus: { concurrency: 2 } });
   try {
     const results = await runBatch(runtime, all.map((c, i) => ({ path: c.absPath, display: c.file, objectName: `shared-${i}-${path.basename(c.file)}` })), { progress: false });
     const out: Record<string, SharedCorpusResult> = {};

@@ -1,6 +1,7 @@
 /**
  * Training orchestration: dataset -> supplier-grouped split -> hyperparameter search -> calibration ->
- * threshold -> ONNX export (checked against the TypeScript model) -> model folders, registry, report.
+ * threshold -> ONNX export (checked against the TypeScript model) -> the files of each model version and the
+ * report (training/promotion.ts stores, registers and gates them).
  *
  * Models: `quality` (GBDT: P(every key field correct)), `failure` (GBDT and logistic regression are both
  * trained; the better on validation F1 ships, the other is reported as the baseline), `anomaly` (isolation
@@ -8,8 +9,6 @@
  * The validation split drives early stopping, the search, calibration and the threshold; test is touched once.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { FEATURE_NAMES, FEATURE_SCHEMA, FEATURE_SCHEMA_VERSION, type FeatureGroup } from '../core/features/schema.js';
 import { calibrate, calibrateAll, fitIsotonic, fitPlatt, type Calibrator } from '../core/training/calibration.js';
 import { gbdtPredict, type GbdtModel } from '../core/training/gbdt-model.js';
@@ -20,6 +19,7 @@ import { takeRows, takeValues, type Matrix } from '../core/training/matrix.js';
 import { rocAuc, averagePrecision, expectedCalibrationError } from '../core/training/metrics.js';
 import { gridSearch, randomSearch } from '../core/training/search.js';
 import { stratifiedGroupSplit } from '../core/training/split.js';
+import { createRng } from '../core/training/random.js';
 import type { Logger } from '../core/ports.js';
 import { DEFAULT_DECISION_THRESHOLDS } from '../core/scoring/thresholds.js';
 import { gbdtToOnnx } from '../adapters/onnx/export-gbdt.js';
@@ -28,16 +28,13 @@ import { logisticToOnnx } from '../adapters/onnx/export-logistic.js';
 import type { OnnxArtifact } from '../adapters/onnx/artifact.js';
 import { createPredictorForArtifact } from '../adapters/onnx/predictor.js';
 import { silentLogger } from '../platform/logger.js';
-import { toFeatureMatrix, type Dataset, type DatasetRow } from './dataset.js';
+import { toFeatureMatrix, type Dataset, type DatasetRow } from './dataset-rows.js';
 import {
   calibrationCurve, chooseThreshold, featureDistributions, prCurve, quantileKnots, rocCurve, sliceMetrics, splitMetrics,
 } from './evaluate.js';
 import { ModelMetadataSchema, type ModelKind, type ModelMetadata, type ModelName, type SplitMetrics } from '../core/registry/model-metadata.js';
-import { addVersion, promote } from '../core/registry/registry.js';
-import { loadRegistry, saveRegistry } from '../adapters/local/registry-file.js';
 import { modelCard } from './model-card.js';
 import type { ModelReport, TrainingReport } from './report.js';
-import { writeReport } from './report-html.js';
 
 export const QUALITY_LABEL_RULE =
   'quality = 1 when invoice_id, invoice_date, supplier_name, currency, net_amount, total_tax_amount and total_amount all match the generator truth (ids on letters/digits, amounts to the cent, names normalized; a field the document omits must not be read from the page). See functions/training/labels.ts.';
@@ -71,18 +68,20 @@ const ANOMALY_WEAK_PROBLEMS = new Set(['unusual-amount', 'exact-duplicate', 'bus
 export interface TrainOptions {
   dataset: Dataset;
   seed: number;
-  /** The models folder (registry.json and `<name>/<version>/`). */
-  modelsDir: string;
-  /** Where report.{json,html} go (`reports/models/<version>/`). */
-  reportsDir: string;
   /** Random-search trials per GBDT model. */
   trials?: number;
-  /** Make the new versions production (else they stay in staging). */
-  promote?: boolean;
   logger?: Logger;
   onStep?: (step: string) => void;
   /** Extra sections for the report (e.g. shared-corpus evaluation). */
   extraReport?: Record<string, unknown>;
+  /** Recorded in metadata.json (a resumed run passes the first attempt's, so files come out identical). */
+  createdAt?: string;
+  /**
+   * Search trials train on at most this many training rows (a seeded stratified sample); the chosen parameters
+   * are then fitted on the whole training split. Default 20,000: below it (every shipped corpus) the search
+   * sees all rows; above it, 20 trials on 100,000 rows fit in minutes instead of an hour.
+   */
+  searchRows?: number;
 }
 
 interface Candidate {
@@ -98,21 +97,28 @@ interface Candidate {
   seconds: number;
 }
 
-export interface ModelSummary {
+/** One trained model ready to be stored and registered: its metadata, its files and its test-split outputs. */
+export interface TrainedModel {
   name: ModelName;
   version: string;
   kind: ModelKind;
-  dir: string;
+  metadata: ModelMetadata;
+  /** model.onnx, model.json, metadata.json, README.md, test_data/{inputs,expected}.json */
+  files: Record<string, Uint8Array | string>;
   test: SplitMetrics;
+  /** Calibrated outputs and labels on the test split (row order of `TrainResult.testRows`): the gate's evidence. */
+  testScores: Float64Array;
+  testLabels: Float64Array;
   onnxMaxAbsDiff: number;
-  reproduced: boolean;
+  report: ModelReport;
 }
 
 export interface TrainResult {
   version: string;
-  models: ModelSummary[];
-  reportJson: string;
-  reportHtml: string;
+  models: TrainedModel[];
+  /** The held-out rows every model was tested on (the champion is scored on the same ones). */
+  testRows: DatasetRow[];
+  testMatrix: Matrix;
   report: TrainingReport;
 }
 
@@ -142,9 +148,10 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   log.info('training split', { train: split.train.length, validation: split.validation.length, test: split.test.length });
 
   step('quality: GBDT search');
-  const quality = fitGbdtCandidate('quality', X, Y.quality, seed, options.trials ?? 8);
+  const searchRows = options.searchRows ?? 20_000;
+  const quality = fitGbdtCandidate('quality', X, Y.quality, seed, options.trials ?? 8, searchRows);
   step('failure: GBDT search');
-  const failureGbdt = fitGbdtCandidate('failure', X, Y.failure, seed + 1, options.trials ?? 8);
+  const failureGbdt = fitGbdtCandidate('failure', X, Y.failure, seed + 1, options.trials ?? 8, searchRows);
   step('failure: logistic regression search');
   const failureLr = fitLogisticCandidate(X, Y.failure);
   const f1Of = (c: Candidate, y: Float64Array) => splitMetrics(y, calibrateAll(c.calibration, c.raw.validation), c.threshold).f1 ?? 0;
@@ -161,9 +168,8 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   ];
 
   const modelReports: ModelReport[] = [];
-  const summaries: ModelSummary[] = [];
-  let registry = loadRegistry(options.modelsDir);
-  const createdAt = new Date().toISOString();
+  const trained: TrainedModel[] = [];
+  const createdAt = options.createdAt ?? new Date().toISOString();
   const trainDist = featureDistributions(FEATURE_NAMES, X.train.data, X.train.rows);
 
   for (const { c, y: testY, vy: validY, shipped, target } of candidates) {
@@ -186,6 +192,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
         language: sliceMetrics(testRows.map((r) => r.language), testY, testP, c.threshold),
         scanQuality: sliceMetrics(testRows.map((r) => r.scanQuality), testY, testP, c.threshold),
         kind: sliceMetrics(testRows.map((r) => r.kind), testY, testP, c.threshold),
+        captureSource: sliceMetrics(testRows.map((r) => r.captureSource ?? 'generated'), testY, testP, c.threshold),
       },
       curves: { roc: rocCurve(testY, testP), pr: prCurve(testY, testP), calibration: calibrationCurve(testY, testP) },
       importance: importanceOf(c),
@@ -195,7 +202,6 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
     modelReports.push(report);
     if (!shipped) continue;
 
-    const dir = path.join(options.modelsDir, c.name, version);
     const metadata: ModelMetadata = ModelMetadataSchema.parse({
       schemaVersion: 1,
       name: c.name,
@@ -225,12 +231,11 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
       trainingSeconds: c.seconds,
       createdAt,
     });
-    const reproduced = writeModelFolder(dir, c, metadata, X.test, testRows);
-    if (!registry.models[c.name]?.versions.some((v) => v.version === version)) registry = addVersion(registry, c.name, version, createdAt);
-    if (options.promote) registry = promote(registry, c.name, version);
-    summaries.push({ name: c.name, version, kind: c.kind, dir, test, onnxMaxAbsDiff: onnxDiff, reproduced });
+    trained.push({
+      name: c.name, version, kind: c.kind, metadata, files: modelFiles(c, metadata, X.test, testRows), test,
+      testScores: testP, testLabels: testY, onnxMaxAbsDiff: onnxDiff, report,
+    });
   }
-  saveRegistry(options.modelsDir, registry);
 
   const report: TrainingReport = {
     version,
@@ -255,9 +260,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
     flattery: flatteryNotes(rows),
     extra: options.extraReport ?? {},
   };
-  step('report');
-  const { reportJson, reportHtml } = writeReport(path.join(options.reportsDir, version), report);
-  return { version, models: summaries, reportJson, reportHtml, report };
+  return { version, models: trained, testRows, testMatrix: X.test, report };
 }
 
 type Splits<T> = { train: T; validation: T; test: T };
@@ -288,7 +291,24 @@ function fitCalibration(raw: Float64Array, y: Float64Array): Calibrator {
   return cvBrier(fitIsotonic) < cvBrier(fitPlatt) ? fitIsotonic(raw, y) : fitPlatt(raw, y);
 }
 
-function fitGbdtCandidate(name: ModelName, X: Splits<Matrix>, y: Splits<Float64Array>, seed: number, trials: number): Candidate {
+/** A seeded sample of at most `max` row indices with both classes in their proportion (all rows when fewer). */
+function stratifiedSample(y: Float64Array, max: number, seed: number): number[] | null {
+  if (y.length <= max) return null;
+  const rng = createRng(seed);
+  const byClass = [0, 1].map((c) => Array.from(y.keys()).filter((i) => y[i] === c));
+  const out: number[] = [];
+  for (const idx of byClass) {
+    const take = Math.round((idx.length / y.length) * max);
+    for (let k = 0; k < take; k++) {
+      const j = k + Math.floor(rng.next() * (idx.length - k));
+      [idx[k], idx[j]] = [idx[j]!, idx[k]!];
+      out.push(idx[k]!);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function fitGbdtCandidate(name: ModelName, X: Splits<Matrix>, y: Splits<Float64Array>, seed: number, trials: number, searchRows: number): Candidate {
   const start = performance.now();
   let pos = 0;
   for (const v of y.train) pos += v;
@@ -297,6 +317,8 @@ function fitGbdtCandidate(name: ModelName, X: Splits<Matrix>, y: Splits<Float64A
   const base: GbdtOptions = { nTrees: 400, earlyStoppingRounds: 30, positiveWeight, seed };
   const train = { x: X.train, y: y.train };
   const validation = { x: X.validation, y: y.validation };
+  const sample = stratifiedSample(y.train, searchRows, seed + 17);
+  const searchTrain = sample ? { x: takeRows(X.train, sample), y: takeValues(y.train, sample) } : train;
   const search = randomSearch<Record<string, number>>(
     {
       learningRate: { min: 0.03, max: 0.2, log: true },
@@ -307,7 +329,7 @@ function fitGbdtCandidate(name: ModelName, X: Splits<Matrix>, y: Splits<Float64A
       featureSubsample: [0.6, 0.8, 1],
     },
     (params) => {
-      const m = trainGbdt(train, { ...base, ...params }, validation).model;
+      const m = trainGbdt(searchTrain, { ...base, ...params }, validation).model;
       return averagePrecisionSafe(y.validation, gbdtPredict(m, X.validation));
     },
     { trials, seed },
@@ -319,7 +341,7 @@ function fitGbdtCandidate(name: ModelName, X: Splits<Matrix>, y: Splits<Float64A
   const threshold = chooseThreshold(y.validation, calibrateAll(calibration, rawValidation));
   return {
     name, kind: 'gbdt', model, artifact: gbdtToOnnx(model, `ledgerx_${name}`), calibration, threshold,
-    hyperparameters: { ...params, bestIteration: model.bestIteration, trees: model.trees.length, searchTrials: search.trials.length, searchScore: 'validation PR-AUC' },
+    hyperparameters: { ...params, bestIteration: model.bestIteration, trees: model.trees.length, searchTrials: search.trials.length, searchScore: 'validation PR-AUC', ...(sample ? { searchRows: sample.length } : {}) },
     raw: { validation: rawValidation, test: gbdtPredict(model, X.test) },
     seconds: round((performance.now() - start) / 1000, 2),
   };
@@ -427,37 +449,27 @@ function sha256(s: string | Uint8Array): string {
 const GOLDEN_ROWS = 24;
 
 /**
- * Writes `model.onnx`, `model.json`, `metadata.json`, `README.md` and `test_data/` unless the folder already
- * holds the same model bytes (returns true: reproduced). Throws when it holds different bytes: a version is
- * never overwritten.
+ * The files of one model version: `model.onnx`, `model.json`, `metadata.json`, `README.md` and `test_data/`
+ * (golden rows evenly spaced over the test split, so both classes and several kinds appear).
  */
-function writeModelFolder(dir: string, c: Candidate, metadata: ModelMetadata, test: Matrix, testRows: readonly DatasetRow[]): boolean {
-  const onnxPath = path.join(dir, 'model.onnx');
-  if (existsSync(onnxPath)) {
-    const existing = sha256(readFileSync(onnxPath));
-    if (existing !== c.artifact.sha256) {
-      throw new Error(`${c.name}@${metadata.version} exists with different model bytes; a version is never overwritten`);
-    }
-    return true;
-  }
-  mkdirSync(path.join(dir, 'test_data'), { recursive: true });
-  writeFileSync(onnxPath, c.artifact.bytes);
-  writeFileSync(path.join(dir, 'model.json'), modelJson(c));
-  writeFileSync(path.join(dir, 'metadata.json'), JSON.stringify(metadata, null, 2) + '\n');
-  writeFileSync(path.join(dir, 'README.md'), modelCard(metadata, FEATURE_SCHEMA));
-  // Golden rows: evenly spaced over the test split, so both classes and several kinds appear.
+function modelFiles(c: Candidate, metadata: ModelMetadata, test: Matrix, testRows: readonly DatasetRow[]): Record<string, Uint8Array | string> {
   const n = Math.min(GOLDEN_ROWS, test.rows);
   const idx = Array.from({ length: n }, (_, k) => Math.floor((k * test.rows) / n));
   const inputs = idx.map((i) => Array.from(test.data.subarray(i * test.cols, (i + 1) * test.cols), (v) => (Number.isNaN(v) ? null : v)));
   const raw = idx.map((i) => c.raw.test[i]!);
-  writeFileSync(path.join(dir, 'test_data', 'inputs.json'), JSON.stringify({ featureNames: FEATURE_NAMES, files: idx.map((i) => testRows[i]!.file), rows: inputs }) + '\n');
-  writeFileSync(path.join(dir, 'test_data', 'expected.json'), JSON.stringify({
-    output: metadata.outputName,
-    raw,
-    calibrated: raw.map((r) => calibrateAll(c.calibration, [r])[0]!),
-    tolerance: 1e-5,
-  }, null, 2) + '\n');
-  return false;
+  return {
+    'model.onnx': c.artifact.bytes,
+    'model.json': modelJson(c),
+    'metadata.json': JSON.stringify(metadata, null, 2) + '\n',
+    'README.md': modelCard(metadata, FEATURE_SCHEMA),
+    'test_data/inputs.json': JSON.stringify({ featureNames: FEATURE_NAMES, files: idx.map((i) => testRows[i]!.file), rows: inputs }) + '\n',
+    'test_data/expected.json': JSON.stringify({
+      output: metadata.outputName,
+      raw,
+      calibrated: raw.map((r) => calibrateAll(c.calibration, [r])[0]!),
+      tolerance: 1e-5,
+    }, null, 2) + '\n',
+  };
 }
 
 /** Plain statements of where the generated corpus makes the models look better than they will be on real mail. */

@@ -286,7 +286,7 @@ describe('infra/ Terraform', () => {
     const tables = grantTables(moduleLocals);
     const rows = (table: string) => Object.values(tables[table] ?? {});
     const eventKeys = Object.keys(asObject(moduleLocals.event_functions));
-    const known = new Set([...FUNCTIONS, ...eventKeys.map((k) => `trigger-${k}`), 'scheduler', 'push-retrain',
+    const known = new Set([...FUNCTIONS, ...eventKeys.map((k) => `trigger-${k}`), 'scheduler', 'push-retrain', 'retrain-job',
       ...Object.keys(asObject(moduleLocals.service_agents))]);
     for (const [table, byKey] of Object.entries(tables)) {
       for (const [key, row] of Object.entries(byKey)) expect(known, `${table}.${key}: ${String(row.member)}`).toContain(row.member);

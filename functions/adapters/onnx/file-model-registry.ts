@@ -116,9 +116,11 @@ export function scoringModelsOf(models: readonly LoadedModel[]): ScoringModels {
     async score(features) {
       const row = Float32Array.from(names, (n) => features[n] ?? Number.NaN);
       const raw = serving.score(row, 1);
-      const scores: ModelScores = { quality: null, failureRisk: null, anomaly: null, explanations: {} };
+      const scores: ModelScores = { quality: null, failureRisk: null, anomaly: null, raw: {}, explanations: {} };
       models.forEach((m, k) => {
-        const value = calibrate(m.metadata.calibration, raw[k]![0]!);
+        const rawValue = raw[k]![0]!;
+        scores.raw![m.metadata.name] = Number.isFinite(rawValue) ? rawValue : null;
+        const value = calibrate(m.metadata.calibration, rawValue);
         if (m.metadata.name === 'quality') scores.quality = value;
         else if (m.metadata.name === 'failure') scores.failureRisk = value;
         else scores.anomaly = value;
@@ -126,6 +128,7 @@ export function scoringModelsOf(models: readonly LoadedModel[]): ScoringModels {
       });
       return scores;
     },
+    close: () => serving.release(),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { SETTLED_STATUSES } from '../../core/invoice/status.js';
 import { openRuntime, type CommonOptions } from '../runtime-options.js';
 import { toResultLine } from '../result-view.js';
+import { startServeScheduler } from '../scheduler.js';
 
 export function define(command: Command, common: () => CommonOptions): void {
   command
@@ -16,6 +17,8 @@ export function define(command: Command, common: () => CommonOptions): void {
       await mkdir(inbox, { recursive: true });
       const runtime = await openRuntime({ ...base, einvoice: opts.einvoice });
       runtime.warmUp();
+      // Scheduled jobs (retraining, prediction-log pruning) run inside serve, as Cloud Scheduler runs them on GCP.
+      const scheduler = await startServeScheduler(base);
       const files = new Map<string, string>();
       const report = async (invoiceId: string) => {
         const file = files.get(invoiceId);
@@ -52,6 +55,7 @@ export function define(command: Command, common: () => CommonOptions): void {
         process.once('SIGTERM', stop);
       });
       await watcher.close();
+      await scheduler.stop();
       await runtime.close();
     });
 }

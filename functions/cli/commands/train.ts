@@ -3,37 +3,42 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { buildDataset, defaultCorpusSpecs } from '../../training/dataset.js';
 import { evaluateSharedCorpora } from '../../training/shared-corpora.js';
-import { trainModels } from '../../training/train.js';
+import { newRunId, trainRegisterRecord } from '../../training/retrain.js';
 import { writeReport } from '../../training/report-html.js';
 import { createLogger } from '../../platform/logger.js';
 import { UsageError } from '../errors.js';
-import { defaultModelsDir, type CommonOptions } from '../runtime-options.js';
+import { actorOf, openLearning } from '../learning.js';
+import type { CommonOptions } from '../runtime-options.js';
 
 interface TrainOpts {
   seed: string;
   count: string;
   scans?: string;
   trials: string;
-  models?: string;
   reports: string;
   cache: string;
   rebuild?: boolean;
   promote: boolean;
   shared: boolean;
+  actor?: string;
 }
 
-/** `ledgerx train`: labelled corpus through the real pipeline (cached), three models, ONNX, registry, report. */
+/**
+ * `ledgerx train`: labelled corpus through the real pipeline (cached), three models, ONNX, the versions stored
+ * under <data-dir>/models and registered with their lineage, an experiment run, the report; `--promote` (the
+ * default) goes through the same promotion gate as retraining.
+ */
 export function define(command: Command, common: () => CommonOptions): void {
   command
     .option('--seed <n>', 'random seed (corpus, split, search, models)', '42')
     .option('--count <n>', 'generated documents (3 % scans, at most 300)', '4000')
     .option('--scans <n>', 'of which scans (default 3 % of --count, at most 300; each costs seconds of OCR)')
     .option('--trials <n>', 'random-search trials per GBDT model', '8')
-    .option('--models <folder>', 'model registry folder (default: models/ of this repository)')
     .option('--reports <folder>', 'where reports/models/<version>/ goes', 'reports/models')
     .option('--cache <folder>', 'dataset cache (JSONL)', '.ledgerx/training')
     .option('--rebuild', 're-run the pipeline even when a cached dataset exists')
-    .option('--no-promote', 'register the new versions in staging only')
+    .option('--no-promote', 'register the new versions in staging only (default: through the promotion gate)')
+    .option('--actor <id>', 'who trains (audit trail; default LEDGERX_ACTOR or the OS user)')
     .option('--no-shared', 'skip the evaluation on the public corpora in ../shared/data')
     .action(async (opts: TrainOpts) => {
       const seed = Number(opts.seed);
@@ -68,22 +73,31 @@ export function define(command: Command, common: () => CommonOptions): void {
       });
       if (phase) bar.stop();
       process.stderr.write(`dataset: ${dataset.meta.rows} rows (${dataset.cachePath})\n`);
-      const modelsDir = resolve(opts.models ?? defaultModelsDir());
-      const reportsDir = resolve(opts.reports);
-      const result = await trainModels({
-        dataset, seed, modelsDir, reportsDir, trials, promote: opts.promote, logger,
-        onStep: (s) => process.stderr.write(`train: ${s}\n`),
-      });
-      if (opts.shared && opts.promote) {
-        process.stderr.write('train: evaluating the production models on the public corpora\n');
-        result.report.extra = await evaluateSharedCorpora({ modelsDir, logger });
-        writeReport(join(reportsDir, result.version), result.report);
+      const base = common();
+      const learning = await openLearning(base, logger);
+      try {
+        const reportsDir = resolve(opts.reports);
+        const runId = newRunId(new Date());
+        const { run, result, outcomes, reportHtml } = await trainRegisterRecord({
+          registry: learning.registry, artifacts: learning.artifacts, runs: learning.runs, dataset, kind: 'train', runId, seed, trials,
+          config: learning.config, promote: opts.promote, actor: actorOf(opts.actor), reportsDir, logger, now: () => new Date(),
+          parameters: { count, scans: scans ?? null }, onStep: (s) => process.stderr.write(`train: ${s}\n`),
+        });
+        if (opts.shared && outcomes.some((o) => o.outcome === 'promoted')) {
+          process.stderr.write('train: evaluating the production models on the public corpora\n');
+          const thresholds = Object.fromEntries(result.models.map((m) => [m.name, m.metadata.threshold]));
+          result.report.extra = { ...result.report.extra, ...(await evaluateSharedCorpora({ models: learning.serving(0), thresholds, logger })) };
+          writeReport(join(reportsDir, result.version), result.report);
+        }
+        const seconds = Math.round((performance.now() - started) / 1000);
+        for (const m of result.models) {
+          const t = m.test;
+          const o = outcomes.find((x) => x.name === m.name);
+          process.stdout.write(`${m.name}@${m.version} (${m.kind})${o && !o.written ? ' [reproduced, unchanged]' : ''}: test F1 ${t.f1?.toFixed(4)} P ${t.precision?.toFixed(4)} R ${t.recall?.toFixed(4)} ROC-AUC ${t.rocAuc?.toFixed(4)} ECE ${t.ece?.toFixed(4)} | ONNX max diff ${m.onnxMaxAbsDiff.toExponential(1)} | ${o?.outcome ?? '?'}${o?.gate ? ` (${o.gate.reasons.join(', ')})` : ''}${o?.requestId ? ` request ${o.requestId}` : ''}\n`);
+        }
+        process.stdout.write(`run: ${run.id}\nreport: ${reportHtml}\ntotal ${seconds} s\n`);
+      } finally {
+        learning.close();
       }
-      const seconds = Math.round((performance.now() - started) / 1000);
-      for (const m of result.models) {
-        const t = m.test;
-        process.stdout.write(`${m.name}@${m.version} (${m.kind})${m.reproduced ? ' [reproduced, unchanged]' : ''}: test F1 ${t.f1?.toFixed(4)} P ${t.precision?.toFixed(4)} R ${t.recall?.toFixed(4)} ROC-AUC ${t.rocAuc?.toFixed(4)} ECE ${t.ece?.toFixed(4)} | ONNX max diff ${m.onnxMaxAbsDiff.toExponential(1)}\n`);
-      }
-      process.stdout.write(`report: ${result.reportHtml}\ntotal ${seconds} s\n`);
     });
 }

@@ -2,6 +2,7 @@ import type {
   BlobStore, Clock, EventBus, IdempotencyStore, InvoiceStore, Logger, ModelRegistry, OcrEngine,
 } from '../ports.js';
 import type { PipelineConfig } from './config.js';
+import type { PredictionLog } from '../learning/prediction-log.js';
 import type { ValidationConfig } from '../validation/index.js';
 import type { DecisionThresholds } from '../scoring/decide.js';
 
@@ -17,6 +18,8 @@ export interface PipelineDeps {
   config: PipelineConfig;
   validation: ValidationConfig;
   thresholds: DecisionThresholds;
+  /** The prediction log (learning loop); absent = scorings are not logged. */
+  predictions?: PredictionLog;
 }
 
 /** What a stage did with one delivery; the caller acks in every case (throwing is how to ask for a retry). */

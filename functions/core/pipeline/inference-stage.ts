@@ -6,6 +6,7 @@ import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
 import { featuresFromWire } from './feature-wire.js';
 import { runStageOnce } from './run-stage.js';
+import { calibratedByModel, predictionEntryOf } from '../learning/prediction-log.js';
 
 /** `invoice-scored` of a SCORED record, rebuilt from the record alone. */
 export function invoiceScoredOf(record: InvoiceRecord, traceparent?: string): InvoiceScored {
@@ -72,6 +73,16 @@ export async function runInferenceStage(deps: PipelineDeps, msg: FeaturesCompute
     if (done.status !== 'SCORED' || done.revision !== msg.revision) {
       log.info('decision not recorded: the invoice moved on meanwhile', { status: done.status, recordRevision: done.revision });
       return { invoiceId };
+    }
+    // Learning loop: log what was scored, by which versions, with what outcome (before announcing it). An entry
+    // is keyed by invoice, revision and versions, so a rerun after a crash writes the same entry again.
+    if (deps.predictions) {
+      await deps.predictions.record(predictionEntryOf({
+        invoiceId, revision: msg.revision, featureSchemaVersion: msg.featureSchemaVersion, features: msg.features,
+        calibrated: calibratedByModel(decision.scores), raw: scores?.raw ?? {}, modelVersions: decision.modelVersions,
+        decision: decision.decision, basis: decision.basis, language: current.invoice?.extraction.language,
+        objectName: current.source.name, scoredAt: deps.clock.now(),
+      }));
     }
     await deps.bus.publish(Topics.invoiceScored, invoiceScoredOf(done, ctx.traceparent), { orderingKey: invoiceId });
     log.info('invoice scored', {

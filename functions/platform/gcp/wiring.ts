@@ -9,6 +9,7 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
 import type { Topic } from '../../core/messages.js';
+import type { PredictionLog } from '../../core/learning/prediction-log.js';
 import type { BlobStore, Logger, ModelRegistry, OcrEngine } from '../../core/ports.js';
 import type { PipelineDeps } from '../../core/pipeline/deps.js';
 import { createLogger } from '../logger.js';
@@ -69,6 +70,8 @@ export interface PortContext {
 export interface StagePorts {
   ocr?: (ctx: PortContext) => Promise<OcrEngine>;
   models?: (ctx: PortContext) => Promise<ModelRegistry>;
+  /** The prediction log (learning loop), on the instance's Firestore client. */
+  predictions?: (ctx: PortContext) => Promise<PredictionLog>;
 }
 
 export async function stageRuntime(config: StageConfig, ports: StagePorts): Promise<StageRuntime> {
@@ -98,6 +101,7 @@ export async function stageRuntime(config: StageConfig, ports: StagePorts): Prom
     idempotency: new FirestoreIdempotencyStore(db, { collection: config.firestore.collections.idempotency }),
     ocr: ports.ocr ? await ports.ocr({ blobs, db, log }) : unavailableOcr(config.functionName),
     models: ports.models ? await ports.models({ blobs, db, log }) : unavailableModels(config.functionName),
+    ...(ports.predictions ? { predictions: await ports.predictions({ blobs, db, log }) } : {}),
     clock,
     config: config.pipeline,
     validation: ValidationConfigSchema.parse({}),

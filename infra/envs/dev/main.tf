@@ -37,6 +37,7 @@ module "pipeline" {
   region                = var.region
   environment           = "dev"
   function_archives_dir = var.function_archives_dir
+  retrain_job_image     = var.retrain_job_image
 
   upload_cors_origins   = var.upload_cors_origins
   api_invoker_members   = var.api_invoker_members

@@ -14,6 +14,11 @@ variable "function_archives_dir" {
   description = "Folder of the per-function source archives (<function>.zip) built by CI (cloudbuild.yaml, package step)."
 }
 
+variable "retrain_job_image" {
+  type        = string
+  description = "Image of the retraining Cloud Run job, pushed by CI (cloudbuild.yaml, retrain-job-image step)."
+}
+
 variable "upload_cors_origins" {
   type        = list(string)
   description = "Origins of the web page allowed to PUT uploads through signed URLs."

@@ -66,3 +66,48 @@ resource "google_firestore_field" "idempotency_expires_at" {
 
   index_config {}
 }
+
+# Learning loop (functions/adapters/gcp/firestore-*.ts). Prediction-log entries expire like idempotency claims:
+# the adapter stores expiresAt (scoredAt + var.prediction_retention_days) as a Timestamp for the TTL policy.
+resource "google_firestore_field" "predictions_expires_at" {
+  project    = var.project_id
+  database   = google_firestore_database.main.name
+  collection = "predictions"
+  field      = "expiresAt"
+
+  ttl_config {}
+
+  index_config {}
+}
+
+locals {
+  # Composite indexes of the learning stores' queries (collection -> fields in order).
+  learning_indexes = {
+    # PredictionLog.query by model version and time window (drift, performance, retraining read it).
+    predictions_model_time = { collection = "predictions", fields = [["modelTags", "CONTAINS"], ["scoredAt", "ASCENDING"]] }
+    # PredictionLog.query by invoice.
+    predictions_invoice_time = { collection = "predictions", fields = [["invoiceId", "ASCENDING"], ["scoredAt", "ASCENDING"]] }
+    # JobStore.list by kind and/or status, newest first (the scheduler's and the operators' views).
+    jobs_kind_created        = { collection = "jobs", fields = [["kind", "ASCENDING"], ["createdAt", "DESCENDING"]] }
+    jobs_status_created      = { collection = "jobs", fields = [["status", "ASCENDING"], ["createdAt", "DESCENDING"]] }
+    jobs_kind_status_created = { collection = "jobs", fields = [["kind", "ASCENDING"], ["status", "ASCENDING"], ["createdAt", "DESCENDING"]] }
+  }
+}
+
+resource "google_firestore_index" "learning" {
+  for_each = local.learning_indexes
+
+  project     = var.project_id
+  database    = google_firestore_database.main.name
+  collection  = each.value.collection
+  query_scope = "COLLECTION"
+
+  dynamic "fields" {
+    for_each = each.value.fields
+    content {
+      field_path   = fields.value[0]
+      order        = fields.value[1] == "CONTAINS" ? null : fields.value[1]
+      array_config = fields.value[1] == "CONTAINS" ? "CONTAINS" : null
+    }
+  }
+}

@@ -77,7 +77,7 @@ locals {
       max_instances = 20
       concurrency   = 1
       topic         = "features_computed"
-      env           = {}
+      env           = local.learning_env
     }
   }
 
@@ -117,15 +117,18 @@ locals {
       secrets       = {}
       env           = {}
     }
+    # The thin trigger: records a retraining job and starts the Cloud Run job that trains (jobs.tf).
     retrain = {
-      description   = "Trains challengers on base data plus reviewed labels, evaluates them and gates promotion."
-      memory        = "4Gi"
-      cpu           = "2"
-      timeout       = 1800
-      max_instances = 1
+      description   = "Records a retraining request as a job and starts the retraining Cloud Run job."
+      memory        = "256Mi"
+      cpu           = "1"
+      timeout       = 60
+      max_instances = 2
       concurrency   = 1
       secrets       = {}
-      env           = {}
+      env = merge(local.learning_env, {
+        LEDGERX_RETRAIN_JOB = local.retrain_job_name
+      })
     }
     batch = {
       description   = "Reprocessing, backfills after a model change, and the nightly export."

@@ -57,6 +57,7 @@ locals {
     {
       scheduler    = "serviceAccount:${google_service_account.scheduler.email}"
       push-retrain = "serviceAccount:${google_service_account.push_invoker.email}"
+      retrain-job  = "serviceAccount:${google_service_account.retrain_job.email}"
     },
     local.service_agents,
   )
@@ -82,6 +83,7 @@ locals {
     { for k, f in google_cloudfunctions2_function.http : k => f.name },
   )
   iam_secrets       = { for k, s in google_secret_manager_secret.secret : k => s.secret_id }
+  iam_run_jobs      = { retrain = google_cloud_run_v2_job.retrain.name }
   firestore_db_name = "projects/${var.project_id}/databases/${google_firestore_database.main.name}"
 
   # --------------------------------------------------------------------------------------------------------
@@ -98,7 +100,8 @@ locals {
     upload_url_firestore_user  = { member = "upload-url", role = "roles/datastore.user", reason = "Records each issued URL (request id, object name, expiry) for the audit trail." }
     api_firestore_user         = { member = "api", role = "roles/datastore.user", reason = "Lists invoices, stores reviews (labels) and the audit trail, flips the model registry pointer." }
     drift_check_firestore_user = { member = "drift-check", role = "roles/datastore.user", reason = "Reads the recent feature and prediction logs and stores the drift report record." }
-    retrain_firestore_user     = { member = "retrain", role = "roles/datastore.user", reason = "Reads reviewed labels and feature rows, and registers new model versions." }
+    retrain_firestore_user     = { member = "retrain", role = "roles/datastore.user", reason = "Creates the retraining job record (one per request, conditional create on its key) before starting the job." }
+    retrain_job_firestore_user = { member = "retrain-job", role = "roles/datastore.user", reason = "Reads the prediction log and review labels, claims and checkpoints its job record, registers versions, records the run and the audit trail." }
     batch_firestore_user       = { member = "batch", role = "roles/datastore.user", reason = "Reads job records and invoices, and writes job progress." }
   }
 
@@ -111,16 +114,15 @@ locals {
     ocr_artifacts_creator              = { member = "ocr", bucket = "artifacts", role = "roles/storage.objectCreator", reason = "Writes the normalized OCR JSON and the OCR cache entry (by content hash), once under a new name, never overwritten." }
     ocr_artifacts_viewer               = { member = "ocr", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Reads the OCR cache: a byte-identical file seen before skips the Document AI call." }
     features_artifacts_viewer          = { member = "features", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Reads the OCR JSON written by ocr." }
-    inference_models_viewer            = { member = "inference", bucket = "models", role = "roles/storage.objectViewer", reason = "Loads the production models (ONNX files and metadata), read-only." }
+    inference_models_viewer            = { member = "inference", bucket = "models", role = "roles/storage.objectViewer", reason = "Loads the production models (ONNX files and metadata), read-only, again when the registry pointer changes." }
     upload_url_inbox_creator           = { member = "upload-url", bucket = "inbox", role = "roles/storage.objectCreator", reason = "A V4 signed URL carries the signer's permissions: the browser's PUT creates the object as upload-url; create-only, so a URL can never overwrite or read an invoice." }
     api_inbox_viewer                   = { member = "api", bucket = "inbox", role = "roles/storage.objectViewer", reason = "Shows the original document next to the extracted fields in the review page." }
     api_artifacts_viewer               = { member = "api", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Serves OCR results and drift report HTML to reviewers." }
-    api_models_user                    = { member = "api", bucket = "models", role = "roles/storage.objectUser", reason = "Lists model versions and rewrites the registry file on promote / rollback (versions are never overwritten; the bucket is versioned)." }
+    api_models_viewer                  = { member = "api", bucket = "models", role = "roles/storage.objectViewer", reason = "Shows model cards and training reports; promote / rollback / approve flip the Firestore registry pointer and never write files." }
     api_exports_viewer                 = { member = "api", bucket = "exports", role = "roles/storage.objectViewer", reason = "Lets reviewers download the nightly exports." }
     drift_check_models_viewer          = { member = "drift-check", bucket = "models", role = "roles/storage.objectViewer", reason = "Reads the production model's training baseline from its metadata." }
     drift_check_artifacts_creator      = { member = "drift-check", bucket = "artifacts", role = "roles/storage.objectCreator", reason = "Writes the HTML drift report, one new object per window." }
-    retrain_models_user                = { member = "retrain", bucket = "models", role = "roles/storage.objectUser", reason = "Writes new model versions (model.onnx, metadata.json, card) and the registry file on promotion." }
-    retrain_artifacts_viewer           = { member = "retrain", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Reads the base training data snapshot kept with the artifacts." }
+    retrain_job_models_user            = { member = "retrain-job", bucket = "models", role = "roles/storage.objectUser", reason = "Reads the base corpus and the champion's files; writes new model versions (create-only model.onnx), training snapshots and reports. Promotion is a Firestore pointer, never a file rewrite." }
     batch_inbox_viewer                 = { member = "batch", bucket = "inbox", role = "roles/storage.objectViewer", reason = "Lists a prefix or date range of uploads to reprocess." }
     batch_artifacts_viewer             = { member = "batch", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Reuses stored OCR results when it replays an invoice from the features stage." }
     batch_exports_creator              = { member = "batch", bucket = "exports", role = "roles/storage.objectCreator", reason = "Writes the nightly CSV/JSONL exports and summaries under new dated names." }
@@ -170,6 +172,11 @@ locals {
     scheduler_invokes_retrain     = { member = "scheduler", service = "retrain", role = "roles/run.invoker", reason = "Cloud Scheduler calls retrain weekly." }
     scheduler_invokes_batch       = { member = "scheduler", service = "batch", role = "roles/run.invoker", reason = "Cloud Scheduler calls batch nightly for the export." }
     push_invokes_retrain          = { member = "push-retrain", service = "retrain", role = "roles/run.invoker", reason = "The retrain-requested push subscription delivers to retrain with an OIDC token of this identity." }
+  }
+
+  # Cloud Run jobs: who may start which job.
+  run_job_grants = {
+    retrain_runs_retrain_job = { member = "retrain", job = "retrain", role = "roles/run.jobsExecutorWithOverrides", reason = "The trigger starts executions of the retraining job with the job record's id as an environment override, and nothing else (no deploy, no other job)." }
   }
 
   # Secret Manager secrets (keys of local.secrets): each read by the one function that mounts it.
@@ -242,6 +249,16 @@ resource "google_cloud_run_v2_service_iam_member" "grant" {
   project  = var.project_id
   location = var.region
   name     = local.iam_run_services[each.value.service]
+  role     = each.value.role
+  member   = local.principals[each.value.member]
+}
+
+resource "google_cloud_run_v2_job_iam_member" "grant" {
+  for_each = local.run_job_grants
+
+  project  = var.project_id
+  location = var.region
+  name     = local.iam_run_jobs[each.value.job]
   role     = each.value.role
   member   = local.principals[each.value.member]
 }

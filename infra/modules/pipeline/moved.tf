@@ -5,6 +5,8 @@
 # Delete this file once every environment has been applied with it (terraform plan then shows no moves).
 # The Cloud Storage agent's project-wide publisher role and the Eventarc grants have no move: they are gone
 # with the Eventarc triggers (the agent publishes to one topic now, topic_grants).
+# Grants removed since (api and retrain no longer write the models bucket: the registry pointer is in Firestore
+# and training runs as the retrain-job identity) have no move: their old members are destroyed, on purpose.
 
 moved {
   from = google_project_iam_member.ocr_documentai_user
@@ -102,11 +104,6 @@ moved {
 }
 
 moved {
-  from = google_storage_bucket_iam_member.api_models_user
-  to   = google_storage_bucket_iam_member.grant["api_models_user"]
-}
-
-moved {
   from = google_storage_bucket_iam_member.api_exports_viewer
   to   = google_storage_bucket_iam_member.grant["api_exports_viewer"]
 }
@@ -119,16 +116,6 @@ moved {
 moved {
   from = google_storage_bucket_iam_member.drift_check_artifacts_creator
   to   = google_storage_bucket_iam_member.grant["drift_check_artifacts_creator"]
-}
-
-moved {
-  from = google_storage_bucket_iam_member.retrain_models_user
-  to   = google_storage_bucket_iam_member.grant["retrain_models_user"]
-}
-
-moved {
-  from = google_storage_bucket_iam_member.retrain_artifacts_viewer
-  to   = google_storage_bucket_iam_member.grant["retrain_artifacts_viewer"]
 }
 
 moved {

@@ -90,15 +90,16 @@ resource "google_pubsub_subscription" "push" {
 }
 
 # retrain-requested -> retrain (an HTTP function): a push subscription with an OIDC token, because retrain
-# is also called by Cloud Scheduler over HTTP and one entry point serves both.
+# is also called by Cloud Scheduler over HTTP and one entry point serves both. retrain only records the request
+# (the message id dedupes redeliveries) and starts the retraining Cloud Run job, so it answers in seconds.
 resource "google_pubsub_subscription" "retrain_requested" {
   project = var.project_id
   name    = "${local.topic_names.retrain_requested}-to-retrain"
   topic   = google_pubsub_topic.topic["retrain_requested"].id
   labels  = local.labels
 
-  # Training takes minutes; the push request stays open that long, so the ack deadline is the maximum.
-  ack_deadline_seconds       = 600
+  # The trigger answers once the job execution is started (training runs in the Cloud Run job, jobs.tf).
+  ack_deadline_seconds       = 60
   message_retention_duration = var.message_retention_duration
 
   push_config {

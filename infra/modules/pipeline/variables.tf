@@ -330,3 +330,96 @@ variable "alert_dead_letter_threshold" {
     error_message = "alert_dead_letter_threshold must not be negative."
   }
 }
+
+variable "retrain_job_image" {
+  type        = string
+  description = "Container image of the retraining Cloud Run job (built by cloudbuild.yaml from dist/jobs/retrain)."
+
+  validation {
+    condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$", var.retrain_job_image))
+    error_message = "retrain_job_image must be an image reference with a tag or digest."
+  }
+}
+
+variable "retrain_base_dataset" {
+  type        = string
+  description = "Object in the models bucket holding the base training corpus (JSONL rows with a .meta.json beside it)."
+  default     = "training/base/dataset.jsonl"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_./-]+\\.jsonl$", var.retrain_base_dataset))
+    error_message = "retrain_base_dataset must be a .jsonl object name."
+  }
+}
+
+variable "retrain_trials" {
+  type        = number
+  description = "Random-search trials per GBDT model in a retraining run."
+  default     = 20
+
+  validation {
+    condition     = var.retrain_trials >= 1 && var.retrain_trials <= 500
+    error_message = "retrain_trials must be between 1 and 500."
+  }
+}
+
+variable "retrain_job_timeout_seconds" {
+  type        = number
+  description = "Time limit of one retraining task."
+  default     = 3600
+
+  validation {
+    condition     = var.retrain_job_timeout_seconds >= 600 && var.retrain_job_timeout_seconds <= 86400
+    error_message = "retrain_job_timeout_seconds must be between 600 and 86400."
+  }
+}
+
+variable "prediction_retention_days" {
+  type        = number
+  description = "Days a prediction-log entry is kept (Firestore TTL on expiresAt)."
+  default     = 180
+
+  validation {
+    condition     = var.prediction_retention_days >= 1 && var.prediction_retention_days <= 3650
+    error_message = "prediction_retention_days must be between 1 and 3650."
+  }
+}
+
+variable "registry_refresh_seconds" {
+  type        = number
+  description = "How often inference instances re-check the production pointers: the longest delay from a promotion to its first scoring."
+  default     = 60
+
+  validation {
+    condition     = var.registry_refresh_seconds >= 5 && var.registry_refresh_seconds <= 3600
+    error_message = "registry_refresh_seconds must be between 5 and 3600."
+  }
+}
+
+variable "promotion_mode" {
+  type        = string
+  description = "auto: a challenger that passes the gate is promoted; approval: it waits for an admin."
+  default     = "approval"
+
+  validation {
+    condition     = contains(["auto", "approval"], var.promotion_mode)
+    error_message = "promotion_mode must be auto or approval."
+  }
+}
+
+variable "model_admins" {
+  type        = list(string)
+  description = "Who may approve or reject promotions (reviewer identities as the API sees them); empty = anyone but the requester."
+  default     = []
+}
+
+variable "gate_margin" {
+  type        = number
+  description = "How much a challenger must beat the champion's held-out PR-AUC by to be promoted."
+  default     = 0.002
+
+  validation {
+    condition     = var.gate_margin >= 0 && var.gate_margin < 1
+    error_message = "gate_margin must be in [0, 1)."
+  }
+}

@@ -1,5 +1,6 @@
 import type { Migration } from './database.js';
 import { SqliteDatabase, type OpenDatabaseOptions } from './database.js';
+import { LEARNING_MIGRATIONS } from './learning-migrations.js';
 
 /**
  * The schema of the local LedgerX database: invoices (with the duplicate/supplier indexes), idempotency
@@ -133,6 +134,8 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX bus_messages_by_subscription ON bus_messages (subscription, seq);
     `,
   },
+  // 20-39: the learning loop (prediction log, review labels, model registry, jobs, runs).
+  ...LEARNING_MIGRATIONS,
 ];
 
 /** Opens the local LedgerX database (file path or ':memory:') with every migration applied. */
