@@ -229,27 +229,44 @@ export class SqliteInvoiceStore implements InvoiceStore {
     return supplierHistoryOf(this.readSupplierStats(supplierKey), iban);
   }
 
-  /** Newest first, keyset-paged by (createdAt, invoiceId). Throws on a cursor this store did not issue. */
+  /**
+   * Keyset-paged by (createdAt, invoiceId), newest or oldest first, every filter in SQL. With a reason or model
+   * filter the page is read from that tag's rows (migration 40), already in listing order; otherwise from the
+   * invoices table through its (status|decision|supplier_key, created_at, invoice_id) indexes. Throws on a
+   * cursor this store did not issue.
+   */
   async list(query: ListQuery): Promise<{ items: InvoiceSummary[]; nextCursor?: string | undefined }> {
+    const tags = [
+      ...(query.reason !== undefined ? [`reason:${query.reason}`] : []),
+      ...(query.modelVersion !== undefined ? [`model:${query.modelVersion}`] : []),
+    ];
+    // Driven by the first tag's rows when there is one: `d` is the table whose (created_at, invoice_id) orders the page.
+    const from = tags.length > 0 ? 'invoice_list_tags d JOIN invoices i ON i.invoice_id = d.invoice_id' : 'invoices i';
+    const d = tags.length > 0 ? 'd' : 'i';
     const where: string[] = [];
     const params: unknown[] = [];
-    if (query.status !== undefined) {
-      where.push('status = ?');
-      params.push(query.status);
+    const add = (sql: string, ...values: unknown[]) => {
+      where.push(sql);
+      params.push(...values);
+    };
+    if (tags.length > 0) add('d.tag = ?', tags[0]);
+    for (const tag of tags.slice(1)) {
+      add('EXISTS (SELECT 1 FROM invoice_list_tags t WHERE t.tag = ? AND t.created_at = i.created_at AND t.invoice_id = i.invoice_id)', tag);
     }
-    if (query.decision !== undefined) {
-      where.push('decision = ?');
-      params.push(query.decision);
-    }
-    if (query.cursor !== undefined) {
-      where.push('(created_at, invoice_id) < (?, ?)');
-      params.push(...decodeListCursor(query.cursor));
-    }
+    if (query.status !== undefined) add('i.status = ?', query.status);
+    if (query.decision !== undefined) add('i.decision = ?', query.decision);
+    if (query.supplierKey !== undefined) add('i.supplier_key = ?', query.supplierKey);
+    if (query.createdFrom !== undefined) add(`${d}.created_at >= ?`, query.createdFrom);
+    if (query.createdTo !== undefined) add(`${d}.created_at < ?`, query.createdTo);
+    const oldest = query.order === 'oldest';
+    if (query.cursor !== undefined) add(`(${d}.created_at, ${d}.invoice_id) ${oldest ? '>' : '<'} (?, ?)`, ...decodeListCursor(query.cursor));
+    const direction = oldest ? 'ASC' : 'DESC';
     const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_PAGE);
+    const columns = SUMMARY_COLUMNS.split(', ').map((c) => `i.${c}`).join(', ');
     const rows = this.db
       .statement(
-        `SELECT ${SUMMARY_COLUMNS} FROM invoices ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY created_at DESC, invoice_id DESC LIMIT ?`,
+        `SELECT ${columns} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY ${d}.created_at ${direction}, ${d}.invoice_id ${direction} LIMIT ?`,
       )
       .all(...params, limit + 1) as InvoiceRow[];
     const page = rows.slice(0, limit);
