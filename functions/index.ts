@@ -8,3 +8,5 @@ import './ocr.js';
 import './features.js';
 import './inference.js';
 import './upload-url.js';
+import './api.js';
+import './webhooks.js';
