@@ -53,8 +53,9 @@ const QueueItemSchema = InvoiceSummarySchema.extend({ queue: z.enum(['review', '
 
 const InvoiceDetailSchema = z
   .object({
-    invoice: InvoiceRecordSchema.openapi({ description: 'The record: fields with confidences, sources and boxes; validations; features; decision with scores, reasons, explanations and model versions.' }),
-    history: z.array(InvoiceHistoryEntrySchema).openapi({ description: 'Earlier revisions, oldest first.' }),
+    // Core schemas may be built before @hono/zod-openapi extends zod (zod 4 copies methods at creation): describe, not .openapi.
+    invoice: InvoiceRecordSchema.describe('The record: fields with confidences, sources and boxes; validations; features; decision with scores, reasons, explanations and model versions.'),
+    history: z.array(InvoiceHistoryEntrySchema).describe('Earlier revisions, oldest first.'),
     pages: z.object({ count: z.number().int(), href: z.string() }),
     auditSample: z.boolean().openapi({ description: 'Whether this invoice is drawn for the audit sample (auto-approved ones only).' }),
   })

@@ -28,7 +28,7 @@ export const uploadsModule: ApiModule = {
       route('reviewer', {
         method: 'post', path: '/v1/uploads', tags: ['uploads'],
         summary: 'A signed PUT URL for one browser upload: server-chosen object name, the content type and exact size bound, short expiry.',
-        request: { body: { required: true, content: { 'application/json': { schema: UploadRequestSchema.openapi('UploadRequest') } } } },
+        request: { body: { required: true, content: { 'application/json': { schema: UploadRequestSchema } } } },
         responses: {
           200: { description: 'The URL and the headers the PUT must send.', content: { 'application/json': { schema: SignedUploadSchema } } },
           400: problemResponse('Invalid body.'),
