@@ -14,10 +14,19 @@ import { z } from 'zod';
 import { detectFileType, mimeTypeOf } from '../core/invoice/file-type.js';
 import { invoiceIdFor, sha256Hex } from '../core/pipeline/invoice-id.js';
 import { PreconditionFailedError, type BlobStat, type BlobStore } from '../core/ports.js';
-import { sanitizeFileName, uploadObjectName, UPLOAD_CONTENT_TYPES, CONTENT_LENGTH_RANGE_HEADER, type UploadSigner } from '../platform/gcp/signed-url.js';
+import { sanitizeFileName, UPLOAD_CONTENT_TYPES, CONTENT_LENGTH_RANGE_HEADER, type UploadSigner } from '../platform/gcp/signed-url.js';
 import { ApiProblem } from './problem.js';
 
 export { UPLOAD_CONTENT_TYPES, sanitizeFileName };
+
+/**
+ * `<prefix><yyyy>/<mm>/<dd>/<uuid>/<sanitized name>` (UTC): unique by its uuid folder, and the last segment is
+ * the caller's file name as stored safely, which is what the pipeline records as the invoice's file name.
+ */
+export function apiObjectName(prefix: string, fileName: string, now: Date, id: string = randomUUID()): string {
+  const day = now.toISOString().slice(0, 10).split('-').join('/');
+  return `${prefix}${day}/${id}/${sanitizeFileName(fileName)}`;
+}
 
 export interface SignRequest {
   bucket: string;
@@ -140,7 +149,7 @@ export async function acceptDirectUpload(
   const sha = sha256Hex(input.bytes);
   const safeName = sanitizeFileName(input.fileName);
   if (!input.idempotencyKey) {
-    const objectName = uploadObjectName(options.prefix, safeName, options.now, randomUUID());
+    const objectName = apiObjectName(options.prefix, safeName, options.now);
     const stat = await blobs.write({ bucket: options.bucket, name: objectName }, input.bytes, { contentType, ifGenerationMatch: '0', metadata: { sha256: sha } });
     return { invoiceId: invoiceIdFor(stat.bucket, stat.name, stat.generation), objectName, generation: stat.generation, replayed: false };
   }

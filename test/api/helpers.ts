@@ -95,7 +95,7 @@ export async function testApi(options: { settings?: Partial<ApiSettings>; users?
 }
 
 /** A minimal valid one-page PDF (enough for magic-byte sniffing and rendering). */
-export function tinyPdf(text = 'Invoice 1'): Uint8Array {
+export function tinyPdf(text = 'Invoice 1'): Uint8Array<ArrayBuffer> {
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',

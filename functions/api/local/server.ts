@@ -67,6 +67,14 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   if (!isLoopbackHost(host)) throw new Error(`the local API listens on loopback only, not ${host}`);
   const log = options.logger ?? silentLogger;
   const { runtime } = options;
+  // Listen first: a taken port fails here, before anything is created (the caller may retry on another port).
+  let handler: ((request: Request) => Response | Promise<Response>) | undefined;
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: (request) => (handler ? handler(request) : new Response(null, { status: 503 })), hostname: host, port: options.port ?? 8787 }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const baseUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   // A connection of the API's own to the runtime's database file (WAL: readers never wait for the pipeline).
   const db = openLedgerDatabase(join(options.dataDir, 'ledgerx.db'));
   const keys = new SqliteApiKeyStore(db);
@@ -77,7 +85,6 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const admin = issueApiKey('ledgerx serve admin', 'admin', SERVE_ADMIN, clock.now());
   await keys.create(admin.record);
 
-  let baseUrl = '';
   const uploadKey = localSecret(db, 'local-upload-hmac', () => randomBytes(32).toString('hex'));
   const updates = pushedUpdates();
   const metrics = createLocalMetrics(db, runtime.deps.models);
@@ -129,12 +136,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     log: log.child({ component: 'api' }),
   };
   const app = createApiApp(deps);
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8787 }, () => resolve(s));
-    s.once('error', reject);
-  });
-  const address = server.address() as AddressInfo;
-  baseUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  handler = (request) => app.fetch(request);
   return {
     url: baseUrl,
     adminKey: admin.key,

@@ -3,12 +3,12 @@
  * (PUT /v1/uploads/local, authorized by its signature alone, like a Cloud Storage signed URL).
  */
 import { z } from '@hono/zod-openapi';
-import { uploadObjectName, UploadRequestSchema } from '../../platform/gcp/signed-url.js';
+import { UploadRequestSchema } from '../../platform/gcp/signed-url.js';
 import { invoiceIdFor } from '../../core/pipeline/invoice-id.js';
 import { PreconditionFailedError } from '../../core/ports.js';
 import type { ApiModule } from '../modules.js';
 import { ApiProblem, problemResponse } from '../problem.js';
-import { LOCAL_UPLOAD_PATH, LocalUploadQuerySchema, readBody, UPLOAD_CONTENT_TYPES, verifyLocalUpload } from '../uploads.js';
+import { apiObjectName, LOCAL_UPLOAD_PATH, LocalUploadQuerySchema, readBody, UPLOAD_CONTENT_TYPES, verifyLocalUpload } from '../uploads.js';
 
 const SignedUploadSchema = z
   .object({
@@ -43,7 +43,7 @@ export const uploadsModule: ApiModule = {
         if (body.sizeBytes > deps.settings.maxUploadBytes) throw new ApiProblem('FILE_TOO_LARGE', `at most ${deps.settings.maxUploadBytes} bytes`);
         const now = deps.clock.now();
         const expires = new Date(now.getTime() + deps.settings.uploadTtlSeconds * 1000);
-        const objectName = uploadObjectName(deps.settings.uploadPrefix, body.fileName, now);
+        const objectName = apiObjectName(deps.settings.uploadPrefix, body.fileName, now);
         const { url, headers } = await deps.uploads.sign({ bucket: deps.buckets.inbox, objectName, contentType, sizeBytes: body.sizeBytes, now, expires });
         c.get('log').info('upload url issued', { sizeBytes: body.sizeBytes, contentType });
         return c.json({

@@ -13,7 +13,7 @@ interface ServeOptions {
   einvoice?: boolean;
   api?: boolean;
   host: string;
-  port: string;
+  port?: string;
   corsOrigin?: string[];
   rateLimit?: string;
   auditRate?: string;
@@ -34,7 +34,7 @@ export function define(command: Command, common: () => CommonOptions): void {
     .option('--no-einvoice', 'ignore embedded / standalone e-invoice XML')
     .option('--no-api', 'only watch the folder: no HTTP API')
     .option('--host <address>', 'loopback address of the HTTP API', '127.0.0.1')
-    .option('--port <port>', 'port of the HTTP API (0 = any free port)', '8787')
+    .option('--port <port>', 'port of the HTTP API (0 = any free port; default 8787, or a free one when 8787 is taken)')
     .option('--cors-origin <origin...>', 'browser origins allowed to call the API (the web page)')
     .option('--rate-limit <n>', 'requests per minute per API key (default 100)')
     .option('--audit-rate <fraction>', 'share of auto-approved invoices sampled into the review queue (default 0.05)')
@@ -45,7 +45,7 @@ export function define(command: Command, common: () => CommonOptions): void {
       const base = common();
       const inbox = resolve(opts.inbox ?? join(base.dataDir, 'drop'));
       await mkdir(inbox, { recursive: true });
-      const port = positiveInt('--port', opts.port)!;
+      const port = positiveInt('--port', opts.port);
       const rateLimit = positiveInt('--rate-limit', opts.rateLimit);
       const auditRate = opts.auditRate === undefined ? undefined : Number(opts.auditRate);
       if (auditRate !== undefined && !(auditRate >= 0 && auditRate <= 1)) throw new UsageError('--audit-rate must be between 0 and 1');
@@ -71,11 +71,11 @@ export function define(command: Command, common: () => CommonOptions): void {
         const retry = attempts !== undefined || backoff !== undefined
           ? { maxAttempts: attempts ?? 8, baseMs: backoff ?? 10_000, maxMs: Math.max(backoff ?? 10_000, 600_000) }
           : undefined;
-        api = await startLocalApi({
+        const start = (p: number) => startLocalApi({
           runtime,
           dataDir: base.dataDir,
           host: opts.host,
-          port,
+          port: p,
           settings: {
             ...(opts.corsOrigin ? { corsOrigins: opts.corsOrigin } : {}),
             ...(rateLimit !== undefined ? { rateLimitPerMinute: rateLimit } : {}),
@@ -85,6 +85,14 @@ export function define(command: Command, common: () => CommonOptions): void {
           webhookRetry: retry,
           logger: createLogger({ level: base.logLevel, destination: process.stderr, base: { app: 'ledgerx' } }),
         });
+        try {
+          api = await start(port ?? 8787);
+        } catch (err) {
+          // The default port taken (another serve, another program): any free port, announced below. A port asked
+          // for explicitly is not replaced.
+          if (port !== undefined || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+          api = await start(0);
+        }
         process.stderr.write(`api: ${api.url} (OpenAPI: ${api.url}/v1/openapi.json)\n`);
         process.stderr.write(`admin key (shown once, valid until this server stops): ${api.adminKey}\n`);
       }
