@@ -20,7 +20,7 @@ const Common = z.object({
   LEDGERX_COLLECTION_INVOICES: z.string().min(1).default('invoices'),
 });
 
-const ApiEnvSchema = Common.extend({
+export const ApiEnvSchema = Common.extend({
   LEDGERX_INBOX_BUCKET: Required,
   LEDGERX_ARTIFACTS_BUCKET: Required,
   /** The web app's OAuth client id: the audience of accepted Google ID tokens (none = API keys only). */
@@ -42,7 +42,7 @@ const ApiEnvSchema = Common.extend({
   LEDGERX_SERVICE_ACCOUNT: z.email('must be a service account email').optional(),
 });
 
-const WebhooksEnvSchema = Common.extend({
+export const WebhooksEnvSchema = Common.extend({
   LEDGERX_TOPIC_DEAD_LETTER: Required,
   LEDGERX_MAX_EVENT_AGE_MS: PositiveInt.optional(),
   LEDGERX_WEBHOOK_MAX_ATTEMPTS: PositiveInt.default(8),
