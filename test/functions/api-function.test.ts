@@ -22,7 +22,7 @@ import { ACCESS_EXTENSION } from '../../functions/api/modules.js';
 import { issueApiKey } from '../../functions/api/api-keys.js';
 import { postToTarget } from '../../functions/api/webhooks/target.js';
 import type { ApiDeps } from '../../functions/api/context.js';
-import { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firestore-invoice-store.js';
+import type { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firestore-invoice-store.js';
 import { FirestoreWebhookStore } from '../../functions/adapters/gcp/firestore-webhook-store.js';
 import { Topics } from '../../functions/core/messages.js';
 import { silentLogger } from '../../functions/platform/logger.js';

@@ -68,9 +68,9 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const log = options.logger ?? silentLogger;
   const { runtime } = options;
   // Listen first: a taken port fails here, before anything is created (the caller may retry on another port).
-  let handler: ((request: Request) => Response | Promise<Response>) | undefined;
+  const target: { handler?: (request: Request) => Response | Promise<Response> } = {};
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: (request) => (handler ? handler(request) : new Response(null, { status: 503 })), hostname: host, port: options.port ?? 8787 }, () => resolve(s));
+    const s = serve({ fetch: (request) => (target.handler ? target.handler(request) : new Response(null, { status: 503 })), hostname: host, port: options.port ?? 8787 }, () => resolve(s));
     s.once('error', reject);
   });
   const address = server.address() as AddressInfo;
@@ -136,7 +136,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     log: log.child({ component: 'api' }),
   };
   const app = createApiApp(deps);
-  handler = (request) => app.fetch(request);
+  target.handler = (request) => app.fetch(request);
   return {
     url: baseUrl,
     adminKey: admin.key,
