@@ -299,7 +299,7 @@ export async function reviewQueuePage(deps: Parameters<ApiModule['register']>[1]
   if (!auditDone) {
     let auditCursor = cursor;
     for (let scanned = 0; audit.length < limit && scanned < AUDIT_SCAN; ) {
-      const page = await deps.store.list({ decision: 'APPROVE', order: 'oldest', limit: 200, cursor: auditCursor });
+      const page = await deps.store.list({ decision: 'APPROVE', order: 'oldest', limit: AUDIT_SCAN, cursor: auditCursor });
       for (const s of page.items) {
         scanned += 1;
         auditEnd = positionOf(s);

@@ -240,17 +240,20 @@ export class SqliteInvoiceStore implements InvoiceStore {
       ...(query.reason !== undefined ? [`reason:${query.reason}`] : []),
       ...(query.modelVersion !== undefined ? [`model:${query.modelVersion}`] : []),
     ];
-    // Driven by the first tag's rows when there is one: `d` is the table whose (created_at, invoice_id) orders the page.
-    const from = tags.length > 0 ? 'invoice_list_tags d JOIN invoices i ON i.invoice_id = d.invoice_id' : 'invoices i';
-    const d = tags.length > 0 ? 'd' : 'i';
+    // The page is read in listing order from the most selective ordered source: a supplier's invoices
+    // (supplier_key, created_at) when a supplier is given, else the first tag's rows (CROSS JOIN makes SQLite keep
+    // that table as the outer loop, so no sort), else the invoices table. `d` orders the page.
+    const byTag = tags.length > 0 && query.supplierKey === undefined;
+    const from = byTag ? 'invoice_list_tags d CROSS JOIN invoices i ON i.invoice_id = d.invoice_id' : 'invoices i';
+    const d = byTag ? 'd' : 'i';
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: string, ...values: unknown[]) => {
       where.push(sql);
       params.push(...values);
     };
-    if (tags.length > 0) add('d.tag = ?', tags[0]);
-    for (const tag of tags.slice(1)) {
+    if (byTag) add('d.tag = ?', tags[0]);
+    for (const tag of byTag ? tags.slice(1) : tags) {
       add('EXISTS (SELECT 1 FROM invoice_list_tags t WHERE t.tag = ? AND t.created_at = i.created_at AND t.invoice_id = i.invoice_id)', tag);
     }
     if (query.status !== undefined) add('i.status = ?', query.status);
