@@ -71,6 +71,11 @@ export interface ApiDeps {
   updates: InvoiceUpdates;
   /** Prometheus text of the local runtime's metrics (`/metrics`, local only). */
   metrics?: (() => Promise<{ contentType: string; body: string }>) | undefined;
+  /**
+   * Which of these invoices already carry a review label: they leave the review queue. Absent until the
+   * review-label store (learning-loop branch) is plugged in; then `(ids) => reviews.reviewed(ids)`.
+   */
+  reviewed?: ((invoiceIds: string[]) => Promise<Set<string>>) | undefined;
   /** Route modules added to the API (the learning-loop stores plug in here: see functions/api/modules.ts). */
   modules?: ApiModule[] | undefined;
   /** Serves the web page (next issue): called for GET requests no API route matched. */

@@ -16,7 +16,9 @@
  *   }
  *
  * and one line in each composition root that has the store: `modules: [reviewsModule(store)]` in
- * functions/api/local/server.ts (`localApiDeps`) and in functions/api/gcp/runtime.ts (`createGcpApiDeps`).
+ * functions/api/local/server.ts (`startLocalApi`, option `modules`, passed by functions/cli/commands/serve.ts) and
+ * `GCP_MODULES` in functions/api/gcp/runtime.ts. The review-label store also sets `ApiDeps.reviewed` (reviewed
+ * invoices leave the review queue).
  */
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { ApiDeps, Guard, RouteTools } from './context.js';

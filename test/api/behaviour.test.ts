@@ -105,6 +105,14 @@ describe('the API on the embedded adapters', () => {
     expect(order.filter((id) => id !== 'inv_hostile')).toEqual([...order.filter((id) => id !== 'inv_hostile')].sort());
     expect((await walk(50)).map((q) => q.invoiceId)).toEqual(order);
     expect((await api.request('/v1/review-queue', { key: api.keys.viewer })).status).toBe(403);
+    // The plug-in point of the review-label store: reviewed invoices leave the queue.
+    api.deps.reviewed = async (ids) => new Set(ids.filter((id) => expectedReview.slice(0, 10).includes(id)));
+    try {
+      const rest = await walk(4);
+      expect(rest.map((q) => q.invoiceId)).toEqual(order.filter((id) => !expectedReview.slice(0, 10).includes(id)));
+    } finally {
+      api.deps.reviewed = undefined;
+    }
   });
 
   it('streams the CSV export with the CLI layout, formulas neutralized', async () => {

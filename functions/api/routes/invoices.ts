@@ -326,10 +326,14 @@ export async function reviewQueuePage(deps: Parameters<ApiModule['register']>[1]
   ]
     .filter(({ s }) => !bound || !before(bound, positionOf(s)))
     .sort((a, b) => (before(positionOf(a.s), positionOf(b.s)) ? -1 : 1));
-  const taken = merged.slice(0, limit);
+  const done = deps.reviewed ? await deps.reviewed(merged.map(({ s }) => s.invoiceId)) : new Set<string>();
+  const open = merged.filter(({ s }) => !done.has(s.invoiceId));
+  const taken = open.slice(0, limit);
   const last = taken.at(-1);
-  const more = merged.length > limit || bound !== undefined;
-  const nextPosition = last ? positionOf(last.s) : bound ?? start;
+  const more = open.length > limit || bound !== undefined;
+  // Past the last item shown, or (everything read was reviewed) past what was read.
+  const lastRead = merged.at(-1);
+  const nextPosition = last && open.length > limit ? positionOf(last.s) : bound ?? (last ? positionOf(last.s) : lastRead ? positionOf(lastRead.s) : start);
   return {
     items: taken.map(({ s, queue }) => ({ ...view(s), queue })),
     nextCursor: more && nextPosition ? encodeListCursor(...nextPosition) : undefined,
