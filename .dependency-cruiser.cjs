@@ -1,7 +1,7 @@
 /**
  * The direction of every import in functions/ (checked by `npm run lint`, which fails the build):
  *
- *   core  <-  adapters  <-  platform  <-  entry points (functions/*.ts) and cli
+ *   core  <-  adapters  <-  platform  <-  api  <-  entry points (functions/*.ts) and cli
  *                 ^  ^           ^
  *                 |  +---- generator (core only)
  *                 +------- training (core, adapters, platform, generator; never cli)
@@ -45,6 +45,20 @@ module.exports = {
       comment: 'Platform code (wiring, runtimes, handlers) is used by entry points, cli and training, never the reverse.',
       from: { path: '^functions/platform/' },
       to: { path: '^functions/', pathNot: '^functions/(core|adapters|platform)/' },
+    },
+    {
+      name: 'api-below-entry-points',
+      severity: 'error',
+      comment: 'The HTTP API (functions/api: routes, auth, rate limits, webhooks, its GCP and local composition) is used by the api and webhooks entry points and by the cli (ledgerx serve), never the reverse.',
+      from: { path: '^functions/api/' },
+      to: { path: '^functions/', pathNot: '^functions/(core|adapters|platform|api)/' },
+    },
+    {
+      name: 'nothing-below-the-api-imports-it',
+      severity: 'error',
+      comment: 'core, adapters, platform, training and the generator never import the API.',
+      from: { path: '^functions/(core|adapters|platform|training|generator)/' },
+      to: { path: '^functions/api/' },
     },
     {
       name: 'generator-uses-core-only',

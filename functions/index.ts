@@ -10,3 +10,5 @@ import './features.js';
 import './inference.js';
 import './upload-url.js';
 import './retrain.js';
+import './api.js';
+import './webhooks.js';

@@ -28,6 +28,9 @@ export const FUNCTION_EXTERNALS = [
   '@google-cloud/functions-framework',
   // Native addons (and the files they load by path).
   'onnxruntime-node',
+  // Reads its cmaps, fonts and wasm from its own package folder, and renders through the native @napi-rs/canvas
+  // it depends on (api page images; the ocr function's offline engine).
+  'pdfjs-dist',
   'better-sqlite3',
   'sharp',
 ];

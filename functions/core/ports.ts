@@ -120,9 +120,25 @@ export interface SupplierHistory {
   ibanSeenBefore: boolean;
 }
 
+/**
+ * A page of the invoice listing. Every filter is optional and they combine (AND). Pages are keyset-paged by
+ * (createdAt, invoiceId): newest first by default, oldest first with `order: 'oldest'` (the review queue).
+ */
 export interface ListQuery {
   status?: InvoiceStatus;
   decision?: string;
+  /** The supplier's key as the pipeline derives it (core/invoice/keys.ts `supplierKey`), e.g. `vat:DE123456789`. */
+  supplierKey?: string;
+  /** Received at or after this instant (ISO 8601, compared with createdAt). */
+  createdFrom?: string;
+  /** Received strictly before this instant (ISO 8601). */
+  createdTo?: string;
+  /** A reason code the invoice's decision carries (e.g. `DUP_CONTENT_HASH`), whatever its effect. */
+  reason?: string;
+  /** A model the decision was made with: `name@version` (e.g. `quality@v1-s42`) or a bare version. */
+  modelVersion?: string;
+  /** `newest` (default) or `oldest` first; a cursor is only valid with the order it was issued for. */
+  order?: 'newest' | 'oldest';
   limit: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;
@@ -173,6 +189,11 @@ export interface InvoiceStore {
   startRevision(invoiceId: string, request: RevisionRequest): Promise<TransitionResult & { reason?: string | undefined }>;
   /** The earlier results of an invoice, oldest revision first. */
   history(invoiceId: string): Promise<InvoiceHistoryEntry[]>;
+  /**
+   * A page of summaries matching every filter of `query`, in its order. A page may hold fewer than `limit`
+   * items while `nextCursor` is set (an adapter that filters part of a query in memory stops scanning at a
+   * bound); only a missing `nextCursor` means the end. Throws on a cursor this store did not issue.
+   */
   list(query: ListQuery): Promise<{ items: InvoiceSummary[]; nextCursor?: string | undefined }>;
   /** Every full record in creation order (exports, training sets); paged internally by the adapter. */
   iterate(): AsyncIterable<InvoiceRecord>;

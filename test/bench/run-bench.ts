@@ -4,7 +4,7 @@
  * is bundled here the way the CLI is.
  * Prints a table and writes reports/bench/latest.{json,md}.
  *   BENCH_BORN_DIGITAL (default 1000), BENCH_SCANS (default 10), BENCH_CONCURRENCY (default 4),
- *   BENCH_ONLY=pipeline,cli,bundles,training,models,cold-start,learning to run a subset.
+ *   BENCH_ONLY=pipeline,cli,bundles,training,models,cold-start,learning,api to run a subset (BENCH_API_INVOICES, default 100000).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { generateCorpus } from '../../functions/generator/index.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The same Node flags the `ledgerx` launcher uses for batch work (see bin/ledgerx.mjs). */
 const LEAN_NODE_FLAGS = ['--max-old-space-size=1024'];
-const only = new Set((process.env.BENCH_ONLY ?? 'pipeline,cli,bundles,training,models,cold-start,learning').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'pipeline,cli,bundles,training,models,cold-start,learning,api').split(','));
 const BENCH_DIST = join(ROOT, '.bench-dist');
 const rows: Array<{ group: string; metric: string; value: number; unit: string; target?: string }> = [];
 const add = (group: string, metric: string, value: number, unit: string, target?: string) => rows.push({ group, metric, value, unit, target });
@@ -62,6 +62,9 @@ const PART_TARGETS: Record<string, string> = {
   ])),
   retrain_100k_rows_20_trials_s: '< 300',
   promotion_to_first_scored_s: '<= refresh interval (60) + one scoring',
+  ...Object.fromEntries(
+    ['list newest 50', 'list decision=REVIEW', 'list reason', 'list supplier + received range', 'list model + decision + reason', 'list page 101 (cursor)', 'invoice detail', 'review queue page'].map((m) => [`${m} p99 ms`, '< 50']),
+  ),
 };
 
 /** Optional parts contributed by other modules: each exports an async function returning metric -> value. */
@@ -89,6 +92,7 @@ if (only.has('training')) await part('training.bench-part.ts', 'benchTraining', 
 if (only.has('models')) await part('models.bench-part.ts', 'benchModels', 'model inference');
 if (only.has('cold-start')) await part('cold-start.bench-part.ts', 'benchColdStart', 'cold start');
 if (only.has('learning')) await part('learning.bench-part.ts', 'benchLearning', 'learning loop');
+if (only.has('api')) await part('api.bench-part.ts', 'benchApi', 'API on the embedded database');
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
 const table = [

@@ -17,6 +17,10 @@ import { runIdempotencyStoreContract } from './idempotency-store.contract.js';
 import { runInvoiceStoreContract } from './invoice-store.contract.js';
 import { features, ocrCompleted } from './bus-fixtures.js';
 import { makeRecord } from './invoice-records.js';
+import { runApiKeyStoreContract, runRateLimiterContract, runWebhookStoreContract } from './api-stores.contract.js';
+import { FirestoreApiKeyStore } from '../../functions/adapters/gcp/firestore-api-key-store.js';
+import { FirestoreWebhookStore } from '../../functions/adapters/gcp/firestore-webhook-store.js';
+import { FirestoreRateLimiter } from '../../functions/adapters/gcp/firestore-rate-limiter.js';
 
 // The clients probe the GCE metadata server for a project and credentials; there is none here.
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -67,6 +71,11 @@ describe.skipIf(!firestoreReady)('Firestore adapters on the Firestore emulator',
     store: new FirestoreIdempotencyStore(await fresh()),
     dispose: async () => {},
   }));
+
+  runApiKeyStoreContract('Firestore emulator', async () => ({ store: new FirestoreApiKeyStore(await fresh()), dispose: async () => {} }));
+  runWebhookStoreContract('Firestore emulator', async () => ({ store: new FirestoreWebhookStore(await fresh()), dispose: async () => {} }));
+  // 120 a minute over 50-per-shard documents: three shards, so the contract also checks the shard caps add up.
+  runRateLimiterContract('Firestore emulator (sharded)', async () => ({ store: new FirestoreRateLimiter(await fresh()), dispose: async () => {} }));
 
   describe('Firestore specifics', () => {
     it('counts pages per month atomically under concurrent increments', async () => {

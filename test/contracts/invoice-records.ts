@@ -16,6 +16,10 @@ export interface RecordSpec {
   date?: string;
   iban?: string;
   decision?: Decision;
+  /** Reason codes of the decision (with `decision`). */
+  reasons?: string[];
+  /** Model name -> version of the decision (with `decision`). */
+  models?: Record<string, string>;
 }
 
 const EPOCH = Date.parse('2025-03-01T08:00:00.000Z');
@@ -56,10 +60,10 @@ export function makeRecord(spec: RecordSpec): InvoiceRecord {
     decision: spec.decision
       ? {
           decision: spec.decision,
-          reasons: [],
+          reasons: (spec.reasons ?? []).map((code) => ({ code, kind: 'validation' as const, effect: 'REVIEW' as const, message: code })),
           scores: { quality: null, failureRisk: null, anomaly: null, ruleQuality: 1 },
-          basis: 'rules',
-          modelVersions: {},
+          basis: spec.models ? 'models+rules' : 'rules',
+          modelVersions: spec.models ?? {},
           explanations: {},
         }
       : undefined,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InvoiceStatus } from '../../functions/core/invoice/status.js';
-import type { InvoiceStore } from '../../functions/core/ports.js';
+import type { InvoiceStore, ListQuery } from '../../functions/core/ports.js';
 import { isoAt, makeRecord, sha, summaryOf, type RecordSpec } from './invoice-records.js';
 
 /** A fresh, empty {@link InvoiceStore}; `dispose` releases it. */
@@ -281,6 +281,63 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       const review = await h.store.list({ decision: 'REVIEW', limit: 100 });
       expect(review.items.map((s) => s.invoiceId)).toEqual(['l-21', 'l-15', 'l-09', 'l-03']);
       expect(review.items[0]).toMatchObject({ status: 'SCORED', decision: 'REVIEW' });
+    });
+
+    it('filters the listing by supplier, received range, reason and model version, in both orders, with every filter combined', async () => {
+      const v1 = { quality: 'v1', failure: 'v1' };
+      const v2 = { quality: 'v2', failure: 'v1' };
+      const specs = Array.from({ length: 30 }, (_, i) => ({
+        id: `f-${String(i).padStart(2, '0')}`,
+        at: 100 + Math.floor(i / 2),
+        status: (i % 5 === 4 ? 'REJECTED' : 'SCORED') as InvoiceStatus,
+        supplierKey: i % 3 === 0 ? 'vat:DE1' : 'name:globex',
+        decision: i % 5 === 4 ? undefined : ((i % 2 === 0 ? 'REVIEW' : 'APPROVE') as 'REVIEW' | 'APPROVE'),
+        reasons: i % 4 === 0 ? ['DUP_NEAR', 'LOW_FIELD_CONFIDENCE'] : i % 4 === 1 ? ['LOW_FIELD_CONFIDENCE'] : [],
+        models: i < 15 ? v1 : v2,
+      }));
+      await seed(specs);
+      const all = async (q: Omit<ListQuery, 'limit' | 'cursor'>, pageSize = 4) => {
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        let guard = 0;
+        do {
+          const page = await h.store.list({ ...q, limit: pageSize, cursor });
+          expect(page.items.length).toBeLessThanOrEqual(pageSize);
+          ids.push(...page.items.map((s) => s.invoiceId));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined && ++guard < 100);
+        return ids;
+      };
+      const expected = (pred: (s: (typeof specs)[number], i: number) => boolean, order: 'newest' | 'oldest' = 'newest') => {
+        const ids = specs.filter(pred).map((s) => s.id);
+        return order === 'newest' ? ids.reverse() : ids;
+      };
+      expect(await all({ supplierKey: 'vat:DE1' })).toEqual(expected((s) => s.supplierKey === 'vat:DE1'));
+      expect(await all({ reason: 'DUP_NEAR' })).toEqual(expected((s, i) => !!s.decision && i % 4 === 0));
+      expect(await all({ reason: 'LOW_FIELD_CONFIDENCE', order: 'oldest' })).toEqual(expected((s, i) => !!s.decision && i % 4 <= 1, 'oldest'));
+      expect(await all({ modelVersion: 'quality@v2' })).toEqual(expected((s, i) => !!s.decision && i >= 15));
+      expect(await all({ modelVersion: 'v1' })).toEqual(expected((s) => !!s.decision));
+      expect(await all({ createdFrom: isoAt(103), createdTo: isoAt(110) })).toEqual(expected((s) => s.at >= 103 && s.at < 110));
+      expect(await all({ decision: 'REVIEW', order: 'oldest' }, 3)).toEqual(expected((s) => s.decision === 'REVIEW', 'oldest'));
+      // Everything at once, including a reason and a model together.
+      const combined = { status: 'SCORED' as const, decision: 'REVIEW', supplierKey: 'vat:DE1', reason: 'LOW_FIELD_CONFIDENCE', modelVersion: 'quality@v1', createdFrom: isoAt(100), createdTo: isoAt(114) };
+      const want = expected((s, i) => s.status === 'SCORED' && s.decision === 'REVIEW' && s.supplierKey === 'vat:DE1' && i % 4 <= 1 && i < 15 && s.at < 114);
+      expect(want.length).toBeGreaterThan(0);
+      expect(await all(combined, 1)).toEqual(want);
+      expect(await all({ ...combined, order: 'oldest' }, 2)).toEqual([...want].reverse());
+      expect(await all({ reason: 'NO_SUCH_REASON' })).toEqual([]);
+      await expect(h.store.list({ limit: 5, cursor: 'not-a-cursor' })).rejects.toThrow();
+    });
+
+    it('moves an invoice between reason filters when its decision changes', async () => {
+      await seed([{ id: 't-1', at: 1, status: 'FEATURES_DONE' }]);
+      expect((await h.store.list({ reason: 'DUP_NEAR', limit: 10 })).items).toEqual([]);
+      const scored = makeRecord({ id: 't-1', at: 1, status: 'SCORED', decision: 'REVIEW', reasons: ['DUP_NEAR'], models: { anomaly: 'v9' } });
+      await h.store.transition('t-1', 'SCORED', { decision: scored.decision });
+      expect((await h.store.list({ reason: 'DUP_NEAR', limit: 10 })).items.map((s) => s.invoiceId)).toEqual(['t-1']);
+      expect((await h.store.list({ modelVersion: 'anomaly@v9', limit: 10 })).items.map((s) => s.invoiceId)).toEqual(['t-1']);
+      expect((await h.store.list({ modelVersion: 'v9', decision: 'REVIEW', limit: 10 })).items.map((s) => s.invoiceId)).toEqual(['t-1']);
+      expect((await h.store.get('t-1'))?.decision?.reasons.map((r) => r.code)).toEqual(['DUP_NEAR']);
     });
 
     it('iterates every full record in creation order', async () => {

@@ -15,6 +15,10 @@ import { runBlobStoreContract } from './blob-store.contract.js';
 import { runInvoiceStoreContract } from './invoice-store.contract.js';
 import { runIdempotencyStoreContract } from './idempotency-store.contract.js';
 import { makeRecord } from './invoice-records.js';
+import { runApiKeyStoreContract, runRateLimiterContract, runWebhookStoreContract } from './api-stores.contract.js';
+import { SqliteApiKeyStore } from '../../functions/adapters/local/sqlite/api-key-store.js';
+import { SqliteWebhookStore } from '../../functions/adapters/local/sqlite/webhook-store.js';
+import { MemoryRateLimiter } from '../../functions/adapters/local/memory-rate-limiter.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ledgerx-local-'));
@@ -41,6 +45,16 @@ runIdempotencyStoreContract('sqlite (:memory:)', async () => {
   const db = openLedgerDatabase(':memory:');
   return { store: new SqliteIdempotencyStore(db), dispose: async () => db.close() };
 });
+
+runApiKeyStoreContract('sqlite (:memory:)', async () => {
+  const db = openLedgerDatabase(':memory:');
+  return { store: new SqliteApiKeyStore(db), dispose: async () => db.close() };
+});
+runWebhookStoreContract('sqlite (:memory:)', async () => {
+  const db = openLedgerDatabase(':memory:');
+  return { store: new SqliteWebhookStore(db), dispose: async () => db.close() };
+});
+runRateLimiterContract('in-process', async () => ({ store: new MemoryRateLimiter(), dispose: async () => {} }));
 
 describe('filesystem bucket specifics', () => {
   let root: string;

@@ -89,8 +89,20 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 /**
  * Spawns the emulator on a free port and resolves once it prints its readiness line.
  * Throws when the SDK is missing, the process exits early, or it is not ready within `timeoutMs`.
+ * A port taken between the probe and the emulator's bind (several suites, or several checkouts, starting
+ * emulators at once) is retried on another port, up to three times.
  */
 export async function startEmulator(kind: EmulatorKind, timeoutMs = 60_000): Promise<RunningEmulator> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEmulatorOnce(kind, timeoutMs);
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use|BindException/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startEmulatorOnce(kind: EmulatorKind, timeoutMs: number): Promise<RunningEmulator> {
   const sdk = cloudSdkRoot();
   const port = await freePort();
   const command = sdk ? commandFor(kind, sdk, port) : null;

@@ -4,7 +4,9 @@
  *
  * Every query stays within the composite indexes created by `infra/modules/pipeline/firestore.tf`:
  * (contentSha256, createdAt desc), (businessKey, createdAt desc), (supplierKey, totalAmount, createdAt desc),
- * (supplierKey, createdAt desc), (status, createdAt desc), (decision.decision, createdAt desc). Orders are
+ * (supplierKey, createdAt desc), (status, createdAt), (decision.decision, createdAt), (reasonCodes contains,
+ * createdAt), (modelVersionTags contains, createdAt), each listing index in both directions; a listing with
+ * several equality filters is served by merging those indexes (Firestore's index merge). Orders are
  * descending on createdAt with the document id as tie-break (Firestore appends `__name__` in the last field's
  * direction), so "before this invoice" is a `startAfter(createdAt, invoiceId)` cursor.
  */
@@ -41,6 +43,7 @@ import {
 import { GrpcCode, grpcCodeOf, rethrowClassified, withoutUndefined } from './firestore-data.js';
 import { normalizeIban } from '../../core/invoice/keys.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
+import { modelVersionTagsOf, reasonCodesOf } from '../../core/invoice/list-tags.js';
 
 /** Thrown by {@link FirestoreInvoiceStore.transition} for an invoice id that was never created. */
 export class InvoiceNotFoundError extends Error {
@@ -63,13 +66,15 @@ export interface FirestoreInvoiceStoreOptions {
 }
 
 /** Top-level fields that are copies of nested record values (never part of the record itself). */
-const DENORMALIZED = ['totalAmount', 'currency', 'invoiceDate', 'supplierIban'] as const;
+const DENORMALIZED = ['totalAmount', 'currency', 'invoiceDate', 'supplierIban', 'reasonCodes', 'modelVersionTags'] as const;
 /** Bounds a duplicate lookup: more matches than this say nothing new to a reviewer. */
 const MAX_DUPLICATES = 100;
 /** Bounds the amount-band scan of a near-duplicate lookup before the date filter. */
 const MAX_NEAR_SCAN = 1_000;
 const MAX_PAGE = 1_000;
 const READ_PAGE = 500;
+/** Documents read per page at most when part of a listing is filtered in memory (a reason and a model at once). */
+const MAX_LIST_SCAN = 2_000;
 
 
 
@@ -82,6 +87,9 @@ function toDocument(record: InvoiceRecord): DocumentData {
     currency: fields?.currency?.value ?? null,
     invoiceDate: fields?.invoice_date?.value ?? null,
     supplierIban: normalizeIban(fields?.supplier_iban?.value),
+    // Listing filters (array-contains): see core/invoice/list-tags.ts.
+    reasonCodes: reasonCodesOf(record),
+    modelVersionTags: modelVersionTagsOf(record),
   };
 }
 
@@ -347,19 +355,50 @@ export class FirestoreInvoiceStore implements InvoiceStore {
     }
   }
 
-  /** Newest first, keyset-paged by (createdAt, invoiceId). Throws on a cursor this store did not issue. */
+  /**
+   * Keyset-paged by (createdAt, documentId), newest or oldest first. Equality filters, one array-contains
+   * (reason, else model version) and the received-date range run in Firestore. Firestore allows one
+   * array-contains per query, so with both a reason and a model version the model version is checked in memory
+   * over at most {@link MAX_LIST_SCAN} documents per page: such a page may be short, with a cursor to go on.
+   * Throws on a cursor this store did not issue.
+   */
   async list(query: ListQuery): Promise<{ items: InvoiceSummary[]; nextCursor?: string | undefined }> {
+    const direction = query.order === 'oldest' ? 'asc' : 'desc';
     let q: Query = this.invoices;
     if (query.status !== undefined) q = q.where('status', '==', query.status);
     if (query.decision !== undefined) q = q.where('decision.decision', '==', query.decision);
-    q = q.orderBy('createdAt', 'desc').orderBy(FieldPath.documentId(), 'desc');
-    if (query.cursor !== undefined) q = q.startAfter(...decodeListCursor(query.cursor));
+    if (query.supplierKey !== undefined) q = q.where('supplierKey', '==', query.supplierKey);
+    if (query.reason !== undefined) q = q.where('reasonCodes', 'array-contains', query.reason);
+    else if (query.modelVersion !== undefined) q = q.where('modelVersionTags', 'array-contains', query.modelVersion);
+    if (query.createdFrom !== undefined) q = q.where('createdAt', '>=', query.createdFrom);
+    if (query.createdTo !== undefined) q = q.where('createdAt', '<', query.createdTo);
+    q = q.orderBy('createdAt', direction).orderBy(FieldPath.documentId(), direction);
     const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_PAGE);
+    const inMemory = query.reason !== undefined && query.modelVersion !== undefined ? query.modelVersion : undefined;
+    let after = query.cursor !== undefined ? decodeListCursor(query.cursor) : undefined;
     try {
-      const snaps = await q.limit(limit + 1).get();
-      const items = snaps.docs.slice(0, limit).map(toSummary);
-      const last = items.at(-1);
-      return { items, nextCursor: snaps.size > limit && last ? encodeCursor(last) : undefined };
+      if (inMemory === undefined) {
+        const snaps = await (after ? q.startAfter(...after) : q).limit(limit + 1).get();
+        const items = snaps.docs.slice(0, limit).map(toSummary);
+        const last = items.at(-1);
+        return { items, nextCursor: snaps.size > limit && last ? encodeCursor(last) : undefined };
+      }
+      const items: InvoiceSummary[] = [];
+      const batch = Math.max(limit + 1, 100);
+      for (let scanned = 0; scanned < MAX_LIST_SCAN; ) {
+        const snaps = await (after ? q.startAfter(...after) : q).limit(batch).get();
+        for (const doc of snaps.docs) {
+          scanned += 1;
+          after = [String(doc.get('createdAt')), doc.id];
+          const tags = doc.get('modelVersionTags') as unknown;
+          if (!Array.isArray(tags) || !tags.includes(inMemory)) continue;
+          if (items.length === limit) return { items, nextCursor: encodeCursor(items.at(-1)!) };
+          items.push(toSummary(doc));
+        }
+        if (snaps.size < batch) return { items };
+      }
+      // Scan bound reached: go on from the last document read.
+      return { items, nextCursor: after ? encodeListCursor(...after) : undefined };
     } catch (err) {
       return rethrowClassified(err, 'invoice list');
     }

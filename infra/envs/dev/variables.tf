@@ -27,7 +27,7 @@ variable "upload_cors_origins" {
 
 variable "api_invoker_members" {
   type        = list(string)
-  description = "Principals allowed to call the api and upload-url functions (user:, group:, serviceAccount:, domain:)."
+  description = "Principals allowed to call the upload-url function (user:, group:, serviceAccount:, domain:)."
   default     = []
 }
 
@@ -35,4 +35,16 @@ variable "notification_channels" {
   type        = list(string)
   description = "Cloud Monitoring notification channel ids that receive the alerts."
   default     = []
+}
+
+variable "api_oauth_client_id" {
+  type        = string
+  description = "OAuth client id of the web app: the audience of the Google ID tokens the api accepts (empty = API keys only)."
+  default     = ""
+}
+
+variable "api_users" {
+  type        = map(string)
+  description = "Role (viewer, reviewer, admin) of each signed-in user of the api, by email or *@domain."
+  default     = {}
 }

@@ -41,6 +41,8 @@ module "pipeline" {
 
   upload_cors_origins   = var.upload_cors_origins
   api_invoker_members   = var.api_invoker_members
+  api_oauth_client_id   = var.api_oauth_client_id
+  api_users             = var.api_users
   notification_channels = var.notification_channels
 
   # Production data: protected from destroy, recoverable, originals kept, exports kept for a quarter.

@@ -28,10 +28,21 @@ locals {
     supplier_amount = [["supplierKey", "ASCENDING"], ["totalAmount", "ASCENDING"], ["createdAt", "DESCENDING"]]
     # supplierHistory: the supplier's earlier invoices.
     supplier_history = [["supplierKey", "ASCENDING"], ["createdAt", "DESCENDING"]]
-    # list(status): the review queue, newest first.
-    status_created = [["status", "ASCENDING"], ["createdAt", "DESCENDING"]]
-    # list(decision): invoices by decision, newest first.
-    decision_created = [["decision.decision", "ASCENDING"], ["createdAt", "DESCENDING"]]
+    # list(status): invoices by status, newest first (and oldest first).
+    status_created     = [["status", "ASCENDING"], ["createdAt", "DESCENDING"]]
+    status_created_asc = [["status", "ASCENDING"], ["createdAt", "ASCENDING"]]
+    # list(decision): invoices by decision, newest first; the review queue (REVIEW) oldest first.
+    decision_created     = [["decision.decision", "ASCENDING"], ["createdAt", "DESCENDING"]]
+    decision_created_asc = [["decision.decision", "ASCENDING"], ["createdAt", "ASCENDING"]]
+    # list(supplier), oldest first (newest first is supplier_history).
+    supplier_created_asc = [["supplierKey", "ASCENDING"], ["createdAt", "ASCENDING"]]
+    # list(reason) and list(model version): array-contains on the denormalized reasonCodes / modelVersionTags.
+    reason_created     = [["reasonCodes", "CONTAINS"], ["createdAt", "DESCENDING"]]
+    reason_created_asc = [["reasonCodes", "CONTAINS"], ["createdAt", "ASCENDING"]]
+    model_created      = [["modelVersionTags", "CONTAINS"], ["createdAt", "DESCENDING"]]
+    model_created_asc  = [["modelVersionTags", "CONTAINS"], ["createdAt", "ASCENDING"]]
+    # A listing with several equality / array-contains filters is served by merging the indexes above (each ends
+    # in createdAt in the listing's direction); the received-date range is on createdAt itself.
   }
 }
 
@@ -46,8 +57,9 @@ resource "google_firestore_index" "invoices" {
   dynamic "fields" {
     for_each = each.value
     content {
-      field_path = fields.value[0]
-      order      = fields.value[1]
+      field_path   = fields.value[0]
+      order        = fields.value[1] == "CONTAINS" ? null : fields.value[1]
+      array_config = fields.value[1] == "CONTAINS" ? "CONTAINS" : null
     }
   }
 }
@@ -73,6 +85,47 @@ resource "google_firestore_field" "predictions_expires_at" {
   project    = var.project_id
   database   = google_firestore_database.main.name
   collection = "predictions"
+  field      = "expiresAt"
+
+  ttl_config {}
+
+  index_config {}
+}
+
+# The API's collections: the webhook delivery log is listed per webhook (and by status or invoice), newest first;
+# API keys and webhooks are listed by createdAt alone (automatic single-field indexes).
+locals {
+  delivery_indexes = {
+    by_webhook = [["webhookId", "ASCENDING"], ["createdAt", "DESCENDING"]]
+    by_invoice = [["invoiceId", "ASCENDING"], ["createdAt", "DESCENDING"]]
+    by_status  = [["status", "ASCENDING"], ["createdAt", "DESCENDING"]]
+  }
+}
+
+resource "google_firestore_index" "webhook_deliveries" {
+  for_each = local.delivery_indexes
+
+  project     = var.project_id
+  database    = google_firestore_database.main.name
+  collection  = "webhookDeliveries"
+  query_scope = "COLLECTION"
+
+  dynamic "fields" {
+    for_each = each.value
+    content {
+      field_path = fields.value[0]
+      order      = fields.value[1]
+    }
+  }
+}
+
+# Rate-limit counters (one document per identity, minute and shard; functions/adapters/gcp/firestore-rate-limiter.ts)
+# expire a minute after their window: TTL deletes them. Nothing queries them, so no single-field index either
+# (a monotonically increasing timestamp index would hotspot writes).
+resource "google_firestore_field" "rate_limits_expires_at" {
+  project    = var.project_id
+  database   = google_firestore_database.main.name
+  collection = "rateLimits"
   field      = "expiresAt"
 
   ttl_config {}

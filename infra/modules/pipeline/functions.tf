@@ -79,6 +79,19 @@ locals {
       topic         = "features_computed"
       env           = local.learning_env
     }
+    webhooks = {
+      description   = "Posts each decision (invoice-scored) to the subscribed webhooks, signed, logged and retried."
+      memory        = "512Mi"
+      cpu           = "1"
+      timeout       = 60
+      max_instances = 10
+      concurrency   = 1
+      topic         = "invoice_scored"
+      env = {
+        LEDGERX_WEBHOOK_MAX_ATTEMPTS = tostring(var.webhook_max_attempts)
+        LEDGERX_WEBHOOK_TIMEOUT_MS   = "10000"
+      }
+    }
   }
 
   # HTTP functions. Concurrency above 1 needs at least one vCPU. Scheduled ones stop at 30 minutes, the
@@ -98,14 +111,25 @@ locals {
       }
     }
     api = {
-      description   = "Review API and web page: invoices, review queue and labels, models, drift reports."
+      description   = "The LedgerX API: invoices, review queue, uploads, exports, API keys and webhooks, with roles and rate limits."
       memory        = "1Gi"
       cpu           = "1"
       timeout       = 60
-      max_instances = 10
+      max_instances = var.api_max_instances
       concurrency   = 20
       secrets       = { LEDGERX_API_TOKENS = "api-tokens" }
-      env           = {}
+      env = {
+        LEDGERX_OAUTH_CLIENT_ID                = var.api_oauth_client_id
+        LEDGERX_API_USERS                      = jsonencode(var.api_users)
+        LEDGERX_API_CORS_ORIGINS               = join(",", var.upload_cors_origins)
+        LEDGERX_API_RATE_LIMIT_PER_MINUTE      = tostring(var.api_rate_limit_per_minute)
+        LEDGERX_API_USER_RATE_LIMIT_PER_MINUTE = tostring(var.api_user_rate_limit_per_minute)
+        LEDGERX_UPLOAD_MAX_BYTES               = tostring(var.upload_max_bytes)
+        LEDGERX_API_DIRECT_UPLOAD_MAX_BYTES    = tostring(var.api_direct_upload_max_bytes)
+        LEDGERX_UPLOAD_URL_TTL_SECONDS         = "900"
+        LEDGERX_AUDIT_SAMPLE_RATE              = tostring(var.audit_sample_rate)
+        LEDGERX_API_MAX_WAIT_SECONDS           = "45"
+      }
     }
     drift-check = {
       description   = "Compares recent feature and prediction windows with the training baseline; may request retraining."
@@ -242,8 +266,8 @@ resource "google_cloudfunctions2_function" "http" {
     min_instance_count               = 0
     max_instance_count               = each.value.max_instances
     max_instance_request_concurrency = each.value.concurrency
-    # Reachable from browsers and Cloud Scheduler, but every call needs an identity with run.invoker (iam.tf);
-    # there is no public invoker.
+    # Reachable from browsers and Cloud Scheduler. Every call needs an identity with run.invoker (iam.tf), except
+    # on api, whose one public invoker is the policy's single exception: it authenticates every request itself.
     ingress_settings               = "ALLOW_ALL"
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.function[each.key].email

@@ -98,7 +98,8 @@ locals {
     features_firestore_user    = { member = "features", role = "roles/datastore.user", reason = "Reads supplier history and the duplicate index, writes FEATURES_DONE." }
     inference_firestore_user   = { member = "inference", role = "roles/datastore.user", reason = "Reads the registry pointer, writes SCORED with the decision and the prediction log." }
     upload_url_firestore_user  = { member = "upload-url", role = "roles/datastore.user", reason = "Records each issued URL (request id, object name, expiry) for the audit trail." }
-    api_firestore_user         = { member = "api", role = "roles/datastore.user", reason = "Lists invoices, stores reviews (labels) and the audit trail, flips the model registry pointer." }
+    api_firestore_user         = { member = "api", role = "roles/datastore.user", reason = "Lists and reads invoices; stores API keys (hashed), webhook subscriptions and their delivery log, and the shared rate-limit counters; later reviews and the registry pointer." }
+    webhooks_firestore_user    = { member = "webhooks", role = "roles/datastore.user", reason = "Reads webhook subscriptions and writes their delivery log (one document per delivery, leased per attempt)." }
     drift_check_firestore_user = { member = "drift-check", role = "roles/datastore.user", reason = "Reads the recent feature and prediction logs and stores the drift report record." }
     retrain_firestore_user     = { member = "retrain", role = "roles/datastore.user", reason = "Creates the retraining job record (one per request, conditional create on its key) before starting the job." }
     retrain_job_firestore_user = { member = "retrain-job", role = "roles/datastore.user", reason = "Reads the prediction log and review labels, claims and checkpoints its job record, registers versions, records the run and the audit trail." }
@@ -116,7 +117,9 @@ locals {
     features_artifacts_viewer          = { member = "features", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Reads the OCR JSON written by ocr." }
     inference_models_viewer            = { member = "inference", bucket = "models", role = "roles/storage.objectViewer", reason = "Loads the production models (ONNX files and metadata), read-only, again when the registry pointer changes." }
     upload_url_inbox_creator           = { member = "upload-url", bucket = "inbox", role = "roles/storage.objectCreator", reason = "A V4 signed URL carries the signer's permissions: the browser's PUT creates the object as upload-url; create-only, so a URL can never overwrite or read an invoice." }
-    api_inbox_viewer                   = { member = "api", bucket = "inbox", role = "roles/storage.objectViewer", reason = "Shows the original document next to the extracted fields in the review page." }
+    api_inbox_viewer                   = { member = "api", bucket = "inbox", role = "roles/storage.objectViewer", reason = "Renders page images from the original document, and finds the earlier upload of a repeated Idempotency-Key." }
+    api_inbox_creator                  = { member = "api", bucket = "inbox", role = "roles/storage.objectCreator", reason = "Direct uploads write the file into the inbox, and the V4 URLs it signs carry its permissions; create-only, never an overwrite." }
+    api_artifacts_creator              = { member = "api", bucket = "artifacts", role = "roles/storage.objectCreator", reason = "Caches rendered page images (page-images/<invoice>/<page>.png), each written once." }
     api_artifacts_viewer               = { member = "api", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Serves OCR results and drift report HTML to reviewers." }
     api_models_viewer                  = { member = "api", bucket = "models", role = "roles/storage.objectViewer", reason = "Shows model cards and training reports; promote / rollback / approve flip the Firestore registry pointer and never write files." }
     api_exports_viewer                 = { member = "api", bucket = "exports", role = "roles/storage.objectViewer", reason = "Lets reviewers download the nightly exports." }
@@ -139,6 +142,7 @@ locals {
     features_publish_dead_letter          = { member = "features", topic = "dead_letter", role = "roles/pubsub.publisher", reason = "Dead-letters messages that do not parse or invoices that cannot be extracted." }
     inference_publish_invoice_scored      = { member = "inference", topic = "invoice_scored", role = "roles/pubsub.publisher", reason = "Announces scored invoices to downstream consumers." }
     inference_publish_dead_letter         = { member = "inference", topic = "dead_letter", role = "roles/pubsub.publisher", reason = "Dead-letters messages that do not parse or features that no model accepts." }
+    webhooks_publish_dead_letter          = { member = "webhooks", topic = "dead_letter", role = "roles/pubsub.publisher", reason = "Dead-letters events that do not parse or are older than the maximum event age." }
     drift_check_publish_retrain_requested = { member = "drift-check", topic = "retrain_requested", role = "roles/pubsub.publisher", reason = "Asks for retraining when the dataset has drifted." }
     batch_publish_ocr_completed           = { member = "batch", topic = "ocr_completed", role = "roles/pubsub.publisher", reason = "Re-enters the pipeline at the features stage (reprocessing after an extraction change)." }
     batch_publish_features_computed       = { member = "batch", topic = "features_computed", role = "roles/pubsub.publisher", reason = "Re-enters the pipeline at the inference stage (backfill after a model change)." }
@@ -148,6 +152,7 @@ locals {
   subscription_grants = {
     pubsub_agent_ocr_push_subscriber          = { member = "pubsub-agent", subscription = "ocr_push", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
     pubsub_agent_features_push_subscriber     = { member = "pubsub-agent", subscription = "features_push", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
+    pubsub_agent_webhooks_push_subscriber     = { member = "pubsub-agent", subscription = "webhooks_push", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
     pubsub_agent_inference_push_subscriber    = { member = "pubsub-agent", subscription = "inference_push", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
     pubsub_agent_retrain_requested_subscriber = { member = "pubsub-agent", subscription = "retrain_requested", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
     pubsub_agent_invoice_scored_subscriber    = { member = "pubsub-agent", subscription = "invoice_scored", role = "roles/pubsub.subscriber", reason = "Dead-letter policies: the service agent acknowledges the forwarded message on its source subscription." }
@@ -159,8 +164,10 @@ locals {
     pubsub_agent_trigger_ocr_token       = { member = "pubsub-agent", service_account = "trigger-ocr", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the function's push subscription as its push identity." }
     pubsub_agent_trigger_features_token  = { member = "pubsub-agent", service_account = "trigger-features", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the function's push subscription as its push identity." }
     pubsub_agent_trigger_inference_token = { member = "pubsub-agent", service_account = "trigger-inference", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the function's push subscription as its push identity." }
+    pubsub_agent_trigger_webhooks_token  = { member = "pubsub-agent", service_account = "trigger-webhooks", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the function's push subscription as its push identity." }
     pubsub_agent_push_token              = { member = "pubsub-agent", service_account = "push-retrain", role = "roles/iam.serviceAccountTokenCreator", reason = "Pub/Sub mints the OIDC token of the retrain-requested push subscription as this identity." }
     upload_url_self_token_creator        = { member = "upload-url", service_account = "upload-url", role = "roles/iam.serviceAccountTokenCreator", reason = "V4 URL signing without a key file calls IAM signBlob as the function's own identity; on that one account, so it cannot sign as anyone else." }
+    api_self_token_creator               = { member = "api", service_account = "api", role = "roles/iam.serviceAccountTokenCreator", reason = "The api signs browser upload URLs (V4, through IAM signBlob) as its own identity, and only as itself." }
   }
 
   # Cloud Run services behind the functions: who may call which function (named principals: see below).
@@ -168,6 +175,7 @@ locals {
     trigger_ocr_invoker           = { member = "trigger-ocr", service = "ocr", role = "roles/run.invoker", reason = "The push identity invokes its own function's service and nothing else." }
     trigger_features_invoker      = { member = "trigger-features", service = "features", role = "roles/run.invoker", reason = "The push identity invokes its own function's service and nothing else." }
     trigger_inference_invoker     = { member = "trigger-inference", service = "inference", role = "roles/run.invoker", reason = "The push identity invokes its own function's service and nothing else." }
+    trigger_webhooks_invoker      = { member = "trigger-webhooks", service = "webhooks", role = "roles/run.invoker", reason = "The push identity invokes its own function's service and nothing else." }
     scheduler_invokes_drift_check = { member = "scheduler", service = "drift-check", role = "roles/run.invoker", reason = "Cloud Scheduler calls drift-check every few hours with an OIDC token of its own identity." }
     scheduler_invokes_retrain     = { member = "scheduler", service = "retrain", role = "roles/run.invoker", reason = "Cloud Scheduler calls retrain weekly." }
     scheduler_invokes_batch       = { member = "scheduler", service = "batch", role = "roles/run.invoker", reason = "Cloud Scheduler calls batch nightly for the export." }
@@ -181,7 +189,7 @@ locals {
 
   # Secret Manager secrets (keys of local.secrets): each read by the one function that mounts it.
   secret_grants = {
-    api_api_tokens = { member = "api", secret = "api-tokens", role = "roles/secretmanager.secretAccessor", reason = "Mounted as LEDGERX_API_TOKENS." }
+    api_api_tokens = { member = "api", secret = "api-tokens", role = "roles/secretmanager.secretAccessor", reason = "Mounted as LEDGERX_API_TOKENS: bootstrap API keys (names, roles and hashes only)." }
   }
 }
 
@@ -275,18 +283,21 @@ resource "google_secret_manager_secret_iam_member" "grant" {
 # Named principals (var.api_invoker_members: reviewers, the web front end's identity) are a variable list, not
 # rows of the tables: one resource per function they may call, keyed by principal.
 
-# Reviewers (and the web front end's identity) call the review API; named principals only, never public.
-resource "google_cloud_run_v2_service_iam_member" "api_invoker" {
-  for_each = toset(var.api_invoker_members)
-
+# The one public invoker of the module, and the single exception test/infra/terraform-policy.test.ts allows:
+# the api is called by browsers (Google ID tokens minted for the web app's OAuth client) and by machines (API
+# keys), neither of which can carry an IAM identity that Cloud Run would accept, so the platform lets every call
+# through to the function and the application authenticates and authorizes each request itself
+# (functions/api/guard.ts: 401 without valid credentials, 403 below the route's role, 429 past the rate limit).
+# Ingress stays open because browsers are on the internet. See infra/README.md, "The api function".
+resource "google_cloud_run_v2_service_iam_member" "api_public_invoker" {
   project  = var.project_id
   location = var.region
   name     = google_cloudfunctions2_function.http["api"].name
   role     = "roles/run.invoker"
-  member   = each.value
+  member   = "allUsers"
 }
 
-# The same principals ask for signed upload URLs.
+# Named principals (people, the web front end) ask for signed upload URLs.
 resource "google_cloud_run_v2_service_iam_member" "upload_url_invoker" {
   for_each = toset(var.api_invoker_members)
 

@@ -15,7 +15,7 @@ output "topics" {
 }
 
 output "function_urls" {
-  description = "HTTPS endpoints of the HTTP functions (authenticated: callers need run.invoker)."
+  description = "HTTPS endpoints of the HTTP functions (callers need run.invoker, except the api, which authenticates every request itself)."
   value       = { for k, f in google_cloudfunctions2_function.http : k => f.url }
 }
 

@@ -202,6 +202,7 @@ locals {
     ocr_push          = google_pubsub_subscription.push["ocr"].name
     features_push     = google_pubsub_subscription.push["features"].name
     inference_push    = google_pubsub_subscription.push["inference"].name
+    webhooks_push     = google_pubsub_subscription.push["webhooks"].name
     retrain_requested = google_pubsub_subscription.retrain_requested.name
     invoice_scored    = google_pubsub_subscription.invoice_scored.name
     dead_letter_hold  = google_pubsub_subscription.dead_letter_hold.name

@@ -69,7 +69,7 @@ variable "node_runtime" {
 
 variable "upload_cors_origins" {
   type        = list(string)
-  description = "Browser origins allowed to PUT files into the inbox bucket through signed URLs (the web page's origin)."
+  description = "The web page's origins: allowed to PUT files into the inbox bucket through signed URLs (bucket CORS) and to call the api (its CORS)."
   default     = []
 
   validation {
@@ -253,7 +253,7 @@ variable "message_retention_duration" {
 
 variable "api_invoker_members" {
   type        = list(string)
-  description = "Principals allowed to call the api and upload-url functions (reviewers, the web front end's identity), e.g. group:ap-reviewers@example.com. Public principals are rejected."
+  description = "Principals allowed to call the upload-url function (the web front end's identity, people), e.g. group:ap-reviewers@example.com. Public principals are rejected. The api authenticates its callers itself (api_users, API keys)."
   default     = []
 
   validation {
@@ -421,5 +421,93 @@ variable "gate_margin" {
   validation {
     condition     = var.gate_margin >= 0 && var.gate_margin < 1
     error_message = "gate_margin must be in [0, 1)."
+  }
+}
+
+variable "api_oauth_client_id" {
+  type        = string
+  description = "OAuth 2.0 client id of the web app (Google Identity Services): the audience the api checks on Google ID tokens. Empty = browser sign-in off, API keys only. Created in the console (APIs & Services > Credentials); not a secret."
+  default     = ""
+
+  validation {
+    condition     = var.api_oauth_client_id == "" || can(regex("^[0-9]+-[a-z0-9]+\\.apps\\.googleusercontent\\.com$", var.api_oauth_client_id))
+    error_message = "api_oauth_client_id must be empty or an OAuth client id such as 123-abc.apps.googleusercontent.com."
+  }
+}
+
+variable "api_users" {
+  type        = map(string)
+  description = "Role of each signed-in user of the api: email (or *@domain for every account of that Google Workspace domain) -> viewer, reviewer or admin."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for email, role in var.api_users : contains(["viewer", "reviewer", "admin"], role) && can(regex("^(\\*|[^@*\\s]+)@[^@\\s]+$", email))])
+    error_message = "api_users maps emails or *@domain to viewer, reviewer or admin."
+  }
+}
+
+variable "api_max_instances" {
+  type        = number
+  description = "Maximum instances of the api function. The rate limit is shared through Firestore, so it holds whatever this is."
+  default     = 10
+
+  validation {
+    condition     = var.api_max_instances >= 1 && var.api_max_instances <= 100
+    error_message = "api_max_instances must be between 1 and 100."
+  }
+}
+
+variable "api_rate_limit_per_minute" {
+  type        = number
+  description = "Requests per minute per API key (machine clients), across all instances; past it the api answers 429 with Retry-After."
+  default     = 100
+
+  validation {
+    condition     = var.api_rate_limit_per_minute >= 1 && var.api_rate_limit_per_minute <= 100000
+    error_message = "api_rate_limit_per_minute must be between 1 and 100000."
+  }
+}
+
+variable "api_user_rate_limit_per_minute" {
+  type        = number
+  description = "Requests per minute per signed-in user (the web app; its live updates use one server-sent-events stream)."
+  default     = 600
+
+  validation {
+    condition     = var.api_user_rate_limit_per_minute >= 1 && var.api_user_rate_limit_per_minute <= 100000
+    error_message = "api_user_rate_limit_per_minute must be between 1 and 100000."
+  }
+}
+
+variable "api_direct_upload_max_bytes" {
+  type        = number
+  description = "Largest file the api accepts in a request body (direct upload); bigger files go through a signed URL. Cloud Run caps request bodies at 32 MiB."
+  default     = 10485760
+
+  validation {
+    condition     = var.api_direct_upload_max_bytes > 0 && var.api_direct_upload_max_bytes <= 33554432
+    error_message = "api_direct_upload_max_bytes must be between 1 byte and 32 MiB."
+  }
+}
+
+variable "audit_sample_rate" {
+  type        = number
+  description = "Share of auto-approved invoices drawn (deterministically per invoice) into the review queue's audit sample."
+  default     = 0.05
+
+  validation {
+    condition     = var.audit_sample_rate >= 0 && var.audit_sample_rate <= 1
+    error_message = "audit_sample_rate must be between 0 and 1."
+  }
+}
+
+variable "webhook_max_attempts" {
+  type        = number
+  description = "Attempts per webhook delivery (exponential backoff from 10 s, capped at 10 min) before it is logged as failed."
+  default     = 8
+
+  validation {
+    condition     = var.webhook_max_attempts >= 1 && var.webhook_max_attempts <= 20
+    error_message = "webhook_max_attempts must be between 1 and 20."
   }
 }

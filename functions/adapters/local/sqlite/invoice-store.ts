@@ -229,27 +229,47 @@ export class SqliteInvoiceStore implements InvoiceStore {
     return supplierHistoryOf(this.readSupplierStats(supplierKey), iban);
   }
 
-  /** Newest first, keyset-paged by (createdAt, invoiceId). Throws on a cursor this store did not issue. */
+  /**
+   * Keyset-paged by (createdAt, invoiceId), newest or oldest first, every filter in SQL. With a reason or model
+   * filter the page is read from that tag's rows (migration 40), already in listing order; otherwise from the
+   * invoices table through its (status|decision|supplier_key, created_at, invoice_id) indexes. Throws on a
+   * cursor this store did not issue.
+   */
   async list(query: ListQuery): Promise<{ items: InvoiceSummary[]; nextCursor?: string | undefined }> {
+    const tags = [
+      ...(query.reason !== undefined ? [`reason:${query.reason}`] : []),
+      ...(query.modelVersion !== undefined ? [`model:${query.modelVersion}`] : []),
+    ];
+    // The page is read in listing order from the most selective ordered source: a supplier's invoices
+    // (supplier_key, created_at) when a supplier is given, else the first tag's rows (CROSS JOIN makes SQLite keep
+    // that table as the outer loop, so no sort), else the invoices table. `d` orders the page.
+    const byTag = tags.length > 0 && query.supplierKey === undefined;
+    const from = byTag ? 'invoice_list_tags d CROSS JOIN invoices i ON i.invoice_id = d.invoice_id' : 'invoices i';
+    const d = byTag ? 'd' : 'i';
     const where: string[] = [];
     const params: unknown[] = [];
-    if (query.status !== undefined) {
-      where.push('status = ?');
-      params.push(query.status);
+    const add = (sql: string, ...values: unknown[]) => {
+      where.push(sql);
+      params.push(...values);
+    };
+    if (byTag) add('d.tag = ?', tags[0]);
+    for (const tag of byTag ? tags.slice(1) : tags) {
+      add('EXISTS (SELECT 1 FROM invoice_list_tags t WHERE t.tag = ? AND t.created_at = i.created_at AND t.invoice_id = i.invoice_id)', tag);
     }
-    if (query.decision !== undefined) {
-      where.push('decision = ?');
-      params.push(query.decision);
-    }
-    if (query.cursor !== undefined) {
-      where.push('(created_at, invoice_id) < (?, ?)');
-      params.push(...decodeListCursor(query.cursor));
-    }
+    if (query.status !== undefined) add('i.status = ?', query.status);
+    if (query.decision !== undefined) add('i.decision = ?', query.decision);
+    if (query.supplierKey !== undefined) add('i.supplier_key = ?', query.supplierKey);
+    if (query.createdFrom !== undefined) add(`${d}.created_at >= ?`, query.createdFrom);
+    if (query.createdTo !== undefined) add(`${d}.created_at < ?`, query.createdTo);
+    const oldest = query.order === 'oldest';
+    if (query.cursor !== undefined) add(`(${d}.created_at, ${d}.invoice_id) ${oldest ? '>' : '<'} (?, ?)`, ...decodeListCursor(query.cursor));
+    const direction = oldest ? 'ASC' : 'DESC';
     const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_PAGE);
+    const columns = SUMMARY_COLUMNS.split(', ').map((c) => `i.${c}`).join(', ');
     const rows = this.db
       .statement(
-        `SELECT ${SUMMARY_COLUMNS} FROM invoices ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY created_at DESC, invoice_id DESC LIMIT ?`,
+        `SELECT ${columns} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY ${d}.created_at ${direction}, ${d}.invoice_id ${direction} LIMIT ?`,
       )
       .all(...params, limit + 1) as InvoiceRow[];
     const page = rows.slice(0, limit);

@@ -136,6 +136,92 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
   },
   // 20-39: the learning loop (prediction log, review labels, model registry, jobs, runs).
   ...LEARNING_MIGRATIONS,
+  // 40-49: the API (invoice listing filters, API keys, webhooks).
+  {
+    version: 40,
+    name: 'invoice listing tags (reason codes, model versions)',
+    // Tags are derived from the stored record by triggers, so the store's writes stay as they are and a tag can
+    // never disagree with the record: every write of `record` replaces the invoice's tags. The rule is the one
+    // of core/invoice/list-tags.ts: `reason:<code>`, `model:<name>@<version>` and `model:<version>`. The primary
+    // key orders a tag's invoices by (created_at, invoice_id), the listing order, so a filtered page is a range
+    // scan of one tag and never a sort.
+    sql: `
+      CREATE TABLE invoice_list_tags (
+        tag        TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        invoice_id TEXT NOT NULL,
+        PRIMARY KEY (tag, created_at, invoice_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX invoice_list_tags_by_invoice ON invoice_list_tags (invoice_id);
+      CREATE TRIGGER invoice_list_tags_on_insert AFTER INSERT ON invoices BEGIN
+        INSERT OR IGNORE INTO invoice_list_tags (tag, created_at, invoice_id)
+          SELECT 'reason:' || json_extract(r.value, '$.code'), NEW.created_at, NEW.invoice_id
+            FROM json_each(NEW.record, '$.decision.reasons') r WHERE json_extract(r.value, '$.code') IS NOT NULL
+          UNION SELECT 'model:' || m.key || '@' || m.value, NEW.created_at, NEW.invoice_id FROM json_each(NEW.record, '$.decision.modelVersions') m
+          UNION SELECT 'model:' || m.value, NEW.created_at, NEW.invoice_id FROM json_each(NEW.record, '$.decision.modelVersions') m;
+      END;
+      CREATE TRIGGER invoice_list_tags_on_update AFTER UPDATE OF record ON invoices BEGIN
+        DELETE FROM invoice_list_tags WHERE invoice_id = NEW.invoice_id;
+        INSERT OR IGNORE INTO invoice_list_tags (tag, created_at, invoice_id)
+          SELECT 'reason:' || json_extract(r.value, '$.code'), NEW.created_at, NEW.invoice_id
+            FROM json_each(NEW.record, '$.decision.reasons') r WHERE json_extract(r.value, '$.code') IS NOT NULL
+          UNION SELECT 'model:' || m.key || '@' || m.value, NEW.created_at, NEW.invoice_id FROM json_each(NEW.record, '$.decision.modelVersions') m
+          UNION SELECT 'model:' || m.value, NEW.created_at, NEW.invoice_id FROM json_each(NEW.record, '$.decision.modelVersions') m;
+      END;
+      INSERT OR IGNORE INTO invoice_list_tags (tag, created_at, invoice_id)
+        SELECT 'reason:' || json_extract(r.value, '$.code'), i.created_at, i.invoice_id
+          FROM invoices i, json_each(i.record, '$.decision.reasons') r WHERE json_extract(r.value, '$.code') IS NOT NULL
+        UNION SELECT 'model:' || m.key || '@' || m.value, i.created_at, i.invoice_id FROM invoices i, json_each(i.record, '$.decision.modelVersions') m
+        UNION SELECT 'model:' || m.value, i.created_at, i.invoice_id FROM invoices i, json_each(i.record, '$.decision.modelVersions') m;
+    `,
+  },
+  {
+    version: 41,
+    name: 'api keys',
+    sql: `
+      CREATE TABLE api_keys (
+        id            TEXT PRIMARY KEY,
+        created_at    TEXT NOT NULL,
+        revoked_at    TEXT,
+        record        TEXT NOT NULL
+      );
+      CREATE INDEX api_keys_by_created ON api_keys (created_at, id);
+    `,
+  },
+  {
+    version: 42,
+    name: 'webhooks and their delivery log',
+    sql: `
+      CREATE TABLE webhooks (
+        id         TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        record     TEXT NOT NULL
+      );
+      CREATE TABLE webhook_deliveries (
+        id          TEXT PRIMARY KEY,
+        webhook_id  TEXT NOT NULL,
+        invoice_id  TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        record      TEXT NOT NULL
+      );
+      CREATE INDEX webhook_deliveries_by_created ON webhook_deliveries (created_at, id);
+      CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at, id);
+      CREATE INDEX webhook_deliveries_by_invoice ON webhook_deliveries (invoice_id, created_at, id);
+      CREATE INDEX webhook_deliveries_by_status ON webhook_deliveries (status, created_at, id);
+    `,
+  },
+  {
+    version: 43,
+    name: 'local api secrets',
+    // Secrets of the local server that must survive a restart (the HMAC key of local signed upload URLs).
+    sql: `
+      CREATE TABLE api_secrets (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Opens the local LedgerX database (file path or ':memory:') with every migration applied. */
