@@ -15,7 +15,7 @@ export function define(command: Command, common: () => CommonOptions): void {
       const inbox = resolve(opts.inbox ?? join(base.dataDir, 'drop'));
       await mkdir(inbox, { recursive: true });
       const runtime = await openRuntime({ ...base, einvoice: opts.einvoice });
-      runtime.warmUp();
+      runtime.warmUp({ scans: true });
       const files = new Map<string, string>();
       const report = async (invoiceId: string) => {
         const file = files.get(invoiceId);

@@ -14,11 +14,11 @@ import type { EmbeddedFile, OcrDocument, Page } from '../../../core/ocr-document
 import { OCR_DOCUMENT_SCHEMA_VERSION } from '../../../core/ocr-document.js';
 import type { OcrEngine, OcrInput, OcrLimits } from '../../../core/ports.js';
 import { Deadline } from './deadline.js';
-import { decodeImagePage, effectiveDpi, inspectImage, type ImageLimits } from './images.js';
+import { decodeImagePage, effectiveDpi, inspectImage, trustedDensity, type ImageLimits } from './images.js';
 import { decodeXmlText, openPdf, readTextLayer, readXmlAttachments } from './pdf.js';
 import { recognizeRaster } from './raster.js';
 import { renderPage } from './render.js';
-import { TesseractPool, usableLanguages } from './tesseract-pool.js';
+import { TesseractPool } from './tesseract-pool.js';
 
 export interface LocalOcrEngineOptions {
   /** A PDF page with fewer non-whitespace characters in its text layer is rendered and OCRed. Default 10. */
@@ -33,13 +33,19 @@ export interface LocalOcrEngineOptions {
   maxEmbeddedFileBytes?: number;
   /** OCR scans and text-less PDF pages (tesseract). Default true; false leaves such pages with no lines. */
   ocr?: boolean;
-  /** Tesseract workers kept alive (one per language set). Default 1. */
+  /** Tesseract workers kept alive (one per language model: eng, deu, fra). Default 3. */
   maxWorkers?: number;
   /** Folder where links to the npm-packaged language files are gathered. Default: a folder in the OS temp dir. */
   tessdataDir?: string;
 }
 
 export interface LocalOcrEngine extends OcrEngine {
+  /**
+   * Starts the English tesseract worker (the first pass of every scan) in the background, so that the first
+   * scan does not wait about a second for it. Costs ~70 MB while the engine lives: call it when scans are
+   * expected. A failure to start is reported by the first scan that needs the worker.
+   */
+  warmUpScans(): void;
   /** Terminates the tesseract workers (if any were started). */
   close(): Promise<void>;
 }
@@ -51,7 +57,7 @@ const OptionsSchema = z.object({
   maxImageSide: z.number().int().positive().default(20_000),
   maxEmbeddedFileBytes: z.number().int().positive().default(5 * 1024 * 1024),
   ocr: z.boolean().default(true),
-  maxWorkers: z.number().int().positive().default(1),
+  maxWorkers: z.number().int().positive().default(3),
   tessdataDir: z.string().min(1).optional(),
 });
 
@@ -70,6 +76,8 @@ const ENGINE_VERSION = [
 
 type Options = z.infer<typeof OptionsSchema>;
 
+const DEFAULT_OCR_DPI = 300;
+
 interface RecognizedContent {
   pages: Page[];
   embeddedFiles: EmbeddedFile[];
@@ -87,6 +95,9 @@ export function createLocalOcrEngine(options: LocalOcrEngineOptions = {}): Local
   return {
     name: 'local',
     recognize: (input, limits) => recognize(input, LimitsSchema.parse(limits), opts, pool),
+    warmUpScans: () => {
+      if (opts.ocr) pool.warmUp('eng').catch(() => undefined);
+    },
     close: () => pool.close(),
   };
 }
@@ -203,7 +214,7 @@ async function recognizePdf(
         // A sparse but real text layer beats OCR of the same page when OCR finds no more.
         pages.push(
           ocrChars > layer.charCount
-            ? { ...textPage, textSource: 'ocr', lines: ocr.lines, quality: ocr.quality, languages: usableLanguages(limits.languages) }
+            ? { ...textPage, textSource: 'ocr', lines: ocr.lines, quality: ocr.quality, languages: [ocr.language] }
             : { ...textPage, quality: ocr.quality },
         );
       } finally {
@@ -245,13 +256,14 @@ async function recognizeImage(
       pages.push({ ...base, textSource: 'none', lines: [], quality: null, languages: [] });
       continue;
     }
-    const ocr = await recognizeRaster(grey, dpi, limits.languages, pool, deadline);
+    // Tesseract is told the file's density, or 300 dpi (what its models are trained on) when it has none.
+    const ocr = await recognizeRaster(grey, dpi, limits.languages, pool, deadline, trustedDensity(info.density) ?? DEFAULT_OCR_DPI);
     pages.push({
       ...base,
       textSource: ocr.lines.length > 0 ? 'ocr' : 'none',
       lines: ocr.lines,
       quality: ocr.quality,
-      languages: usableLanguages(limits.languages),
+      languages: [ocr.language],
     });
   }
   return { pages, embeddedFiles: [] };

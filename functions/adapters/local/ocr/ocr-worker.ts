@@ -9,6 +9,8 @@ import { loadPdfJs } from './pdf.js';
 import { serializeError, type SerializedError } from './worker-errors.js';
 
 export interface OcrTask {
+  /** Only start what scans need (the English tesseract worker) and return at once: no document. */
+  warmUpScans?: boolean;
   input: OcrInput;
   limits: OcrLimits;
   engineOptions: LocalOcrEngineOptions;
@@ -17,6 +19,7 @@ export interface OcrTask {
 }
 
 export type OcrTaskResult =
+  | { ok: true; warm: true }
   | { ok: true; doc: OcrDocument }
   | { ok: true; serialized: SerializedOcrDocument }
   | { ok: false; error: SerializedError };
@@ -29,6 +32,10 @@ loadPdfJs().catch(() => undefined);
 
 export default async function run(task: OcrTask): Promise<OcrTaskResult> {
   engine ??= createLocalOcrEngine(task.engineOptions);
+  if (task.warmUpScans) {
+    engine.warmUpScans();
+    return { ok: true, warm: true };
+  }
   try {
     const doc = await engine.recognize(task.input, task.limits);
     if (!task.serialized) return { ok: true, doc };
