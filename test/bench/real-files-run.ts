@@ -3,7 +3,8 @@
  * pipeline as `ledgerx process` builds it (shipped models, OCR threads warmed), then each file alone through the
  * whole pipeline (OCR, features, inference, SQLite) after start-up, timed from submission to its settled record.
  * With `--pdftotext`, poppler's pdftotext reads the same file right before or after it (alternating), so a noisy
- * host moves both alike. Prints one JSON object: per file ms, status, OCR pages by text source.
+ * host moves both alike. Prints one JSON object: per file wall ms, CPU ms of this process (every thread: robust
+ * on a busy host), status and stage timings.
  *   real-files-run <dataDir> [--pdftotext] <files...>
  */
 import { execFileSync } from 'node:child_process';
@@ -24,12 +25,18 @@ if (!dataDir || args.length === 0) throw new Error('usage: real-files-run <dataD
 const runtime = createLocalRuntime({ dataDir, models: createFileModelRegistry(join(repoRoot(), 'models'), silentLogger) });
 runtime.warmUp();
 let n = 0;
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const one = async (path: string) => {
   const start = performance.now();
+  const cpuStart = cpuMs();
   const { submissions, unsettled } = await submitBatch(runtime, [{ path, display: basename(path), objectName: `bench/${n++}-${basename(path)}` }], { progress: false });
   const ms = performance.now() - start;
+  const cpu = cpuMs() - cpuStart;
   const record = await runtime.store.get(submissions[0]!.invoiceId);
-  return { ms, status: unsettled.length > 0 ? 'UNSETTLED' : (record?.status ?? 'MISSING'), timings: record?.timings ?? {} };
+  return { ms, cpuMs: cpu, status: unsettled.length > 0 ? 'UNSETTLED' : (record?.status ?? 'MISSING'), timings: record?.timings ?? {} };
 };
 const pdftotext = (path: string): number => {
   const start = performance.now();
@@ -42,7 +49,7 @@ const warm = join(dataDir, 'warm-up');
 await generateCorpus({ outDir: warm, count: 1, seed: 3, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, problemRates: { badFile: 0 } });
 await one(join(warm, (await import('node:fs')).readdirSync(warm).find((f) => f.endsWith('.pdf'))!));
 
-const files: Array<{ file: string; ms: number; pdftotextMs?: number; status: string; timings: Record<string, number> }> = [];
+const files: Array<{ file: string; ms: number; cpuMs: number; pdftotextMs?: number; status: string; timings: Record<string, number> }> = [];
 for (const [i, path] of args.entries()) {
   let pdftotextMs: number | undefined;
   if (withPdftotext && i % 2 === 1) pdftotextMs = pdftotext(path);

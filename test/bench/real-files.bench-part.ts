@@ -35,7 +35,7 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 interface RunOutput {
-  files: Array<{ file: string; ms: number; pdftotextMs?: number; status: string; timings: Record<string, number> }>;
+  files: Array<{ file: string; ms: number; cpuMs: number; pdftotextMs?: number; status: string; timings: Record<string, number> }>;
 }
 
 export async function benchRealFiles(): Promise<Record<string, number>> {
@@ -66,6 +66,7 @@ export async function benchRealFiles(): Promise<Record<string, number>> {
       const g = `${corpus} (${files.length} PDFs)`;
       out[`${g} ledgerx ms/file mean`] = round(mean(ms));
       out[`${g} ledgerx ms/file median`] = round(median(ms));
+      out[`${g} ledgerx CPU ms/file mean (all threads)`] = round(mean(run.files.map((f) => f.cpuMs)));
       for (const stage of ['ocr', 'features', 'inference']) {
         const v = run.files.map((f) => f.timings[stage]).filter((x): x is number => typeof x === 'number');
         if (v.length > 0) out[`${g} ${stage} stage ms median`] = round(median(v));

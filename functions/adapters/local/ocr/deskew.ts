@@ -54,7 +54,7 @@ export function inkThreshold(img: GreyImage): number {
   };
   const dark = level(0.005);
   const paper = level(0.5);
-  return Math.min(otsuThreshold(img), Math.round((dark + paper) / 2));
+  return Math.min(otsuThreshold(img) + 1, Math.round((dark + paper) / 2));
 }
 
 export interface SkewOptions {

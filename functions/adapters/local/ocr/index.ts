@@ -2,7 +2,9 @@
  * The offline OCR engine: the local adapter of the OcrEngine port.
  *
  * - Born-digital PDFs: the text layer via pdfjs (fast path, confidence 1), plus embedded e-invoice XML.
- * - Scans (images, and PDF pages whose text layer is empty): deskew + tesseract.js with language data from npm.
+ * - Scans (images, and PDF pages without a text layer whose images cover a good part of the page, or drawn as
+ *   outlines): deskew + tesseract.js with language data from npm. A PDF page with no text and no such content
+ *   (blank, a logo and a page number) is not rendered.
  * - Standalone XML: no pages, the XML as an embedded file for the e-invoice parser.
  * Nothing is fetched from the network.
  */
@@ -15,14 +17,24 @@ import { OCR_DOCUMENT_SCHEMA_VERSION } from '../../../core/ocr-document.js';
 import type { OcrEngine, OcrInput, OcrLimits } from '../../../core/ports.js';
 import { Deadline } from './deadline.js';
 import { decodeImagePage, effectiveDpi, inspectImage, trustedDensity, type ImageLimits } from './images.js';
-import { decodeXmlText, openPdf, readTextLayer, readXmlAttachments } from './pdf.js';
+import { decodeXmlText, openPdf, readPageCoverage, readTextLayer, readXmlAttachments } from './pdf.js';
 import { recognizeRaster } from './raster.js';
 import { renderPage } from './render.js';
 import { TesseractPool } from './tesseract-pool.js';
 
 export interface LocalOcrEngineOptions {
-  /** A PDF page with fewer non-whitespace characters in its text layer is rendered and OCRed. Default 10. */
+  /**
+   * A PDF page with at least this many readable characters in its text layer is read from it, never rendered.
+   * Default 10.
+   */
   minTextLayerChars?: number;
+  /**
+   * A page with fewer characters is rendered and OCRed when images cover at least this share of it (a scan)...
+   * Default 0.25.
+   */
+  minImageShare?: number;
+  /** ...or when it draws at least this many vector paths (text converted to outlines). Default 300. */
+  minOutlinePaths?: number;
   /** Render resolution of PDF pages sent to OCR. Default 300. */
   renderDpi?: number;
   /** Largest pixel count of one image page or rendered page. Default 80 M (A4 at 600 dpi is 35 M). */
@@ -52,6 +64,8 @@ export interface LocalOcrEngine extends OcrEngine {
 
 const OptionsSchema = z.object({
   minTextLayerChars: z.number().int().nonnegative().default(10),
+  minImageShare: z.number().min(0).max(1).default(0.25),
+  minOutlinePaths: z.number().int().nonnegative().default(300),
   renderDpi: z.number().positive().max(1200).default(300),
   maxImagePixels: z.number().int().positive().default(80_000_000),
   maxImageSide: z.number().int().positive().default(20_000),
@@ -207,6 +221,14 @@ async function recognizePdf(
           pages.push(textPage);
           continue;
         }
+        // (Almost) no text layer: OCR only what looks like a scan or outlined text, not a blank page, a separator
+        // or a page with a logo and a page number.
+        const coverage = await readPageCoverage(page).catch(() => ({ imageShare: 1, paths: 0 }));
+        if (coverage.imageShare < opts.minImageShare && coverage.paths < opts.minOutlinePaths) {
+          pages.push(textPage);
+          continue;
+        }
+        deadline.check();
         const rendered = await renderPage(page, opts.renderDpi, opts.maxImagePixels);
         deadline.check();
         const ocr = await recognizeRaster(rendered.image, rendered.dpi, limits.languages, pool, deadline);
