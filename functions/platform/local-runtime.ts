@@ -95,9 +95,10 @@ export interface LocalRuntime {
   /**
    * Starts the OCR threads and loads the production models in the background, so that a command about to
    * process files does not pay for them on its first file (commands that only read records never call it).
-   * `scans`: the inputs include images, so each OCR thread also starts its English tesseract worker.
+   * `scans`: the inputs include images, so each OCR thread also starts its English tesseract worker; `pdfs`
+   * false: no PDF among them, so pdfjs is not loaded ahead.
    */
-  warmUp(options?: { scans?: boolean }): void;
+  warmUp(options?: { pdfs?: boolean; scans?: boolean }): void;
   /** Resolves when every message has been handled (acked or dead-lettered). */
   drain(): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectLanguage, firstPassLanguage, usableLanguages } from '../../functions/adapters/local/ocr/language.js';
+import { detectLanguage, firstPassLanguage, firstPassModels, usableLanguages } from '../../functions/adapters/local/ocr/language.js';
 
 const ALL = ['eng', 'deu', 'fra'] as const;
 
@@ -32,5 +32,6 @@ describe('OCR language of a pass', () => {
     expect(usableLanguages(['ita'])).toEqual(['eng']);
     expect(firstPassLanguage(['fra', 'eng'])).toBe('eng');
     expect(firstPassLanguage(['deu', 'fra'])).toBe('deu');
+    expect(firstPassModels(['fra', 'eng', 'deu'])).toEqual(['eng', 'fra', 'deu']);
   });
 });

@@ -24,8 +24,9 @@ export function define(command: Command, common: () => CommonOptions): void {
       const runtime = await openRuntime({ ...common(), einvoice: opts.einvoice });
       let unsettled: number;
       try {
-        // Images are scans: start the OCR threads' tesseract workers too (PDFs are mostly born-digital).
-        runtime.warmUp({ scans: files.some((f) => IMAGE_FILE.test(f.path)) });
+        // Images are scans: start the OCR threads' tesseract workers too (PDFs are mostly born-digital); load
+        // pdfjs ahead only when something else than images is there.
+        runtime.warmUp({ scans: files.some((f) => IMAGE_FILE.test(f.path)), pdfs: files.some((f) => !IMAGE_FILE.test(f.path)) });
         const batch = await submitBatch(runtime, files, { progress: opts.progress ?? process.stderr.isTTY });
         unsettled = batch.unsettled.length;
         const lines = [];

@@ -20,6 +20,7 @@ import { decodeImagePage, effectiveDpi, inspectImage, trustedDensity, type Image
 import { decodeXmlText, openPdf, readPageCoverage, readTextLayer, readXmlAttachments } from './pdf.js';
 import { recognizeRaster } from './raster.js';
 import { renderPage } from './render.js';
+import { firstPassModels, INSTALLED_LANGUAGES } from './language.js';
 import { TesseractPool } from './tesseract-pool.js';
 
 export interface LocalOcrEngineOptions {
@@ -110,7 +111,7 @@ export function createLocalOcrEngine(options: LocalOcrEngineOptions = {}): Local
     name: 'local',
     recognize: (input, limits) => recognize(input, LimitsSchema.parse(limits), opts, pool),
     warmUpScans: () => {
-      if (opts.ocr) pool.warmUp('eng').catch(() => undefined);
+      if (opts.ocr) pool.warmUp(firstPassModels(INSTALLED_LANGUAGES)).catch(() => undefined);
     },
     close: () => pool.close(),
   };
@@ -279,7 +280,8 @@ async function recognizeImage(
       continue;
     }
     // Tesseract is told the file's density, or 300 dpi (what its models are trained on) when it has none.
-    const ocr = await recognizeRaster(grey, dpi, limits.languages, pool, deadline, trustedDensity(info.density) ?? DEFAULT_OCR_DPI);
+    const density = trustedDensity(info.density);
+    const ocr = await recognizeRaster(grey, dpi, limits.languages, pool, deadline, density ?? DEFAULT_OCR_DPI, density);
     pages.push({
       ...base,
       textSource: ocr.lines.length > 0 ? 'ocr' : 'none',

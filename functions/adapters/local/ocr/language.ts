@@ -1,8 +1,8 @@
 /**
- * Language of an OCR pass, told from stop words. Tesseract reads a page fastest and most accurately with one
- * model: English first (most receipts and many invoices), then, when the English-model text clearly is German or
- * French, a second pass with that model alone (umlauts, accents, ß, €). Loading eng+deu+fra together made every
- * page pay for three models (2.8x native tesseract on receipts) and still lost accents to the English model.
+ * Language of an OCR pass, told from stop words. The first pass reads a page with every candidate model, English
+ * first (most receipts and many invoices): tesseract tries the others only on words the first is unsure of. When
+ * that text clearly is German or French, the page is read again with that model alone, which keeps umlauts,
+ * accents, ß and € that the English-led pass loses.
  */
 
 /** Languages whose traineddata ships as an npm dependency of this package. */
@@ -46,6 +46,16 @@ export function usableLanguages(requested: readonly string[]): OcrLanguage[] {
 /** The model of the first pass: English when it is among the candidates, else the first candidate. */
 export function firstPassLanguage(candidates: readonly OcrLanguage[]): OcrLanguage {
   return candidates.includes('eng') ? 'eng' : (candidates[0] ?? 'eng');
+}
+
+/**
+ * The models of the first pass: every candidate at once, the first pass language first. Tesseract then reads
+ * each word with the first model and tries the others on words it is unsure of: on receipts this found more
+ * totals, dates and company names than English alone (19/20/16 against 18/18/13 of 20), at about twice the time.
+ */
+export function firstPassModels(candidates: readonly OcrLanguage[]): OcrLanguage[] {
+  const first = firstPassLanguage(candidates);
+  return [first, ...candidates.filter((l) => l !== first)];
 }
 
 /**

@@ -9,8 +9,8 @@ import { loadPdfJs } from './pdf.js';
 import { serializeError, type SerializedError } from './worker-errors.js';
 
 export interface OcrTask {
-  /** Only start what scans need (the English tesseract worker) and return at once: no document. */
-  warmUpScans?: boolean;
+  /** A warm-up, no document: start what is expected (pdfjs, the English tesseract worker) and return at once. */
+  warmUp?: { pdfs: boolean; scans: boolean };
   input: OcrInput;
   limits: OcrLimits;
   engineOptions: LocalOcrEngineOptions;
@@ -26,14 +26,13 @@ export type OcrTaskResult =
 
 let engine: LocalOcrEngine | undefined;
 
-// A thread is started ahead of its first document (the pool's warm-up): load pdfjs now, not on that document.
-// A failure here is reported by the document that needs pdfjs.
-loadPdfJs().catch(() => undefined);
 
 export default async function run(task: OcrTask): Promise<OcrTaskResult> {
   engine ??= createLocalOcrEngine(task.engineOptions);
-  if (task.warmUpScans) {
-    engine.warmUpScans();
+  if (task.warmUp) {
+    // Loads run in the background of this thread; a failure is reported by the first document that needs it.
+    if (task.warmUp.pdfs) loadPdfJs().catch(() => undefined);
+    if (task.warmUp.scans) engine.warmUpScans();
     return { ok: true, warm: true };
   }
   try {
