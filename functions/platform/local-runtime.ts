@@ -102,8 +102,10 @@ export interface LocalRuntime {
   /**
    * Starts the OCR threads and loads the production models in the background, so that a command about to
    * process files does not pay for them on its first file (commands that only read records never call it).
+   * `scans`: the inputs include images, so each OCR thread also starts its English tesseract worker; `pdfs`
+   * false: no PDF among them, so pdfjs is not loaded ahead.
    */
-  warmUp(): void;
+  warmUp(options?: { pdfs?: boolean; scans?: boolean }): void;
   /** Resolves when every message has been handled (acked or dead-lettered). */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -248,8 +250,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     onSettled(listener) {
       settledListeners.push(listener);
     },
-    warmUp() {
-      ocr.warmUp();
+    warmUp(warmOptions) {
+      ocr.warmUp(warmOptions);
       // A failure here is reported where it matters: the inference stage loads the models again and fails there.
       deps.models.loadProduction().catch((err: unknown) => log.warn('model warm-up failed', errorFields(err)));
     },

@@ -4,7 +4,7 @@
  * is bundled here the way the CLI is.
  * Prints a table and writes reports/bench/latest.{json,md}.
  *   BENCH_BORN_DIGITAL (default 1000), BENCH_SCANS (default 10), BENCH_CONCURRENCY (default 4),
- *   BENCH_ONLY=pipeline,cli,bundles,training,models,cold-start,learning,api to run a subset (BENCH_API_INVOICES, default 100000).
+ *   BENCH_ONLY=pipeline,cli,bundles,training,models,cold-start,learning,api,real-files,scans to run a subset (BENCH_API_INVOICES, default 100000).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { generateCorpus } from '../../functions/generator/index.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The same Node flags the `ledgerx` launcher uses for batch work (see bin/ledgerx.mjs). */
 const LEAN_NODE_FLAGS = ['--max-old-space-size=1024'];
-const only = new Set((process.env.BENCH_ONLY ?? 'pipeline,cli,bundles,training,models,cold-start,learning,api').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'pipeline,cli,bundles,training,models,cold-start,learning,api,real-files,scans').split(','));
 const BENCH_DIST = join(ROOT, '.bench-dist');
 const rows: Array<{ group: string; metric: string; value: number; unit: string; target?: string }> = [];
 const add = (group: string, metric: string, value: number, unit: string, target?: string) => rows.push({ group, metric, value, unit, target });
@@ -54,6 +54,8 @@ const PART_TARGETS: Record<string, string> = {
   single_invoice_three_models_p50_us: '< 100',
   'ledgerx --help / node -e 0': '<= 5',
   'ledgerx process one PDF ms (median, start-up included)': '< 1500',
+  'zugferd-dev (48 PDFs) ledgerx / pdftotext (mean)': '<= 3',
+  'all (24 pages) ledgerx / native': '<= 1.0',
   onnx_over_typescript_ratio_p50: '<= 2',
   gbdt_train_100k_x50_200_trees_s: '< 60',
   ...Object.fromEntries(['ocr', 'features', 'inference', 'upload-url'].flatMap((fn) => [
@@ -93,6 +95,8 @@ if (only.has('models')) await part('models.bench-part.ts', 'benchModels', 'model
 if (only.has('cold-start')) await part('cold-start.bench-part.ts', 'benchColdStart', 'cold start');
 if (only.has('learning')) await part('learning.bench-part.ts', 'benchLearning', 'learning loop');
 if (only.has('api')) await part('api.bench-part.ts', 'benchApi', 'API on the embedded database');
+if (only.has('real-files')) await part('real-files.bench-part.ts', 'benchRealFiles', 'real born-digital PDFs (per file after start-up)');
+if (only.has('scans')) await part('scans.bench-part.ts', 'benchScans', 'real scans (ledgerx process, start-up included)');
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
 const table = [

@@ -82,9 +82,15 @@ describe('local OCR engine: born-digital PDFs (text layer)', () => {
     const doc = valid(await recognize(pdf, 'multi.pdf'));
     expect(doc.pages.map((p) => p.pageNumber)).toEqual([1, 2, 3]);
     expect(doc.text).toBe('Rechnung\fPage two of the invoice\fPage three of the invoice');
-    // The first page has too little text to trust its layer: it went through OCR, which found no more.
+    // The first page has little text but nothing else to read (no image, no outlines): not rendered for OCR.
     expect(doc.pages[0]!.textSource).toBe('text-layer');
-    expect(doc.pages[0]!.quality).not.toBeNull();
+    expect(doc.pages[0]!.quality).toBeNull();
+  });
+
+  it('does not render a page with a few characters and nothing else to read (a page number)', async () => {
+    const blank = valid(await recognize(await textPdf([[{ text: '2 / 3', x: 280, y: 40 }]]), 'blank.pdf'));
+    expect(blank.pages[0]).toMatchObject({ textSource: 'text-layer', quality: null });
+    expect(blank.text).toBe('2 / 3');
   });
 
   it('extracts an embedded Factur-X XML and skips non-XML attachments', async () => {
@@ -209,6 +215,21 @@ describe('local OCR engine: scans and images (tesseract)', () => {
     expect(doc.pages[0]!.quality).not.toBeNull();
     expect(doc.text).toContain('INVOICE');
     expect(doc.text).toContain('Total');
+  });
+
+  it('reads a German scan again with the German model alone: umlauts and ß kept', async () => {
+    const page = [
+      { text: 'Rechnung Nr. 2024-118', x: 60, y: 760, size: 24 },
+      { text: 'Müller & Söhne GmbH, Straße 5', x: 60, y: 710, size: 18 },
+      { text: 'Rechnungsdatum 15.03.2024', x: 60, y: 670, size: 18 },
+      { text: 'Bezeichnung Menge Einzelpreis', x: 60, y: 630, size: 18 },
+      { text: 'Gesamtbetrag 1.234,50 EUR zahlbar innerhalb von 14 Tagen', x: 60, y: 590, size: 16 },
+      { text: 'Vielen Dank für Ihren Auftrag', x: 60, y: 550, size: 16 },
+    ];
+    const scan = await renderPdfToPng(await textPdf([page]), 150);
+    const doc = valid(await recognize(new Uint8Array(scan), 'rechnung.png', { languages: ['eng', 'deu', 'fra'] }));
+    expect(doc.pages[0]!.languages).toEqual(['deu']);
+    for (const word of ['Müller', 'Söhne', 'Straße', 'für']) expect(doc.text).toContain(word);
   });
 
   it('reads every page of a multi-page TIFF', async () => {

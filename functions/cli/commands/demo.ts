@@ -17,7 +17,7 @@ export function define(command: Command, common: () => CommonOptions): void {
       await rm(dataDir, { recursive: true, force: true });
       const runtime = await openRuntime({ ...base, dataDir });
       try {
-        runtime.warmUp();
+        runtime.warmUp({ scans: true });
         const samplesDir = join(dataDir, 'samples');
         process.stderr.write(`generating sample invoices into ${samplesDir}\n`);
         const manifest = await generateDemoSet(samplesDir);

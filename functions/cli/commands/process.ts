@@ -5,6 +5,8 @@ import { batchResults, submitBatch } from '../../platform/local-batch.js';
 import { openRuntime, type CommonOptions } from '../runtime-options.js';
 import { renderTable, toResultLine } from '../result-view.js';
 
+const IMAGE_FILE = /\.(png|jpe?g|tiff?|webp)$/i;
+
 interface ProcessOptions extends CommonOptions {
   json?: boolean;
   progress?: boolean;
@@ -22,7 +24,9 @@ export function define(command: Command, common: () => CommonOptions): void {
       const runtime = await openRuntime({ ...common(), einvoice: opts.einvoice });
       let unsettled: number;
       try {
-        runtime.warmUp();
+        // Images are scans: start the OCR threads' tesseract workers too (PDFs are mostly born-digital); load
+        // pdfjs ahead only when something else than images is there.
+        runtime.warmUp({ scans: files.some((f) => IMAGE_FILE.test(f.path)), pdfs: files.some((f) => !IMAGE_FILE.test(f.path)) });
         const batch = await submitBatch(runtime, files, { progress: opts.progress ?? process.stderr.isTTY });
         unsettled = batch.unsettled.length;
         const lines = [];

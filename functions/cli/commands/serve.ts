@@ -56,7 +56,7 @@ export function define(command: Command, common: () => CommonOptions): void {
       if (opts.api !== false && !isLoopbackHost(opts.host)) throw new UsageError(`--host must be a loopback address (127.0.0.1, ::1, localhost), not ${opts.host}`);
 
       const runtime = await openRuntime({ ...base, einvoice: opts.einvoice });
-      runtime.warmUp();
+      runtime.warmUp({ scans: true });
       // Scheduled jobs (retraining, prediction-log pruning) run inside serve, as Cloud Scheduler runs them on GCP.
       const scheduler = await startServeScheduler(base);
       const files = new Map<string, string>();

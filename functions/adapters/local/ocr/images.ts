@@ -61,12 +61,18 @@ export async function inspectImage(bytes: Uint8Array, limits: ImageLimits): Prom
   return { pages: Math.max(1, meta.pages ?? 1), width, height: pageHeight, density: meta.density };
 }
 
-/** Effective dpi: trusted metadata density, else the long side measured against an A4 page. */
+/** The file's density when it is a plausible scan resolution, else undefined. */
+export function trustedDensity(density: number | undefined): number | undefined {
+  return density !== undefined && Number.isFinite(density) && density >= MIN_TRUSTED_DENSITY && density <= 4800 ? density : undefined;
+}
+
+/**
+ * Effective dpi for the quality measures and the page size: trusted metadata density, else the long side
+ * measured against an A4 page. Not used to resample the page for OCR (see raster.ts: the measured glyph
+ * height decides), since an A4 guess is wrong for receipts.
+ */
 export function effectiveDpi(width: number, height: number, density: number | undefined): number {
-  if (density !== undefined && Number.isFinite(density) && density >= MIN_TRUSTED_DENSITY && density <= 4800) {
-    return density;
-  }
-  return Math.max(width, height) / A4_LONG_SIDE_IN;
+  return trustedDensity(density) ?? Math.max(width, height) / A4_LONG_SIDE_IN;
 }
 
 /**

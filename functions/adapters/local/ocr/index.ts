@@ -2,7 +2,9 @@
  * The offline OCR engine: the local adapter of the OcrEngine port.
  *
  * - Born-digital PDFs: the text layer via pdfjs (fast path, confidence 1), plus embedded e-invoice XML.
- * - Scans (images, and PDF pages whose text layer is empty): deskew + tesseract.js with language data from npm.
+ * - Scans (images, and PDF pages without a text layer whose images cover a good part of the page, or drawn as
+ *   outlines): deskew + tesseract.js with language data from npm. A PDF page with no text and no such content
+ *   (blank, a logo and a page number) is not rendered.
  * - Standalone XML: no pages, the XML as an embedded file for the e-invoice parser.
  * Nothing is fetched from the network.
  */
@@ -14,15 +16,26 @@ import type { EmbeddedFile, OcrDocument, Page } from '../../../core/ocr-document
 import { OCR_DOCUMENT_SCHEMA_VERSION } from '../../../core/ocr-document.js';
 import type { OcrEngine, OcrInput, OcrLimits } from '../../../core/ports.js';
 import { Deadline } from './deadline.js';
-import { decodeImagePage, effectiveDpi, inspectImage, type ImageLimits } from './images.js';
-import { decodeXmlText, openPdf, readTextLayer, readXmlAttachments } from './pdf.js';
+import { decodeImagePage, effectiveDpi, inspectImage, trustedDensity, type ImageLimits } from './images.js';
+import { decodeXmlText, openPdf, readPageCoverage, readTextLayer, readXmlAttachments } from './pdf.js';
 import { recognizeRaster } from './raster.js';
 import { renderPage } from './render.js';
-import { TesseractPool, usableLanguages } from './tesseract-pool.js';
+import { firstPassModels, INSTALLED_LANGUAGES } from './language.js';
+import { TesseractPool } from './tesseract-pool.js';
 
 export interface LocalOcrEngineOptions {
-  /** A PDF page with fewer non-whitespace characters in its text layer is rendered and OCRed. Default 10. */
+  /**
+   * A PDF page with at least this many readable characters in its text layer is read from it, never rendered.
+   * Default 10.
+   */
   minTextLayerChars?: number;
+  /**
+   * A page with fewer characters is rendered and OCRed when images cover at least this share of it (a scan)...
+   * Default 0.25.
+   */
+  minImageShare?: number;
+  /** ...or when it draws at least this many vector paths (text converted to outlines). Default 300. */
+  minOutlinePaths?: number;
   /** Render resolution of PDF pages sent to OCR. Default 300. */
   renderDpi?: number;
   /** Largest pixel count of one image page or rendered page. Default 80 M (A4 at 600 dpi is 35 M). */
@@ -33,25 +46,33 @@ export interface LocalOcrEngineOptions {
   maxEmbeddedFileBytes?: number;
   /** OCR scans and text-less PDF pages (tesseract). Default true; false leaves such pages with no lines. */
   ocr?: boolean;
-  /** Tesseract workers kept alive (one per language set). Default 1. */
+  /** Tesseract workers kept alive (one per language model: eng, deu, fra). Default 3. */
   maxWorkers?: number;
   /** Folder where links to the npm-packaged language files are gathered. Default: a folder in the OS temp dir. */
   tessdataDir?: string;
 }
 
 export interface LocalOcrEngine extends OcrEngine {
+  /**
+   * Starts the English tesseract worker (the first pass of every scan) in the background, so that the first
+   * scan does not wait about a second for it. Costs ~70 MB while the engine lives: call it when scans are
+   * expected. A failure to start is reported by the first scan that needs the worker.
+   */
+  warmUpScans(): void;
   /** Terminates the tesseract workers (if any were started). */
   close(): Promise<void>;
 }
 
 const OptionsSchema = z.object({
   minTextLayerChars: z.number().int().nonnegative().default(10),
+  minImageShare: z.number().min(0).max(1).default(0.25),
+  minOutlinePaths: z.number().int().nonnegative().default(300),
   renderDpi: z.number().positive().max(1200).default(300),
   maxImagePixels: z.number().int().positive().default(80_000_000),
   maxImageSide: z.number().int().positive().default(20_000),
   maxEmbeddedFileBytes: z.number().int().positive().default(5 * 1024 * 1024),
   ocr: z.boolean().default(true),
-  maxWorkers: z.number().int().positive().default(1),
+  maxWorkers: z.number().int().positive().default(3),
   tessdataDir: z.string().min(1).optional(),
 });
 
@@ -70,6 +91,8 @@ export const LOCAL_OCR_ENGINE_VERSION = [
 ].join('+');
 
 type Options = z.infer<typeof OptionsSchema>;
+
+const DEFAULT_OCR_DPI = 300;
 
 interface RecognizedContent {
   pages: Page[];
@@ -90,6 +113,9 @@ export function createLocalOcrEngine(options: LocalOcrEngineOptions = {}): Local
     // pdfjs returns the attachments while it reads the text layer (readXmlAttachments).
     readsAttachments: true,
     recognize: (input, limits) => recognize(input, LimitsSchema.parse(limits), opts, pool),
+    warmUpScans: () => {
+      if (opts.ocr) pool.warmUp(firstPassModels(INSTALLED_LANGUAGES)).catch(() => undefined);
+    },
     close: () => pool.close(),
   };
 }
@@ -199,6 +225,14 @@ async function recognizePdf(
           pages.push(textPage);
           continue;
         }
+        // (Almost) no text layer: OCR only what looks like a scan or outlined text, not a blank page, a separator
+        // or a page with a logo and a page number.
+        const coverage = await readPageCoverage(page).catch(() => ({ imageShare: 1, paths: 0 }));
+        if (coverage.imageShare < opts.minImageShare && coverage.paths < opts.minOutlinePaths) {
+          pages.push(textPage);
+          continue;
+        }
+        deadline.check();
         const rendered = await renderPage(page, opts.renderDpi, opts.maxImagePixels);
         deadline.check();
         const ocr = await recognizeRaster(rendered.image, rendered.dpi, limits.languages, pool, deadline);
@@ -206,7 +240,7 @@ async function recognizePdf(
         // A sparse but real text layer beats OCR of the same page when OCR finds no more.
         pages.push(
           ocrChars > layer.charCount
-            ? { ...textPage, textSource: 'ocr', lines: ocr.lines, quality: ocr.quality, languages: usableLanguages(limits.languages) }
+            ? { ...textPage, textSource: 'ocr', lines: ocr.lines, quality: ocr.quality, languages: [ocr.language] }
             : { ...textPage, quality: ocr.quality },
         );
       } finally {
@@ -248,13 +282,15 @@ async function recognizeImage(
       pages.push({ ...base, textSource: 'none', lines: [], quality: null, languages: [] });
       continue;
     }
-    const ocr = await recognizeRaster(grey, dpi, limits.languages, pool, deadline);
+    // Tesseract is told the file's density, or 300 dpi (what its models are trained on) when it has none.
+    const density = trustedDensity(info.density);
+    const ocr = await recognizeRaster(grey, dpi, limits.languages, pool, deadline, density ?? DEFAULT_OCR_DPI, density);
     pages.push({
       ...base,
       textSource: ocr.lines.length > 0 ? 'ocr' : 'none',
       lines: ocr.lines,
       quality: ocr.quality,
-      languages: usableLanguages(limits.languages),
+      languages: [ocr.language],
     });
   }
   return { pages, embeddedFiles: [] };

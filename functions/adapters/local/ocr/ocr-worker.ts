@@ -9,6 +9,8 @@ import { loadPdfJs } from './pdf.js';
 import { serializeError, type SerializedError } from './worker-errors.js';
 
 export interface OcrTask {
+  /** A warm-up, no document: start what is expected (pdfjs, the English tesseract worker) and return at once. */
+  warmUp?: { pdfs: boolean; scans: boolean };
   input: OcrInput;
   limits: OcrLimits;
   engineOptions: LocalOcrEngineOptions;
@@ -17,18 +19,22 @@ export interface OcrTask {
 }
 
 export type OcrTaskResult =
+  | { ok: true; warm: true }
   | { ok: true; doc: OcrDocument }
   | { ok: true; serialized: SerializedOcrDocument }
   | { ok: false; error: SerializedError };
 
 let engine: LocalOcrEngine | undefined;
 
-// A thread is started ahead of its first document (the pool's warm-up): load pdfjs now, not on that document.
-// A failure here is reported by the document that needs pdfjs.
-loadPdfJs().catch(() => undefined);
 
 export default async function run(task: OcrTask): Promise<OcrTaskResult> {
   engine ??= createLocalOcrEngine(task.engineOptions);
+  if (task.warmUp) {
+    // Loads run in the background of this thread; a failure is reported by the first document that needs it.
+    if (task.warmUp.pdfs) loadPdfJs().catch(() => undefined);
+    if (task.warmUp.scans) engine.warmUpScans();
+    return { ok: true, warm: true };
+  }
   try {
     const doc = await engine.recognize(task.input, task.limits);
     if (!task.serialized) return { ok: true, doc };

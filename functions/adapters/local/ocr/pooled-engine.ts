@@ -16,9 +16,12 @@ const MAX_OLD_GENERATION_MB = 64;
 export interface PooledOcrEngine extends LocalOcrEngine {
   /**
    * Starts the threads now (each loads pdfjs), so that the first document does not wait for them: a command
-   * that is about to OCR calls it while it opens the rest of the stack.
+   * that is about to OCR calls it while it opens the rest of the stack. Each thread loads pdfjs (unless `pdfs`
+   * is false: images only) and, with `scans`, starts its English tesseract worker (see
+   * {@link LocalOcrEngine.warmUpScans}): ~70 MB per thread, so only when the inputs include images; a batch of
+   * born-digital PDFs does not carry it.
    */
-  warmUp(): void;
+  warmUp(options?: { pdfs?: boolean; scans?: boolean }): void;
 }
 
 export interface PooledOcrEngineOptions {
@@ -53,6 +56,15 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
       // objects per page, and V8's default semi-spaces let each isolate's resident memory balloon under a batch.
       resourceLimits: { maxYoungGenerationSizeMb: options.maxYoungGenerationSizeMb ?? 4, maxOldGenerationSizeMb: MAX_OLD_GENERATION_MB },
     }));
+  const sendWarmUp = (warmUp: { pdfs: boolean; scans: boolean }) => {
+    // One task per thread; each returns at once (the loads go on in the background of its thread), so the
+    // threads are free for the first documents. Piscina may hand two of them to one thread: a thread left out
+    // loads what it needs on its first document.
+    for (let i = 0; i < threads; i++) {
+      const task: OcrTask = { warmUp, input: { bytes: new Uint8Array(0), fileName: '' }, limits: WARM_LIMITS, engineOptions: options.engine ?? {}, serialized: false };
+      getPool().run(task).catch(() => undefined);
+    }
+  };
   const run = async (input: OcrInput, limits: OcrLimits, serialized: boolean): Promise<OcrTaskResult & { ok: true }> => {
     const task: OcrTask = {
       input: { bytes: input.bytes, fileName: input.fileName, declaredContentType: input.declaredContentType },
@@ -79,10 +91,11 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
     name: 'local',
     // The engine in the worker reads a PDF's attachments with its text layer.
     readsAttachments: true,
-    warmUp() {
+    warmUp(warmOptions = {}) {
       warm = true;
-      getPool();
+      sendWarmUp({ pdfs: warmOptions.pdfs ?? true, scans: warmOptions.scans ?? false });
     },
+    warmUpScans: () => sendWarmUp({ pdfs: false, scans: true }),
     async recognize(input: OcrInput, limits: OcrLimits): Promise<OcrDocument> {
       const result = await run(input, limits, false);
       if (!('doc' in result)) throw new Error('OCR worker returned no document');
@@ -102,6 +115,8 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
     },
   };
 }
+
+const WARM_LIMITS: OcrLimits = { maxPages: 1, maxBytes: 1, timeoutMs: 1, languages: ['eng'] };
 
 /** The compiled worker in dist/, or the TypeScript source when running from a clone through tsx. */
 function workerFile(): string {
