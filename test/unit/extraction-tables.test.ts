@@ -89,3 +89,34 @@ describe('a per-rate VAT breakdown is not the total', () => {
     expect(inv.fields.total_amount!.confidence).toBeGreaterThanOrEqual(0.9);
   });
 });
+
+describe('receipts: payment arithmetic and dates', () => {
+  const RECEIPT = { width: 226, height: 620 };
+  const top: Placed[] = [['SANJUNG PARKING SDN BHD', 10, 30], ['GST Reg No: 001751072768', 10, 45], ['TAX INVOICE', 60, 70]];
+
+  it('cash - change = total, whatever the tendered line\'s label says', () => {
+    const inv = extractFromOcr(syntheticDoc([
+      ...top, ['27/06/18 10:08', 40, 90], ['Pay parking ticket', 10, 110], ['1.50', 170, 110],
+      ['Total', 10, 150], ['1.50', 170, 150], ['Accepted total', 10, 165], ['2.00', 170, 165], ['Change', 10, 180], ['0.50', 170, 180],
+    ], RECEIPT));
+    expect(inv.fields.total_amount?.value).toBe(1.5);
+  });
+
+  it('a card payment with nothing given back is the total when no total label was read', () => {
+    const inv = extractFromOcr(syntheticDoc([
+      ...top, ['26/02/2018 10:08', 40, 90], ['39.42 litre Pump # 09', 10, 110], ['FuelSave 95', 10, 125], ['Visa', 10, 160], ['RM 85.54', 150, 160],
+    ], RECEIPT));
+    expect(inv.fields.total_amount?.value).toBe(85.54);
+    expect(inv.fields.total_amount!.confidence).toBeLessThan(0.9);
+  });
+
+  it('reads the day first where the tax is VAT or GST, and month-name dates with a two-digit year', () => {
+    expect(extractFromOcr(syntheticDoc([...top, ['Date: 03/01/2018 14:05', 10, 90], ['TOTAL', 10, 150], ['29.80', 170, 150]], RECEIPT)).fields.invoice_date?.value).toBe('2018-01-03');
+    expect(extractFromOcr(syntheticDoc([...top, ['15 Jun 18 08:34:31 PM', 10, 90], ['TOTAL', 10, 150], ['17.20', 170, 150]], RECEIPT)).fields.invoice_date?.value).toBe('2018-06-15');
+  });
+
+  it('skips a date that is no calendar date (an OCR misread) for one that is', () => {
+    const inv = extractFromOcr(syntheticDoc([...top, ['Date : 30/63/2018 11:18 PM', 10, 90], ['TOTAL', 10, 150], ['189.75', 150, 150], ['30/03/2018 11:11 PM', 10, 400]], RECEIPT));
+    expect(inv.fields.invoice_date?.value).toBe('2018-03-30');
+  });
+});

@@ -295,8 +295,11 @@ export function chooseAmounts(
   const paid = money.filter((c) => !totals.includes(c) && c.value > 0
     && tendered.some((p) => changes.some((ch) => ch.value !== 0 && same(Math.abs(p.value) - Math.abs(ch.value), c.value))));
   // Without any total label: the largest amount of the page, weakly (a receipt whose label was misread).
-  const fallback = totals.length === 0 && paid.length === 0 ? largest(money) : undefined;
-  const pool = fallback ? [fallback] : [...totals, ...paid];
+  // Without any total label: a payment with nothing given back (a card pays the total exactly) is the total;
+  // else the largest amount of the page, weakly (a receipt whose label was misread).
+  const exact = totals.length === 0 && paid.length === 0 && !changes.some((c) => c.value !== 0) ? tendered.filter((p) => p.value > 0) : [];
+  const fallback = totals.length === 0 && paid.length === 0 && exact.length === 0 ? largest(money) : undefined;
+  const pool = fallback ? [fallback] : [...totals, ...paid, ...exact];
   const roundingLabel = cands.some((c) => c.weights.rounding !== undefined) || roundingLine;
 
   const values = (xs: readonly AmountCandidate[]) => [...new Set(xs.map((x) => x.value))];
@@ -309,12 +312,17 @@ export function chooseAmounts(
   const readings: Reading[] = [];
   for (const t of pool) {
     const T = Math.abs(t.value);
-    const base = t === fallback ? 0.25 : paid.includes(t) ? 0.3 : roleScore(t, 'total');
+    const base = t === fallback ? 0.25 : paid.includes(t) || exact.includes(t) ? 0.3 : roleScore(t, 'total');
     const agreements: string[] = [];
     let bonus = 0;
-    // Independent agreements of this total with the rest of the page.
-    if (tendered.some((p) => changes.some((c) => same(Math.abs(p.value) - Math.abs(c.value), T) && Math.abs(c.value) > 0))) { bonus += 0.8; agreements.push('tendered-change'); }
-    else if (tendered.length > 0 && changes.every((c) => c.value === 0) && tendered.some((p) => same(Math.abs(p.value), T))) { bonus += 0.3; agreements.push('tendered'); }
+    // Independent agreements of this total with the rest of the page. What was handed over is the amount
+    // printed between the total and the change, whatever its (misread) label: cash - change = total.
+    const payers = [...tendered, ...money.filter((p) => !tendered.includes(p) && p !== t && p.position > t.position + 1e-6
+      && changes.some((c) => c !== p && c.position >= p.position - 1e-6))];
+    if (payers.some((p) => changes.some((c) => c !== p && same(Math.abs(p.value) - Math.abs(c.value), T) && Math.abs(c.value) > 0))) { bonus += 0.8; agreements.push('tendered-change'); }
+    // A "total" that minus the change gives another total printed above it is what was handed over.
+    if (changes.some((c) => c !== t && Math.abs(c.value) > 0 && totals.some((o) => o !== t && o.position < t.position - 1e-6 && same(T - Math.abs(c.value), Math.abs(o.value))))) bonus -= 0.6;
+    else if (tendered.length > 0 && changes.every((c) => c.value === 0) && tendered.some((p) => p !== t && same(Math.abs(p.value), T))) { bonus += 0.3; agreements.push('tendered'); }
     if (tendered.length > 0 && changes.length > 0 && tendered.every((p) => Math.abs(p.value) + 0.011 < T)) bonus -= 0.5;
     // The rounding line's sign is often lost (printed apart, or misread): either sign agrees.
     // The rounded total comes after its rounding line, the unrounded amount before it.

@@ -27,6 +27,9 @@ export interface ExtractOptions {
   referenceDate?: Date;
 }
 
+/** Names of taxes levied in countries that print the day before the month. */
+const DAY_FIRST_TAX = /(?<![\p{L}])(?:vat|gst|sst|tva|mwst|ust|btw|iva)(?![\p{L}])/iu;
+
 const clamp = (v: number) => Math.max(0.01, Math.min(0.99, Number(v.toFixed(3))));
 
 function textOf(p: Pick<string> | undefined): TextField | undefined {
@@ -116,9 +119,10 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
 
   const currencyCode = fromEntities.currency?.value ?? currencyDetected?.code
     ?? (amounts.total?.currencyMark ? currencyOfMark(amounts.total.currencyMark) : undefined);
-  const order = resolveDateOrder(findDates(text), { language, currency: currencyCode });
+  const order = resolveDateOrder(findDates(text), { language, currency: currencyCode, dayFirstTax: DAY_FIRST_TAX.test(text) });
   const iso = (d: DateMatch) => toIsoDate(d, order.order) ?? toIsoDate(d, order.order === 'MDY' ? 'DMY' : 'MDY');
-  const dates = dateCandidates(layouts);
+  // A date that is no calendar date either way ("30/63/2018", an OCR misread) is not a candidate.
+  const dates = dateCandidates(layouts).filter((d) => iso(d.value) !== null);
   // "Invoice No. 123 of/vom/du 05.03.2018": the date printed right after the number names the invoice date.
   if (id.candidate) {
     const seg = id.candidate.segment;
