@@ -3,6 +3,7 @@ import {
   CALIBRATED_FIELDS, CALIBRATION, applyCurve, calibrateFields, curveFor, type CalibrationTable,
 } from '../../functions/core/extraction/calibration.js';
 import type { HeaderFields } from '../../functions/core/invoice/invoice.js';
+import { nameShape } from '../../functions/core/extraction/parties.js';
 import { fitCurve, fitTable } from '../eval/fit-calibration.js';
 
 /**
@@ -74,5 +75,13 @@ describe('fitting', () => {
     const few = Array.from({ length: 5 }, (_, i) => ({ field: 'total_amount' as const, medium: 'text' as const, raw: 0.9, correct: true, group: `t${i}` }));
     const t = fitTable([...many, ...few], { part: 'development' });
     expect(Object.keys(t.curves).sort()).toEqual(['total_amount', 'total_amount|ocr']);
+  });
+});
+
+describe('the shape of a supplier name lowers the confidence of fragments and noise', () => {
+  it.each([
+    ['GARDENIA BAKERIES (KL) SDN BHD', 1], ['Lieferant GmbH', 1], ['PRE', 0.48], ['¥RENEEM VOUCHER BEFORE POINTS EXPIRY!X', 0.6], ['tan woon yann', 0.8],
+  ])('%s -> %d', (name, factor) => {
+    expect(nameShape(name)).toBeCloseTo(factor);
   });
 });
