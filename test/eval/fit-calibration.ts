@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { LOCAL_OCR_ENGINE_VERSION } from '../../functions/adapters/local/ocr/index.js';
 import {
   CALIBRATED_FIELDS, CalibrationTableSchema, MIN_CURVE_OBSERVATIONS, applyCurve, type CalibratedField, type CalibrationTable, type Curve, type Medium,
 } from '../../functions/core/extraction/calibration.js';
 import { extractInvoice } from '../../functions/core/extraction/extract-invoice.js';
 import type { Invoice } from '../../functions/core/invoice/invoice.js';
 import { sharedDataDir } from '../../functions/training/public-corpora.js';
-import { plan, readCase } from './evaluate.js';
+import { ocrEngineId, plan, readCase } from './evaluate.js';
 import { HIGH, reliability } from './reliability.js';
 import type { ScoredField } from './scoring.js';
 import { fieldCorrect, type Predicted } from './scoring.js';
@@ -131,7 +130,7 @@ async function main(): Promise<void> {
     cases,
     observations: obs.length,
     filesAndLabelsSha256: hashOf(snapshot.sort().join('\n')),
-    ocrEngine: `local|${LOCAL_OCR_ENGINE_VERSION}|eng+deu+fra`,
+    ocrEngine: ocrEngineId(),
     priorWeight: PRIOR_WEIGHT,
   };
   const table = fitTable(obs, fittedOn);

@@ -221,7 +221,7 @@ export function extractSupplier(layouts: readonly PageLayout[], ctx: SupplierCon
  */
 export function nameShape(text: string): number {
   const letters = (text.match(/\p{L}/gu) ?? []).length;
-  const junk = (text.match(/[^\p{L}\d\s.,&'’()/\-]/gu) ?? []).length;
+  const junk = (text.match(/[^\p{L}\d\s.,&'’()/-]/gu) ?? []).length;
   const words = text.split(/\s+/).filter((w) => w.replace(/[^\p{L}]/gu, '').length >= 2).length;
   let f = 1;
   if (junk > 0) f *= 0.6;
