@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { documentAiToOcrDocument } from '../../functions/adapters/gcp/docai-mapping.js';
 import { createLocalOcrEngine, LOCAL_OCR_ENGINE_VERSION, type LocalOcrEngine } from '../../functions/adapters/local/ocr/index.js';
@@ -178,6 +179,18 @@ function textToOcrDocument(text: string): OcrDocument {
   };
 }
 
+const OCR_ADAPTER_DIR = path.resolve(import.meta.dirname, '../../functions/adapters/local/ocr');
+
+/**
+ * The identity of the local OCR engine for the cache: library versions, languages and a hash of the adapter's
+ * source, so that a new configuration of the same libraries (thresholding, passes, scaling) reads again.
+ */
+export function ocrEngineId(): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(OCR_ADAPTER_DIR).filter((n) => n.endsWith('.ts')).sort()) hash.update(name).update(readFileSync(path.join(OCR_ADAPTER_DIR, name)));
+  return `local|${LOCAL_OCR_ENGINE_VERSION}|${LIMITS.languages.join('+')}|adapter-${hash.digest('hex').slice(0, 16)}`;
+}
+
 /** Reads corpus files into OCR documents: the local engine behind the cache, or the file's own JSON/text. */
 class Reader {
   private readonly memo = new Map<string, OcrDocument>();
@@ -185,7 +198,7 @@ class Reader {
   private readonly engines: LocalOcrEngine[] = [];
 
   constructor(cacheDir: string | undefined) {
-    this.cache = cacheDir ? new OcrCache(cacheDir, `local|${LOCAL_OCR_ENGINE_VERSION}|${LIMITS.languages.join('+')}`) : undefined;
+    this.cache = cacheDir ? new OcrCache(cacheDir, ocrEngineId()) : undefined;
   }
 
   needsOcr(c: EvalCase): boolean {

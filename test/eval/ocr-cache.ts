@@ -5,8 +5,9 @@ import { OcrDocumentSchema, type OcrDocument } from '../../functions/core/ocr-do
 
 /**
  * OCR documents of corpus files kept on disk between evaluation runs (tesseract takes ~10 s a receipt), keyed
- * by the file's content hash and the engine's identity (name, library versions, languages): a new engine or
- * engine version misses the cache instead of serving stale text. The folder lives under `reports/`
+ * by the file's content hash and the engine's identity (library versions, languages, a hash of the adapter's
+ * source: `ocrEngineId` in evaluate.ts): a new engine, version or configuration misses the cache instead of
+ * serving stale text. The folder lives under `reports/`
  * (git-ignored); delete it to force fresh OCR.
  */
 export class OcrCache {

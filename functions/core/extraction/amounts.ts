@@ -9,7 +9,11 @@ import { findAmounts, type AmountMatch, type DecimalSeparator } from './numbers.
  * what was tendered and given back, "Rounding" an adjustment. The reading chosen is the one whose amounts
  * agree best with each other, not the first match: net + tax = total, the VAT lines add up to the tax, the
  * subtotal plus the rounding line gives the total, cash minus change gives the total, the same total printed
- * under two labels. What was agreed on is kept as evidence for the confidences.
+ * under two labels. What was agreed on is kept as evidence for the confidences. The body rows of a table column
+ * (a VAT breakdown per rate, line items with their gross amounts) are parts, not candidates: a per-rate row adds
+ * up as well as the document does (base + tax = gross of that rate), and taking it for the total was the
+ * confident miss of such breakdowns; the column's sum (printed in a sum row, or equal to a labelled total) is
+ * the evidence they give.
  */
 
 export type Role = 'total' | 'net' | 'tax' | 'due' | 'tendered' | 'change' | 'rounding' | 'discount' | 'prepaid';
@@ -42,7 +46,7 @@ const LABEL_RULES: ReadonlyArray<{ test: (t: string) => boolean; weights: RoleWe
   { test: (t) => R(String.raw`cash|tender(?:ed)?|paid|payment|credit(?!\s*note)|visa|master\s*card|mastercard|amex|debit|credit\s*card|card|bar(?:geld)?|gegeben|esp[èe]ces|carte(?:\s+bancaire)?|cb|ch[èe]que|cheque|eftpos|tunai`).test(t), weights: { tendered: 1 }, strength: 'strong' },
   { test: (t) => R(String.raw`net\s*(?:à|a)\s*payer|(?:reste|somme|montant)\s*(?:à|a)\s*payer|zahlbetrag|zu\s*zahlen(?:der\s*betrag)?|offener\s*betrag|(?:amount|balance|total)\s*(?:now\s+)?due|amount\s*payable|balance|te\s*betalen|do\s*zapłaty`).test(t), weights: { due: 1, total: 0.6 }, strength: 'strong' },
   { test: (t) => INCL.test(t) && (HAS_TOTAL.test(t) || HAS_TAX.test(t)), weights: { total: 1 }, strength: 'strong' },
-  { test: (t) => (EXCL.test(t) && (HAS_TOTAL.test(t) || HAS_TAX.test(t))) || R(String.raw`sub\s*-?\s*total|zwischensumme|sous[-\s]*total|subtotaal|nettobetrag|nettosumme|warenwert|nettowert|taxable\s+(?:amount|value)|base\s+(?:ht|imposable)|net\s+(?:amount|total|value)|nett?\s+total|(?:total|summe|gesamt)\s+net(?:to)?`).test(t), weights: { net: 1, total: 0.3 }, strength: 'strong' },
+  { test: (t) => (EXCL.test(t) && (HAS_TOTAL.test(t) || HAS_TAX.test(t))) || R(String.raw`sub\s*-?\s*total|zwischensumme|sous[-\s]*total|subtotaal|nettobetrag|nettosumme|warenwert|nettowert|taxable\s+(?:amount|value)|base\s+(?:ht|imposable)|net\s+(?:amount|total|value)|nett?\s+total|(?:total|summe|gesamt)\s+net(?:to)?|netto`).test(t), weights: { net: 1, total: 0.3 }, strength: 'strong' },
   { test: (t) => HAS_TAX.test(t) && !R(String.raw`invoice|id|no\.?|nr\.?|number|nummer|reg(?:istration)?|identifi\p{L}*|code|exempt|free|base|basis\p{L}*`).test(t), weights: { tax: 1 }, strength: 'strong' },
   { test: (t) => R(String.raw`grand\s*total|invoice\s*total|total\s*(?:amount|invoice|sales|price|payable|to\s+pay)|(?:total|montant)\s*(?:à|a)\s*payer|gesamtbetrag|rechnungsbetrag|endbetrag|gesamtsumme|bruttobetrag|bruttosumme|rechnungssumme|montant\s*total|total\s*facture|totaalbedrag|factuurtotaal|razem`).test(t), weights: { total: 1 }, strength: 'strong' },
   { test: (t) => R(String.raw`total|totaal|gesamt|summe|jumlah`).test(t), weights: { total: 0.85, net: 0.15 }, strength: 'weak' },
@@ -85,6 +89,17 @@ export interface AmountCandidate {
   /** A percentage printed on the label's row (a VAT rate). */
   rate?: number;
   segment: Segment;
+  /**
+   * A cell of a table column named by a header above it (set when the label came from the header): the
+   * column and the body row (0 = first row under the header).
+   */
+  column?: { id: string; index: number };
+  /**
+   * Set once the whole column is known: `part` for one of several body rows (a per-rate line of a VAT
+   * breakdown, a line item: its own net + tax = gross is the row's arithmetic, not the document's), `sum` for
+   * a last row that adds up the rows above it (the column's printed sum).
+   */
+  cell?: 'part' | 'sum';
 }
 
 interface Row { segments: Segment[]; cy: number; h: number }
@@ -115,6 +130,7 @@ export function amountCandidates(layouts: readonly PageLayout[], hint: DecimalSe
   const out: AmountCandidate[] = [];
   for (const page of layouts) {
     const rows = rowsOf(page);
+    const cells: AmountCandidate[][] = rows.map(() => []);
     rows.forEach((row, ri) => {
       // Amounts of the row left to right, each with the row text before it.
       const found: Array<{ seg: Segment; a: AmountMatch; before: string }> = [];
@@ -136,9 +152,10 @@ export function amountCandidates(layouts: readonly PageLayout[], hint: DecimalSe
         while (start > 0 && !words(gaps[start]!)) start--;
         let label = endOfRun ? classifyLabel(gaps[start]!) : undefined;
         let relation: AmountCandidate['relation'] = label ? (start === i && a.index > 0 && gaps[i]!.endsWith(seg.text.slice(0, a.index)) ? 'inline' : 'right') : 'none';
+        let column: AmountCandidate['column'];
         if (!label) {
-          const header = headerAbove(page, rows, ri, seg, a);
-          if (header) { label = header; relation = 'below'; }
+          const header = columnHeader(page, rows, cells, ri, seg, a);
+          if (header) { label = header.label; relation = 'below'; column = header.column; }
         }
         const rate = RATE.exec(gaps[start]!);
         const tokens = seg.tokens.filter((t, k) => {
@@ -147,31 +164,74 @@ export function amountCandidates(layouts: readonly PageLayout[], hint: DecimalSe
         });
         // A rounding adjustment is a few cents: a large amount on a "Rounding" line is the rounded total.
         if (label?.weights.rounding && Math.abs(a.value) >= 0.5) label = { ...label, weights: { total: 0.9 } };
-        out.push({
+        const cand: AmountCandidate = {
           value: a.value, raw: a.raw, page: page.page, box: subBox(seg, a.index, a.index + a.length),
           position: page.page - 1 + seg.box.y, hasDecimals: a.hasDecimals, ...(a.currencyMark ? { currencyMark: a.currencyMark } : {}),
           weights: label?.weights ?? {}, strength: label?.strength ?? 'none', relation,
           read: tokens.length ? Math.min(...tokens.map((t) => t.confidence)) : 1,
           ...(rate ? { rate: Number((rate[1] ?? '').replace(',', '.')) } : {}),
           segment: seg,
-        });
+          ...(column ? { column } : {}),
+        };
+        cells[ri]!.push(cand);
+        out.push(cand);
       });
     });
   }
+  markColumnCells(out);
   return out;
 }
 
-/** A column header naming the amount: the nearest row above (within a few lines) with a label over its x-range. */
-function headerAbove(page: PageLayout, rows: readonly Row[], ri: number, seg: Segment, a: AmountMatch) {
+/**
+ * Marks the cells of columns with several body rows: a VAT breakdown (one row per rate: base, tax, gross), a
+ * table of line items (net, VAT, gross per line). Each row's own arithmetic (base + tax = gross) is not the
+ * document's: the document's amounts are the column's sums. A last row that equals the sum of the rows above
+ * it is the column's printed sum.
+ */
+function markColumnCells(cands: AmountCandidate[]): void {
+  const columns = new Map<string, AmountCandidate[]>();
+  for (const c of cands) if (c.column) columns.set(c.column.id, [...(columns.get(c.column.id) ?? []), c]);
+  for (const col of columns.values()) {
+    if (col.length < 2) continue;
+    col.sort((a, b) => a.column!.index - b.column!.index);
+    const last = col[col.length - 1]!;
+    const rest = col.slice(0, -1);
+    const restSum = rest.reduce((s, c) => s + Math.abs(c.value), 0);
+    // With a single row above, the sum repeats it (a VAT breakdown of one rate and its sum row).
+    const isSum = Math.abs(Math.abs(last.value) - restSum) < 0.005;
+    for (const c of col) c.cell = isSum && c === last ? 'sum' : 'part';
+  }
+}
+
+/**
+ * The column header naming an amount that has no label on its own row, with the column it belongs to. Walking
+ * up from the amount: an amount right above in the same column that belongs to a header's column continues
+ * that column (the next body row); an amount above that does not (labelled on its own row, or under no
+ * header), or other text in the column, ends the search; a short label over the amount is the header.
+ */
+function columnHeader(page: PageLayout, rows: readonly Row[], cells: readonly AmountCandidate[][], ri: number, seg: Segment, a: AmountMatch):
+  { label: NonNullable<ReturnType<typeof classifyLabel>>; column: { id: string; index: number } } | undefined {
   const box = subBox(seg, a.index, a.index + a.length);
   const x0 = box.x * page.width, x1 = (box.x + box.w) * page.width;
-  for (let k = ri - 1; k >= 0 && k >= ri - 3; k--) {
+  const cy = rows[ri]!.cy, h = rows[ri]!.h;
+  for (let k = ri - 1; k >= 0; k--) {
     const row = rows[k]!;
+    // A header is at most a few lines above its first row; the body rows of one column are closer than a
+    // dozen lines apart (an item's description may wrap over several lines).
+    if (cy - row.cy > h * 12) return undefined;
+    const above = cells[k]!.find((c) => c.box.x * page.width < x1 + 4 && (c.box.x + c.box.w) * page.width > x0 - 4);
+    if (above) {
+      if (!above.column || above.strength === 'none') return undefined;
+      return { label: { weights: above.weights, strength: above.strength, at: 0 }, column: { id: above.column.id, index: above.column.index + 1 } };
+    }
     const over = row.segments.filter((s) => s.pt.x0 < x1 + 4 && s.pt.x1 > x0 - 4);
     for (const s of over) {
-      if (findAmounts(s.text).some((x) => x.hasDecimals)) return undefined; // another amount above: a table body
+      if (findAmounts(s.text).some((x) => x.hasDecimals)) return undefined; // an amount above that is not a cell
       const label = classifyLabel(s.text);
-      if (label && s.text.trim().split(/\s+/).length <= 5) return label;
+      if (label && s.text.trim().split(/\s+/).length <= 5 && ri - k <= 3) {
+        // One header segment may span several columns: the column is the header and the first cell's place.
+        return { label, column: { id: `${page.page}:${s.id}:${Math.round(x0)}-${Math.round(x1)}`, index: 0 } };
+      }
     }
     if (over.length > 0) return undefined;
   }
@@ -220,7 +280,11 @@ export function chooseAmounts(
   context: { lineSum?: number | undefined; vatSum?: number | undefined; roundingLine?: boolean } = {},
 ): JointAmounts {
   const roundingLine = context.roundingLine ?? false;
-  const money = cands.filter((c) => c.value !== 0 || c.strength !== 'none');
+  const all = cands.filter((c) => c.value !== 0 || c.strength !== 'none');
+  // The body rows of a table column are parts of the document's amounts, never the amounts themselves: what
+  // they prove is their column's sum.
+  const money = all.filter((c) => c.cell !== 'part');
+  const columnSums = sumsOfColumns(all);
   const totals = top(money, (c) => roleScore(c, 'total'), 8);
   const nets = top(money, (c) => roleScore(c, 'net'), 5);
   const taxes = top(money, (c) => roleScore(c, 'tax'), 6);
@@ -231,8 +295,11 @@ export function chooseAmounts(
   const paid = money.filter((c) => !totals.includes(c) && c.value > 0
     && tendered.some((p) => changes.some((ch) => ch.value !== 0 && same(Math.abs(p.value) - Math.abs(ch.value), c.value))));
   // Without any total label: the largest amount of the page, weakly (a receipt whose label was misread).
-  const fallback = totals.length === 0 && paid.length === 0 ? largest(money) : undefined;
-  const pool = fallback ? [fallback] : [...totals, ...paid];
+  // Without any total label: a payment with nothing given back (a card pays the total exactly) is the total;
+  // else the largest amount of the page, weakly (a receipt whose label was misread).
+  const exact = totals.length === 0 && paid.length === 0 && !changes.some((c) => c.value !== 0) ? tendered.filter((p) => p.value > 0) : [];
+  const fallback = totals.length === 0 && paid.length === 0 && exact.length === 0 ? largest(money) : undefined;
+  const pool = fallback ? [fallback] : [...totals, ...paid, ...exact];
   const roundingLabel = cands.some((c) => c.weights.rounding !== undefined) || roundingLine;
 
   const values = (xs: readonly AmountCandidate[]) => [...new Set(xs.map((x) => x.value))];
@@ -245,12 +312,17 @@ export function chooseAmounts(
   const readings: Reading[] = [];
   for (const t of pool) {
     const T = Math.abs(t.value);
-    const base = t === fallback ? 0.25 : paid.includes(t) ? 0.3 : roleScore(t, 'total');
+    const base = t === fallback ? 0.25 : paid.includes(t) || exact.includes(t) ? 0.3 : roleScore(t, 'total');
     const agreements: string[] = [];
     let bonus = 0;
-    // Independent agreements of this total with the rest of the page.
-    if (tendered.some((p) => changes.some((c) => same(Math.abs(p.value) - Math.abs(c.value), T) && Math.abs(c.value) > 0))) { bonus += 0.8; agreements.push('tendered-change'); }
-    else if (tendered.length > 0 && changes.every((c) => c.value === 0) && tendered.some((p) => same(Math.abs(p.value), T))) { bonus += 0.3; agreements.push('tendered'); }
+    // Independent agreements of this total with the rest of the page. What was handed over is the amount
+    // printed between the total and the change, whatever its (misread) label: cash - change = total.
+    const payers = [...tendered, ...money.filter((p) => !tendered.includes(p) && p !== t && p.position > t.position + 1e-6
+      && changes.some((c) => c !== p && c.position >= p.position - 1e-6))];
+    if (payers.some((p) => changes.some((c) => c !== p && same(Math.abs(p.value) - Math.abs(c.value), T) && Math.abs(c.value) > 0))) { bonus += 0.8; agreements.push('tendered-change'); }
+    // A "total" that minus the change gives another total printed above it is what was handed over.
+    if (changes.some((c) => c !== t && Math.abs(c.value) > 0 && totals.some((o) => o !== t && o.position < t.position - 1e-6 && same(T - Math.abs(c.value), Math.abs(o.value))))) bonus -= 0.6;
+    else if (tendered.length > 0 && changes.every((c) => c.value === 0) && tendered.some((p) => p !== t && same(Math.abs(p.value), T))) { bonus += 0.3; agreements.push('tendered'); }
     if (tendered.length > 0 && changes.length > 0 && tendered.every((p) => Math.abs(p.value) + 0.011 < T)) bonus -= 0.5;
     // The rounding line's sign is often lost (printed apart, or misread): either sign agrees.
     // The rounded total comes after its rounding line, the unrounded amount before it.
@@ -264,7 +336,9 @@ export function chooseAmounts(
     // that is one of those parts is a subtotal, whatever its own net and tax say.
     const partial = (c: AmountCandidate) => roleScore(c, 'total') + roleScore(c, 'net') > 0.3;
     const above = values(money.filter((s) => s !== t && s.position < t.position && partial(s)));
-    if (above.some((a, i) => above.some((b, j) => j > i && a > 0 && b > 0 && same(a + b, T)))) { bonus += 1.0; agreements.push('parts'); }
+    const grossColumn = columnSums.some((c) => c.weights.total !== undefined && c.weights.total >= 0.5 && same(c.sum, T));
+    const netTaxColumns = columnSums.some((n) => (n.weights.net ?? 0) >= 0.5 && columnSums.some((x) => (x.weights.tax ?? 0) >= 0.5 && close(n.sum + x.sum, T)));
+    if (grossColumn || netTaxColumns || above.some((a, i) => above.some((b, j) => j > i && a > 0 && b > 0 && same(a + b, T)))) { bonus += 1.0; agreements.push('parts'); }
     if (totals.some((g) => g.position > t.position && money.some((a) => a !== g && a.value > 0 && !same(a.value, T) && partial(a) && same(T + a.value, Math.abs(g.value))))) bonus -= 0.6;
     // Line tables are often misread (a wrapped description, a repeated header): weak evidence.
     if (context.lineSum !== undefined && close(context.lineSum, T)) { bonus += 0.15; agreements.push('lines'); }
@@ -330,6 +404,13 @@ export function chooseAmounts(
     consistent: best.consistent,
     prepaid,
   };
+}
+
+/** The sums of the table columns with several body rows, with the meaning of their header. */
+function sumsOfColumns(cands: readonly AmountCandidate[]): Array<{ sum: number; weights: RoleWeights }> {
+  const columns = new Map<string, AmountCandidate[]>();
+  for (const c of cands) if (c.cell === 'part' && c.column) columns.set(c.column.id, [...(columns.get(c.column.id) ?? []), c]);
+  return [...columns.values()].filter((col) => col.length >= 2).map((col) => ({ sum: Math.round(col.reduce((s, c) => s + Math.abs(c.value), 0) * 100) / 100, weights: col[0]!.weights }));
 }
 
 function largest(cands: readonly AmountCandidate[]): AmountCandidate | undefined {

@@ -41,8 +41,10 @@ export interface DateMatch {
 
 const ISO_RE = /(?<![\d./-])(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?![\d])/g;
 const NUMERIC_RE = /(?<![\d./-])(\d{1,2})\s?([./-])\s?(\d{1,2})\2\s?(\d{4}|\d{2})(?![\d])/g;
+// "5 March 2024", "5. März 2024", "5 mars 2024", "15-Jun-2018", "15 Jun 18" (a two-digit year only after a
+// month name, where it cannot be a quantity).
 const DAY_MONTH_RE = new RegExp(
-  String.raw`(?<![\p{L}\d])(\d{1,2})(?:\.|er|st|nd|rd|th)?\s*(?:de\s+)?(${MONTH_ALT})\.?,?\s*(\d{4})(?!\d)`,
+  String.raw`(?<![\p{L}\d])(\d{1,2})(?:\.|er|st|nd|rd|th)?(?:\s*|[-/]|\s*(?:de\s+))(${MONTH_ALT})(?:\.?,?\s*|[-/.])(\d{4}(?!\d)|\d{2}(?![\d\p{L}]))`,
   'giu',
 );
 const MONTH_DAY_RE = new RegExp(
@@ -66,7 +68,8 @@ export function findDates(text: string): DateMatch[] {
   }
   for (const m of text.matchAll(DAY_MONTH_RE)) {
     const month = MONTHS[(m[2] ?? '').toLowerCase()];
-    if (month) found.push({ index: m.index, length: m[0].length, raw: m[0], kind: 'month-name', first: Number(m[1]), second: month, year: Number(m[3]) });
+    const y = m[3] ?? '';
+    if (month) found.push({ index: m.index, length: m[0].length, raw: m[0], kind: 'month-name', first: Number(m[1]), second: month, year: fullYear(Number(y), y.length) });
   }
   for (const m of text.matchAll(MONTH_DAY_RE)) {
     const month = MONTHS[(m[1] ?? '').toLowerCase()];
@@ -111,17 +114,19 @@ export interface DateOrderDecision {
 /**
  * Decides day-first vs month-first for a document. Evidence in order of strength: a numeric date on the
  * page that only parses one way (a part > 12); the locale implied by the labels' language, dotted dates
- * (a German/French convention) or the currency; otherwise 'ambiguous' with the most likely order.
+ * (a German/French convention), the currency or the name of the tax (VAT, GST: `dayFirstTax`); otherwise
+ * 'ambiguous' with the most likely order.
  */
 export function resolveDateOrder(
   dates: readonly DateMatch[],
-  context: { language?: string | undefined; currency?: string | undefined },
+  context: { language?: string | undefined; currency?: string | undefined; dayFirstTax?: boolean | undefined },
 ): DateOrderDecision {
   const numeric = dates.filter((d) => d.kind === 'numeric');
   let dmy = 0, mdy = 0;
   for (const d of numeric) {
-    if (d.first > 12 && d.second <= 12) dmy++;
-    else if (d.second > 12 && d.first <= 12) mdy++;
+    // Only real calendar dates vote (an OCR misread such as "30/63/2018" proves nothing).
+    if (d.first > 12 && d.second <= 12 && toIsoDate(d, 'DMY')) dmy++;
+    else if (d.second > 12 && d.first <= 12 && toIsoDate(d, 'MDY')) mdy++;
   }
   if (dmy > 0 || mdy > 0) return { order: dmy >= mdy ? 'DMY' : 'MDY', evidence: 'unambiguous-date' };
   if (numeric.length === 0) {
@@ -135,6 +140,9 @@ export function resolveDateOrder(
   const cur = context.currency;
   if (cur === 'USD') return { order: 'MDY', evidence: 'locale' };
   if (cur) return { order: 'DMY', evidence: 'locale' };
+  // VAT and GST (the UK, Ireland, India, Malaysia, Singapore, Australia, New Zealand...) are taxes of countries
+  // that print the day first; the United States, where the month comes first, has sales tax.
+  if (context.dayFirstTax) return { order: 'DMY', evidence: 'locale' };
   // English labels and no currency: month-first is the likelier reading, but nothing on the page proves it.
   return { order: 'MDY', evidence: 'ambiguous' };
 }

@@ -7,6 +7,8 @@ export interface ExtractInvoiceOptions {
   /** Read an embedded e-invoice XML (ZUGFeRD / Factur-X / XRechnung, CII or UBL) when the document carries one. */
   einvoice: boolean;
   referenceDate?: Date;
+  /** Raw evidence scores instead of calibrated confidences (for fitting the calibration only). */
+  rawConfidences?: boolean;
 }
 
 /**
@@ -20,5 +22,8 @@ export function extractInvoice(doc: OcrDocument, options: ExtractInvoiceOptions)
     const xml = findEInvoiceXml(doc.embeddedFiles);
     if (xml) return parseEInvoice(xml.content);
   }
-  return extractFromOcr(doc, options.referenceDate ? { referenceDate: options.referenceDate } : {});
+  return extractFromOcr(doc, {
+    ...(options.referenceDate ? { referenceDate: options.referenceDate } : {}),
+    ...(options.rawConfidences ? { rawConfidences: true } : {}),
+  });
 }

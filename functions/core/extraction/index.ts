@@ -1,6 +1,7 @@
 import type { AmountField, DateField, HeaderFields, Invoice, TextField } from '../invoice/invoice.js';
 import type { OcrDocument } from '../ocr-document.js';
 import { amountCandidates, chooseAmounts, hasRoundingLine, type AmountCandidate, type JointAmounts } from './amounts.js';
+import { calibrateFields } from './calibration.js';
 import { combine, competition, readFactor, weighByReading } from './confidence.js';
 import { orderConfirmed, termDays } from './date-checks.js';
 import { chooseDates, dateCandidates, type DateCandidate } from './date-fields.js';
@@ -25,7 +26,15 @@ export { normalizeVatId } from './identifiers.js';
 export interface ExtractOptions {
   /** "Today" for plausibility checks of dates; defaults to none (no check). */
   referenceDate?: Date;
+  /**
+   * Keep the raw evidence scores instead of the calibrated confidences (calibration.ts): only for fitting
+   * the calibration (test/eval/fit-calibration.ts).
+   */
+  rawConfidences?: boolean;
 }
+
+/** Names of taxes levied in countries that print the day before the month. */
+const DAY_FIRST_TAX = /(?<![\p{L}])(?:vat|gst|sst|tva|mwst|ust|btw|iva)(?![\p{L}])/iu;
 
 const clamp = (v: number) => Math.max(0.01, Math.min(0.99, Number(v.toFixed(3))));
 
@@ -116,9 +125,10 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
 
   const currencyCode = fromEntities.currency?.value ?? currencyDetected?.code
     ?? (amounts.total?.currencyMark ? currencyOfMark(amounts.total.currencyMark) : undefined);
-  const order = resolveDateOrder(findDates(text), { language, currency: currencyCode });
+  const order = resolveDateOrder(findDates(text), { language, currency: currencyCode, dayFirstTax: DAY_FIRST_TAX.test(text) });
   const iso = (d: DateMatch) => toIsoDate(d, order.order) ?? toIsoDate(d, order.order === 'MDY' ? 'DMY' : 'MDY');
-  const dates = dateCandidates(layouts);
+  // A date that is no calendar date either way ("30/63/2018", an OCR misread) is not a candidate.
+  const dates = dateCandidates(layouts).filter((d) => iso(d.value) !== null);
   // "Invoice No. 123 of/vom/du 05.03.2018": the date printed right after the number names the invoice date.
   if (id.candidate) {
     const seg = id.candidate.segment;
@@ -133,23 +143,27 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
   const confirmed = orderConfirmed(choice.invoice?.value, choice.due?.value, order.order, termDays(terms?.value));
 
   fields.invoice_id = textOf(id.pick);
-  const dateField = (c: DateCandidate | undefined, confidence: number, name: string): DateField | undefined => {
+  // Risks the development corpora cannot measure (the day/month order guessed from the locale, a date far in
+  // the future) multiply the confidence after calibration: P(right) = P(right date chosen) x P(order right).
+  const risk: Partial<Record<'invoice_date' | 'due_date', number>> = {};
+  const dateField = (c: DateCandidate | undefined, confidence: number, name: 'invoice_date' | 'due_date'): DateField | undefined => {
     const r = c && isoOf({ value: c.value, raw: c.raw, score: 0, page: c.page, box: c.box, source: 'layout' }, order.order);
     if (!c || !r) return undefined;
-    let conf = confidence;
+    let factor = 1;
     if (r.orderSensitive && confirmed) {
       // The issue/due pair (or the payment term) proves the order: no locale guess involved.
     } else if (r.orderSensitive && order.evidence === 'ambiguous') {
-      conf *= 0.6;
+      factor *= 0.6;
       warnings.push(`${name}: day/month order is ambiguous; read as ${order.order}`);
     } else if (r.orderSensitive && order.evidence === 'locale') {
-      conf *= 0.95;
+      factor *= 0.95;
     }
     if (options.referenceDate && Date.parse(r.iso) > options.referenceDate.getTime() + 366 * 86_400_000) {
-      conf *= 0.5;
+      factor *= 0.5;
       warnings.push(`${name}: more than a year after the reference date`);
     }
-    return { value: r.iso, confidence: clamp(conf), source: 'layout', raw: c.raw, pageNumber: c.page, box: c.box };
+    if (factor !== 1) risk[name] = factor;
+    return { value: r.iso, confidence: clamp(confidence), source: 'layout', raw: c.raw, pageNumber: c.page, box: c.box };
   };
   if (choice.invoice) fields.invoice_date = dateField(choice.invoice, dateConfidence(choice.invoice, choice, confirmed), 'invoice_date');
   if (choice.due) fields.due_date = dateField(choice.due, combine(0.8, confirmed ? 0.5 : 0) * readFactor(choice.due.read), 'due_date');
@@ -178,6 +192,15 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
     fields.currency = { value: currencyCode, confidence: 0.4, source: 'derived' };
   }
   weighByReading(fields, layouts, new Set(['invoice_date', 'due_date', 'total_amount', 'net_amount', 'total_tax_amount', 'amount_due']));
+  if (!options.rawConfidences) {
+    const ocrPages = new Set(doc.pages.filter((p) => p.textSource === 'ocr' || p.textSource === 'docai').map((p) => p.pageNumber));
+    const mostlyOcr = ocrPages.size * 2 > doc.pages.length;
+    calibrateFields(fields, (page) => ((page === undefined ? mostlyOcr : ocrPages.has(page)) ? 'ocr' : 'text'));
+  }
+  for (const [name, factor] of Object.entries(risk)) {
+    const f = fields[name as 'invoice_date' | 'due_date'];
+    if (f) f.confidence = clamp(f.confidence * factor);
+  }
 
   // Entities first: a field an entity filled is kept; layout only fills the gaps.
   const merged: HeaderFields = {};

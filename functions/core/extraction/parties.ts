@@ -211,7 +211,24 @@ export function extractSupplier(layouts: readonly PageLayout[], ctx: SupplierCon
   }
   if (!top) return undefined;
   const { e, p } = top;
-  return { value: e.text, raw: e.text, score: p, page: e.seg.page, box: subBox(e.seg, 0, e.text.length), source: 'layout' };
+  return { value: e.text, raw: e.text, score: p * nameShape(e.text), page: e.seg.page, box: subBox(e.seg, 0, e.text.length), source: 'layout' };
+}
+
+/**
+ * How much a text looks like a printed company name rather than a fragment or OCR noise (it lowers the
+ * confidence only, never the choice): signs other than the punctuation of names, fewer than six letters,
+ * a single short word, no capital letter at all.
+ */
+export function nameShape(text: string): number {
+  const letters = (text.match(/\p{L}/gu) ?? []).length;
+  const junk = (text.match(/[^\p{L}\d\s.,&'’()/-]/gu) ?? []).length;
+  const words = text.split(/\s+/).filter((w) => w.replace(/[^\p{L}]/gu, '').length >= 2).length;
+  let f = 1;
+  if (junk > 0) f *= 0.6;
+  if (letters < 6) f *= 0.6;
+  if (words < 2 && letters < 10) f *= 0.8;
+  if (!/\p{Lu}/u.test(text)) f *= 0.8;
+  return f;
 }
 
 const ADDRESS = /(?<![\p{L}])(?:jalan|jln|lot|lorong|taman|street|st\.|road|rd\.?|avenue|ave\.?|blvd|floor|level|block|unit|suite|strasse|straße|str\.|rue|platz|weg|allee|tel|fax|phone|gst|vat|reg(?:istration)?|company|co\.\s*reg|no\.?)(?![\p{L}])|(?<!\d)\d{5}(?!\d)|\d+\s*,|,\s*\d/iu;
