@@ -72,6 +72,7 @@ export async function pageImage(blobs: BlobStore, artifactsBucket: string, recor
     if (err instanceof ApiProblem) throw err;
     throw new ApiProblem('RENDER_FAILED', 'the page cannot be rendered (corrupt or encrypted original)');
   }
+  // A failed cache write costs one more render next time, never the answer: the page is returned either way.
   await blobs.write(cacheRef, png, { contentType: 'image/png' }).catch(() => undefined);
   return { png, cached: false };
 }

@@ -118,7 +118,10 @@ export async function trainRegisterRecord(options: TrainRunOptions): Promise<Tra
     return { run, result, outcomes, reportJson, reportHtml };
   } catch (err) {
     const finished = options.now();
-    await options.runs.put({ ...base, status: 'failed', finishedAt: finished.toISOString(), durationSeconds: Math.round((finished.getTime() - started.getTime()) / 100) / 10, error: err instanceof Error ? err.message.slice(0, 2000) : String(err) }).catch(() => {});
+    await options.runs.put({ ...base, status: 'failed', finishedAt: finished.toISOString(), durationSeconds: Math.round((finished.getTime() - started.getTime()) / 100) / 10, error: err instanceof Error ? err.message.slice(0, 2000) : String(err) }).catch((putErr: unknown) => {
+      // The training error is the one to surface; a lost run record is logged with its own reason.
+      options.logger.error('failed run could not be recorded', { error: putErr instanceof Error ? putErr.message : String(putErr) });
+    });
     throw err;
   }
 }

@@ -284,10 +284,15 @@ export function createDocumentAiEngine(client: DocumentAiClientLike, options: Do
         })),
       );
       const merged = mergeDocumentShards(shards);
-      await Promise.all(shardStats.map((s) => cfg.store.delete({ bucket: s.bucket, name: s.name }))).catch(() => undefined);
+      // Leftover shards cost storage only: the result is not held back for them, and the warning names the prefix.
+      await Promise.all(shardStats.map((s) => cfg.store.delete({ bucket: s.bucket, name: s.name }))).catch((err: unknown) => {
+        options.logger?.warn('document ai output shards not deleted', { prefix: out.name, error: messageOf(err) });
+      });
       return merged;
     } finally {
-      await cfg.store.delete(inputRef).catch(() => undefined);
+      await cfg.store.delete(inputRef).catch((err: unknown) => {
+        options.logger?.warn('document ai batch input not deleted', { name: inputRef.name, error: messageOf(err) });
+      });
     }
   }
 

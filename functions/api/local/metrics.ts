@@ -42,6 +42,7 @@ export function createLocalMetrics(db: SqliteDatabase, models: ModelRegistry): L
     name: 'ledgerx_model_info', help: 'Production model versions (value 1 per model and version).', labelNames: ['model', 'version'], registers: [registry],
     async collect() {
       this.reset();
+      // No production model (an empty registry) is a state the gauge shows by having no series, not a scrape error.
       const loaded = await models.loadProduction().catch(() => null);
       for (const [model, version] of Object.entries(loaded?.versions ?? {})) this.set({ model, version }, 1);
     },
