@@ -1,4 +1,4 @@
-import { Firestore, Timestamp } from '@google-cloud/firestore';
+import { Firestore, Query, Timestamp } from '@google-cloud/firestore';
 import { Storage } from '@google-cloud/storage';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,33 @@ describe.skipIf(!firestoreReady)('Firestore adapters on the Firestore emulator',
       expect(docs[0]!.get('expiresAt')).toBeInstanceOf(Timestamp);
     });
 
+    it('reads one document for the supplier history, however many invoices the supplier has', async () => {
+      // SUPPLIER_HISTORY_INVOICES=1000 reproduces the closing note's figure; the default keeps the suite quick.
+      const earlier = Number(process.env.SUPPLIER_HISTORY_INVOICES ?? 120);
+      const store = new FirestoreInvoiceStore(await fresh());
+      const reads = countFirestoreReads();
+      const readsAfter = async (count: number) => {
+        for (let i = reads.invoices; i < count; i++, reads.invoices++) {
+          const record = makeRecord({ id: `h-${i}`, at: i, total: 100 + (i % 7), date: '2025-01-10', iban: 'DE89370400440532013000', status: 'OCR_DONE' });
+          await store.createIfAbsent(record);
+          await store.transition(record.invoiceId, 'FEATURES_DONE', { supplierKey: 'acme', invoice: record.invoice });
+        }
+        reads.n = 0;
+        const history = await store.supplierHistory('acme', 'DE89370400440532013000');
+        expect(history.count).toBe(count);
+        return reads.n;
+      };
+      try {
+        const afterOne = await readsAfter(1);
+        const afterMany = await readsAfter(earlier);
+        console.info(`[gcp-adapters] supplier history reads: ${afterOne} after 1 invoice, ${afterMany} after ${earlier}`);
+        expect(afterOne).toBe(1);
+        expect(afterMany).toBe(1);
+      } finally {
+        reads.restore();
+      }
+    }, 120_000);
+
     it('keeps index fields at the top level of invoice documents', async () => {
       const store = new FirestoreInvoiceStore(await fresh());
       await store.createIfAbsent(makeRecord({ id: 'x', at: 1, total: 10, currency: 'EUR', date: '2025-01-02', iban: 'de89 3704', decision: 'REVIEW' }));
@@ -111,6 +138,25 @@ describe.skipIf(!firestoreReady)('Firestore adapters on the Firestore emulator',
     });
   });
 });
+
+/** Counts document and query reads made through the client (every read path the store could take). */
+function countFirestoreReads() {
+  const counter = { n: 0, invoices: 0, restore: () => {} };
+  const patched: Array<() => void> = [];
+  const wrap = <T extends object>(proto: T, method: keyof T & string) => {
+    const original = proto[method] as unknown as (...args: unknown[]) => unknown;
+    (proto as Record<string, unknown>)[method] = function (this: unknown, ...args: unknown[]) {
+      counter.n += 1;
+      return original.apply(this, args);
+    };
+    patched.push(() => ((proto as Record<string, unknown>)[method] = original));
+  };
+  // DocumentReference.get reads through Firestore.getAll: wrapping both would count a read twice.
+  wrap(Query.prototype, 'get');
+  wrap(Firestore.prototype, 'getAll');
+  counter.restore = () => patched.forEach((undo) => undo());
+  return counter;
+}
 
 const TOPIC_NAMES: Record<Topic, string> = {
   [Topics.objectFinalized]: 'ledgerx-object-finalized',
