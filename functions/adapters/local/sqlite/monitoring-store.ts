@@ -151,3 +151,13 @@ export class SqliteOpsStore implements OpsStore {
     this.db.statement('UPDATE ops_actions SET status = ?, action = ? WHERE id = ?').run(action.status, JSON.stringify(action), action.id);
   }
 }
+
+/** FAILED invoices and all invoices created in [from, to) (the failed-share finding). */
+export function sqliteFailedCounts(db: SqliteDatabase): (from: Date, to: Date) => Promise<{ failed: number; total: number }> {
+  return async (from, to) => {
+    const row = db
+      .statement("SELECT COUNT(*) AS total, COALESCE(SUM(status = 'FAILED'), 0) AS failed FROM invoices WHERE created_at >= ? AND created_at < ?")
+      .get(from.toISOString(), to.toISOString()) as { total: number; failed: number };
+    return { failed: Number(row.failed), total: Number(row.total) };
+  };
+}
