@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { OpsConflictError } from '../../core/monitoring/ops.js';
 import { decideAction } from '../../core/monitoring/ops-policy.js';
+import type { LocalMonitoring } from '../../platform/local-monitoring.js';
 import { UsageError } from '../errors.js';
 import { actorOf, cliLogger, openLearning } from '../learning.js';
 import type { CommonOptions } from '../runtime-options.js';
@@ -12,7 +13,7 @@ const out = (line: string) => process.stdout.write(line + '\n');
  * and an admin's decision on a pending action (an approval runs it at once).
  */
 export function define(ops: Command, common: () => CommonOptions): void {
-  const withOps = async <T>(fn: (m: import('../../platform/local-monitoring.js').LocalMonitoring, logger: ReturnType<typeof cliLogger>) => Promise<T>) => {
+  const withOps = async <T>(fn: (m: LocalMonitoring, logger: ReturnType<typeof cliLogger>) => Promise<T>) => {
     const base = common();
     const logger = cliLogger(base, 'ops');
     const learning = await openLearning(base, logger);

@@ -10,7 +10,7 @@
 import type { ModelRegistryStore } from '../learning/model-registry.js';
 import { iteratePredictions, type PredictionLog, type PredictionLogEntry } from '../learning/prediction-log.js';
 import { iterateEffectiveLabels, type LabelStore, type ReviewLabel } from '../learning/review-labels.js';
-import type { BlobStore, Logger } from '../ports.js';
+import { PreconditionFailedError, type BlobStore, type Logger } from '../ports.js';
 import type { ColumnBaseline, DriftBaseline } from './baseline.js';
 import type { MonitoringConfig } from './config.js';
 import { columnsOf, computeDrift } from './drift.js';
@@ -154,7 +154,12 @@ export async function runDriftCheck(deps: DriftCheckDeps, windowEnd: Date): Prom
     status, drift, performance, shares: { ...shares, failed }, findingIds: findings.map((f) => f.id), html: htmlRef, durationMs: 0,
   };
   report.durationMs = Date.now() - started;
-  await deps.blobs.write(htmlRef, driftReportHtml(report), { contentType: 'text/html; charset=utf-8' });
+  try {
+    // Create-only: on GCP the check may create report objects, not replace them; a re-run of the window keeps the first page.
+    await deps.blobs.write(htmlRef, driftReportHtml(report), { contentType: 'text/html; charset=utf-8', ifGenerationMatch: '0' });
+  } catch (err) {
+    if (!(err instanceof PreconditionFailedError)) throw err;
+  }
   await deps.reports.put(report);
   await step('report', { findings: findings.length });
   log.info('drift check done', { status, rows: current.length, drifted: drift?.driftedFeatures ?? 0, findings: findings.length, ms: report.durationMs });
