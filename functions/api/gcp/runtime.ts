@@ -13,6 +13,8 @@ import { Topics, type Topic } from '../../core/messages.js';
 import type { EventBus, Logger } from '../../core/ports.js';
 import type { ApiDeps } from '../context.js';
 import type { ApiModule } from '../modules.js';
+import { monitoringModule } from '../routes/monitoring.js';
+import { lazy } from '../../core/lazy.js';
 import { parseBootstrapKeys } from '../api-keys.js';
 import { createGoogleIdTokenVerifier } from '../id-token.js';
 import { defaultSettings } from '../settings.js';
@@ -42,7 +44,18 @@ async function defaultClients(projectId: string, databaseId: string): Promise<Gc
  * Route modules of stores built elsewhere, on GCP (see functions/api/modules.ts). The learning-loop stores
  * plug in here, e.g. `(db) => [reviewsModule(new FirestoreReviewLabelStore(db))]`.
  */
-export const GCP_MODULES: Array<(db: Firestore) => ApiModule> = [];
+export const GCP_MODULES: Array<(db: Firestore) => ApiModule> = [
+  (db) => monitoringModule(lazy(async () => {
+    const [{ gcpMonitoring }, { loadMonitoringConfig }, { Storage }, { PubSub }, { createGcsBlobStore }] = await Promise.all([
+      import('../../platform/gcp/runtimes/drift-check.js'), import('../../platform/gcp/monitoring-config.js'), import('@google-cloud/storage'),
+      import('@google-cloud/pubsub'), import('../../adapters/gcp/gcs-blob-store.js'),
+    ]);
+    const config = loadMonitoringConfig('api');
+    const topic = new PubSub({ projectId: config.projectId }).topic(config.retrainTopic);
+    const log = createLogger({ level: config.logLevel, base: { function: 'api', environment: config.environment } });
+    return gcpMonitoring({ config, db, blobs: createGcsBlobStore(new Storage({ projectId: config.projectId })), log, publishRetrain: (data) => topic.publishMessage({ data }) });
+  })),
+];
 
 /** The api function's ports from its config (and clients, injectable for tests). */
 export async function createGcpApiDeps(config: ApiFunctionConfig, clients?: GcpClients): Promise<ApiDeps> {

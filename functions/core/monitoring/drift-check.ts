@@ -167,3 +167,22 @@ export async function runDriftCheck(deps: DriftCheckDeps, windowEnd: Date): Prom
   const policy = await applyPolicy({ ...deps.policy, config: cfg, log, now: deps.now }, findings, { production });
   return { report, policy };
 }
+
+/** Realized and estimated performance of the production models over the `hours` before `windowEnd` (the API's live view). */
+export async function currentPerformance(
+  deps: Pick<DriftCheckDeps, 'predictions' | 'labels' | 'registry' | 'loadModel' | 'config'>,
+  windowEnd: Date,
+  hours: number,
+): Promise<{ window: { from: string; to: string }; models: ReturnType<typeof performanceOf> }> {
+  const from = new Date(windowEnd.getTime() - hours * HOUR);
+  const production = await deps.registry.production();
+  const facts: Record<string, ModelFacts> = {};
+  for (const [name, version] of Object.entries(production)) {
+    const m = await deps.loadModel(name, version);
+    facts[name] = { version, threshold: m.threshold, referenceF1: m.referenceF1 };
+  }
+  const entries = await collect(deps.predictions, from, windowEnd, deps.config.drift.maxRows);
+  const labels = new Map<string, ReviewLabel>();
+  for await (const l of iterateEffectiveLabels(deps.labels)) labels.set(l.invoiceId, l);
+  return { window: { from: from.toISOString(), to: windowEnd.toISOString() }, models: performanceOf(entries, labels, facts, deps.config.performance) };
+}
