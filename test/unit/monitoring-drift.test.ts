@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildBaseline, columnBaseline, baselineFromSummary } from '../../functions/core/monitoring/baseline.js';
 import { DriftConfigSchema } from '../../functions/core/monitoring/config.js';
-import { columnDrift, computeDrift } from '../../functions/core/monitoring/drift.js';
+import { columnDrift, columnsOf, computeDrift, radixSortFloat32 } from '../../functions/core/monitoring/drift.js';
 import { chiSquaredHomogeneity, kolmogorovTail, ksPValue, ksStatistic, jensenShannon, psi } from '../../functions/core/monitoring/stats.js';
 import { createRng } from '../../functions/core/training/random.js';
 
@@ -69,6 +69,21 @@ describe('statistics with known answers', () => {
     }
     expect(Math.abs(d - exact)).toBeLessThan(0.012);
     expect(ksPValue(d, 20_000, 500)).toBeLessThan(1e-3);
+  });
+});
+
+describe('the fast paths', () => {
+  it('the radix sort orders float32 values as the built-in sort does, negatives, zeros and infinities included', () => {
+    const rng = createRng(5);
+    const values = Float32Array.from({ length: 5000 }, (_, i) => (i % 97 === 0 ? -0 : i % 89 === 0 ? Infinity : i % 83 === 0 ? -Infinity : (rng.next() - 0.5) * 10 ** Math.floor(rng.next() * 8 - 4)));
+    const expected = Float32Array.from(values).sort();
+    radixSortFloat32(values);
+    expect(Array.from(values)).toEqual(Array.from(expected));
+  });
+  it('columns from rows: by position when the keys come in order, by name otherwise, non-numbers missing', () => {
+    const cols = columnsOf([{ a: 1, b: 2 }, { b: 4, a: 3 }, { a: null, b: Number.POSITIVE_INFINITY }, { a: 5 }], ['a', 'b']);
+    expect(Array.from(cols.a!)).toEqual([1, 3, Number.NaN, 5]);
+    expect(Array.from(cols.b!)).toEqual([2, 4, Number.NaN, Number.NaN]);
   });
 });
 

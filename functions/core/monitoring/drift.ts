@@ -6,7 +6,8 @@
  * A change of the missing share is judged the same way (chi-squared on present/missing, or its absolute
  * change). The dataset has drifted when at least `datasetDriftShare` of the features have.
  *
- * Cost: one sort per numeric column (current values, float32), counts for categories; the rest is linear.
+ * Cost: one sort per numeric column (current values, float32, a radix sort), counts for categories; the rest
+ * is linear.
  */
 import { z } from 'zod';
 import type { DriftConfig } from './config.js';
@@ -165,7 +166,7 @@ function numericDrift(base: Base, ref: Extract<ColumnBaseline, { type: 'numeric'
       sum += v;
     }
   }
-  sorted.sort();
+  radixSortFloat32(sorted);
   const chart = histogramChart(ref.quantiles, sorted);
   const means = { referenceMean: ref.mean, currentMean: sum / present };
   if (small) {
@@ -236,16 +237,74 @@ function formatValue(v: number): string {
   return Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString();
 }
 
-/** Columns of a window from row objects (feature name -> value, null = missing). */
+/**
+ * Columns of a window from row objects (feature name -> value, null = missing). Rows whose keys come in the
+ * order of `names` (the prediction log writes them so) are copied by position from `Object.values`: a keyed
+ * read per value with 61 dynamic keys is megamorphic and costs about ten times as much at 100,000 rows.
+ */
 export function columnsOf(rows: ReadonlyArray<Readonly<Record<string, number | null | undefined>>>, names: readonly string[]): Record<string, Float32Array> {
-  const out: Record<string, Float32Array> = {};
-  for (const name of names) {
-    const col = new Float32Array(rows.length);
-    for (let r = 0; r < rows.length; r++) {
-      const v = rows[r]![name];
-      col[r] = typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
+  const cols = names.map(() => new Float32Array(rows.length));
+  const m = names.length;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const keys = Object.keys(row);
+    let sameOrder = keys.length === m;
+    for (let f = 0; sameOrder && f < m; f++) sameOrder = keys[f] === names[f];
+    if (sameOrder) {
+      const values = Object.values(row);
+      for (let f = 0; f < m; f++) {
+        const v = values[f];
+        cols[f]![r] = typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
+      }
+    } else {
+      for (let f = 0; f < m; f++) {
+        const v = row[names[f]!];
+        cols[f]![r] = typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
+      }
     }
-    out[name] = col;
   }
-  return out;
+  return Object.fromEntries(names.map((n, f) => [n, cols[f]!]));
+}
+
+/**
+ * Sorts float32 values (no NaN) ascending in place: an LSD radix sort over the order-preserving integer image
+ * of the float bits, 3 passes of 11 bits. Hand-written because the built-in comparison sort takes ~20 ms per
+ * 100,000 values, which times 40 numeric columns alone exceeds the check's budget; this takes ~2 ms.
+ */
+export function radixSortFloat32(values: Float32Array): void {
+  const n = values.length;
+  if (n < 256) {
+    values.sort();
+    return;
+  }
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  let keys = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = bits[i]!;
+    // Negative floats: flip every bit; positive: flip the sign bit. Unsigned order then equals float order.
+    keys[i] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+  }
+  let tmp = new Uint32Array(n);
+  const count = new Uint32Array(2048);
+  for (let shift = 0; shift < 33; shift += 11) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(keys[i]! >>> shift) & 2047]!++;
+    let sum = 0;
+    for (let k = 0; k < 2048; k++) {
+      const c = count[k]!;
+      count[k] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      tmp[count[(k >>> shift) & 2047]!++] = k;
+    }
+    const t = keys;
+    keys = tmp;
+    tmp = t;
+  }
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    bits[i] = k & 0x80000000 ? (k & 0x7fffffff) >>> 0 : ~k >>> 0;
+  }
 }
