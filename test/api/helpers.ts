@@ -47,6 +47,8 @@ export interface TestApi {
   deps: ApiDeps;
   app: ReturnType<typeof createApiApp>;
   keys: Record<Role, string>;
+  /** The temp data dir behind the app (monitoring routes read its database and local bucket). */
+  dataDir: string;
   /** Issues and stores another key. */
   newKey(role: Role, name?: string): Promise<{ key: string; id: string }>;
   request(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
@@ -88,7 +90,7 @@ export async function testApi(options: { settings?: Partial<ApiSettings>; users?
   };
   const keys = { viewer: (await newKey('viewer')).key, reviewer: (await newKey('reviewer')).key, admin: (await newKey('admin')).key };
   return {
-    deps, app, keys, newKey,
+    deps, app, keys, newKey, dataDir: dir,
     request: (path, init = {}) => {
       const { key, ...rest } = init;
       const headers = new Headers(rest.headers);
