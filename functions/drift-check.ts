@@ -4,7 +4,7 @@
  * time, truncated to the minute, so Scheduler's retries of one run are one job) and runs it here: the report,
  * its HTML page, the findings and the operations policy's actions (core/monitoring/drift-check.ts).
  *
- * 200 `{ jobId, status, reportId?, findings?, executed? }` (also when the window was already checked);
+ * 200 `{ jobId, status, reportId?, reportStatus?, findings?, executed? }` (also when the window was already checked);
  * 400 invalid body; 405 other methods; 500 retry (config, Firestore, bucket or Pub/Sub errors; the job is
  * released and the next call resumes it).
  */
@@ -52,13 +52,13 @@ export function makeDriftCheckHandler(getRuntime: () => Promise<DriftCheckRuntim
     try {
       const { job } = await runtime.jobs.create({ id: `job-${randomUUID()}`, kind: 'drift-check', key: `drift-check:${end.toISOString()}`, params: { window: end.toISOString(), trigger: parsed.data.trigger }, now: runtime.now() });
       if (job.status === 'succeeded') {
-        res.status(200).json({ jobId: job.id, status: job.status, ...(job.result as object) });
+        res.status(200).json({ ...(job.result as object), jobId: job.id, status: job.status });
         return;
       }
       const handler = createDriftCheckHandler(runtime.driftCheckDeps(log));
       const outcome = await runJob(job.id, { store: runtime.jobs, handlers: { 'drift-check': handler }, owner: `drift-check:${randomUUID().slice(0, 8)}`, log, now: runtime.now, leaseMs: 30 * 60_000 });
       if (outcome.status === 'succeeded' || outcome.status === 'failed' || !outcome.claimed) {
-        res.status(200).json({ jobId: job.id, status: outcome.status, ...((outcome.job?.result as object | undefined) ?? {}) });
+        res.status(200).json({ ...((outcome.job?.result as object | undefined) ?? {}), jobId: job.id, status: outcome.status });
         return;
       }
       fail(res, 500, 'CHECK_FAILED', `drift check ${outcome.status}; it is resumed on the next call`);

@@ -66,6 +66,6 @@ export function createDriftCheckHandler(deps: Omit<DriftCheckDeps, 'progress'>):
   return (async (ctx) => {
     const window = typeof ctx.params.window === 'string' && !Number.isNaN(Date.parse(ctx.params.window)) ? new Date(ctx.params.window) : deps.now();
     const { report, policy } = await runDriftCheck({ ...deps, log: ctx.log, progress: (_step, counts) => ctx.progress({ counts }) }, window);
-    return { reportId: report.id, status: report.status, findings: report.findingIds.length, executed: policy.executed.length };
+    return { reportId: report.id, reportStatus: report.status, findings: report.findingIds.length, executed: policy.executed.length };
   }) as JobHandler;
 }
