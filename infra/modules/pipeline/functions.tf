@@ -129,7 +129,6 @@ locals {
         LEDGERX_UPLOAD_URL_TTL_SECONDS         = "900"
         LEDGERX_AUDIT_SAMPLE_RATE              = tostring(var.audit_sample_rate)
         LEDGERX_API_MAX_WAIT_SECONDS           = "45"
-        LEDGERX_MONITORING                     = var.monitoring_config
       }
     }
     drift-check = {
