@@ -60,7 +60,7 @@ export interface LocalHandlerOptions {
   baseScans?: number;
 }
 
-/** The job kinds the local runtime knows: `retrain` and `prune-predictions`. */
+/** The job kinds the local runtime knows: `retrain`, `prune-predictions` and `drift-check`. */
 export async function localJobHandlers(options: LocalHandlerOptions): Promise<Record<string, JobHandler>> {
   const [{ createRetrainHandler }, { buildDataset, defaultCorpusSpecs }] = await Promise.all([
     import('../training/retrain.js'),
@@ -85,5 +85,7 @@ export async function localJobHandlers(options: LocalHandlerOptions): Promise<Re
     await ctx.progress({ counts: { deleted } });
     return { deleted };
   };
-  return { retrain, 'prune-predictions': prune };
+  const [{ openLocalMonitoring }, { createDriftCheckHandler }] = await Promise.all([import('../platform/local-monitoring.js'), import('../platform/monitoring.js')]);
+  const driftCheck = createDriftCheckHandler(openLocalMonitoring(learning, { dataDir: common.dataDir, logger }).driftCheckDeps(logger));
+  return { retrain, 'prune-predictions': prune, 'drift-check': driftCheck };
 }

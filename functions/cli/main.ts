@@ -37,6 +37,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'retrain', summary: 'retrain on the base corpus plus reviewed invoices, gate the challengers against production, record the run', load: () => import('./commands/retrain.js') },
   { name: 'runs', summary: 'experiment runs: list, show, compare two runs metric by metric and slice by slice', load: () => import('./commands/runs.js') },
   { name: 'jobs', summary: 'job records (retraining, prediction-log pruning): list, show, cancel', load: () => import('./commands/jobs.js') },
+  { name: 'drift', summary: 'drift check of recent predictions against the training baseline, with performance and findings: run, show, list', load: () => import('./commands/drift.js') },
+  { name: 'ops', summary: 'operations log of monitoring findings and actions: log, approve or reject a pending action', load: () => import('./commands/ops.js') },
 ];
 
 /** Global options that take a value: skipped when looking for the command name. */

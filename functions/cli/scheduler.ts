@@ -1,6 +1,7 @@
 /**
  * What `ledgerx serve` runs next to the pipeline: the local scheduler with the local job handlers (weekly
- * retraining, daily prediction-log pruning; schedules from `<data-dir>/learning.json`). One call:
+ * retraining, daily prediction-log pruning, the drift check every 6 hours; schedules from
+ * `<data-dir>/learning.json`). One call:
  *
  *   const scheduler = await startServeScheduler(base);   // after openRuntime
  *   ...
@@ -19,7 +20,9 @@ export async function startServeScheduler(common: CommonOptions): Promise<ServeS
   const learning = await openLearning(common, logger);
   try {
     const handlers = await localJobHandlers({ common, learning, logger });
-    const scheduler = startLocalScheduler({ jobs: learning.jobs, handlers, schedules: learning.config.schedules, logger });
+    const { DEFAULT_DRIFT_SCHEDULE } = await import('../platform/local-monitoring.js');
+    const schedules = { 'drift-check': DEFAULT_DRIFT_SCHEDULE, ...learning.config.schedules };
+    const scheduler = startLocalScheduler({ jobs: learning.jobs, handlers, schedules, logger });
     return {
       async stop() {
         await scheduler.stop();

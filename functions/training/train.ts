@@ -34,6 +34,7 @@ import {
 } from './evaluate.js';
 import { ModelMetadataSchema, type ModelKind, type ModelMetadata, type ModelName, type SplitMetrics } from '../core/registry/model-metadata.js';
 import { modelCard } from './model-card.js';
+import { BASELINE_FILE, buildBaseline, type DriftBaseline } from '../core/monitoring/baseline.js';
 import type { ModelReport, TrainingReport } from './report.js';
 
 export const QUALITY_LABEL_RULE =
@@ -171,6 +172,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   const trained: TrainedModel[] = [];
   const createdAt = options.createdAt ?? new Date().toISOString();
   const trainDist = featureDistributions(FEATURE_NAMES, X.train.data, X.train.rows);
+  const baseline = driftBaselineOf(X.validation, X.test, candidates.filter((k) => k.shipped).map((k) => k.c));
 
   for (const { c, y: testY, vy: validY, shipped, target } of candidates) {
     const testP = calibrateAll(c.calibration, c.raw.test);
@@ -232,7 +234,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
       createdAt,
     });
     trained.push({
-      name: c.name, version, kind: c.kind, metadata, files: modelFiles(c, metadata, X.test, testRows), test,
+      name: c.name, version, kind: c.kind, metadata, files: modelFiles(c, metadata, X.test, testRows, baseline), test,
       testScores: testP, testLabels: testY, onnxMaxAbsDiff: onnxDiff, report,
     });
   }
@@ -452,7 +454,7 @@ const GOLDEN_ROWS = 24;
  * The files of one model version: `model.onnx`, `model.json`, `metadata.json`, `README.md` and `test_data/`
  * (golden rows evenly spaced over the test split, so both classes and several kinds appear).
  */
-function modelFiles(c: Candidate, metadata: ModelMetadata, test: Matrix, testRows: readonly DatasetRow[]): Record<string, Uint8Array | string> {
+function modelFiles(c: Candidate, metadata: ModelMetadata, test: Matrix, testRows: readonly DatasetRow[], baseline: DriftBaseline): Record<string, Uint8Array | string> {
   const n = Math.min(GOLDEN_ROWS, test.rows);
   const idx = Array.from({ length: n }, (_, k) => Math.floor((k * test.rows) / n));
   const inputs = idx.map((i) => Array.from(test.data.subarray(i * test.cols, (i + 1) * test.cols), (v) => (Number.isNaN(v) ? null : v)));
@@ -462,6 +464,7 @@ function modelFiles(c: Candidate, metadata: ModelMetadata, test: Matrix, testRow
     'model.json': modelJson(c),
     'metadata.json': JSON.stringify(metadata, null, 2) + '\n',
     'README.md': modelCard(metadata, FEATURE_SCHEMA),
+    [BASELINE_FILE]: JSON.stringify(baseline) + '\n',
     'test_data/inputs.json': JSON.stringify({ featureNames: FEATURE_NAMES, files: idx.map((i) => testRows[i]!.file), rows: inputs }) + '\n',
     'test_data/expected.json': JSON.stringify({
       output: metadata.outputName,
@@ -470,6 +473,30 @@ function modelFiles(c: Candidate, metadata: ModelMetadata, test: Matrix, testRow
       tolerance: 1e-5,
     }, null, 2) + '\n',
   };
+}
+
+/**
+ * The drift baseline shipped with every model of a training run: the features of the held-out rows
+ * (validation + test, what serving will look like; the training rows are what the trees memorised) and each
+ * shipped model's calibrated scores on the same rows.
+ */
+function driftBaselineOf(validation: Matrix, test: Matrix, shipped: readonly Candidate[]): DriftBaseline {
+  const data = new Float32Array((validation.rows + test.rows) * validation.cols);
+  data.set(validation.data.subarray(0, validation.rows * validation.cols), 0);
+  data.set(test.data.subarray(0, test.rows * test.cols), validation.rows * validation.cols);
+  const scores: Record<string, Float64Array> = {};
+  for (const c of shipped) {
+    const v = calibrateAll(c.calibration, c.raw.validation);
+    const t = calibrateAll(c.calibration, c.raw.test);
+    const all = new Float64Array(v.length + t.length);
+    all.set(v, 0);
+    all.set(t, v.length);
+    scores[c.name] = all;
+  }
+  return buildBaseline({
+    featureSchemaVersion: FEATURE_SCHEMA_VERSION, names: FEATURE_NAMES, data, rows: validation.rows + test.rows,
+    binary: new Set(FEATURE_SCHEMA.filter((f) => f.kind === 'binary').map((f) => f.name)), scores,
+  });
 }
 
 /** Plain statements of where the generated corpus makes the models look better than they will be on real mail. */

@@ -18,6 +18,10 @@ import { createGoogleIdTokenVerifier } from '../../functions/api/id-token.js';
 import { defaultSettings } from '../../functions/api/settings.js';
 import { localUploadTarget } from '../../functions/api/uploads.js';
 import { pushedUpdates } from '../../functions/api/updates.js';
+import { monitoringModule } from '../../functions/api/routes/monitoring.js';
+import { lazy } from '../../functions/core/lazy.js';
+import { openLocalLearning, type LocalLearning } from '../../functions/platform/local-learning.js';
+import { openLocalMonitoring } from '../../functions/platform/local-monitoring.js';
 
 export const AUDIENCE = '123456789-testclient.apps.googleusercontent.com';
 
@@ -43,6 +47,8 @@ export interface TestApi {
   deps: ApiDeps;
   app: ReturnType<typeof createApiApp>;
   keys: Record<Role, string>;
+  /** The temp data dir behind the app (monitoring routes read its database and local bucket). */
+  dataDir: string;
   /** Issues and stores another key. */
   newKey(role: Role, name?: string): Promise<{ key: string; id: string }>;
   request(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
@@ -54,6 +60,9 @@ export async function testApi(options: { settings?: Partial<ApiSettings>; users?
   const dir = await mkdtemp(join(tmpdir(), 'ledgerx-api-'));
   const db = openLedgerDatabase(join(dir, 'ledgerx.db'));
   const keyStore = new SqliteApiKeyStore(db);
+  // Monitoring routes over the same data dir (their own connection, opened on first use; no seed models).
+  let learning: LocalLearning | undefined;
+  const monitoring = lazy(async () => openLocalMonitoring((learning = await openLocalLearning({ dataDir: dir })), { dataDir: dir, logger: silentLogger }));
   const deps: ApiDeps = {
     runtime: options.local === false ? 'gcp' : 'local',
     store: new SqliteInvoiceStore(db),
@@ -71,6 +80,7 @@ export async function testApi(options: { settings?: Partial<ApiSettings>; users?
     settings: { ...defaultSettings(options.local === false ? 'gcp' : 'local'), rateLimitPerMinute: 100_000, userRateLimitPerMinute: 100_000, webhookAllowPrivateTargets: false, webhookRequireHttps: true, ...options.settings },
     clock: { now: () => new Date() },
     log: silentLogger,
+    modules: [monitoringModule(monitoring)],
   };
   const app = createApiApp(deps);
   const newKey = async (role: Role, name = `${role} key`) => {
@@ -80,7 +90,7 @@ export async function testApi(options: { settings?: Partial<ApiSettings>; users?
   };
   const keys = { viewer: (await newKey('viewer')).key, reviewer: (await newKey('reviewer')).key, admin: (await newKey('admin')).key };
   return {
-    deps, app, keys, newKey,
+    deps, app, keys, newKey, dataDir: dir,
     request: (path, init = {}) => {
       const { key, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -88,6 +98,7 @@ export async function testApi(options: { settings?: Partial<ApiSettings>; users?
       return Promise.resolve(app.request(path, { ...rest, headers }));
     },
     dispose: async () => {
+      learning?.close();
       db.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -66,6 +66,8 @@ describe.skipIf(!firestoreReady)('api function on functions-framework, Firestore
     emulator = await startEmulator('firestore');
     process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
     firestore = new Firestore({ projectId: PROJECT, ignoreUndefinedProperties: true });
+    // The monitoring routes configure themselves from the function's environment (Terraform's common_env).
+    Object.assign(process.env, { GOOGLE_CLOUD_PROJECT: PROJECT, LEDGERX_MODELS_BUCKET: 'models', LEDGERX_ARTIFACTS_BUCKET: 'artifacts', LEDGERX_LOG_LEVEL: 'silent' });
     await resetFirestore(emulator.host, PROJECT);
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     gcs = await startGcsTestServer({ buckets: ['inbox', 'artifacts'], signers: { [EMAIL]: { publicKey } } });

@@ -511,8 +511,10 @@ describe('infra/ Terraform', () => {
 
   it('alerts on error rate, dead letters and Document AI quota through the notification channel variable', () => {
     const policies = resources.filter((r) => r.type === 'google_monitoring_alert_policy');
-    expect(policies.map((p) => p.name).sort()).toEqual(['dead_letters', 'documentai_quota', 'function_error_rate']);
-    for (const p of policies) expect(p.body.notification_channels).toBe('${var.notification_channels}');
+    expect(policies.map((p) => p.name).sort()).toEqual(['dead_letters', 'documentai_quota', 'function_error_rate', 'model']);
+    // Model monitoring (model-monitoring.tf) notifies the same channels plus its optional email channel.
+    for (const p of policies) expect(p.body.notification_channels).toBe(p.name === 'model' ? '${local.model_alert_channels}' : '${var.notification_channels}');
+    expect(String(localsOf(moduleFiles).model_alert_channels)).toContain('var.notification_channels');
     expect(resources.filter((r) => r.type === 'google_logging_metric').length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -13,6 +13,9 @@ import { Topics, type Topic } from '../../core/messages.js';
 import type { EventBus, Logger } from '../../core/ports.js';
 import type { ApiDeps } from '../context.js';
 import type { ApiModule } from '../modules.js';
+import { monitoringModule } from '../routes/monitoring.js';
+import { ApiProblem } from '../problem.js';
+import { lazy } from '../../core/lazy.js';
 import { parseBootstrapKeys } from '../api-keys.js';
 import { createGoogleIdTokenVerifier } from '../id-token.js';
 import { defaultSettings } from '../settings.js';
@@ -42,7 +45,26 @@ async function defaultClients(projectId: string, databaseId: string): Promise<Gc
  * Route modules of stores built elsewhere, on GCP (see functions/api/modules.ts). The learning-loop stores
  * plug in here, e.g. `(db) => [reviewsModule(new FirestoreReviewLabelStore(db))]`.
  */
-export const GCP_MODULES: Array<(db: Firestore) => ApiModule> = [];
+export const GCP_MODULES: Array<(db: Firestore, clients: Pick<GcpClients, 'storage'>) => ApiModule> = [
+  // Monitoring (drift reports, performance, operations log): configured from the function's environment on the
+  // first request; a deployment without it answers 501 NOT_AVAILABLE on those routes.
+  (db, { storage }) => monitoringModule(lazy(async () => {
+    const [{ gcpMonitoring }, { loadMonitoringConfig }, { ConfigError }, { PubSub }, { createGcsBlobStore }] = await Promise.all([
+      import('../../platform/gcp/runtimes/drift-check.js'), import('../../platform/gcp/monitoring-config.js'), import('../../platform/gcp/config.js'),
+      import('@google-cloud/pubsub'), import('../../adapters/gcp/gcs-blob-store.js'),
+    ]);
+    let config;
+    try {
+      config = loadMonitoringConfig('api');
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ApiProblem('NOT_AVAILABLE', 'monitoring is not configured on this deployment');
+      throw err;
+    }
+    const topic = new PubSub({ projectId: config.projectId }).topic(config.retrainTopic);
+    const log = createLogger({ level: config.logLevel, base: { function: 'api', environment: config.environment } });
+    return gcpMonitoring({ config, db, blobs: createGcsBlobStore(storage), log, publishRetrain: (data) => topic.publishMessage({ data }) });
+  })),
+];
 
 /** The api function's ports from its config (and clients, injectable for tests). */
 export async function createGcpApiDeps(config: ApiFunctionConfig, clients?: GcpClients): Promise<ApiDeps> {
@@ -75,7 +97,7 @@ export async function createGcpApiDeps(config: ApiFunctionConfig, clients?: GcpC
     bootstrapKeys: parseBootstrapKeys(config.bootstrapKeysText),
     usage: createFirestoreUsageCounter(c.firestore),
     updates: polledUpdates(store, { intervalMs: 5_000, now: clock.now, log }),
-    modules: GCP_MODULES.map((m) => m(c.firestore)),
+    modules: GCP_MODULES.map((m) => m(c.firestore, { storage: c.storage })),
     settings: {
       ...defaults,
       rateLimitPerMinute: config.rateLimitPerMinute,

@@ -59,6 +59,7 @@ export function define(command: Command, common: () => CommonOptions): void {
       runtime.warmUp({ scans: true });
       // Scheduled jobs (retraining, prediction-log pruning) run inside serve, as Cloud Scheduler runs them on GCP.
       const scheduler = await startServeScheduler(base);
+      const monitoringApi = (await import('../monitoring-api.js')).localMonitoringApi(base);
       const files = new Map<string, string>();
       const report = async (invoiceId: string) => {
         const file = files.get(invoiceId);
@@ -86,6 +87,7 @@ export function define(command: Command, common: () => CommonOptions): void {
             ...(opts.webhooksAllowPrivate ? { webhookAllowPrivateTargets: true } : {}),
           },
           webhookRetry: retry,
+          modules: [monitoringApi.module],
           logger: createLogger({ level: base.logLevel, destination: process.stderr, base: { app: 'ledgerx' } }),
         });
         try {
@@ -130,6 +132,7 @@ export function define(command: Command, common: () => CommonOptions): void {
       await watcher.close();
       await scheduler.stop();
       await api?.close();
+      monitoringApi.close();
       await runtime.close();
     });
 }

@@ -139,7 +139,9 @@ locals {
       max_instances = 1
       concurrency   = 1
       secrets       = {}
-      env           = {}
+      env = merge(local.learning_env, {
+        LEDGERX_MONITORING = var.monitoring_config
+      })
     }
     # The thin trigger: records a retraining job and starts the Cloud Run job that trains (jobs.tf).
     retrain = {

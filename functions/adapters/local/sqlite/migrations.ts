@@ -1,6 +1,7 @@
 import type { Migration } from './database.js';
 import { SqliteDatabase, type OpenDatabaseOptions } from './database.js';
 import { LEARNING_MIGRATIONS } from './learning-migrations.js';
+import { MONITORING_MIGRATIONS } from './monitoring-store.js';
 
 /**
  * The schema of the local LedgerX database: invoices (with the duplicate/supplier indexes), idempotency
@@ -222,6 +223,8 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  // 50-59: monitoring (drift reports, operations log).
+  ...MONITORING_MIGRATIONS,
 ];
 
 /** Opens the local LedgerX database (file path or ':memory:') with every migration applied. */
