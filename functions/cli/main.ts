@@ -37,6 +37,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'retrain', summary: 'retrain on the base corpus plus reviewed invoices, gate the challengers against production, record the run', load: () => import('./commands/retrain.js') },
   { name: 'runs', summary: 'experiment runs: list, show, compare two runs metric by metric and slice by slice', load: () => import('./commands/runs.js') },
   { name: 'jobs', summary: 'job records (retraining, prediction-log pruning): list, show, cancel', load: () => import('./commands/jobs.js') },
+  { name: 'batch', summary: 'batch jobs: sweep, reprocess, backfill, export, summary (list, show, run, resume, cancel)', load: () => import('./commands/batch.js') },
+  { name: 'summary', summary: 'the daily summary: counts, OCR pages vs budget, payables due, top suppliers (JSON + HTML page)', load: () => import('./commands/summary.js') },
 ];
 
 /** Global options that take a value: skipped when looking for the command name. */
