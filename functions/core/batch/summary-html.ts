@@ -3,7 +3,7 @@
  * script, no external resource, so it opens from a bucket or a folder and passes a strict CSP). Every text
  * that comes from an invoice (supplier names, reason codes) is escaped.
  */
-import type { DailySummary } from './summary.js';
+import type { DailySummary } from './summary-model.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -5,32 +5,16 @@
  * currency; the top suppliers by spend over the last 30 days. Written to the exports bucket as JSON and as an
  * HTML page with inline SVG charts (summary-html.ts), `summaries/<day>/summary.{json,html}`.
  */
-import { z } from 'zod';
 import type { InvoiceRecord } from '../invoice/record.js';
 import type { JobContext } from '../learning/jobs.js';
 import type { BlobRef } from '../messages.js';
 import type { BatchDeps } from './deps.js';
 import { renderSummaryHtml } from './summary-html.js';
+import { DailySummarySchema, type DailySummary } from './summary-model.js';
 
-export const DailySummarySchema = z.object({
-  day: z.string(),
-  invoices: z.object({
-    total: z.number(),
-    byStatus: z.record(z.string(), z.number()),
-    byDecision: z.record(z.string(), z.number()),
-    byReason: z.record(z.string(), z.number()),
-  }),
-  ocrPages: z.object({ month: z.string(), pages: z.number(), budget: z.number().nullable(), share: z.number().nullable() }),
-  monitoring: z.object({ drift: z.string(), performance: z.string(), checkedAt: z.string(), details: z.array(z.string()).optional() }).nullable(),
-  payables: z.object({
-    /** Currency -> amount due within 7 days after the day (inclusive), and the number of invoices. */
-    next7: z.record(z.string(), z.object({ amount: z.number(), invoices: z.number() })),
-    next30: z.record(z.string(), z.object({ amount: z.number(), invoices: z.number() })),
-    overdue: z.record(z.string(), z.object({ amount: z.number(), invoices: z.number() })),
-  }),
-  topSuppliers: z.array(z.object({ supplier: z.string(), currency: z.string(), spend: z.number(), invoices: z.number() })),
-});
-export type DailySummary = z.infer<typeof DailySummarySchema>;
+export { DailySummarySchema, type DailySummary };
+
+
 
 const DAY_MS = 86_400_000;
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00.000Z`) + n * DAY_MS).toISOString().slice(0, 10);
