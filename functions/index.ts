@@ -12,3 +12,4 @@ import './upload-url.js';
 import './retrain.js';
 import './api.js';
 import './webhooks.js';
+import './batch.js';
