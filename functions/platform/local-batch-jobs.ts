@@ -19,7 +19,7 @@ export interface LocalBatchOptions {
   pageBudget?: number;
   monitoring?: MonitoringStatusSource;
   onProgress?: BatchDeps['onProgress'];
-  /** How often a waiting job re-reads records it has heard nothing about (default 250 ms). */
+  /** How often a waiting job re-reads records it has heard nothing about (default 1 s). */
   pollMs?: number;
 }
 
@@ -48,7 +48,7 @@ export function localBatchDeps(runtime: LocalRuntime, options: LocalBatchOptions
       while (pending.size > 0) {
         await new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(resolve, options.pollMs ?? 250);
+          setTimeout(resolve, options.pollMs ?? 1000);
         });
         if (pending.size > 0) for (const id of [...pending.keys()]) await check(id);
       }
