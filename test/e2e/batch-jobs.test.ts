@@ -21,6 +21,8 @@ import { localBatchHandlers, LOCAL_EXPORTS_BUCKET } from '../../functions/platfo
 import { openLocalLearning, type LocalLearning } from '../../functions/platform/local-learning.js';
 import { createLocalRuntime, type LocalRuntime } from '../../functions/platform/local-runtime.js';
 import { silentLogger } from '../../functions/platform/logger.js';
+import { startLocalScheduler } from '../../functions/platform/local-scheduler.js';
+import { BATCH_SCHEDULES } from '../../functions/core/batch/handlers.js';
 import { processFiles, tempDir } from '../helpers/runtime.js';
 
 /** A registry whose production versions are whatever `current.version` says: a promotion is a reassignment. */
@@ -216,6 +218,23 @@ describe('batch jobs on the local stack', () => {
     expect(() => parseBatchParams(kind, params)).toThrow(BatchParamsError);
     await expect(startBatchJob(learning.jobs, { id: 'job-hostile', kind, params, now: new Date() })).rejects.toThrow(BatchParamsError);
     expect(await learning.jobs.get('job-hostile')).toBeNull();
+  });
+
+  it('the scheduler (as in ledgerx serve) runs the hourly sweep once per window, whatever the number of ticks', async () => {
+    let now = new Date('2030-01-01T10:14:00Z');
+    const scheduler = startLocalScheduler({ jobs: learning.jobs, handlers: localBatchHandlers(runtime), schedules: { sweep: BATCH_SCHEDULES.sweep! }, clock: { now: () => now }, tickMs: 3_600_000, owner: 'serve-test' });
+    try {
+      await scheduler.tick();
+      now = new Date('2030-01-01T10:16:00Z');
+      const outcomes = await scheduler.tick();
+      await scheduler.tick();
+      expect(outcomes.map((o) => o.status)).toEqual(['succeeded']);
+      const sweeps = (await learning.jobs.list({ kind: 'sweep', limit: 50 })).filter((j) => j.key.startsWith('sweep:2030-01-01T10:15'));
+      expect(sweeps).toHaveLength(1);
+      expect(sweeps[0]!.params).toMatchObject({ trigger: 'schedule', window: '2030-01-01T10:15:00.000Z' });
+    } finally {
+      await scheduler.stop();
+    }
   });
 
   it('knows every kind it schedules', () => {
