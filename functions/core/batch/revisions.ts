@@ -6,13 +6,17 @@
  *
  * Exactly once per invoice and job, across crashes: the checkpoint is the last page (or object name) whose
  * revisions were all started, and each revision's reason carries the job id, so an invoice of a page that was
- * started but not yet checkpointed when the process died is recognised in its history and not started twice.
+ * started but not yet checkpointed when the process died is recognised in its history and not started twice
+ * (its message is sent again if it is still waiting at its restart status: the publish may not have happened).
  */
 import type { RevisionStart } from '../invoice/history.js';
 import type { InvoiceRecord } from '../invoice/record.js';
 import { SETTLED_STATUSES } from '../invoice/status.js';
 import type { JobContext } from '../learning/jobs.js';
+import { Topics } from '../messages.js';
+import { featuresComputedOf } from '../pipeline/features-stage.js';
 import { invoiceIdFor } from '../pipeline/invoice-id.js';
+import { ocrCompletedOf } from '../pipeline/ocr-stage.js';
 import { startRevision } from '../pipeline/revise.js';
 import type { BatchDeps } from './deps.js';
 import type { BackfillParams, ReprocessParams } from './params.js';
@@ -52,7 +56,12 @@ async function reviseAll(
       }
       if (record.revision > 1 && (await store.history(invoiceId)).some((h) => h.reason.includes(marker))) {
         counts.alreadyStarted! += 1;
-        if (!SETTLED_STATUSES.has(record.status)) started.push({ invoiceId, revision: record.revision });
+        if (!SETTLED_STATUSES.has(record.status)) {
+          // Started before a crash, maybe without its message (the revision is committed before the publish):
+          // send it again from the record; the stages are idempotent per revision, a second copy changes nothing.
+          await republish(deps, record);
+          started.push({ invoiceId, revision: record.revision });
+        }
         continue;
       }
       if (!SETTLED_STATUSES.has(record.status)) {
@@ -75,6 +84,13 @@ async function reviseAll(
     deps.onProgress?.({ ...counts }, total);
   }
   return counts;
+}
+
+/** The message that moves a record on from the restart status of its revision. */
+async function republish(deps: BatchDeps, record: InvoiceRecord): Promise<void> {
+  const orderingKey = record.invoiceId;
+  if (record.status === 'OCR_DONE') await deps.pipeline.bus.publish(Topics.ocrCompleted, ocrCompletedOf(record), { orderingKey });
+  else if (record.status === 'FEATURES_DONE') await deps.pipeline.bus.publish(Topics.featuresComputed, featuresComputedOf(record), { orderingKey });
 }
 
 /** Ids of invoices received in [from, to] (UTC days), oldest first, one page per chunk, resumable by cursor. */
