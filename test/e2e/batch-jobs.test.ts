@@ -237,6 +237,22 @@ describe('batch jobs on the local stack', () => {
     }
   });
 
+  it('cancel: a queued job never runs; a running one stops at its next checkpoint', async () => {
+    const queued = await startBatchJob(learning.jobs, { id: 'job-cancel-queued', kind: 'export', params: { day: '2019-01-01' }, now: new Date() });
+    expect((await learning.jobs.cancel(queued.job.id, new Date()))?.status).toBe('cancelled');
+    expect((await runJob(queued.job.id, { store: learning.jobs, handlers: localBatchHandlers(runtime), owner: 'x', log: silentLogger, now: () => new Date() })).claimed).toBe(false);
+
+    const running = await startBatchJob(learning.jobs, { id: 'job-cancel-running', kind: 'reprocess', params: { prefix: 'test/', chunk: 2, reason: 'cancel test' }, now: new Date() });
+    // The operator cancels right after the first checkpoint.
+    const handlers = localBatchHandlers(runtime, { pollMs: 20, onProgress: () => void learning.jobs.cancel(running.job.id, new Date()) });
+    const outcome = await runJob(running.job.id, { store: learning.jobs, handlers, owner: 'x', log: silentLogger, now: () => new Date() });
+    await runtime.drain();
+    expect(outcome.status).toBe('cancelled');
+    const started = outcome.job?.counts.started ?? 0;
+    expect(started).toBeGreaterThan(0);
+    expect(started).toBeLessThan(8);
+  }, 60_000);
+
   it('knows every kind it schedules', () => {
     expect(Object.keys(localBatchHandlers(runtime)).sort()).toEqual([...BATCH_KINDS].sort());
   });
