@@ -1,7 +1,8 @@
 /**
  * The batch jobs' speed (called by `npm run bench`, BENCH_ONLY=batch):
- * - reprocessing 10,000 stored invoices (BENCH_BATCH_REPROCESS): real generated PDFs are run through the local
- *   pipeline once, their records cloned to 10,000 SCORED invoices that share the stored OCR documents; then a
+ * - reprocessing 10,000 stored invoices (BENCH_BATCH_REPROCESS): 1,000 real generated PDFs (BENCH_BATCH_ORIGINALS)
+ *   are run through the local pipeline once, their records cloned to 10,000 SCORED invoices that share the stored
+ *   OCR documents (so each original has 9 duplicates: duplicate checks cost more than on distinct invoices); then a
  *   reprocess job runs features and inference again for every one as a new revision (no OCR). Target >= 200
  *   invoices/s locally;
  * - exporting 100,000 records of one day to CSV + JSON lines (BENCH_BATCH_EXPORT). Target < 10 s;
@@ -158,7 +159,7 @@ async function benchReprocess(out: Record<string, number>): Promise<void> {
   try {
     const src = join(dir, 'src');
     await generateCorpus({
-      outDir: src, count: 100, seed: 31,
+      outDir: src, count: Number(process.env.BENCH_BATCH_ORIGINALS ?? 1000), seed: 31,
       mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
       problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
     });
