@@ -13,3 +13,4 @@ import './retrain.js';
 import './api.js';
 import './webhooks.js';
 import './drift-check.js';
+import './batch.js';

@@ -39,6 +39,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'jobs', summary: 'job records (retraining, prediction-log pruning): list, show, cancel', load: () => import('./commands/jobs.js') },
   { name: 'drift', summary: 'drift check of recent predictions against the training baseline, with performance and findings: run, show, list', load: () => import('./commands/drift.js') },
   { name: 'ops', summary: 'operations log of monitoring findings and actions: log, approve or reject a pending action', load: () => import('./commands/ops.js') },
+  { name: 'batch', summary: 'batch jobs: sweep, reprocess, backfill, export, summary (list, show, run, resume, cancel)', load: () => import('./commands/batch.js') },
+  { name: 'summary', summary: 'the daily summary: counts, OCR pages vs budget, payables due, top suppliers (JSON + HTML page)', load: () => import('./commands/summary.js') },
 ];
 
 /** Global options that take a value: skipped when looking for the command name. */

@@ -7,6 +7,7 @@
  *   ...
  *   await scheduler.stop();                                // before runtime.close()
  */
+import type { LocalRuntime } from '../platform/local-runtime.js';
 import type { CommonOptions } from './runtime-options.js';
 import { cliLogger, localJobHandlers, openLearning } from './learning.js';
 
@@ -14,14 +15,20 @@ export interface ServeScheduler {
   stop(): Promise<void>;
 }
 
-export async function startServeScheduler(common: CommonOptions): Promise<ServeScheduler> {
+/** With `runtime` (serve's pipeline), the batch jobs too: hourly sweep, nightly export, daily summary (overridable in learning.json `schedules`). */
+export async function startServeScheduler(common: CommonOptions, runtime?: LocalRuntime): Promise<ServeScheduler> {
   const { startLocalScheduler } = await import('../platform/local-scheduler.js');
   const logger = cliLogger(common, 'serve');
   const learning = await openLearning(common, logger);
   try {
-    const handlers = await localJobHandlers({ common, learning, logger });
+    let handlers = await localJobHandlers({ common, learning, logger });
     const { DEFAULT_DRIFT_SCHEDULE } = await import('../platform/local-monitoring.js');
-    const schedules = { 'drift-check': DEFAULT_DRIFT_SCHEDULE, ...learning.config.schedules };
+    let schedules: Record<string, string> = { 'drift-check': DEFAULT_DRIFT_SCHEDULE, ...learning.config.schedules };
+    if (runtime) {
+      const [{ localBatchHandlers }, { BATCH_SCHEDULES }] = await Promise.all([import('../platform/local-batch-jobs.js'), import('../core/batch/handlers.js')]);
+      handlers = { ...handlers, ...localBatchHandlers(runtime) };
+      schedules = { ...BATCH_SCHEDULES, ...schedules };
+    }
     const scheduler = startLocalScheduler({ jobs: learning.jobs, handlers, schedules, logger });
     return {
       async stop() {

@@ -17,7 +17,7 @@ import { generateCorpus } from '../../functions/generator/index.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The same Node flags the `ledgerx` launcher uses for batch work (see bin/ledgerx.mjs). */
 const LEAN_NODE_FLAGS = ['--max-old-space-size=1024'];
-const only = new Set((process.env.BENCH_ONLY ?? 'pipeline,cli,bundles,training,models,cold-start,learning,api,real-files,scans,monitoring').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'pipeline,cli,bundles,training,models,cold-start,learning,api,real-files,scans,monitoring,batch').split(','));
 const BENCH_DIST = join(ROOT, '.bench-dist');
 const rows: Array<{ group: string; metric: string; value: number; unit: string; target?: string }> = [];
 const add = (group: string, metric: string, value: number, unit: string, target?: string) => rows.push({ group, metric, value, unit, target });
@@ -63,6 +63,8 @@ const PART_TARGETS: Record<string, string> = {
     [`${fn} peak RSS MiB`, '< 256'],
   ])),
   retrain_100k_rows_20_trials_s: '< 300',
+  'reprocess 10000 invoices per s': '>= 200',
+  'export 100000 records s': '< 10',
   promotion_to_first_scored_s: '<= refresh interval (60) + one scoring',
   'drift check 100k x 61 from log rows ms (best of 5)': '< 1000',
   ...Object.fromEntries(
@@ -99,6 +101,7 @@ if (only.has('api')) await part('api.bench-part.ts', 'benchApi', 'API on the emb
 if (only.has('real-files')) await part('real-files.bench-part.ts', 'benchRealFiles', 'real born-digital PDFs (per file after start-up)');
 if (only.has('scans')) await part('scans.bench-part.ts', 'benchScans', 'real scans (ledgerx process, start-up included)');
 if (only.has('monitoring')) await part('monitoring.bench-part.ts', 'benchMonitoring', 'monitoring (drift check, CBPE; one core)');
+if (only.has('batch')) await part('batch.bench-part.ts', 'benchBatch', 'batch jobs');
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
 const table = [

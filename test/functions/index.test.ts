@@ -26,8 +26,7 @@ describe('functions/index.ts', () => {
   });
 
   it('registers the deployed entry points without reading their configuration', () => {
-    for (const name of ['ocr', 'features', 'inference', 'webhooks', 'upload-url', 'api', 'retrain', 'drift-check']) expect(getFunction(name), name).toBeTypeOf('function');
-    for (const name of ['batch']) expect(getFunction(name), name).toBeUndefined();
+    for (const name of ['ocr', 'features', 'inference', 'webhooks', 'upload-url', 'api', 'retrain', 'drift-check', 'batch']) expect(getFunction(name), name).toBeTypeOf('function');
     expect(envReads).toEqual([]);
   });
 
@@ -53,6 +52,12 @@ describe('functions/index.ts', () => {
 
   it('upload-url answers 500 MISCONFIGURED while its environment is incomplete', async () => {
     const res = await post('upload-url', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: 'MISCONFIGURED', message: 'the function is misconfigured' } });
+  });
+
+  it('batch answers 500 MISCONFIGURED to a valid body while its environment is incomplete', async () => {
+    const res = await post('batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"job":"sweep"}' });
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: { code: 'MISCONFIGURED', message: 'the function is misconfigured' } });
   });

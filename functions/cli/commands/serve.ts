@@ -58,7 +58,7 @@ export function define(command: Command, common: () => CommonOptions): void {
       const runtime = await openRuntime({ ...base, einvoice: opts.einvoice });
       runtime.warmUp({ scans: true });
       // Scheduled jobs (retraining, prediction-log pruning) run inside serve, as Cloud Scheduler runs them on GCP.
-      const scheduler = await startServeScheduler(base);
+      const scheduler = await startServeScheduler(base, runtime);
       const monitoringApi = (await import('../monitoring-api.js')).localMonitoringApi(base);
       const files = new Map<string, string>();
       const report = async (invoiceId: string) => {

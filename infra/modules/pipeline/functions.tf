@@ -164,7 +164,9 @@ locals {
       max_instances = 2
       concurrency   = 1
       secrets       = {}
-      env           = {}
+      env = merge(local.learning_env, {
+        LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET = tostring(var.documentai_monthly_page_budget)
+      })
     }
   }
 

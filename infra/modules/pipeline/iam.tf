@@ -128,7 +128,8 @@ locals {
     retrain_job_models_user            = { member = "retrain-job", bucket = "models", role = "roles/storage.objectUser", reason = "Reads the base corpus and the champion's files; writes new model versions (create-only model.onnx), training snapshots and reports. Promotion is a Firestore pointer, never a file rewrite." }
     batch_inbox_viewer                 = { member = "batch", bucket = "inbox", role = "roles/storage.objectViewer", reason = "Lists a prefix or date range of uploads to reprocess." }
     batch_artifacts_viewer             = { member = "batch", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Reuses stored OCR results when it replays an invoice from the features stage." }
-    batch_exports_creator              = { member = "batch", bucket = "exports", role = "roles/storage.objectCreator", reason = "Writes the nightly CSV/JSONL exports and summaries under new dated names." }
+    batch_exports_creator              = { member = "batch", bucket = "exports", role = "roles/storage.objectUser", reason = "Writes the nightly CSV/JSONL exports and daily summaries under dated names; a rerun of a day replaces its files (overwrite needs delete, which objectCreator lacks); no IAM or bucket admin." }
+    batch_models_viewer                = { member = "batch", bucket = "models", role = "roles/storage.objectViewer", reason = "Backfills load the production models' versions (registry pointer in Firestore, files here) to find invoices scored by older ones." }
   }
 
   # Pub/Sub topics (keys of local.topic_names, plus the parked dead letters).
@@ -146,6 +147,7 @@ locals {
     drift_check_publish_retrain_requested = { member = "drift-check", topic = "retrain_requested", role = "roles/pubsub.publisher", reason = "Asks for retraining when the dataset has drifted." }
     batch_publish_ocr_completed           = { member = "batch", topic = "ocr_completed", role = "roles/pubsub.publisher", reason = "Re-enters the pipeline at the features stage (reprocessing after an extraction change)." }
     batch_publish_features_computed       = { member = "batch", topic = "features_computed", role = "roles/pubsub.publisher", reason = "Re-enters the pipeline at the inference stage (backfill after a model change)." }
+    batch_publish_object_finalized        = { member = "batch", topic = "object_finalized", role = "roles/pubsub.publisher", reason = "The sweep re-sends the upload event of an inbox object that has no invoice record (its notification was lost), and of a record stuck in RECEIVED." }
   }
 
   # Pub/Sub subscriptions (keys of local.dead_letter_sources: the subscriptions with a dead-letter policy).
@@ -178,7 +180,7 @@ locals {
     trigger_webhooks_invoker      = { member = "trigger-webhooks", service = "webhooks", role = "roles/run.invoker", reason = "The push identity invokes its own function's service and nothing else." }
     scheduler_invokes_drift_check = { member = "scheduler", service = "drift-check", role = "roles/run.invoker", reason = "Cloud Scheduler calls drift-check every few hours with an OIDC token of its own identity." }
     scheduler_invokes_retrain     = { member = "scheduler", service = "retrain", role = "roles/run.invoker", reason = "Cloud Scheduler calls retrain weekly." }
-    scheduler_invokes_batch       = { member = "scheduler", service = "batch", role = "roles/run.invoker", reason = "Cloud Scheduler calls batch nightly for the export." }
+    scheduler_invokes_batch       = { member = "scheduler", service = "batch", role = "roles/run.invoker", reason = "Cloud Scheduler calls batch for the hourly sweep, the nightly export and the daily summary." }
     push_invokes_retrain          = { member = "push-retrain", service = "retrain", role = "roles/run.invoker", reason = "The retrain-requested push subscription delivers to retrain with an OIDC token of this identity." }
   }
 

@@ -1,0 +1,41 @@
+import type { PipelineDeps } from '../pipeline/deps.js';
+import type { UsageCounter } from '../ports.js';
+
+/**
+ * Drift and performance status from the monitoring capability, when it is deployed. Optional on purpose: the
+ * summary reports "not available" without it, and this capability does not depend on the monitoring code.
+ */
+export interface MonitoringStatusSource {
+  /** The latest status, or null when nothing was measured yet. */
+  latest(): Promise<MonitoringStatus | null>;
+}
+
+export interface MonitoringStatus {
+  /** e.g. `ok`, `warning`, `alert`. */
+  drift: string;
+  performance: string;
+  checkedAt: string;
+  /** Short lines for the page (feature names, metrics); no invoice contents. */
+  details?: string[];
+}
+
+/** Everything the batch jobs need, passed in by the composition root (local runtime or the `batch` function). */
+export interface BatchDeps {
+  /** The pipeline's ports: invoice store, blobs, bus, models, clock, config (inbox bucket and prefix). */
+  pipeline: PipelineDeps;
+  /** Where exports and summaries are written (`<data-dir>/buckets/exports` locally). */
+  exportsBucket: string;
+  /** Document AI (or local OCR) pages per month. */
+  usage?: UsageCounter;
+  /** Pages per month the summary compares usage with, unless the job's params name one. */
+  pageBudget?: number;
+  monitoring?: MonitoringStatusSource;
+  /**
+   * Resolves once every listed invoice reached a settled status at (at least) its revision. Locally the job
+   * waits for its chunk to settle before checkpointing (bounded work in flight, a truthful progress bar); on
+   * GCP it is absent: the pipeline functions do the work behind Pub/Sub, and the job only starts it.
+   */
+  settled?: (targets: ReadonlyArray<{ invoiceId: string; revision: number }>) => Promise<void>;
+  /** Called after each chunk with the job's running counts (the CLI's progress bar). */
+  onProgress?: (counts: Record<string, number>, total: number | undefined) => void;
+}

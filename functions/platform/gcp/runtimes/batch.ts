@@ -1,0 +1,74 @@
+/**
+ * The `batch` function's runtime: the pipeline's ports (Firestore invoices, Cloud Storage, Pub/Sub: the batch
+ * jobs re-enter the pipeline by publishing its own messages), the production models (backfills), the
+ * Firestore job store and the Document AI page counters. Nothing waits for the pipeline here: the pipeline
+ * functions do the work behind Pub/Sub, the job only starts it and checkpoints.
+ */
+import { z } from 'zod';
+import type { BatchDeps } from '../../../core/batch/deps.js';
+import type { JobStore } from '../../../core/learning/jobs.js';
+import type { Logger } from '../../../core/ports.js';
+import { ConfigError, loadFeaturesConfig, type Env } from '../config.js';
+import { loadLearningConfig } from '../learning-config.js';
+import { stageRuntime } from '../wiring.js';
+
+const BatchEnv = z.object({
+  LEDGERX_EXPORTS_BUCKET: z.string({ error: 'is required' }).min(1, 'is required'),
+  LEDGERX_COLLECTION_USAGE: z.string().min(1).default('usage'),
+  /** Document AI pages budgeted per month (the daily summary compares usage with it); 0 = none. */
+  LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET: z.string().regex(/^\d{1,9}$/, 'must be a whole number').transform(Number).default(0),
+});
+
+export interface BatchFunctionRuntime {
+  deps: BatchDeps;
+  jobs: JobStore;
+  log: Logger;
+  now: () => Date;
+}
+
+/** Builds the runtime from `env`. Throws ConfigError (every problem listed) or a client error. */
+export async function createBatchRuntime(env: Env = process.env): Promise<BatchFunctionRuntime> {
+  const problems: string[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+      return undefined;
+    }
+  };
+  const stage = collect(() => loadFeaturesConfig(env));
+  const learning = collect(() => loadLearningConfig('batch', env));
+  const own = BatchEnv.safeParse(env);
+  if (!own.success) problems.push(...own.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  if (problems.length > 0 || !stage || !learning || !own.success) throw new ConfigError('batch', [...new Set(problems)]);
+
+  let jobs: JobStore | undefined;
+  let usage: BatchDeps['usage'];
+  const runtime = await stageRuntime({ ...stage, functionName: 'batch' }, {
+    // The models builder is handed the instance's Firestore client: the job store and counters share it.
+    models: async ({ blobs, log, db }) => {
+      const [{ createFirestoreServingRegistry }, { FirestoreJobStore }, { createFirestoreUsageCounter }] = await Promise.all([
+        import('../learning-wiring.js'),
+        import('../../../adapters/gcp/firestore-job-store.js'),
+        import('../../../adapters/gcp/usage-counter.js'),
+      ]);
+      jobs = new FirestoreJobStore(db, { prefix: learning.prefix });
+      usage = createFirestoreUsageCounter(db, { collection: own.data.LEDGERX_COLLECTION_USAGE });
+      return createFirestoreServingRegistry({ db, blobs, config: learning, log });
+    },
+  });
+  if (!jobs) throw new Error('batch: the job store was not built');
+  return {
+    deps: {
+      pipeline: runtime.deps,
+      exportsBucket: own.data.LEDGERX_EXPORTS_BUCKET,
+      ...(usage ? { usage } : {}),
+      ...(own.data.LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET > 0 ? { pageBudget: own.data.LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET } : {}),
+    },
+    jobs,
+    log: runtime.log,
+    now: () => new Date(),
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The batch jobs on the embedded local stack: their ports are the local runtime's (SQLite records, the folder
+ * bucket, the durable in-process bus) plus the `exports` bucket folder, and a job waits for each chunk of
+ * revisions it started to settle before it checkpoints (bounded work in flight, a truthful progress bar).
+ * Used by `ledgerx batch`, `ledgerx summary` and the scheduler inside `ledgerx serve`.
+ */
+import type { BatchDeps, MonitoringStatusSource } from '../core/batch/deps.js';
+import { createBatchHandlers } from '../core/batch/handlers.js';
+import type { BatchKind } from '../core/batch/params.js';
+import { SETTLED_STATUSES } from '../core/invoice/status.js';
+import type { JobHandler } from '../core/learning/jobs.js';
+import type { LocalRuntime } from './local-runtime.js';
+
+/** The local exports bucket: `<data-dir>/buckets/exports`. */
+export const LOCAL_EXPORTS_BUCKET = 'exports';
+
+export interface LocalBatchOptions {
+  /** Pages per month the daily summary compares OCR usage with. */
+  pageBudget?: number;
+  monitoring?: MonitoringStatusSource;
+  onProgress?: BatchDeps['onProgress'];
+  /** How often a waiting job re-reads records it has heard nothing about (default 1 s). */
+  pollMs?: number;
+}
+
+/** The batch ports over a local runtime; `settled` listens to the runtime's settle events and polls as a fallback. */
+export function localBatchDeps(runtime: LocalRuntime, options: LocalBatchOptions = {}): BatchDeps {
+  const waiters = new Set<(invoiceId: string) => void>();
+  runtime.onSettled((id) => waiters.forEach((w) => w(id)));
+  const { store } = runtime;
+  const isDone = async (t: { invoiceId: string; revision: number }) => {
+    const r = await store.get(t.invoiceId);
+    return !r || r.revision > t.revision || (r.revision === t.revision && SETTLED_STATUSES.has(r.status));
+  };
+  const settled: BatchDeps['settled'] = async (targets) => {
+    const pending = new Map(targets.map((t) => [t.invoiceId, t]));
+    const check = async (id: string) => {
+      const t = pending.get(id);
+      if (t && (await isDone(t))) pending.delete(id);
+    };
+    let wake: () => void = () => {};
+    const waiter = (id: string) => {
+      if (pending.has(id)) void check(id).then(() => wake());
+    };
+    waiters.add(waiter);
+    try {
+      for (const id of [...pending.keys()]) await check(id);
+      while (pending.size > 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, options.pollMs ?? 1000);
+        });
+        if (pending.size > 0) for (const id of [...pending.keys()]) await check(id);
+      }
+    } finally {
+      waiters.delete(waiter);
+    }
+  };
+  return {
+    pipeline: runtime.deps,
+    exportsBucket: LOCAL_EXPORTS_BUCKET,
+    usage: runtime.usage,
+    settled,
+    ...(options.pageBudget !== undefined ? { pageBudget: options.pageBudget } : {}),
+    ...(options.monitoring ? { monitoring: options.monitoring } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+}
+
+/** Job kind -> handler for the batch kinds on a local runtime. */
+export function localBatchHandlers(runtime: LocalRuntime, options: LocalBatchOptions = {}): Record<BatchKind, JobHandler> {
+  return createBatchHandlers(localBatchDeps(runtime, options));
+}

@@ -1,0 +1,177 @@
+/**
+ * The batch jobs on each adapter set their stores have: SQLite and the Firestore emulator (skipped with a message
+ * without the Cloud SDK) for invoices and jobs, a folder bucket for blobs and a recording bus. Same input twice,
+ * at the same time, and a run that fails half way (the bus refuses a publish) and is run again.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Firestore } from '@google-cloud/firestore';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firestore-invoice-store.js';
+import { FirestoreJobStore } from '../../functions/adapters/gcp/firestore-job-store.js';
+import { createFsBlobStore } from '../../functions/adapters/local/fs-blob-store.js';
+import { SqliteInvoiceStore } from '../../functions/adapters/local/sqlite/invoice-store.js';
+import { SqliteJobStore } from '../../functions/adapters/local/sqlite/job-store.js';
+import { openLedgerDatabase } from '../../functions/adapters/local/sqlite/migrations.js';
+import { createBatchHandlers } from '../../functions/core/batch/handlers.js';
+import { jobMarker } from '../../functions/core/batch/revisions.js';
+import { startBatchJob } from '../../functions/core/batch/start.js';
+import { runJob, type JobStore } from '../../functions/core/learning/jobs.js';
+import { Topics, type Topic } from '../../functions/core/messages.js';
+import type { EventBus, InvoiceStore } from '../../functions/core/ports.js';
+import { PipelineConfigSchema } from '../../functions/core/pipeline/config.js';
+import type { PipelineDeps } from '../../functions/core/pipeline/deps.js';
+import { DecisionThresholdsSchema } from '../../functions/core/scoring/decide.js';
+import { ValidationConfigSchema } from '../../functions/core/validation/index.js';
+import { silentLogger } from '../../functions/platform/logger.js';
+import { emulatorAvailable, resetFirestore, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
+import { tempDir } from '../helpers/runtime.js';
+import { isoAt, makeRecord } from './invoice-records.js';
+
+process.env.METADATA_SERVER_DETECTION = 'none';
+const PROJECT = 'ledgerx-batch-test';
+const firestoreReady = emulatorAvailable('firestore');
+if (!firestoreReady) console.warn('[batch-jobs] Firestore emulator not installed (Cloud SDK): the Firestore suite is skipped');
+
+interface Stores {
+  invoices: InvoiceStore;
+  jobs: JobStore;
+  dispose(): Promise<void>;
+}
+
+/** A bus that records, and refuses every publish after the first `okBudget` (a crash half way). */
+function recordingBus() {
+  const published: Array<{ topic: Topic; message: { invoiceId?: string } }> = [];
+  let okBudget = Infinity;
+  const bus: EventBus & { published: typeof published; failAfter(n: number): void } = {
+    published,
+    failAfter(n) {
+      okBudget = n;
+    },
+    async publish(topic, message) {
+      if (okBudget <= 0) throw new Error('bus unavailable');
+      okBudget -= 1;
+      published.push({ topic, message: message as { invoiceId?: string } });
+      return String(published.length);
+    },
+  };
+  return bus;
+}
+
+function runBatchJobsContract(name: string, make: () => Promise<Stores>): void {
+  describe(`batch jobs on ${name}`, () => {
+    let stores: Stores;
+    let dir: string;
+    let dispose: () => Promise<void>;
+    const bus = recordingBus();
+    let deps: PipelineDeps;
+    const handlers = () => createBatchHandlers({ pipeline: deps, exportsBucket: 'exports' });
+
+    beforeAll(async () => {
+      stores = await make();
+      ({ dir, dispose } = await tempDir('batch-contract'));
+      deps = {
+        blobs: createFsBlobStore(join(dir, 'buckets')), bus, store: stores.invoices, clock: { now: () => new Date() },
+        idempotency: { claim: () => Promise.reject(new Error('unused')), complete: () => Promise.reject(new Error('unused')), release: () => Promise.reject(new Error('unused')) },
+        ocr: { name: 'none', recognize: () => Promise.reject(new Error('no OCR in batch jobs')) },
+        models: { loadProduction: async () => null },
+        config: PipelineConfigSchema.parse({ buckets: { inbox: 'inbox', artifacts: 'artifacts' }, ocr: {} }),
+        validation: ValidationConfigSchema.parse({}), thresholds: DecisionThresholdsSchema.parse({}),
+      };
+      // Day 2025-03-01: six scored invoices with a stored OCR document, one stuck in OCR_DONE, one FAILED.
+      for (let i = 0; i < 6; i++) {
+        const r = makeRecord({ id: `inv-s${i}`, at: i * 60, status: 'SCORED', total: 100 + i, currency: 'EUR', decision: 'APPROVE', models: { quality: 'v1' } });
+        await stores.invoices.createIfAbsent({ ...r, ocrUri: `artifacts/ocr/local/${i}.json`, features: { f: i }, featureSchemaVersion: 'inv-features-v1' });
+      }
+      await stores.invoices.createIfAbsent({ ...makeRecord({ id: 'inv-stuck', at: 600, status: 'OCR_DONE' }), ocrUri: 'artifacts/ocr/local/stuck.json', contentSha256: 'a'.repeat(64), mimeType: 'application/pdf', pageCount: 1 });
+      await stores.invoices.createIfAbsent(makeRecord({ id: 'inv-failed', at: 700 }));
+      await stores.invoices.transition('inv-failed', 'FAILED', { rejection: { code: 'OCR_UNAVAILABLE', message: 'retries exhausted' } });
+    }, 60_000);
+    afterAll(async () => {
+      await stores.dispose();
+      await dispose();
+    });
+
+    const run = async (kind: Parameters<typeof startBatchJob>[1]['kind'], params: Record<string, unknown>) => {
+      const s = await startBatchJob(stores.jobs, { id: `job-${kind}-${Math.random().toString(16).slice(2)}`, kind, params, now: new Date() });
+      expect(s.started).toBe(true);
+      return runJob(s.job.id, { store: stores.jobs, handlers: handlers(), owner: 'contract', log: silentLogger, now: () => new Date(), maxAttempts: 5 });
+    };
+
+    it('export: twice for the day gives the same bytes, one row per invoice', async () => {
+      const first = await run('export', { day: '2025-03-01' });
+      expect(first.status).toBe('succeeded');
+      const path = join(dir, 'buckets', 'exports', 'invoices', 'dt=2025-03-01');
+      const csv = await readFile(join(path, 'invoices.csv'));
+      const jsonl = await readFile(join(path, 'invoices.jsonl'));
+      expect((await run('export', { day: '2025-03-01' })).status).toBe('succeeded');
+      expect((await readFile(join(path, 'invoices.csv'))).equals(csv)).toBe(true);
+      expect((await readFile(join(path, 'invoices.jsonl'))).equals(jsonl)).toBe(true);
+      expect(jsonl.toString().trim().split('\n').map((l) => (JSON.parse(l) as { ledgerx_id: string }).ledgerx_id)).toEqual(['inv-s0', 'inv-s1', 'inv-s2', 'inv-s3', 'inv-s4', 'inv-s5', 'inv-stuck', 'inv-failed']);
+    });
+
+    it('sweep: re-sends the stuck invoice and the upload without a record; lists the FAILED one', async () => {
+      const lost = await deps.blobs.write({ bucket: 'inbox', name: 'uploads/lost.pdf' }, '%PDF-1.4');
+      bus.published.length = 0;
+      const outcome = await run('sweep', { graceMinutes: 0, stuckAfterMinutes: 1 });
+      expect(outcome.status).toBe('succeeded');
+      expect(bus.published.map((p) => `${p.topic} ${p.message.invoiceId ?? (p.message as { name?: string }).name}`).sort()).toEqual([
+        `${Topics.objectFinalized} uploads/lost.pdf`, `${Topics.ocrCompleted} inv-stuck`,
+      ].sort());
+      expect((outcome.job?.result as { failed: Array<{ invoiceId: string }> }).failed.map((f) => f.invoiceId)).toEqual(['inv-failed']);
+      expect(bus.published.find((p) => p.topic === Topics.objectFinalized)?.message).toMatchObject({ generation: lost.generation, size: lost.size });
+    });
+
+    it('reprocess: a run that fails half way and runs again starts one revision per invoice, history kept', async () => {
+      bus.published.length = 0;
+      bus.failAfter(3);
+      const s = await startBatchJob(stores.jobs, { id: 'job-reprocess-contract', kind: 'reprocess', params: { from: '2025-03-01', to: '2025-03-01', chunk: 2 }, now: new Date() });
+      const first = await runJob(s.job.id, { store: stores.jobs, handlers: handlers(), owner: 'a', log: silentLogger, now: () => new Date() });
+      expect(first.status).toBe('queued');
+      expect(first.job?.errors.at(-1)?.reason).toContain('bus unavailable');
+      bus.failAfter(Infinity);
+      const second = await runJob(s.job.id, { store: stores.jobs, handlers: handlers(), owner: 'b', log: silentLogger, now: () => new Date() });
+      expect(second.status).toBe('succeeded');
+      for (let i = 0; i < 6; i++) {
+        const r = await stores.invoices.get(`inv-s${i}`);
+        expect(r?.revision).toBe(2);
+        expect(r?.status).toBe('OCR_DONE');
+        const history = await stores.invoices.history(`inv-s${i}`);
+        expect(history.filter((h) => h.reason.includes(jobMarker(s.job.id)))).toHaveLength(1);
+        expect(history[0]!.decision?.decision).toBe('APPROVE');
+      }
+      // Every new revision got its ocr-completed, including the one whose publish failed after the revision was
+      // committed (sent again from the record on the rerun); the stuck and FAILED invoices are left alone.
+      const ids = bus.published.filter((p) => p.topic === Topics.ocrCompleted).map((p) => p.message.invoiceId);
+      expect([...new Set(ids)].sort()).toEqual(['inv-s0', 'inv-s1', 'inv-s2', 'inv-s3', 'inv-s4', 'inv-s5']);
+      expect(ids.length).toBeLessThanOrEqual(6 + 2);
+    });
+
+    it('the same window started three times at once: one job', async () => {
+      const starts = await Promise.all([1, 2, 3].map((i) => startBatchJob(stores.jobs, { id: `job-c${i}`, kind: 'summary', params: { day: '2025-03-01' }, now: new Date(isoAt(0)) })));
+      expect(starts.filter((x) => x.started)).toHaveLength(1);
+      expect(new Set(starts.map((x) => x.job.id)).size).toBe(1);
+    });
+  });
+}
+
+runBatchJobsContract('SQLite', async () => {
+  const db = openLedgerDatabase(':memory:');
+  return { invoices: new SqliteInvoiceStore(db), jobs: new SqliteJobStore(db), dispose: async () => db.close() };
+});
+
+describe.skipIf(!firestoreReady)('on the Firestore emulator', () => {
+  let emulator: RunningEmulator;
+  let db: Firestore;
+  beforeAll(async () => {
+    emulator = await startEmulator('firestore');
+    process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
+    db = new Firestore({ projectId: PROJECT });
+    await resetFirestore(emulator.host, PROJECT);
+  }, 90_000);
+  afterAll(async () => {
+    await db?.terminate();
+    await emulator?.stop();
+  });
+  runBatchJobsContract('Firestore', async () => ({ invoices: new FirestoreInvoiceStore(db), jobs: new FirestoreJobStore(db), dispose: async () => {} }));
+});
