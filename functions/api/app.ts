@@ -40,6 +40,9 @@ export function problemResponse(c: Context<ApiEnv>, code: ProblemCode, detail?: 
 }
 
 export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+  // The review-label module, when plugged in, tells the review queue which invoices are done (ApiDeps.reviewed).
+  const labelled = deps.modules?.find((m) => m.reviewedOf);
+  if (!deps.reviewed && labelled?.reviewedOf) deps.reviewed = labelled.reviewedOf(deps);
   const app = new OpenAPIHono<ApiEnv>({
     // A request that does not match its route's schema: 400 with every issue listed.
     defaultHook: (result) => {

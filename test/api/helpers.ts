@@ -18,6 +18,8 @@ import { createGoogleIdTokenVerifier } from '../../functions/api/id-token.js';
 import { defaultSettings } from '../../functions/api/settings.js';
 import { localUploadTarget } from '../../functions/api/uploads.js';
 import { pushedUpdates } from '../../functions/api/updates.js';
+import { localLearningModules } from '../../functions/api/local/learning-modules.js';
+import type { PromotionMode } from '../../functions/core/learning/config.js';
 
 export const AUDIENCE = '123456789-testclient.apps.googleusercontent.com';
 
@@ -41,6 +43,8 @@ export function mintIdToken(privateKey: KeyObject, kid: string, claims: Record<s
 
 export interface TestApi {
   deps: ApiDeps;
+  /** The API's database (the learning stores' tables too). */
+  db: ReturnType<typeof openLedgerDatabase>;
   app: ReturnType<typeof createApiApp>;
   keys: Record<Role, string>;
   /** Issues and stores another key. */
@@ -50,7 +54,7 @@ export interface TestApi {
 }
 
 /** The API app over the embedded adapters on a temp folder, with one key per role and ID tokens verified. */
-export async function testApi(options: { settings?: Partial<ApiSettings>; users?: Record<string, Role>; certs?: Record<string, string>; local?: boolean } = {}): Promise<TestApi> {
+export async function testApi(options: { settings?: Partial<ApiSettings>; users?: Record<string, Role>; certs?: Record<string, string>; local?: boolean; promotionMode?: PromotionMode } = {}): Promise<TestApi> {
   const dir = await mkdtemp(join(tmpdir(), 'ledgerx-api-'));
   const db = openLedgerDatabase(join(dir, 'ledgerx.db'));
   const keyStore = new SqliteApiKeyStore(db);
@@ -68,6 +72,7 @@ export async function testApi(options: { settings?: Partial<ApiSettings>; users?
     users: new Map(Object.entries(options.users ?? {})),
     updates: pushedUpdates(),
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'ledgerx_up 1\n' }),
+    modules: localLearningModules(db, { promotion: { mode: options.promotionMode ?? 'auto', admins: [] } }),
     settings: { ...defaultSettings(options.local === false ? 'gcp' : 'local'), rateLimitPerMinute: 100_000, userRateLimitPerMinute: 100_000, webhookAllowPrivateTargets: false, webhookRequireHttps: true, ...options.settings },
     clock: { now: () => new Date() },
     log: silentLogger,
@@ -80,7 +85,7 @@ export async function testApi(options: { settings?: Partial<ApiSettings>; users?
   };
   const keys = { viewer: (await newKey('viewer')).key, reviewer: (await newKey('reviewer')).key, admin: (await newKey('admin')).key };
   return {
-    deps, app, keys, newKey,
+    deps, app, keys, newKey, db,
     request: (path, init = {}) => {
       const { key, ...rest } = init;
       const headers = new Headers(rest.headers);

@@ -65,7 +65,7 @@ const PART_TARGETS: Record<string, string> = {
   retrain_100k_rows_20_trials_s: '< 300',
   promotion_to_first_scored_s: '<= refresh interval (60) + one scoring',
   ...Object.fromEntries(
-    ['list newest 50', 'list decision=REVIEW', 'list reason', 'list supplier + received range', 'list model + decision + reason', 'list page 101 (cursor)', 'invoice detail', 'review queue page'].map((m) => [`${m} p99 ms`, '< 50']),
+    ['list newest 50', 'list decision=REVIEW', 'list reason', 'list supplier + received range', 'list model + decision + reason', 'list page 101 (cursor)', 'invoice detail', 'review queue page', 'review action', 'next queue page (cursor)'].map((m) => [`${m} p99 ms`, '< 50']),
   ),
 };
 

@@ -75,7 +75,7 @@ export async function createGcpApiDeps(config: ApiFunctionConfig, clients?: GcpC
     bootstrapKeys: parseBootstrapKeys(config.bootstrapKeysText),
     usage: createFirestoreUsageCounter(c.firestore),
     updates: polledUpdates(store, { intervalMs: 5_000, now: clock.now, log }),
-    modules: GCP_MODULES.map((m) => m(c.firestore)),
+    modules: [...(await import('./learning-modules.js')).gcpLearningModules(c.firestore, config), ...GCP_MODULES.map((m) => m(c.firestore))],
     settings: {
       ...defaults,
       rateLimitPerMinute: config.rateLimitPerMinute,

@@ -30,6 +30,8 @@ import { pushedUpdates } from '../updates.js';
 import { deliverInvoiceScored } from '../webhooks/deliver.js';
 import { postToTarget } from '../webhooks/target.js';
 import { createLocalMetrics } from './metrics.js';
+import { localLearningModules } from './learning-modules.js';
+import { loadLocalLearningConfig } from '../../platform/local-learning.js';
 
 export interface LocalApiOptions {
   runtime: LocalRuntime;
@@ -129,7 +131,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     users: new Map(),
     updates,
     metrics: () => metrics.render(),
-    modules: options.modules,
+    modules: [...localLearningModules(db, loadLocalLearningConfig(options.dataDir)), ...(options.modules ?? [])],
     staticSite: options.staticSite,
     settings,
     clock,
