@@ -31,6 +31,8 @@ import { deliverInvoiceScored } from '../webhooks/deliver.js';
 import { postToTarget } from '../webhooks/target.js';
 import { createLocalMetrics } from './metrics.js';
 import { localLearningModules } from './learning-modules.js';
+import { createWebSite } from '../web-site.js';
+import { repoRoot } from '../../platform/repo-root.js';
 import { loadLocalLearningConfig } from '../../platform/local-learning.js';
 
 export interface LocalApiOptions {
@@ -132,7 +134,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     updates,
     metrics: () => metrics.render(),
     modules: [...localLearningModules(db, loadLocalLearningConfig(options.dataDir)), ...(options.modules ?? [])],
-    staticSite: options.staticSite,
+    staticSite: options.staticSite ?? createWebSite({ dirs: [join(repoRoot(), 'dist', 'web')], runtime: 'local' }),
     settings,
     clock,
     log: log.child({ component: 'api' }),
