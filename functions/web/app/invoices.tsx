@@ -35,7 +35,21 @@ const SORTS: Record<string, (a: Summary, b: Summary) => number> = {
   decision: (a, b) => (a.decision ?? '').localeCompare(b.decision ?? ''),
 };
 
-function listPath(query: URLSearchParams, cursor?: string): string {
+type ListPage = { items: Summary[]; nextCursor?: string };
+const prefetched = new Map<string, Promise<ListPage>>();
+
+/**
+ * Starts the table's first listing while the app is still checking who is signed in (both requests in
+ * parallel: the first row appears one round trip sooner). Only used when the page opens on the table.
+ */
+export function prefetchInvoices(query: URLSearchParams): void {
+  const path = listPath(query);
+  const p = api<ListPage>(path);
+  p.catch(() => {});
+  prefetched.set(path, p);
+}
+
+export function listPath(query: URLSearchParams, cursor?: string): string {
   const q = new URLSearchParams();
   for (const f of FILTERS) {
     const v = query.get(f);
@@ -71,14 +85,17 @@ export function InvoicesPage({ route, me }: { route: Route; me: Me }) {
   useEffect(() => {
     const ctrl = new AbortController();
     setError(null);
-    const load = () =>
-      api<{ items: Summary[]; nextCursor?: string }>(listKey, { signal: ctrl.signal }).then(
+    const load = () => {
+      const early = prefetched.get(listKey);
+      prefetched.delete(listKey);
+      return (early ?? api<ListPage>(listKey, { signal: ctrl.signal })).then(
         (page) => {
           setRows(page.items);
           setCursor(page.nextCursor);
         },
         (err: Error) => !ctrl.signal.aborted && setError(err.message),
       );
+    };
     void load();
     let timer: ReturnType<typeof setTimeout> | undefined;
     refresh.current = () => {
@@ -103,6 +120,11 @@ export function InvoicesPage({ route, me }: { route: Route; me: Me }) {
     );
     return () => ctrl.abort();
   }, []);
+
+  // User timing for the bench: when a listing's rows are on screen (the frame after they were rendered).
+  useEffect(() => {
+    if (rows && rows.length > 0) requestAnimationFrame(() => performance.mark('ledgerx:rows', { detail: listKey }));
+  }, [rows]);
 
   const sort = route.query.get('sort') ?? '';
   const dir = route.query.get('dir') === 'desc' ? -1 : 1;

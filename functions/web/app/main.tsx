@@ -7,7 +7,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, can, credential, onSignedOut, setCredential, type Me } from './api.js';
 import { InvoicePage } from './invoice.js';
-import { InvoicesPage } from './invoices.js';
+import { InvoicesPage, prefetchInvoices } from './invoices.js';
 import { ModelsPage } from './models.js';
 import { MonitoringPage } from './monitoring.js';
 import { ReviewPage } from './review.js';
@@ -146,6 +146,7 @@ function App() {
 }
 
 takeIdTokenFromFragment();
+if (credential() && location.pathname === '/') prefetchInvoices(new URLSearchParams(location.search));
 const root = document.getElementById('app')!;
 interceptLinks(root);
 render(<App />, root);
