@@ -238,6 +238,29 @@ describe.skipIf(!chromiumAvailable)('the web app in Chromium', () => {
     await check(page, 'monitoring');
   });
 
+  it('keeps the live table through a kill -9 of the server and its restart: the stream reconnects by itself', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const { page } = await signedInPage(context, served.url, keys.viewer);
+      await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+      const port = new URL(served.url).port;
+      served.child.kill('SIGKILL');
+      await new Promise((r) => served.child.once('exit', r));
+      await page.getByRole('status').filter({ hasText: 'Connecting' }).waitFor();
+      served = await startServe(data.dir, ['--audit-rate', '0', '--port', port]);
+      await page.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 40_000 });
+      // A file dropped into the watched folder after the restart shows up settled, without a reload.
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(join(data.dir, 'drop', 'after-restart.pdf'), Buffer.from(pdfs[1]!.base64, 'base64'));
+      await page.locator('tbody tr').filter({ hasText: /APPROVE|REVIEW|REJECT/ }).filter({ has: page.locator('td.supplier a[href]') }).first().waitFor();
+      await expect.poll(async () => (await apiCall<{ items: Array<{ fileName: string; status: string }> }>(served.url, keys.viewer, '/v1/invoices?limit=5')).body.items.find((i) => i.fileName === 'after-restart.pdf')?.status, { timeout: 60_000 }).toMatch(/SCORED|REJECTED/);
+      const newest = (await apiCall<{ items: Array<{ invoiceId: string; fileName: string }> }>(served.url, keys.viewer, '/v1/invoices?limit=5')).body.items.find((i) => i.fileName === 'after-restart.pdf')!;
+      await page.locator(`tr[data-invoice="${newest.invoiceId}"] .badge`).filter({ hasText: /APPROVE|REVIEW|REJECT/ }).waitFor({ timeout: 30_000 });
+    } finally {
+      await context.close();
+    }
+  });
+
   it('serves every page under a strict CSP with no violation, and axe finds nothing serious', async () => {
     for (const path of ['/', '/review', '/app.js', '/app.css']) {
       const res = await fetch(`${served.url}${path}`);
