@@ -149,7 +149,7 @@ export function ReviewPage() {
   }, [editing]);
 
   return (
-    <div class="review">
+    <div class="review-page">
       <section class="review-main" aria-labelledby="review-title">
         <h2 id="review-title">Review queue {items && <span class="muted">({items.length}{cursor ? '+' : ''} open)</span>}</h2>
         <div aria-live="polite" role="status" class="review-status">
