@@ -13,7 +13,7 @@
  *
  * Type checking is `npm run typecheck` (tsc); esbuild only strips types.
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -244,8 +244,34 @@ async function buildJob(name) {
   return { name: `jobs/${name}`, dependencies };
 }
 
+/**
+ * The web app (functions/web): Preact components in TSX bundled for browsers into dist/web/app.js, with the
+ * static files (index.html, app.css) beside it. No CDN: everything comes from node_modules at build time.
+ */
+export async function buildWeb() {
+  const outdir = join(DIST, 'web');
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: { app: join(ROOT, 'functions/web/app/main.tsx') },
+    outdir,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    minify: true,
+    sourcemap: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  cpSync(join(ROOT, 'functions/web/static'), outdir, { recursive: true });
+}
+
 export async function buildAll({ only } = {}) {
   const started = performance.now();
+  // Before the functions: the api function's bundle carries the web app (dist/functions/api/web).
+  if (!only || only === 'web' || only === 'functions') await buildWeb();
   if (!only || only === 'cli') {
     rmSync(join(DIST, 'cli'), { recursive: true, force: true });
     await buildCli();
@@ -255,6 +281,7 @@ export async function buildAll({ only } = {}) {
     rmSync(join(DIST, 'functions'), { recursive: true, force: true });
     mkdirSync(join(DIST, 'functions'), { recursive: true });
     built.push(...(await Promise.all(functionNames().map(buildFunction))));
+    if (functionNames().includes('api')) cpSync(join(DIST, 'web'), join(DIST, 'functions', 'api', 'web'), { recursive: true });
   }
   if (!only || only === 'jobs') {
     rmSync(join(DIST, 'jobs'), { recursive: true, force: true });

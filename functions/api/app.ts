@@ -23,6 +23,7 @@ import { apiKeysModule } from './routes/api-keys.js';
 import { webhooksModule } from './routes/webhooks.js';
 import { usageModule } from './routes/usage.js';
 import { eventsModule } from './routes/events.js';
+import { WEB_CSP_MARKER } from './web-site.js';
 
 export const API_VERSION = '1.0.0';
 export const OPENAPI_PATH = '/v1/openapi.json';
@@ -40,6 +41,9 @@ export function problemResponse(c: Context<ApiEnv>, code: ProblemCode, detail?: 
 }
 
 export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+  // The review-label module, when plugged in, tells the review queue which invoices are done (ApiDeps.reviewed).
+  const labelled = deps.modules?.find((m) => m.reviewedOf);
+  if (!deps.reviewed && labelled?.reviewedOf) deps.reviewed = labelled.reviewedOf(deps);
   const app = new OpenAPIHono<ApiEnv>({
     // A request that does not match its route's schema: 400 with every issue listed.
     defaultHook: (result) => {
@@ -68,6 +72,15 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
       ms: Math.round(performance.now() - started),
       ...(principal ? { principal: principal.id } : {}),
     });
+  });
+  // The web app's pages carry their own CSP (functions/api/web-site.ts): it replaces the API's, after secureHeaders.
+  app.use('*', async (c, next) => {
+    await next();
+    const pagePolicy = c.res.headers.get(WEB_CSP_MARKER);
+    if (pagePolicy) {
+      c.res.headers.set('Content-Security-Policy', pagePolicy);
+      c.res.headers.delete(WEB_CSP_MARKER);
+    }
   });
   app.use(
     '*',

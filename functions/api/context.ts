@@ -114,4 +114,6 @@ export interface ApiModule {
   /** Resource name (also the OpenAPI tag). */
   name: string;
   register(app: OpenAPIHono<ApiEnv>, tools: RouteTools): void;
+  /** A module over the review-label store says which invoices are reviewed (see {@link ApiDeps.reviewed}). */
+  reviewedOf?(deps: ApiDeps): NonNullable<ApiDeps['reviewed']>;
 }

@@ -19,6 +19,9 @@ export const InvoiceSummarySchema = z
     currency: z.string().optional(),
     invoiceDate: z.string().optional(),
     createdAt: z.string(),
+    supplierName: z.string().optional().openapi({ description: 'As printed on the invoice: untrusted text.' }),
+    invoiceNumber: z.string().optional(),
+    reasons: z.array(z.string()).optional().openapi({ description: 'Reason codes of the decision.' }),
     href: z.string(),
   })
   .openapi('InvoiceSummary');

@@ -97,6 +97,11 @@ export interface InvoiceSummary {
   invoiceDate?: string | undefined;
   decision?: string | undefined;
   createdAt: string;
+  /** As printed on the invoice (untrusted text), for listings people read. */
+  supplierName?: string | undefined;
+  invoiceNumber?: string | undefined;
+  /** Reason codes of the decision, in its order. */
+  reasons?: string[] | undefined;
 }
 
 export interface NearDuplicateQuery {

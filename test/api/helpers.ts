@@ -22,6 +22,8 @@ import { monitoringModule } from '../../functions/api/routes/monitoring.js';
 import { lazy } from '../../functions/core/lazy.js';
 import { openLocalLearning, type LocalLearning } from '../../functions/platform/local-learning.js';
 import { openLocalMonitoring } from '../../functions/platform/local-monitoring.js';
+import { localLearningModules } from '../../functions/api/local/learning-modules.js';
+import type { PromotionMode } from '../../functions/core/learning/config.js';
 
 export const AUDIENCE = '123456789-testclient.apps.googleusercontent.com';
 
@@ -45,6 +47,8 @@ export function mintIdToken(privateKey: KeyObject, kid: string, claims: Record<s
 
 export interface TestApi {
   deps: ApiDeps;
+  /** The API's database (the learning stores' tables too). */
+  db: ReturnType<typeof openLedgerDatabase>;
   app: ReturnType<typeof createApiApp>;
   keys: Record<Role, string>;
   /** The temp data dir behind the app (monitoring routes read its database and local bucket). */
@@ -56,7 +60,7 @@ export interface TestApi {
 }
 
 /** The API app over the embedded adapters on a temp folder, with one key per role and ID tokens verified. */
-export async function testApi(options: { settings?: Partial<ApiSettings>; users?: Record<string, Role>; certs?: Record<string, string>; local?: boolean } = {}): Promise<TestApi> {
+export async function testApi(options: { settings?: Partial<ApiSettings>; users?: Record<string, Role>; certs?: Record<string, string>; local?: boolean; promotionMode?: PromotionMode } = {}): Promise<TestApi> {
   const dir = await mkdtemp(join(tmpdir(), 'ledgerx-api-'));
   const db = openLedgerDatabase(join(dir, 'ledgerx.db'));
   const keyStore = new SqliteApiKeyStore(db);
@@ -77,10 +81,10 @@ export async function testApi(options: { settings?: Partial<ApiSettings>; users?
     users: new Map(Object.entries(options.users ?? {})),
     updates: pushedUpdates(),
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'ledgerx_up 1\n' }),
+    modules: [...localLearningModules(db, { promotion: { mode: options.promotionMode ?? 'auto', admins: [] } }), monitoringModule(monitoring)],
     settings: { ...defaultSettings(options.local === false ? 'gcp' : 'local'), rateLimitPerMinute: 100_000, userRateLimitPerMinute: 100_000, webhookAllowPrivateTargets: false, webhookRequireHttps: true, ...options.settings },
     clock: { now: () => new Date() },
     log: silentLogger,
-    modules: [monitoringModule(monitoring)],
   };
   const app = createApiApp(deps);
   const newKey = async (role: Role, name = `${role} key`) => {
@@ -90,7 +94,7 @@ export async function testApi(options: { settings?: Partial<ApiSettings>; users?
   };
   const keys = { viewer: (await newKey('viewer')).key, reviewer: (await newKey('reviewer')).key, admin: (await newKey('admin')).key };
   return {
-    deps, app, keys, newKey, dataDir: dir,
+    deps, app, keys, newKey, db, dataDir: dir,
     request: (path, init = {}) => {
       const { key, ...rest } = init;
       const headers = new Headers(rest.headers);

@@ -20,6 +20,12 @@ function concrete(path: string): string {
   return path
     .replace('/v1/webhooks/{id}', '/v1/webhooks/wh_0000000000')
     .replace('/v1/api-keys/{id}', '/v1/api-keys/00000000ff')
+    .replace('/v1/runs/{id}', '/v1/runs/run_none')
+    .replace('/v1/jobs/{id}', '/v1/jobs/job_none')
+    .replace('{name}', 'quality')
+    .replace('{version}', 'v-none')
+    .replace('{requestId}', 'req_none')
+    .replace('{decision}', 'approve')
     .replace('{id}', 'inv_000000000000000000000000')
     .replace('{page}', '1');
 }

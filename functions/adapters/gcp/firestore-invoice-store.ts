@@ -116,6 +116,21 @@ function toSummary(snap: QueryDocumentSnapshot): InvoiceSummary {
     invoiceDate: str(d['invoiceDate']),
     decision: str(decision?.decision),
     createdAt: String(d['createdAt']),
+    ...listedText(d),
+  };
+}
+
+/** Supplier name, invoice number and reason codes for listings (the same as the local store's). */
+function listedText(d: DocumentData): Pick<InvoiceSummary, 'supplierName' | 'invoiceNumber' | 'reasons'> {
+  const fields = (d['invoice'] as { fields?: Record<string, { value?: unknown } | undefined> } | undefined)?.fields;
+  const reasons = (d['decision'] as { reasons?: Array<{ code?: unknown }> } | undefined)?.reasons;
+  const supplierName = fields?.['supplier_name']?.value;
+  const invoiceNumber = fields?.['invoice_id']?.value;
+  const codes = Array.isArray(reasons) ? reasons.map((r) => str(r?.code)).filter((c): c is string => !!c) : [];
+  return {
+    ...(typeof supplierName === 'string' ? { supplierName } : {}),
+    ...(typeof invoiceNumber === 'string' ? { invoiceNumber } : {}),
+    ...(codes.length > 0 ? { reasons: codes } : {}),
   };
 }
 

@@ -40,6 +40,10 @@ export const ApiEnvSchema = Common.extend({
   LEDGERX_AUDIT_SAMPLE_RATE: Fraction.default(0.05),
   LEDGERX_API_MAX_WAIT_SECONDS: PositiveInt.default(45),
   LEDGERX_SERVICE_ACCOUNT: z.email('must be a service account email').optional(),
+  /** The learning stores the api reads and writes (review labels, registry, runs, jobs): as the learning functions. */
+  LEDGERX_LEARNING_COLLECTION_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
+  LEDGERX_PROMOTION_MODE: z.enum(['auto', 'approval']).default('approval'),
+  LEDGERX_MODEL_ADMINS: z.string().default(''),
 });
 
 export const WebhooksEnvSchema = Common.extend({
@@ -78,6 +82,7 @@ export interface ApiFunctionConfig {
   uploadPrefix: string;
   auditSampleRate: number;
   maxWaitSeconds: number;
+  learning: { prefix: string; promotionMode: 'auto' | 'approval'; admins: string[] };
 }
 
 /** `{"alice@example.com":"admin","*@example.com":"viewer"}` -> map (keys lower-cased); throws a readable message. */
@@ -112,6 +117,7 @@ export function loadApiConfig(env: Env = process.env): ApiFunctionConfig {
     maxUploadBytes: e.LEDGERX_UPLOAD_MAX_BYTES, maxDirectUploadBytes: e.LEDGERX_API_DIRECT_UPLOAD_MAX_BYTES,
     uploadTtlSeconds: e.LEDGERX_UPLOAD_URL_TTL_SECONDS, uploadPrefix: e.LEDGERX_API_UPLOAD_PREFIX,
     auditSampleRate: e.LEDGERX_AUDIT_SAMPLE_RATE, maxWaitSeconds: e.LEDGERX_API_MAX_WAIT_SECONDS,
+    learning: { prefix: e.LEDGERX_LEARNING_COLLECTION_PREFIX, promotionMode: e.LEDGERX_PROMOTION_MODE, admins: e.LEDGERX_MODEL_ADMINS.split(/[\s,]+/).filter(Boolean) },
   };
 }
 

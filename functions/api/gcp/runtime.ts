@@ -24,6 +24,9 @@ import { polledUpdates } from '../updates.js';
 import { loadApiConfig, loadWebhooksConfig, type ApiFunctionConfig, type WebhooksFunctionConfig } from './config.js';
 import type { WebhookWorkerDeps } from '../webhooks/deliver.js';
 import { postToTarget } from '../webhooks/target.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createWebSite } from '../web-site.js';
 
 export interface GcpClients {
   firestore: Firestore;
@@ -97,7 +100,12 @@ export async function createGcpApiDeps(config: ApiFunctionConfig, clients?: GcpC
     bootstrapKeys: parseBootstrapKeys(config.bootstrapKeysText),
     usage: createFirestoreUsageCounter(c.firestore),
     updates: polledUpdates(store, { intervalMs: 5_000, now: clock.now, log }),
-    modules: GCP_MODULES.map((m) => m(c.firestore, { storage: c.storage })),
+    // The web app: beside the bundle (dist/functions/api/web), or the repository's build when run from source.
+    staticSite: createWebSite({
+      dirs: [join(dirname(fileURLToPath(import.meta.url)), 'web'), join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'web')],
+      runtime: 'gcp', oauthClientId: config.oauthClientId, connectSources: ['https://storage.googleapis.com'],
+    }),
+    modules: [...(await import('./learning-modules.js')).gcpLearningModules(c.firestore, config), ...GCP_MODULES.map((m) => m(c.firestore, { storage: c.storage }))],
     settings: {
       ...defaults,
       rateLimitPerMinute: config.rateLimitPerMinute,

@@ -30,6 +30,10 @@ import { pushedUpdates } from '../updates.js';
 import { deliverInvoiceScored } from '../webhooks/deliver.js';
 import { postToTarget } from '../webhooks/target.js';
 import { createLocalMetrics } from './metrics.js';
+import { localLearningModules } from './learning-modules.js';
+import { createWebSite } from '../web-site.js';
+import { repoRoot } from '../../platform/repo-root.js';
+import { loadLocalLearningConfig } from '../../platform/local-learning.js';
 
 export interface LocalApiOptions {
   runtime: LocalRuntime;
@@ -129,8 +133,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     users: new Map(),
     updates,
     metrics: () => metrics.render(),
-    modules: options.modules,
-    staticSite: options.staticSite,
+    modules: [...localLearningModules(db, loadLocalLearningConfig(options.dataDir)), ...(options.modules ?? [])],
+    staticSite: options.staticSite ?? createWebSite({ dirs: [join(repoRoot(), 'dist', 'web')], runtime: 'local' }),
     settings,
     clock,
     log: log.child({ component: 'api' }),

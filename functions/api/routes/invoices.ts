@@ -23,6 +23,7 @@ const view = (s: InvoiceSummary) => ({
   invoiceId: s.invoiceId, fileName: s.fileName, status: s.status,
   decision: s.decision as z.infer<typeof DecisionSchema> | undefined,
   supplierKey: s.supplierKey, totalAmount: s.totalAmount, currency: s.currency, invoiceDate: s.invoiceDate, createdAt: s.createdAt,
+  supplierName: s.supplierName, invoiceNumber: s.invoiceNumber, reasons: s.reasons,
   href: href(s.invoiceId),
 });
 
@@ -119,7 +120,15 @@ export const invoicesModule: ApiModule = {
       }),
       async (c) => {
         const { limit, cursor } = c.req.valid('query');
-        return c.json(await reviewQueuePage(deps, limit, cursor), 200);
+        // Reviewed invoices are left out after reading: read on (a bounded number of pages) so that a page the
+        // reviewers just worked through does not come back empty.
+        let page = await reviewQueuePage(deps, limit, cursor);
+        const items = [...page.items];
+        for (let hops = 0; items.length < limit && page.nextCursor && hops < 10; hops++) {
+          page = await reviewQueuePage(deps, limit - items.length, page.nextCursor);
+          items.push(...page.items);
+        }
+        return c.json({ items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
       },
     );
 

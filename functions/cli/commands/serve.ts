@@ -21,6 +21,7 @@ interface ServeOptions {
   webhooksAllowPrivate?: boolean;
   webhookAttempts?: string;
   webhookBackoffMs?: string;
+  uploadTtl?: string;
 }
 
 const positiveInt = (name: string, value: string | undefined): number | undefined => {
@@ -42,6 +43,7 @@ export function define(command: Command, common: () => CommonOptions): void {
     .option('--webhooks-allow-private', 'allow webhook targets on loopback / private addresses (tests only)')
     .option('--webhook-attempts <n>', 'delivery attempts per webhook event (default 8)')
     .option('--webhook-backoff-ms <ms>', 'first retry delay of a webhook delivery, doubled per attempt (default 10000)')
+    .option('--upload-ttl <seconds>', 'validity of signed upload URLs (default 900)')
     .action(async (opts: ServeOptions) => {
       const base = common();
       const inbox = resolve(opts.inbox ?? join(base.dataDir, 'drop'));
@@ -52,6 +54,7 @@ export function define(command: Command, common: () => CommonOptions): void {
       if (auditRate !== undefined && !(auditRate >= 0 && auditRate <= 1)) throw new UsageError('--audit-rate must be between 0 and 1');
       const attempts = positiveInt('--webhook-attempts', opts.webhookAttempts);
       const backoff = positiveInt('--webhook-backoff-ms', opts.webhookBackoffMs);
+      const uploadTtl = positiveInt('--upload-ttl', opts.uploadTtl);
       const [{ isLoopbackHost }] = await Promise.all([import('../../api/local/server.js')]);
       if (opts.api !== false && !isLoopbackHost(opts.host)) throw new UsageError(`--host must be a loopback address (127.0.0.1, ::1, localhost), not ${opts.host}`);
 
@@ -85,6 +88,7 @@ export function define(command: Command, common: () => CommonOptions): void {
             ...(rateLimit !== undefined ? { rateLimitPerMinute: rateLimit } : {}),
             ...(auditRate !== undefined ? { auditSampleRate: auditRate } : {}),
             ...(opts.webhooksAllowPrivate ? { webhookAllowPrivateTargets: true } : {}),
+            ...(uploadTtl ? { uploadTtlSeconds: uploadTtl } : {}),
           },
           webhookRetry: retry,
           modules: [monitoringApi.module],

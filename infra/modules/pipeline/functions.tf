@@ -129,6 +129,9 @@ locals {
         LEDGERX_UPLOAD_URL_TTL_SECONDS         = "900"
         LEDGERX_AUDIT_SAMPLE_RATE              = tostring(var.audit_sample_rate)
         LEDGERX_API_MAX_WAIT_SECONDS           = "45"
+        # Model promotions through the API follow the same policy as the retraining job's.
+        LEDGERX_PROMOTION_MODE = var.promotion_mode
+        LEDGERX_MODEL_ADMINS   = join(",", var.model_admins)
       }
     }
     drift-check = {

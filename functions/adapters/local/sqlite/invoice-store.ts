@@ -39,10 +39,17 @@ interface InvoiceRow {
   invoice_date: string | null;
   decision: string | null;
   created_at: string;
+  supplier_name?: string | null;
+  invoice_number?: string | null;
+  reason_codes?: string | null;
 }
 
 const SUMMARY_COLUMNS =
   'invoice_id, status, file_name, content_sha256, supplier_key, business_key, total_amount, currency, invoice_date, decision, created_at';
+/** What listings show besides the indexed columns, read from the page's records only (at most a page of rows). */
+const SUMMARY_EXTRAS = `json_extract(i.record, '$.invoice.fields.supplier_name.value') AS supplier_name,
+  json_extract(i.record, '$.invoice.fields.invoice_id.value') AS invoice_number,
+  (SELECT group_concat(json_extract(r.value, '$.code'), ' ') FROM json_each(i.record, '$.decision.reasons') r) AS reason_codes`;
 /** Strictly earlier in the (createdAt, invoiceId) order, the tie-break every adapter must use. */
 const BEFORE = '(created_at, invoice_id) < (?, ?)';
 /** Bounds a duplicate lookup: more matches than this say nothing new to a reviewer. */
@@ -90,6 +97,9 @@ function toSummary(row: InvoiceRow): InvoiceSummary {
     invoiceDate: row.invoice_date ?? undefined,
     decision: row.decision ?? undefined,
     createdAt: row.created_at,
+    ...(row.supplier_name != null ? { supplierName: String(row.supplier_name) } : {}),
+    ...(row.invoice_number != null ? { invoiceNumber: String(row.invoice_number) } : {}),
+    ...(row.reason_codes ? { reasons: row.reason_codes.split(' ') } : {}),
   };
 }
 
@@ -274,6 +284,7 @@ export class SqliteInvoiceStore implements InvoiceStore {
       .all(...params, limit + 1) as InvoiceRow[];
     const page = rows.slice(0, limit);
     const last = page.at(-1);
+    this.addListedText(page);
     return {
       items: page.map(toSummary),
       nextCursor: rows.length > limit && last ? encodeCursor(last) : undefined,
@@ -334,6 +345,16 @@ export class SqliteInvoiceStore implements InvoiceStore {
     this.db
       .statement('INSERT INTO supplier_stats (supplier_key, stats) VALUES (?, ?) ON CONFLICT (supplier_key) DO UPDATE SET stats = excluded.stats')
       .run(supplierKey, JSON.stringify(stats));
+  }
+
+  /** Supplier name, number and reason codes of one page's rows, read after the page is cut (never per scanned row). */
+  private addListedText(page: InvoiceRow[]): void {
+    if (page.length === 0) return;
+    const extras = this.db
+      .statement(`SELECT i.invoice_id, ${SUMMARY_EXTRAS} FROM invoices i WHERE i.invoice_id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(page.map((r) => r.invoice_id))) as Array<Pick<InvoiceRow, 'invoice_id' | 'supplier_name' | 'invoice_number' | 'reason_codes'>>;
+    const byId = new Map(extras.map((e) => [e.invoice_id, e]));
+    for (const row of page) Object.assign(row, byId.get(row.invoice_id));
   }
 
   private summaries(sql: string, params: unknown[]): InvoiceSummary[] {
