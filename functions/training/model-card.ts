@@ -12,9 +12,12 @@ function splitFeatures(meta: ModelMetadata): string {
 
 /** Test metrics by scan quality: where the overall figures hide the hard cases. */
 function scanSlices(meta: ModelMetadata): string {
-  const slices = (meta.metrics.slices as { scanQuality?: Record<string, unknown> } | undefined)?.scanQuality;
+  const all = meta.metrics.slices as { scanQuality?: Record<string, unknown>; kind?: Record<string, unknown> } | undefined;
+  const slices = all?.scanQuality;
   if (!slices) return '';
-  const rows = Object.entries(slices).flatMap(([k, v]) => {
+  // Every scan together (clean and degraded): the scan slice reported on its own.
+  const entries = all.kind?.scan === undefined ? Object.entries(slices) : [...Object.entries(slices), ['all scans', all.kind.scan] as const];
+  const rows = entries.flatMap(([k, v]) => {
     const m = SplitMetricsSchema.safeParse(v);
     return m.success ? [`| ${k} | ${m.data.rows} | ${m.data.positives} | ${fmt(m.data.f1)} | ${fmt(m.data.precision)} | ${fmt(m.data.recall)} | ${fmt(m.data.ece)} |`] : [];
   });
@@ -56,6 +59,14 @@ const PURPOSE: Record<string, string> = {
   anomaly: 'How unusual the invoice is against its supplier\'s history and the training population (0..1; 0.8 = rarer than 99 % of training invoices).',
 };
 
+/** The command that rebuilds this training set (the recipe of defaultCorpusSpecs: one document corpus, scans in corpora of their own). */
+function trainCommand(meta: ModelMetadata): string {
+  const t = meta.trainingData;
+  const count = t.corpora.reduce((s, c) => s + c.count, 0);
+  const scans = t.corpora.filter((c) => (c.mix.scan ?? 0) > 0.5).reduce((s, c) => s + c.count, 0);
+  return `ledgerx train --seed ${t.seed} --count ${count} --scans ${scans}`;
+}
+
 /** The README.md model card of one shipped model version. */
 export function modelCard(meta: ModelMetadata, schema: readonly FeatureDefinition[]): string {
   const t = meta.trainingData;
@@ -84,9 +95,9 @@ ${meta.target}
 
 ## Training data
 
-Generated corpora (seeded, \`ledgerx train --seed ${t.seed}\`): ${t.corpora.map((c) => `seed ${c.seed}: ${c.count} documents, ${c.suppliers} suppliers, mix ${JSON.stringify(c.mix)}`).join('; ')}.
+Generated corpora (seeded, \`${trainCommand(meta)}\`): ${t.corpora.map((c) => `seed ${c.seed}: ${c.count} documents, ${c.suppliers} suppliers, mix ${JSON.stringify(c.mix)}`).join('; ')}.
 Every document ran through the real local pipeline; labels compare its output with the generator truth.
-Dataset sha256 \`${t.sha256}\`. Split by supplier (no supplier in two splits): train ${t.rows.train}, validation ${t.rows.validation}, test ${t.rows.test} rows.
+Dataset sha256 \`${t.sha256}\`. Split by supplier (no supplier in two splits), within scans and born-digital documents apart (each split holds the corpus' scan share): train ${t.rows.train}, validation ${t.rows.validation}, test ${t.rows.test} rows.
 Hyperparameters: \`${JSON.stringify(meta.hyperparameters)}\`.
 
 ## Metrics

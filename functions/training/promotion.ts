@@ -59,12 +59,12 @@ export function sliceKeys(rows: readonly DatasetRow[]): Record<SliceFamily, stri
  * (another feature order): then there is nothing to compare and the gate treats it as having no champion only
  * if the policy allows; here it blocks (reported as CHAMPION_INCOMPARABLE).
  */
-async function championScores(artifacts: ModelArtifactStore, name: string, version: string, test: Matrix): Promise<Float64Array | null> {
+async function championScores(artifacts: ModelArtifactStore, name: string, version: string, test: Matrix): Promise<{ scores: Float64Array; featureSchemaVersion: string } | null> {
   const loaded = await loadModelVersion(await artifacts.materialize(name, version));
   try {
     if (loaded.metadata.featureNames.join() !== FEATURE_NAMES.join()) return null;
     const raw = await loaded.predictor.predict(test);
-    return calibrateAll(loaded.metadata.calibration, raw);
+    return { scores: calibrateAll(loaded.metadata.calibration, raw), featureSchemaVersion: loaded.metadata.featureSchemaVersion };
   } finally {
     await loaded.predictor.close();
   }
@@ -94,10 +94,18 @@ export async function registerAndGate(options: RegisterOptions): Promise<ModelOu
       out.outcome = 'already-production';
       continue;
     }
-    const championP = champion ? await championScores(artifacts, m.name, champion, result.testMatrix) : null;
+    const scored = champion ? await championScores(artifacts, m.name, champion, result.testMatrix) : null;
+    const championP = scored?.scores ?? null;
+    const compared = evaluateGate({ y: m.testLabels, challenger: m.testScores, champion: championP, slices }, config.gate);
+    // A champion of another feature schema cannot stay in production: this code refuses to serve it (decisions
+    // fall back to rules), so the challenger replaces it unless it has no signal; the comparison on the same rows
+    // is kept as evidence (metric, delta, slice verdicts) and its failed checks are reported, not enforced.
+    const otherSchema = scored !== null && scored.featureSchemaVersion !== m.metadata.featureSchemaVersion;
     const gate = champion && !championP
       ? { ...evaluateGate({ y: m.testLabels, challenger: m.testScores, champion: null, slices }, config.gate), pass: false, reasons: ['CHAMPION_INCOMPARABLE'] }
-      : evaluateGate({ y: m.testLabels, challenger: m.testScores, champion: championP, slices }, config.gate);
+      : otherSchema && !compared.reasons.includes('NO_SIGNAL')
+        ? { ...compared, pass: true, reasons: [`CHAMPION_OTHER_SCHEMA:${scored.featureSchemaVersion}`, ...compared.reasons.filter((r) => r !== 'BEATS_CHAMPION').map((r) => `REPORTED:${r}`)] }
+        : compared;
     out.gate = gate;
     const evidence = {
       runId: options.runId, snapshot: options.snapshot.sha256, champion, metric: gate.metric, championMetric: gate.champion,

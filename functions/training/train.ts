@@ -18,7 +18,7 @@ import { logisticPredict, trainLogistic, type LogisticModel } from '../core/trai
 import { takeRows, takeValues, type Matrix } from '../core/training/matrix.js';
 import { rocAuc, averagePrecision, expectedCalibrationError } from '../core/training/metrics.js';
 import { gridSearch, randomSearch } from '../core/training/search.js';
-import { stratifiedGroupSplit } from '../core/training/split.js';
+import { stratifiedGroupSplitWithin } from '../core/training/split.js';
 import { createRng } from '../core/training/random.js';
 import type { Logger } from '../core/ports.js';
 import { DEFAULT_DECISION_THRESHOLDS } from '../core/scoring/thresholds.js';
@@ -140,7 +140,10 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   const yF = Float64Array.from(rows, (r) => r.failure);
   // The anomaly model has no label; it is searched and evaluated against the injected unusual problems.
   const yWeakAnomaly = Float64Array.from(rows, (r) => (r.problems.some((p) => ANOMALY_WEAK_PROBLEMS.has(p)) ? 1 : 0));
-  const split = stratifiedGroupSplit(yF, rows.map((r) => r.group), { seed, fractions: { train: 0.6, validation: 0.2, test: 0.2 } });
+  // Split within scan / not scan: scans are few rows per supplier and would otherwise land wherever the large
+  // born-digital suppliers leave room; this way the test split holds the corpus' scan share (the scan slice is
+  // judged on its own).
+  const split = stratifiedGroupSplitWithin(yF, rows.map((r) => r.group), rows.map((r) => (r.kind === 'scan' ? 'scan' : 'digital')), { seed, fractions: { train: 0.6, validation: 0.2, test: 0.2 } });
   const X = { train: takeRows(x, split.train), validation: takeRows(x, split.validation), test: takeRows(x, split.test) };
   const sub = (y: Float64Array) => ({ train: takeValues(y, split.train), validation: takeValues(y, split.validation), test: takeValues(y, split.test) });
   const Y = { quality: sub(yQ), failure: sub(yF), weakAnomaly: sub(yWeakAnomaly) };
@@ -257,7 +260,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
         test: new Set(split.test.map((i) => rows[i]!.group)).size,
       },
     },
-    targets: { qualityF1: 0.98, failureF1: 0.93, ece: 0.03 },
+    targets: { qualityF1: 0.98, failureF1: 0.95, ece: 0.03 },
     models: modelReports,
     flattery: flatteryNotes(rows),
     extra: options.extraReport ?? {},

@@ -6,6 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type FeaturesComputed, type Topic } from '../../functions/core/messages.js';
 import type { ModelRegistry, ScoringModels } from '../../functions/core/ports.js';
+import { FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { featuresComputedOf } from '../../functions/core/pipeline/features-stage.js';
 import { startRevision } from '../../functions/core/pipeline/revise.js';
 import { generateCorpus } from '../../functions/generator/index.js';
@@ -19,7 +20,7 @@ function switchableModels(current: { version: string; quality: number }): ModelR
       const { version, quality } = current;
       return {
         versions: { quality: version, failure: version, anomaly: version },
-        featureSchemaVersion: 'inv-features-v1',
+        featureSchemaVersion: FEATURE_SCHEMA_VERSION,
         score: async () => ({ quality, failureRisk: 0.01, anomaly: 0.01, explanations: {} }),
       };
     },
@@ -120,5 +121,22 @@ describe('revisions and stale redeliveries', () => {
     expect((await runtime.store.history(invoiceId)).map((h) => h.revision)).toEqual([1, 2]);
     // Not a duplicate of itself: the duplicate keys are its own.
     expect(third.decision?.reasons.some((r) => r.code.startsWith('DUP_'))).toBe(false);
+  });
+
+  it('does not re-score features of an earlier schema; re-running from the OCR document computes the current ones', async () => {
+    const production = { version: 'v1', quality: 0.99 };
+    const { runtime, dispose } = await testRuntime({ models: switchableModels(production) });
+    cleanup.push(dispose);
+    const results = await processFiles(runtime, dir, names.slice(0, 1));
+    const scored = (await runtime.store.get([...results.values()][0]!.invoiceId))!;
+    // The same invoice as stored before the feature schema changed (v1 vectors in the record).
+    const old = { ...scored, invoiceId: `${scored.invoiceId}-old`, contentSha256: 'f'.repeat(64), featureSchemaVersion: 'inv-features-v1' };
+    await runtime.store.createIfAbsent(old);
+    const refused = await startRevision(runtime.deps, old.invoiceId, { from: 'FEATURES_DONE', reason: 'backfill: models v2' });
+    expect(refused).toMatchObject({ started: false, reason: expect.stringContaining('start from OCR_DONE') });
+    expect((await runtime.store.get(old.invoiceId))!.revision).toBe(old.revision);
+    expect(await startRevision(runtime.deps, old.invoiceId, { from: 'OCR_DONE', reason: 'reprocess: feature schema' })).toMatchObject({ started: true, revision: old.revision + 1 });
+    await runtime.drain();
+    expect(await runtime.store.get(old.invoiceId)).toMatchObject({ revision: old.revision + 1, featureSchemaVersion: FEATURE_SCHEMA_VERSION });
   });
 });

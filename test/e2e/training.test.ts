@@ -8,6 +8,7 @@ import { ModelMetadataSchema } from '../../functions/core/registry/model-metadat
 import { openLocalLearning } from '../../functions/platform/local-learning.js';
 import { trainRegisterRecord } from '../../functions/training/retrain.js';
 import { registerAndGate } from '../../functions/training/promotion.js';
+import { versionFromMetadata } from '../../functions/core/learning/seed.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 
 /**
@@ -106,6 +107,24 @@ describe('training from a generated corpus', () => {
       expect((await learning.registry.get(name, 'v-worse'))?.stage).toBe('staging');
     }
     expect((await learning.registry.production()).failure).toBe(result.version);
+
+    // A champion of an earlier feature schema cannot stay (this code refuses to serve it): even a worse
+    // challenger replaces it, and the comparison on the same rows is kept as evidence.
+    const oldDir = await learning.artifacts.materialize('failure', result.version);
+    const oldMeta = { ...ModelMetadataSchema.parse(JSON.parse(readFileSync(path.join(oldDir, 'metadata.json'), 'utf8'))), version: 'v-old-schema', featureSchemaVersion: 'inv-features-v0' };
+    await learning.artifacts.put('failure', 'v-old-schema', { 'metadata.json': JSON.stringify(oldMeta), 'model.onnx': readFileSync(path.join(oldDir, 'model.onnx')), 'model.json': readFileSync(path.join(oldDir, 'model.json')) });
+    await learning.registry.register(versionFromMetadata(oldMeta), { actor: 'test', reason: 'an install before the schema change', at: now() });
+    await learning.registry.promote('failure', 'v-old-schema', { actor: 'test', reason: 'before the schema change', at: now() });
+    const next = { ...worse, version: 'v-next', models: worse.models.filter((m) => m.name === 'failure').map((m) => ({ ...m, version: 'v-next', metadata: { ...m.metadata, version: 'v-next' } })) };
+    const [replaced] = await registerAndGate({
+      result: next, registry: learning.registry, artifacts: learning.artifacts, config: learning.config, promote: true, actor: 'test',
+      runId: 'run-d', codeRevision: null, snapshot: { sha256: dataset.meta.sha256, rows: dataset.rows.length }, now, logger: silentLogger,
+    });
+    expect(replaced).toMatchObject({ outcome: 'promoted', champion: 'v-old-schema' });
+    expect(replaced!.gate!.reasons.slice(0, 2)).toEqual(['CHAMPION_OTHER_SCHEMA:inv-features-v0', 'REPORTED:BELOW_MARGIN']);
+    expect(replaced!.gate!.reasons.every((r, i) => i === 0 || r.startsWith('REPORTED:'))).toBe(true);
+    expect(replaced!.gate!.champion!).toBeGreaterThan(replaced!.gate!.challenger);
+    expect((await learning.registry.production()).failure).toBe('v-next');
     learning.close();
   }, 300_000);
 

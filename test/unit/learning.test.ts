@@ -4,6 +4,8 @@
  * runner and the local scheduler (one job per window, abandoned jobs resumed), the retrain trigger function,
  * and review labels taking precedence in the training snapshot.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../../functions/core/learning/gate.js';
@@ -16,8 +18,9 @@ import { SqliteLabelStore } from '../../functions/adapters/local/sqlite/label-st
 import { SqliteModelRegistryStore } from '../../functions/adapters/local/sqlite/model-registry-store.js';
 import { SqlitePredictionLog } from '../../functions/adapters/local/sqlite/prediction-log.js';
 import { createServingRegistry } from '../../functions/adapters/onnx/serving-registry.js';
-import { importSeed } from '../../functions/core/learning/seed.js';
-import { FEATURE_NAMES } from '../../functions/core/features/schema.js';
+import { importSeed, versionFromMetadata } from '../../functions/core/learning/seed.js';
+import { ModelMetadataSchema } from '../../functions/core/registry/model-metadata.js';
+import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 import { startLocalScheduler } from '../../functions/platform/local-scheduler.js';
 import { buildTrainingSnapshot } from '../../functions/training/snapshot.js';
@@ -70,8 +73,14 @@ describe('serving registry', () => {
   it('picks up a promotion within the refresh interval; a scoring in flight keeps its versions; rollback likewise', async () => {
     const db = openLedgerDatabase(':memory:');
     const registry = new SqliteModelRegistryStore(db);
-    const artifacts = createFolderArtifactStore({ writeDir: path.join(SEED, '.never-written'), readDirs: [SEED] });
+    const work = mkdtempSync(path.join(tmpdir(), 'ledgerx-serving-'));
+    const artifacts = createFolderArtifactStore({ writeDir: work, readDirs: [SEED] });
     await importSeed(registry, new RegistryFileSeedReader(SEED), new Date());
+    // A second servable failure version (the shipped one's files under another version), promoted over the
+    // shipped one: the rollback target is then of this code's feature schema, whatever the seed's history holds.
+    const shipped = (await registry.production()).failure!;
+    const copy = await copyVersion(artifacts, registry, 'failure', shipped, `${shipped}-copy`);
+    await registry.promote('failure', copy, { actor: 'ops', reason: 'test', at: new Date() });
     const prod = await registry.production();
     let clock = 0;
     const serving = createServingRegistry({ store: registry, artifacts, refreshMs: 60_000, logger: silentLogger, now: () => clock, releaseAfterMs: 10 });
@@ -93,9 +102,52 @@ describe('serving registry', () => {
     expect(serving.servedKey()).toContain(`failure@${after.versions.failure}`);
     const raw = (await after.score(row)).raw!;
     expect(Object.keys(raw).sort()).toEqual(['anomaly', 'failure', 'quality']);
+    expect(after.versions.failure).toBe(shipped);
     db.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('an upgrade across a feature-schema change: the seed replaces a production version of the earlier schema, once', async () => {
+    const db = openLedgerDatabase(':memory:');
+    const registry = new SqliteModelRegistryStore(db);
+    const work = mkdtempSync(path.join(tmpdir(), 'ledgerx-seed-'));
+    const artifacts = createFolderArtifactStore({ writeDir: work, readDirs: [SEED] });
+    const seed = new RegistryFileSeedReader(SEED);
+    await importSeed(registry, seed, new Date());
+    const shipped = await registry.production();
+    // A fresh install replays only the shipped production history of this code's schema (never a rollback target it cannot serve).
+    for (const name of ['quality', 'failure', 'anomaly']) {
+      for (const v of (await registry.pointer(name)).history) expect((await registry.get(name, v))!.lineage.featureSchemaVersion).toBe(FEATURE_SCHEMA_VERSION);
+    }
+    // The state of an install that served the earlier schema: its production quality model expects v1 vectors.
+    const old = await copyVersion(artifacts, registry, 'quality', shipped.quality!, 'old-v1-schema', 'inv-features-v1');
+    await registry.promote('quality', old, { actor: 'ops', reason: 'before the upgrade', at: new Date() });
+    // A version of the current schema promoted by hand is left alone.
+    const own = await copyVersion(artifacts, registry, 'failure', shipped.failure!, 'own-current-schema');
+    await registry.promote('failure', own, { actor: 'ops', reason: 'own retraining', at: new Date() });
+    expect(await importSeed(registry, seed, new Date())).toEqual({ registered: 0, promoted: 1 });
+    expect(await registry.production()).toEqual({ ...shipped, failure: own });
+    const audit = (await registry.audit('quality')).filter((a) => a.action === 'promote').at(-1)!;
+    expect(audit).toMatchObject({ action: 'promote', actor: 'seed', version: shipped.quality, reason: expect.stringContaining(`expects features inv-features-v1, this code computes ${FEATURE_SCHEMA_VERSION}`) });
+    expect(await importSeed(registry, seed, new Date())).toEqual({ registered: 0, promoted: 0 });
+    db.close();
+    rmSync(work, { recursive: true, force: true });
   });
 });
+
+/** Registers a copy of a stored version's files under another version name (and optionally another feature schema). */
+async function copyVersion(
+  artifacts: ReturnType<typeof createFolderArtifactStore>, registry: SqliteModelRegistryStore, name: string, from: string, to: string, featureSchemaVersion?: string,
+): Promise<string> {
+  const dir = await artifacts.materialize(name, from);
+  const meta = ModelMetadataSchema.parse(JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8')));
+  const copied = { ...meta, version: to, ...(featureSchemaVersion ? { featureSchemaVersion } : {}) };
+  const files: Record<string, Uint8Array | string> = { 'metadata.json': JSON.stringify(copied) };
+  for (const f of ['model.onnx', 'model.json']) files[f] = readFileSync(path.join(dir, f));
+  await artifacts.put(name, to, files);
+  await registry.register(versionFromMetadata(copied), { actor: 'ops', reason: 'test copy', at: new Date() });
+  return to;
+}
 
 describe('job runner and local scheduler', () => {
   const log = silentLogger;
@@ -211,10 +263,12 @@ describe('training snapshot', () => {
     const labels = new SqliteLabelStore(db);
     const predictions = new SqlitePredictionLog(db);
     const rows = [row(1, { invoiceId: 'inv-base' }), row(2)];
-    const base: Dataset = { rows, meta: { featureSchemaVersion: 'inv-features-v1', featureNames: [...FEATURE_NAMES], corpora: [], documents: 2, rows: 2, skipped: 0, sha256: datasetHash(rows), buildSeconds: 0 }, cachePath: '' };
+    const base: Dataset = { rows, meta: { featureSchemaVersion: FEATURE_SCHEMA_VERSION, featureNames: [...FEATURE_NAMES], corpora: [], documents: 2, rows: 2, skipped: 0, sha256: datasetHash(rows), buildSeconds: 0 }, cachePath: '' };
     const features = Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, i === 0 ? null : i / 100]));
-    await predictions.record({ ...entry('inv-prod', 1, { failure: 'v1' }), features, featureSchemaVersion: 'inv-features-v1', slices: { language: 'de', scan: 'scan', einvoice: 'document', captureSource: 'drop' } });
-    await predictions.record({ ...entry('inv-old-schema', 1), featureSchemaVersion: 'inv-features-v0' });
+    await predictions.record({ ...entry('inv-prod', 1, { failure: 'v1' }), features, featureSchemaVersion: FEATURE_SCHEMA_VERSION, slices: { language: 'de', scan: 'scan', einvoice: 'document', captureSource: 'drop' } });
+    // A row logged before the schema bump (v1: confidences of the old extraction) stays readable but never trains.
+    await predictions.record({ ...entry('inv-old-schema', 1), featureSchemaVersion: 'inv-features-v1' });
+    expect((await predictions.forInvoice('inv-old-schema'))[0]).toMatchObject({ featureSchemaVersion: 'inv-features-v1' });
     const at = new Date().toISOString();
     await labels.put({ invoiceId: 'inv-prod', revision: 1, reviewer: 'alice', reviewedAt: at, decision: 'reject', corrections: { total_amount: 10 } });
     await labels.put({ invoiceId: 'inv-base', revision: 1, reviewer: 'alice', reviewedAt: at, decision: 'reject', corrections: {} });

@@ -4,7 +4,7 @@ import { trainGbdt, type GbdtOptions } from '../../functions/core/training/gbdt.
 import { takeRows, takeValues } from '../../functions/core/training/matrix.js';
 import { averagePrecision } from '../../functions/core/training/metrics.js';
 import { gridSearch, randomSearch } from '../../functions/core/training/search.js';
-import { stratifiedGroupSplit } from '../../functions/core/training/split.js';
+import { stratifiedGroupSplit, stratifiedGroupSplitWithin } from '../../functions/core/training/split.js';
 import { makeSyntheticBinary } from '../../functions/core/training/synthetic.js';
 
 const data = makeSyntheticBinary({ rows: 3000, features: 6, groups: 120, seed: 8 });
@@ -40,6 +40,39 @@ describe('stratifiedGroupSplit', () => {
     expect(stratifiedGroupSplit(data.y, data.groups, { seed: 1 })).toEqual(split);
     expect(stratifiedGroupSplit(data.y, data.groups, { seed: 2 })).not.toEqual(split);
     expect(() => stratifiedGroupSplit([1], [])).toThrow(RangeError);
+  });
+});
+
+describe('stratifiedGroupSplitWithin', () => {
+  // A minority stratum of small groups (scans: many suppliers, few rows each) next to large groups: the plain
+  // split lets the large groups decide where the small ones go; within strata each split keeps the stratum's share.
+  const n = 3000;
+  const groups = Array.from({ length: n }, (_, i) => (i < 2100 ? `big${i % 30}` : `small${i % 225}`));
+  const strata = groups.map((g) => (g.startsWith('small') ? 'scan' : 'digital'));
+  const y = Array.from({ length: n }, (_, i) => ((i * 7919) % 10 < (i < 2100 ? 2 : 5) ? 1 : 0));
+  const fractions = { train: 0.6, validation: 0.2, test: 0.2 };
+
+  it('keeps each stratum at its share in every split, groups whole, every row once, seeded', () => {
+    const split = stratifiedGroupSplitWithin(y, groups, strata, { seed: 3, fractions });
+    expect([...split.train, ...split.validation, ...split.test].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+    const where = new Map<string, string>();
+    for (const name of ['train', 'validation', 'test'] as const) {
+      for (const r of split[name]) {
+        expect(where.get(groups[r]!) ?? name).toBe(name);
+        where.set(groups[r]!, name);
+      }
+      const scans = split[name].filter((r) => strata[r] === 'scan').length / split[name].length;
+      expect(Math.abs(scans - 0.3)).toBeLessThan(0.04);
+    }
+    expect(stratifiedGroupSplitWithin(y, groups, strata, { seed: 3, fractions })).toEqual(split);
+    expect(() => stratifiedGroupSplitWithin(y, groups, strata.slice(1))).toThrow(RangeError);
+  });
+
+  it('a group whose rows disagree on the stratum follows its first row and is never cut in two', () => {
+    const mixed = strata.map((s, i) => (groups[i] === 'big0' && i > 1000 ? 'scan' : s));
+    const split = stratifiedGroupSplitWithin(y, groups, mixed, { seed: 3, fractions });
+    const big0 = ['train', 'validation', 'test'].filter((name) => split[name as 'train'].some((r) => groups[r] === 'big0'));
+    expect(big0).toHaveLength(1);
   });
 });
 

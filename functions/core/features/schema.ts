@@ -21,7 +21,7 @@ import { daysBetween, flag, max, mean, min, percentile, ratio, shareBelow } from
  * natively (the GBDT learns a missing direction, logistic regression imputes the training mean). JSON has no
  * NaN: messages and stored records carry missing values as null.
  */
-export const FEATURE_SCHEMA_VERSION = 'inv-features-v1';
+export const FEATURE_SCHEMA_VERSION = 'inv-features-v2';
 
 export const FeatureKindSchema = z.enum(['numeric', 'binary', 'count']);
 export const FeatureGroupSchema = z.enum([

@@ -1,10 +1,15 @@
 /**
  * The shipped seed (`models/registry.json` and its version folders) imported into a registry store: every
  * version not known yet is registered, and a model without a production pointer gets the seed's production
- * history replayed, so that rollback works on the imported history too. Idempotent: run on every start.
+ * history replayed (its versions of this code's feature schema), so that rollback works on the imported
+ * history too. A production version of an earlier
+ * feature schema than this code computes (an upgrade across a schema change) cannot be served (serving would
+ * fall back to rules): the seed's production version of the current schema replaces it. Idempotent: run on
+ * every start.
  */
+import { FEATURE_SCHEMA_VERSION } from '../features/schema.js';
 import type { ModelMetadata, Registry } from '../registry/model-metadata.js';
-import type { ModelRegistryStore, NewModelVersion } from './model-registry.js';
+import type { ChangeContext, ModelRegistryStore, NewModelVersion } from './model-registry.js';
 
 export interface SeedSource {
   /** The seed registry, or null when there is none. */
@@ -47,13 +52,35 @@ export async function importSeed(store: ModelRegistryStore, seed: SeedSource, no
       if (!meta) continue;
       if ((await store.register(versionFromMetadata(meta), ctx)).created) registered++;
     }
-    if ((await store.pointer(name)).production) continue;
+    const current = (await store.pointer(name)).production;
+    if (current) {
+      if (await replaceUnservable(store, name, current, model.versions.find((v) => v.stage === 'production')?.version, ctx)) promoted++;
+      continue;
+    }
     const history = model.productionHistory.length > 0 ? model.productionHistory : model.versions.filter((v) => v.stage === 'production').map((v) => v.version);
     for (const version of history) {
-      if (!(await store.get(name, version))) continue;
+      const record = await store.get(name, version);
+      // Versions of an earlier feature schema stay registered (archived) but out of the replayed history: a
+      // rollback to one would turn the models off (serving refuses them and decides by rules).
+      if (!record || record.lineage.featureSchemaVersion !== FEATURE_SCHEMA_VERSION) continue;
       await store.promote(name, version, ctx);
       promoted++;
     }
   }
   return { registered, promoted };
+}
+
+/** Promotes the seed's production version when the current one is of another feature schema and the seed's is of this code's. */
+async function replaceUnservable(
+  store: ModelRegistryStore, name: string, current: string, seedProduction: string | undefined, ctx: ChangeContext,
+): Promise<boolean> {
+  if (!seedProduction || seedProduction === current) return false;
+  const [now, next] = await Promise.all([store.get(name, current), store.get(name, seedProduction)]);
+  if (!now || !next || now.lineage.featureSchemaVersion === FEATURE_SCHEMA_VERSION || next.lineage.featureSchemaVersion !== FEATURE_SCHEMA_VERSION) return false;
+  await store.promote(name, seedProduction, {
+    ...ctx,
+    reason: `production ${current} expects features ${now.lineage.featureSchemaVersion}, this code computes ${FEATURE_SCHEMA_VERSION}: the shipped production version replaces it`,
+    evidence: { ...ctx.evidence, replaced: current, featureSchemaVersion: { from: now.lineage.featureSchemaVersion, to: FEATURE_SCHEMA_VERSION } },
+  });
+  return true;
 }

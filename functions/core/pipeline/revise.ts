@@ -1,3 +1,4 @@
+import { FEATURE_SCHEMA_VERSION } from '../features/schema.js';
 import type { RevisionStart } from '../invoice/history.js';
 import { Topics } from '../messages.js';
 import type { PipelineDeps } from './deps.js';
@@ -26,6 +27,11 @@ export async function startRevision(
 ): Promise<RevisionOutcome> {
   const record = await deps.store.get(invoiceId);
   if (!record) return { started: false, invoiceId, reason: 'no such invoice' };
+  // Stored features of an earlier schema mean something else to today's models (inference would dead-letter
+  // them as FEATURE_SCHEMA_MISMATCH): they must be computed again from the stored OCR document.
+  if (request.from === 'FEATURES_DONE' && record.featureSchemaVersion && record.featureSchemaVersion !== FEATURE_SCHEMA_VERSION) {
+    return { started: false, invoiceId, reason: `stored features are ${record.featureSchemaVersion}, this code computes ${FEATURE_SCHEMA_VERSION}: start from OCR_DONE` };
+  }
   const result = await deps.store.startRevision(invoiceId, {
     from: request.from,
     reason: request.reason,

@@ -75,3 +75,31 @@ export function stratifiedGroupSplit(labels: ArrayLike<number>, groups: ArrayLik
   for (const s of SPLITS) out[s].sort((a, b) => a - b);
   return out;
 }
+
+/**
+ * The same split run within each stratum (e.g. scan vs born-digital) and merged, so that every split holds each
+ * stratum in its share of the data: a test split of a corpus with 28 % scans has about 28 % scans, instead of
+ * whatever the largest groups leave over. A group belongs to the stratum of its first row (all its rows move
+ * together, so the split stays group-disjoint). Throws RangeError when the three arrays differ in length.
+ */
+export function stratifiedGroupSplitWithin(
+  labels: ArrayLike<number>, groups: ArrayLike<string>, strata: ArrayLike<string>, options: GroupSplitOptions = {},
+): GroupSplit {
+  if (strata.length !== groups.length) throw new RangeError(`${strata.length} strata for ${groups.length} group keys`);
+  const stratumOfGroup = new Map<string, string>();
+  for (let i = 0; i < groups.length; i++) if (!stratumOfGroup.has(groups[i]!)) stratumOfGroup.set(groups[i]!, strata[i]!);
+  const byStratum = new Map<string, number[]>();
+  for (let i = 0; i < groups.length; i++) {
+    const s = stratumOfGroup.get(groups[i]!)!;
+    let rows = byStratum.get(s);
+    if (!rows) byStratum.set(s, (rows = []));
+    rows.push(i);
+  }
+  const out: GroupSplit = { train: [], validation: [], test: [] };
+  for (const [, rows] of [...byStratum].sort(([a], [b]) => a.localeCompare(b))) {
+    const part = stratifiedGroupSplit(rows.map((i) => labels[i]!), rows.map((i) => groups[i]!), options);
+    for (const s of SPLITS) out[s].push(...part[s].map((j) => rows[j]!));
+  }
+  for (const s of SPLITS) out[s].sort((a, b) => a - b);
+  return out;
+}
