@@ -4,6 +4,7 @@
  * fields with a note), the same action twice and at the same time, hostile corrections; reviewed invoices leave
  * the review queue; models promoted, rolled back and approved through the registry's rules; runs and jobs listed.
  */
+import { FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { Firestore } from '@google-cloud/firestore';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +36,7 @@ interface Harness {
 const SHA = (c: string) => c.repeat(64);
 const version = (v: string, sha: string) => ({
   name: 'quality', version: v, kind: 'gbdt', createdAt: '2026-11-01T00:00:00.000Z', modelSha256: SHA(sha), metrics: { test: { f1: 0.9 } },
-  lineage: { dataSnapshot: { sha256: SHA('d'), rows: 4000 }, featureSchemaVersion: 'inv-features-v1', codeRevision: null, parameters: {}, runId: 'run_1' },
+  lineage: { dataSnapshot: { sha256: SHA('d'), rows: 4000 }, featureSchemaVersion: FEATURE_SCHEMA_VERSION, codeRevision: null, parameters: {}, runId: 'run_1' },
 });
 
 function scenario(name: string, ready: boolean, make: (mode: 'auto' | 'approval') => Promise<Harness>) {
