@@ -3,10 +3,12 @@
  * written through the review-label store of the learning loop ({@link LabelStore}); the label carries the model
  * versions that scored that revision, so retraining knows which model it judges. The same reviewer acting again
  * on the same revision replaces their label (the history keeps both): a retried or double-sent action is one
- * label. Reviewed invoices leave the review queue (`reviewedOf`).
+ * label. One reviewer per revision: another reviewer's action on a reviewed revision is 409 ALREADY_REVIEWED
+ * (checked in the label's write transaction, so of two at once exactly one is stored); the same action sent again
+ * is `unchanged` (nothing written). Reviewed invoices leave the review queue (InvoiceStore.markReviewed).
  */
 import { z } from '@hono/zod-openapi';
-import { CorrectionsSchema, REVIEW_NOTE_MAX, type LabelStore, type ReviewLabel } from '../../core/learning/review-labels.js';
+import { CorrectionsSchema, REVIEW_NOTE_MAX, ReviewConflictError, type LabelStore, type ReviewLabel } from '../../core/learning/review-labels.js';
 import type { ApiDeps, ApiModule } from '../context.js';
 import { ApiProblem, problemResponse } from '../problem.js';
 import { InvoiceIdParam } from '../schemas.js';
@@ -69,10 +71,10 @@ export function reviewsModule(labels: LabelStore): ApiModule {
           summary: 'Approve, reject or correct an invoice (with a note): stored as a review label tied to the model versions that scored it.',
           request: { params: z.object({ id: InvoiceIdParam }), body: { required: true, content: { 'application/json': { schema: ReviewBodySchema } } } },
           responses: {
-            200: { description: 'The stored label; `replaced` when it replaces this reviewer\'s earlier label of the revision.', content: { 'application/json': { schema: z.object({ replaced: z.boolean(), label: ReviewLabelViewSchema }).openapi('ReviewResult') } } },
+            200: { description: 'The stored label; `replaced` when it replaces this reviewer\'s earlier label of the revision, `unchanged` when the same action was already stored (nothing written).', content: { 'application/json': { schema: z.object({ replaced: z.boolean(), unchanged: z.boolean(), label: ReviewLabelViewSchema }).openapi('ReviewResult') } } },
             400: problemResponse('An unknown field, a malformed value, or a revision the invoice does not have.'),
             404: problemResponse('No such invoice.'),
-            409: problemResponse('The invoice has no decision to review yet.'),
+            409: problemResponse('The invoice has no decision to review yet (CONFLICT), or another reviewer already reviewed this revision (ALREADY_REVIEWED).'),
           },
         }),
         async (c) => {
@@ -92,12 +94,22 @@ export function reviewsModule(labels: LabelStore): ApiModule {
           const modelVersions = revision === record.revision
             ? (record.decision?.modelVersions ?? {})
             : ((await deps.store.history(id)).find((h) => h.revision === revision)?.decision?.modelVersions ?? {});
-          const { replaced, label } = await labels.put({
-            invoiceId: id, revision, reviewer: actorOf(c.get('principal')), reviewedAt: deps.clock.now().toISOString(),
-            decision: body.decision, corrections: corrections.data, ...(body.note ? { note: body.note } : {}), modelVersions,
-          });
-          c.get('log').info('review recorded', { invoiceId: id, revision, decision: label.decision, corrected: Object.keys(label.corrections).length, replaced });
-          return c.json({ replaced, label: view(label) }, 200);
+          let stored;
+          try {
+            stored = await labels.put({
+              invoiceId: id, revision, reviewer: actorOf(c.get('principal')), reviewedAt: deps.clock.now().toISOString(),
+              decision: body.decision, corrections: corrections.data, ...(body.note ? { note: body.note } : {}), modelVersions,
+            }, { exclusive: true });
+          } catch (err) {
+            if (!(err instanceof ReviewConflictError)) throw err;
+            throw new ApiProblem('ALREADY_REVIEWED', `revision ${revision} was already reviewed by ${err.holder.reviewer} at ${err.holder.reviewedAt} (${err.holder.decision})`);
+          }
+          const { replaced, label, unchanged = false } = stored;
+          // After the label (the truth): a crash between the two leaves the invoice indexed, and the queue read
+          // or this action sent again marks it.
+          await deps.store.markReviewed(id, revision);
+          c.get('log').info('review recorded', { invoiceId: id, revision, decision: label.decision, corrected: Object.keys(label.corrections).length, replaced, unchanged });
+          return c.json({ replaced, unchanged, label: view(label) }, 200);
         },
       );
 
