@@ -215,6 +215,12 @@ export interface InvoiceStore {
    * unknown invoice or when that revision (or a later one) is already marked. Never touches `updatedAt`.
    */
   markReviewed(invoiceId: string, revision: number): Promise<boolean>;
+  /**
+   * Optional: one page (in creation order, from `cursor`) of indexing records written before the review-queue
+   * index existed, for a store whose old records cannot be indexed at upgrade (Firestore; SQLite's migration
+   * does it). Idempotent; the `review-queue` batch job pages through it.
+   */
+  backfillReviewQueue?(options: { auditSampleRate: number; limit?: number; cursor?: string }): Promise<{ scanned: number; updated: number; nextCursor?: string | undefined }>;
 }
 
 // ---------------------------------------------------------------------------------------------- idempotency

@@ -172,6 +172,8 @@ locals {
       secrets       = {}
       env = merge(local.learning_env, {
         LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET = tostring(var.documentai_monthly_page_budget)
+        # The review-queue job draws the audit sample of records scored before the draw existed.
+        LEDGERX_AUDIT_SAMPLE_RATE = tostring(var.audit_sample_rate)
       })
     }
   }
