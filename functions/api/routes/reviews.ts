@@ -13,6 +13,7 @@ import type { ApiDeps, ApiModule } from '../context.js';
 import { ApiProblem, problemResponse } from '../problem.js';
 import { InvoiceIdParam } from '../schemas.js';
 import { actorOf } from './actor.js';
+import { RetryableError } from '../../core/errors.js';
 
 const ReviewBodySchema = z
   .object({
@@ -75,6 +76,7 @@ export function reviewsModule(labels: LabelStore): ApiModule {
             400: problemResponse('An unknown field, a malformed value, or a revision the invoice does not have.'),
             404: problemResponse('No such invoice.'),
             409: problemResponse('The invoice has no decision to review yet (CONFLICT), or another reviewer already reviewed this revision (ALREADY_REVIEWED).'),
+            503: problemResponse('The review store is busy: send the action again (it is stored once).'),
           },
         }),
         async (c) => {
@@ -101,6 +103,9 @@ export function reviewsModule(labels: LabelStore): ApiModule {
               decision: body.decision, corrections: corrections.data, ...(body.note ? { note: body.note } : {}), modelVersions,
             }, { exclusive: true });
           } catch (err) {
+            // Contention or unavailability the store's retries did not outlast: sent again, the action is stored
+            // once (or answers `unchanged` if this attempt was stored after all).
+            if (err instanceof RetryableError) throw new ApiProblem('UNAVAILABLE', 'the review store is busy: send the action again', { headers: { 'Retry-After': '1' } });
             if (!(err instanceof ReviewConflictError)) throw err;
             throw new ApiProblem('ALREADY_REVIEWED', `revision ${revision} was already reviewed by ${err.holder.reviewer} at ${err.holder.reviewedAt} (${err.holder.decision})`);
           }
