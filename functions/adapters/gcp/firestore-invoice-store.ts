@@ -5,8 +5,8 @@
  * Every query stays within the composite indexes created by `infra/modules/pipeline/firestore.tf`:
  * (contentSha256, createdAt desc), (businessKey, createdAt desc), (supplierKey, totalAmount, createdAt desc),
  * (supplierKey, createdAt desc), (status, createdAt), (decision.decision, createdAt), (reasonCodes contains,
- * createdAt), (modelVersionTags contains, createdAt), (inReviewQueue, createdAt), each listing index in both directions; a listing with
- * several equality filters is served by merging those indexes (Firestore's index merge). Orders are
+ * createdAt), (modelVersionTags contains, createdAt), each listing index in both directions, and the review
+ * queue's (inReviewQueue, createdAt asc); a listing with several equality filters is served by merging those indexes (Firestore's index merge). Orders are
  * descending on createdAt with the document id as tie-break (Firestore appends `__name__` in the last field's
  * direction), so "before this invoice" is a `startAfter(createdAt, invoiceId)` cursor.
  */

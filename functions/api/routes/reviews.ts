@@ -1,11 +1,11 @@
 /**
  * Review actions: approve, reject, or correct fields (with a note) of the invoice revision a reviewer judged,
  * written through the review-label store of the learning loop ({@link LabelStore}); the label carries the model
- * versions that scored that revision, so retraining knows which model it judges. The same reviewer acting again
- * on the same revision replaces their label (the history keeps both): a retried or double-sent action is one
- * label. One reviewer per revision: another reviewer's action on a reviewed revision is 409 ALREADY_REVIEWED
- * (checked in the label's write transaction, so of two at once exactly one is stored); the same action sent again
- * is `unchanged` (nothing written). Reviewed invoices leave the review queue (InvoiceStore.markReviewed).
+ * versions that scored that revision, so retraining knows which model it judges. One reviewer per revision,
+ * checked in the label's write transaction: another reviewer's action on a reviewed revision is 409
+ * ALREADY_REVIEWED (of two at once exactly one is stored); the same action sent again (a retry, a double click) is
+ * `unchanged` and writes nothing; the same reviewer with another judgement replaces their label (the history
+ * keeps both). Reviewed invoices leave the review queue (InvoiceStore.markReviewed).
  */
 import { z } from '@hono/zod-openapi';
 import { CorrectionsSchema, REVIEW_NOTE_MAX, ReviewConflictError, type LabelStore, type ReviewLabel } from '../../core/learning/review-labels.js';
