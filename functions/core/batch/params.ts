@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const BATCH_KINDS = ['sweep', 'reprocess', 'backfill', 'export', 'summary'] as const;
+export const BATCH_KINDS = ['sweep', 'reprocess', 'backfill', 'export', 'summary', 'docai-backlog'] as const;
 export const BatchKindSchema = z.enum(BATCH_KINDS);
 export type BatchKind = z.infer<typeof BatchKindSchema>;
 
@@ -75,12 +75,27 @@ export const SummaryParamsSchema = z.strictObject({
   topSuppliers: z.number().int().min(1).max(100).default(10),
 });
 
+export const DocaiBacklogParamsSchema = z.strictObject({
+  ...Common,
+  /** Inbox objects under this prefix (inside the pipeline's inbox prefix); default the configured backlog prefix. */
+  prefix: PrefixSchema.optional(),
+  /** Stop after this many files (the rest is left for the next run). */
+  maxFiles: z.number().int().min(1).max(1_000_000).optional(),
+  /** Files per Document AI batch request (Document AI takes at most 5,000). */
+  filesPerRequest: z.number().int().min(1).max(5000).default(1000),
+  /** Batch requests in flight at once (the project quota is 5 concurrent batch requests, shared with ocr). */
+  inFlight: z.number().int().min(1).max(5).default(3),
+  /** Document AI pages budgeted per month; the job submits nothing that would go beyond it. */
+  pageBudget: z.number().int().min(0).max(1e9).optional(),
+});
+
 export const BATCH_PARAMS = {
   sweep: SweepParamsSchema,
   reprocess: ReprocessParamsSchema,
   backfill: BackfillParamsSchema,
   export: ExportParamsSchema,
   summary: SummaryParamsSchema,
+  'docai-backlog': DocaiBacklogParamsSchema,
 } as const;
 
 export type SweepParams = z.infer<typeof SweepParamsSchema>;
@@ -88,6 +103,7 @@ export type ReprocessParams = z.infer<typeof ReprocessParamsSchema>;
 export type BackfillParams = z.infer<typeof BackfillParamsSchema>;
 export type ExportParams = z.infer<typeof ExportParamsSchema>;
 export type SummaryParams = z.infer<typeof SummaryParamsSchema>;
+export type DocaiBacklogParams = z.infer<typeof DocaiBacklogParamsSchema>;
 
 /** Thrown for parameters a kind refuses; `issues` lists every problem. */
 export class BatchParamsError extends Error {
@@ -135,5 +151,7 @@ export function batchWindow(kind: BatchKind, params: Record<string, unknown>, no
       return `day=${dayOf(parseBatchParams('export', params), now)}`;
     case 'summary':
       return `day=${dayOf(parseBatchParams('summary', params), now)}`;
+    case 'docai-backlog':
+      return `prefix=${parseBatchParams('docai-backlog', params).prefix ?? ''}`;
   }
 }
