@@ -28,7 +28,6 @@ import { Topics, type DeadLetter, type ObjectFinalized } from '../messages.js';
 import type { OcrDocument } from '../ocr-document.js';
 import { usageMonth, type BlobStat, type Logger, type OcrEngine, type OcrLimits } from '../ports.js';
 import { failInvoiceOf } from '../pipeline/dead-letter-invoice.js';
-import type { PipelineDeps } from '../pipeline/deps.js';
 import { invoiceIdFor, sha256Hex } from '../pipeline/invoice-id.js';
 import { ocrArtifactRef, runOcrStage } from '../pipeline/ocr-stage.js';
 import type { BatchDeps } from './deps.js';
