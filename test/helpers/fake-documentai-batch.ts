@@ -5,8 +5,8 @@
  * output shards to `<output>/<operation id>/<input index>/<name>-<shard>.json` and finishes with one
  * `individualProcessStatuses` entry per input (an error for the inputs answered with one).
  *
- * Its state (the operations) lives in the bucket too, under `fake-docai/`, so that a second process (a job
- * resumed after a SIGKILL) polls the operations the first one submitted.
+ * Its state (the operations) lives in the bucket too, under `fake-docai/<state>/`, so that a second process (a
+ * job resumed after a SIGKILL) given the same `state` polls the operations the first one submitted.
  */
 import { createHash } from 'node:crypto';
 import type { protos } from '@google-cloud/documentai';
@@ -28,14 +28,22 @@ interface StoredOperation {
 export interface FakeDocumentAiBatch extends DocumentAiBatchClientLike {
   /** Operations submitted (from every process sharing the bucket). */
   submitted(): Promise<IBatchProcessRequest[]>;
+  /** The most operations running at once that this instance saw at a submission (that one included). */
+  readonly maxRunning: number;
 }
 
 /**
  * `answerFor(sha256)` answers each input by the SHA-256 of its bytes; `pendingPolls` polls see the operation
  * running before it finishes. `bucket` holds the fake's own state.
  */
-export function createFakeDocumentAiBatch(store: BlobStore, bucket: string, answerFor: (sha256: string) => FakeBatchAnswer, pendingPolls = 1): FakeDocumentAiBatch {
-  const opRef = (id: string) => ({ bucket, name: `fake-docai/ops/${id}.json` });
+export function createFakeDocumentAiBatch(
+  store: BlobStore,
+  bucket: string,
+  answerFor: (sha256: string) => FakeBatchAnswer,
+  pendingPolls = 1,
+  state = String(Math.random()).slice(2),
+): FakeDocumentAiBatch {
+  const opRef = (id: string) => ({ bucket, name: `fake-docai/${state}/${id}.json` });
   const readOp = async (id: string): Promise<StoredOperation | null> => {
     try {
       return JSON.parse(new TextDecoder().decode(await store.read(opRef(id)))) as StoredOperation;
@@ -69,8 +77,14 @@ export function createFakeDocumentAiBatch(store: BlobStore, bucket: string, answ
     return { state: 'SUCCEEDED', individualProcessStatuses: statuses };
   }
 
+  let maxRunning = 0;
   return {
+    get maxRunning() {
+      return maxRunning;
+    },
     async batchProcessDocuments(request) {
+      const running = (await Promise.all((await store.list(bucket, `fake-docai/${state}/`)).map((o) => readOp(o.name.split('/').pop()!.replace(/\.json$/, ''))))).filter((op) => op && op.metadata === undefined);
+      maxRunning = Math.max(maxRunning, running.length + 1);
       const id = String(Date.now()) + String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
       await writeOp(id, { request, pollsLeft: pendingPolls });
       return [{ name: `projects/p/locations/eu/operations/${id}` }];
@@ -90,7 +104,7 @@ export function createFakeDocumentAiBatch(store: BlobStore, bucket: string, answ
       return { done: true, metadata: op.metadata as never };
     },
     async submitted() {
-      const ops = await store.list(bucket, 'fake-docai/ops/');
+      const ops = await store.list(bucket, `fake-docai/${state}/`);
       return Promise.all(ops.map(async (o) => ((await readOp(o.name.split('/').pop()!.replace(/\.json$/, '')))!).request));
     },
   };
