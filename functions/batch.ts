@@ -67,7 +67,7 @@ export function makeBatchHandler(getRuntime: () => Promise<BatchFunctionRuntime>
       console.error(JSON.stringify({ severity: 'ERROR', message: 'batch is misconfigured', ...errorFields(err) }));
       return fail(res, 500, 'MISCONFIGURED', 'the function is misconfigured');
     }
-    const handlers: Record<string, JobHandler> = createBatchHandlers(runtime.deps);
+    const handlers: Record<string, JobHandler> = createBatchHandlers(runtime.deps, runtime.docai);
     const run = (id: string) => runJob(id, { store: runtime.jobs, handlers, owner, log: runtime.log, now: runtime.now, leaseMs: LEASE_MS });
     const now = runtime.now();
     let job: JobRecord;

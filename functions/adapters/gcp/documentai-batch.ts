@@ -31,7 +31,8 @@ export interface DocumentAiBatchClientLike {
   checkBatchProcessDocumentsProgress(name: string): Promise<{
     done?: boolean | null;
     error?: { code?: number | null; message?: string | null } | null;
-    metadata?: IBatchProcessMetadata | null;
+    /** The decoded BatchProcessMetadata (gax types it as its generic `Metadata`). */
+    metadata?: unknown;
   }>;
 }
 
@@ -161,7 +162,7 @@ export function createDocumentAiBatchService(client: DocumentAiBatchClientLike, 
       const op = await call('getOperation', () => client.checkBatchProcessDocumentsProgress(operation));
       if (!op.done) return { done: false };
       const error = op.error?.code ? { code: op.error.code, message: op.error.message ?? '' } : undefined;
-      return { done: true, inputs: inputResults(op.metadata), ...(error ? { error } : {}) };
+      return { done: true, inputs: inputResults(op.metadata as IBatchProcessMetadata | null | undefined), ...(error ? { error } : {}) };
     },
 
     async read(output) {

@@ -183,7 +183,10 @@ export async function runDocaiBacklog(
   const filesPerRequest = Math.min(params.filesPerRequest, service.limits.filesPerRequest);
   const pagesPerRequest = Math.max(1, Math.floor(service.limits.pagesInFlight / params.inFlight));
   const budget = params.pageBudget ?? deps.pageBudget;
-  const prefix = config.inboxPrefix + (params.prefix ?? options.backlogPrefix ?? '');
+  const named = params.prefix ?? options.backlogPrefix;
+  // The whole inbox is never a backlog by default: a prefix is named, or configured.
+  if (!named) throw new JobPermanentError('INVALID_PARAMS', 'docai-backlog needs a prefix (params.prefix, or LEDGERX_BACKLOG_PREFIX)');
+  const prefix = config.inboxPrefix + named;
   const bucket = config.buckets.inbox;
   const groupKey = (n: number) => `${ctx.job.id}/g${String(n).padStart(5, '0')}`;
 
