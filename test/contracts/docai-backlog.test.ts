@@ -10,46 +10,32 @@
  * - a run stopped after submitting (its lease lost) resumes by polling the same operation: one submission, one
  *   record and one `ocr-completed` per file; a rerun does nothing; two starts at once run one job.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Firestore } from '@google-cloud/firestore';
-import { Storage } from '@google-cloud/storage';
+import type { Firestore } from '@google-cloud/firestore';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { camelizeKeys } from '../../functions/adapters/gcp/docai-mapping.js';
-import { createDocumentAiBatchService } from '../../functions/adapters/gcp/documentai-batch.js';
 import { createDocumentAiEngine, type DocumentAiClientLike } from '../../functions/adapters/gcp/documentai-engine.js';
-import { FirestoreIdempotencyStore } from '../../functions/adapters/gcp/firestore-idempotency-store.js';
-import { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firestore-invoice-store.js';
-import { FirestoreJobStore } from '../../functions/adapters/gcp/firestore-job-store.js';
-import { createGcsBlobStore } from '../../functions/adapters/gcp/gcs-blob-store.js';
-import { createRateGovernor } from '../../functions/adapters/gcp/rate-governor.js';
-import { createFirestoreUsageCounter } from '../../functions/adapters/gcp/usage-counter.js';
-import { createBatchHandlers } from '../../functions/core/batch/handlers.js';
 import { startBatchJob } from '../../functions/core/batch/start.js';
 import { runJob, type JobStore } from '../../functions/core/learning/jobs.js';
 import { Topics, type DeadLetter } from '../../functions/core/messages.js';
-import type { BlobStore, OcrEngine } from '../../functions/core/ports.js';
-import { PipelineConfigSchema } from '../../functions/core/pipeline/config.js';
-import type { PipelineDeps } from '../../functions/core/pipeline/deps.js';
+import type { BlobStore } from '../../functions/core/ports.js';
 import { invoiceIdFor, sha256Hex } from '../../functions/core/pipeline/invoice-id.js';
 import { runOcrStage } from '../../functions/core/pipeline/ocr-stage.js';
-import { DecisionThresholdsSchema } from '../../functions/core/scoring/decide.js';
-import { ValidationConfigSchema } from '../../functions/core/validation/index.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 import { startGcsTestServer, type GcsTestServer } from '../gcs-server/server.js';
 import { emulatorAvailable, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
-import { createFakeDocumentAiBatch, type FakeBatchAnswer, type FakeDocumentAiBatch } from '../helpers/fake-documentai-batch.js';
+import { backlogHandlers, backlogWorld, BUCKETS, gcsStore, VERSION } from '../helpers/docai-backlog-world.js';
+import { createFakeDocumentAiBatch, ONE_PAGE_DOCUMENT, type FakeBatchAnswer } from '../helpers/fake-documentai-batch.js';
 import { sharedDataDir } from '../helpers/fake-documentai.js';
-import { createRecordingBus } from '../functions/fakes.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 const samples = path.join(sharedDataDir(), 'docai-samples');
 const firestoreReady = emulatorAvailable('firestore');
 if (!firestoreReady) console.warn('[docai-backlog] Firestore emulator not installed (Cloud SDK): the docai-backlog suite is skipped');
 if (!existsSync(samples)) console.warn('[docai-backlog] ../shared/data/docai-samples absent: the docai-backlog suite is skipped');
-const VERSION = 'projects/p/locations/eu/processors/abc/processorVersions/pretrained-invoice-v2.0-2023-12-06';
-const BUCKETS = { inbox: 'inbox', artifacts: 'artifacts' } as const;
 
 async function pdfWithPages(n: number, title: string): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
@@ -57,8 +43,6 @@ async function pdfWithPages(n: number, title: string): Promise<Uint8Array> {
   for (let i = 0; i < n; i++) doc.addPage([200, 200]);
   return doc.save();
 }
-
-const noOcr: OcrEngine = { name: 'documentai', recognize: () => Promise.reject(new Error('the job must not read online')) };
 
 describe.skipIf(!firestoreReady || !existsSync(samples))('docai-backlog on the Cloud Storage test server and the Firestore emulator', () => {
   let emulator: RunningEmulator;
@@ -70,28 +54,12 @@ describe.skipIf(!firestoreReady || !existsSync(samples))('docai-backlog on the C
   const answers = new Map<string, FakeBatchAnswer>();
   const answerFor = (sha: string): FakeBatchAnswer => answers.get(sha) ?? { error: { code: 13, message: 'no answer for this file' } };
 
-  /** A fresh world: its own Firestore database (project id), bus and pipeline ports. */
   function world(project: string, artifacts: string = BUCKETS.artifacts) {
-    const db = new Firestore({ projectId: project });
-    dbs.push(db);
-    const bus = createRecordingBus();
-    const clock = { now: () => new Date() };
-    const deps: PipelineDeps = {
-      blobs, bus, clock, ocr: noOcr,
-      store: new FirestoreInvoiceStore(db, { clock }),
-      idempotency: new FirestoreIdempotencyStore(db),
-      models: { loadProduction: async () => null },
-      config: PipelineConfigSchema.parse({ buckets: { inbox: BUCKETS.inbox, artifacts }, ocr: { maxPages: 200 } }),
-      validation: ValidationConfigSchema.parse({}),
-      thresholds: DecisionThresholdsSchema.parse({}),
-    };
-    return { db, bus, deps, jobs: new FirestoreJobStore(db) as JobStore, usage: createFirestoreUsageCounter(db) };
+    const w = backlogWorld(project, blobs, artifacts);
+    dbs.push(w.db);
+    return w;
   }
-
-  function handlersOf(w: ReturnType<typeof world>, fake: FakeDocumentAiBatch) {
-    const service = createDocumentAiBatchService(fake, { processorVersion: VERSION, store: blobs, bucket: BUCKETS.artifacts, governor: createRateGovernor({ requestsPerMinute: 60_000, burst: 100 }) });
-    return createBatchHandlers({ pipeline: w.deps, exportsBucket: 'exports', usage: w.usage }, { service, sleep: async () => {}, pollMs: 0 });
-  }
+  const handlersOf = backlogHandlers;
 
   const upload = async (name: string, bytes: Uint8Array | string, contentType = 'application/pdf') => {
     const stat = await blobs.write({ bucket: BUCKETS.inbox, name }, bytes, { contentType });
@@ -102,7 +70,7 @@ describe.skipIf(!firestoreReady || !existsSync(samples))('docai-backlog on the C
     emulator = await startEmulator('firestore');
     process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
     server = await startGcsTestServer({ buckets: [BUCKETS.inbox, BUCKETS.artifacts, 'artifacts-online'], defaultPageSize: 3 });
-    blobs = createGcsBlobStore(new Storage({ apiEndpoint: server.url, projectId: 'p' }));
+    blobs = gcsStore(server.url);
   }, 90_000);
   afterAll(async () => {
     for (const db of dbs) await db.terminate();
@@ -217,7 +185,7 @@ describe.skipIf(!firestoreReady || !existsSync(samples))('docai-backlog on the C
 
   it('a run that loses its lease after submitting is resumed by polling the same operation: each file read once', async () => {
     const pdfs = await Promise.all([1, 2, 3].map((n) => pdfWithPages(n, `resume ${n}`)));
-    for (const p of pdfs) answers.set(sha256Hex(p), { document: { text: 'Invoice', pages: Array.from({ length: 1 }, (_, i) => ({ pageNumber: i + 1, dimension: { width: 200, height: 200, unit: 'points' } })), entities: [] } });
+    for (const p of pdfs) answers.set(sha256Hex(p), { document: ONE_PAGE_DOCUMENT });
     const files = await Promise.all(pdfs.map((p, i) => upload(`backlog-resume/f${i}.pdf`, p)));
     const w = world('ledgerx-backlog-resume');
     const fake = createFakeDocumentAiBatch(blobs, BUCKETS.artifacts, answerFor, 3);
@@ -247,4 +215,49 @@ describe.skipIf(!firestoreReady || !existsSync(samples))('docai-backlog on the C
     for (const f of files) expect(await w.deps.store.get(f.invoiceId)).toMatchObject({ status: 'OCR_DONE', pageCount: 1 });
     expect(w.bus.of(Topics.ocrCompleted).map((m) => m.invoiceId).sort()).toEqual(files.map((f) => f.invoiceId).sort());
   }, 120_000);
+
+  it('a job process killed (SIGKILL) with its batch request in flight is resumed by polling the same operation', async () => {
+    const pdfs = await Promise.all([1, 2, 3, 4].map((n) => pdfWithPages(1, `killed ${n}`)));
+    for (const p of pdfs) answers.set(sha256Hex(p), { document: ONE_PAGE_DOCUMENT });
+    const files = await Promise.all(pdfs.map((p, i) => upload(`backlog-killed/f${i}.pdf`, p)));
+    const project = 'ledgerx-backlog-killed';
+    const w = world(project);
+    const state = `killed-${Date.now()}`;
+    const { job } = await startBatchJob(w.jobs, { id: 'job-k1', kind: 'docai-backlog', params: { prefix: 'backlog-killed/', filesPerRequest: 2, inFlight: 2 }, now: new Date() });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../helpers/docai-backlog-child.ts')], {
+      env: { ...process.env, LEDGERX_TEST_GCS_URL: server.url, LEDGERX_TEST_PROJECT: project, LEDGERX_TEST_JOB_ID: job.id, LEDGERX_TEST_FAKE_STATE: state },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+    // Both requests submitted and checkpointed, neither finished: kill the process.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const cp = (await w.jobs.get(job.id))?.checkpoint as { inFlight?: unknown[] } | undefined;
+      if ((cp?.inFlight?.length ?? 0) >= 2) break;
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the job process never had two requests in flight: ${stderr.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const killed = await w.jobs.get(job.id);
+    expect(killed?.status).toBe('running');
+    const operations = (killed?.checkpoint as { inFlight: Array<{ operation: string }> }).inFlight.map((o) => o.operation).sort();
+    for (const f of files) expect(await w.deps.store.get(f.invoiceId)).toBeNull();
+
+    // Here, after the dead process's lease: the same operations are polled and collected, nothing submitted again.
+    const fake = createFakeDocumentAiBatch(blobs, BUCKETS.artifacts, answerFor, 0, state);
+    expect(await fake.submitted()).toHaveLength(2);
+    await fake.finishAll();
+    await new Promise((r) => setTimeout(r, 2_100));
+    const resumed = await runJob(job.id, { store: w.jobs, handlers: handlersOf(w, fake), owner: 'resumer', log: silentLogger, now: () => new Date() });
+    expect(resumed.status).toBe('succeeded');
+    expect(resumed.job?.attempts).toBe(2);
+    expect(await fake.submitted()).toHaveLength(2);
+    expect(operations).toHaveLength(2);
+    for (const f of files) expect(await w.deps.store.get(f.invoiceId)).toMatchObject({ status: 'OCR_DONE', pageCount: 1 });
+    expect(w.bus.of(Topics.ocrCompleted).map((m) => m.invoiceId).sort()).toEqual(files.map((f) => f.invoiceId).sort());
+    expect(await blobs.list(BUCKETS.artifacts, 'docai-backlog/job-k1/')).toEqual([]);
+  }, 180_000);
 });

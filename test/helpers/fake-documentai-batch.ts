@@ -19,6 +19,9 @@ type IBatchProcessRequest = protos.google.cloud.documentai.v1.IBatchProcessReque
 
 export type FakeBatchAnswer = { document: { text: string; pages: Array<Record<string, unknown>>; entities?: unknown[] }; pagesPerShard?: number } | { error: { code: number; message: string } };
 
+/** A one-page Document (no entities), for inputs whose content does not matter. */
+export const ONE_PAGE_DOCUMENT = { text: 'Invoice', pages: [{ pageNumber: 1, dimension: { width: 200, height: 200, unit: 'points' } }], entities: [] };
+
 interface StoredOperation {
   request: IBatchProcessRequest;
   pollsLeft: number;
@@ -28,6 +31,8 @@ interface StoredOperation {
 export interface FakeDocumentAiBatch extends DocumentAiBatchClientLike {
   /** Operations submitted (from every process sharing the bucket). */
   submitted(): Promise<IBatchProcessRequest[]>;
+  /** Lets every operation submitted so far finish at its next poll. */
+  finishAll(): Promise<void>;
   /** The most operations running at once that this instance saw at a submission (that one included). */
   readonly maxRunning: number;
 }
@@ -102,6 +107,13 @@ export function createFakeDocumentAiBatch(
         await writeOp(id, op);
       }
       return { done: true, metadata: op.metadata as never };
+    },
+    async finishAll() {
+      for (const o of await store.list(bucket, `fake-docai/${state}/`)) {
+        const id = o.name.split('/').pop()!.replace(/\.json$/, '');
+        const op = await readOp(id);
+        if (op && op.pollsLeft > 0) await writeOp(id, { ...op, pollsLeft: 0 });
+      }
     },
     async submitted() {
       const ops = await store.list(bucket, `fake-docai/${state}/`);
