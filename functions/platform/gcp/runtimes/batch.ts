@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { BatchDeps } from '../../../core/batch/deps.js';
-import type { OcrBatchService } from '../../../core/batch/docai-backlog.js';
+import type { DocaiBacklogOptions, OcrBatchService } from '../../../core/batch/docai-backlog.js';
 import type { JobStore } from '../../../core/learning/jobs.js';
 import type { Logger } from '../../../core/ports.js';
 import { ConfigError, loadFeaturesConfig, type Env } from '../config.js';
@@ -36,7 +36,7 @@ const BatchEnv = z.object({
 export interface BatchFunctionRuntime {
   deps: BatchDeps;
   /** Document AI batch processing for the docai-backlog job, when configured, and its default prefix. */
-  docai?: { service?: OcrBatchService | undefined; backlogPrefix?: string | undefined };
+  docai?: DocaiBacklogOptions & { service?: OcrBatchService | undefined };
   jobs: JobStore;
   log: Logger;
   now: () => Date;
