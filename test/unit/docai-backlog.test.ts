@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { camelizeKeys, documentAiToOcrDocument } from '../../functions/adapters/gcp/docai-mapping.js';
 import { inputResults, readBatchOutput } from '../../functions/adapters/gcp/documentai-batch.js';
 import { createGcsBlobStore } from '../../functions/adapters/gcp/gcs-blob-store.js';
-import { groupFiles } from '../../functions/core/batch/docai-backlog.js';
+import { closesGroup } from '../../functions/core/batch/docai-backlog.js';
 import { parseBatchParams } from '../../functions/core/batch/params.js';
 import { RetryableError } from '../../functions/core/errors.js';
 import type { BlobStore } from '../../functions/core/ports.js';
@@ -22,15 +22,25 @@ const samples = path.join(sharedDataDir(), 'docai-samples');
 const SHA = (c: string) => c.repeat(64);
 
 describe('grouping files into batch requests', () => {
-  const files = (pages: number[]) => pages.map((p, i) => ({ id: i, pages: p }));
+  /** The job's grouping over a listing: each file joins the open request unless closesGroup says otherwise. */
+  const group = (pages: number[], limits: { files: number; pages: number }) => {
+    const groups: number[][] = [];
+    for (const [id, p] of pages.entries()) {
+      const open = groups.at(-1);
+      const state = { files: open?.length ?? 0, pages: (open ?? []).reduce((s, i) => s + pages[i]!, 0) };
+      if (!open || closesGroup(state, { pages: p }, limits)) groups.push([id]);
+      else open.push(id);
+    }
+    return groups;
+  };
   it('cuts at the file limit and at the page limit, in order, never splitting or dropping a file', () => {
-    const input = files([1, 2, 3, 1, 1, 1, 5, 200, 1]);
-    const groups = groupFiles(input, 3, 6);
-    expect(groups.map((g) => g.map((f) => f.id))).toEqual([[0, 1, 2], [3, 4, 5], [6], [7], [8]]);
-    expect(groups.flat()).toEqual(input);
-    for (const g of groups) expect(g.length <= 3 && (g.length === 1 || g.reduce((s, f) => s + f.pages, 0) <= 6)).toBe(true);
-    expect(groupFiles([], 5, 10)).toEqual([]);
-    expect(groupFiles(files(Array(12_001).fill(1)), 5000, 10_000).map((g) => g.length)).toEqual([5000, 5000, 2001]);
+    const pages = [1, 2, 3, 1, 1, 1, 5, 200, 1];
+    const groups = group(pages, { files: 3, pages: 6 });
+    expect(groups).toEqual([[0, 1, 2], [3, 4, 5], [6], [7], [8]]);
+    expect(groups.flat()).toEqual(pages.map((_, i) => i));
+    expect(closesGroup({ files: 0, pages: 0 }, { pages: 500 }, { files: 1, pages: 10 })).toBe(false);
+    expect(group(Array(12_001).fill(1), { files: 5000, pages: 10_000 }).map((g) => g.length)).toEqual([5000, 5000, 2001]);
+    expect(group(Array(9).fill(2), { files: 5000, pages: 6 }).map((g) => g.length)).toEqual([3, 3, 3]);
   });
 
   it('refuses parameters beyond the documented limits (5,000 files per request, 5 requests in flight)', () => {

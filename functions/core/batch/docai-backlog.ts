@@ -108,22 +108,12 @@ const HANDOFF_CONCURRENCY = 8;
 const POLL_MS = 15_000;
 const MAX_FAILED_LISTED = 200;
 
-/** Groups files in order into requests of at most `maxFiles` files and `maxPages` pages (a file above `maxPages` goes alone). */
-export function groupFiles<T extends { pages: number }>(files: readonly T[], maxFiles: number, maxPages: number): T[][] {
-  const groups: T[][] = [];
-  let current: T[] = [];
-  let pages = 0;
-  for (const f of files) {
-    if (current.length > 0 && (current.length >= maxFiles || pages + f.pages > maxPages)) {
-      groups.push(current);
-      current = [];
-      pages = 0;
-    }
-    current.push(f);
-    pages += f.pages;
-  }
-  if (current.length > 0) groups.push(current);
-  return groups;
+/**
+ * Whether `next` must start a new batch request after `group` (files in listing order): a request holds at most
+ * `limits.files` files and `limits.pages` pages, except that a file above the page bound goes alone.
+ */
+export function closesGroup(group: { files: number; pages: number }, next: { pages: number }, limits: { files: number; pages: number }): boolean {
+  return group.files > 0 && (group.files >= limits.files || group.pages + next.pages > limits.pages);
 }
 
 /** The OCR stage's event for an inbox object (what its finalize notification says). */
@@ -246,7 +236,15 @@ export async function runDocaiBacklog(
           // Identical files share one read and one output.
           const read = documents.get(f.sha256) ?? service.read(r.output);
           documents.set(f.sha256, read);
-          return handOff(f, answeringEngine(service.engineName, f.sha256, () => read), log);
+          let doc: OcrDocument;
+          try {
+            doc = await read;
+          } catch (err) {
+            // Output that cannot be read or merged after the operation finished will not get better: the file
+            // ends FAILED with a dead letter (a replay reads it online) instead of failing the whole job.
+            return failFile(f, 'DOCAI_BATCH_OUTPUT', `the batch output could not be read: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000));
+          }
+          return handOff(f, answeringEngine(service.engineName, f.sha256, async () => doc), log);
         }),
       );
     }
@@ -370,8 +368,8 @@ export async function runDocaiBacklog(
       const file: BacklogFile = { name: o.name, generation: o.generation, size: o.size, contentType: o.contentType, updatedAt: o.updatedAt, sha256, ...screened };
       if (!cp.staging) cp.staging = { group: groupKey(cp.nextGroup++), files: [] };
       const staging: { group: string; files: BacklogFile[] } = cp.staging;
-      const pages = staging.files.reduce((s, f) => s + f.pages, 0);
-      if (staging.files.length >= filesPerRequest || (staging.files.length > 0 && pages + file.pages > pagesPerRequest)) {
+      const group = { files: staging.files.length, pages: staging.files.reduce((s, f) => s + f.pages, 0) };
+      if (closesGroup(group, file, { files: filesPerRequest, pages: pagesPerRequest })) {
         await submitStaged();
         if (stopped) return;
         cp.staging = { group: groupKey(cp.nextGroup++), files: [] };
