@@ -162,7 +162,7 @@ locals {
       })
     }
     batch = {
-      description   = "Reprocessing, backfills after a model change, and the nightly export."
+      description   = "Batch jobs: sweep, reprocessing, backfills, nightly export, daily summary, Document AI backlogs."
       memory        = "2Gi"
       cpu           = "1"
       timeout       = 1800
