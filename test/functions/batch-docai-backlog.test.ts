@@ -19,7 +19,7 @@ import { invoiceIdFor } from '../../functions/core/pipeline/invoice-id.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 import type { BatchFunctionRuntime } from '../../functions/platform/gcp/runtimes/batch.js';
 import { VERSION } from '../helpers/docai-backlog-world.js';
-import { createFakeDocumentAiBatch, ONE_PAGE_DOCUMENT } from '../helpers/fake-documentai-batch.js';
+import { createFakeDocumentAiBatch, ONE_PAGE_DOCUMENT, type FakeDocumentAiBatch } from '../helpers/fake-documentai-batch.js';
 import { tempDir } from '../helpers/runtime.js';
 import { BUCKETS, fakeStageRuntime, serveFunction, type FakeStage, type FunctionServer } from './fakes.js';
 
@@ -41,6 +41,7 @@ describe('the batch function with docai-backlog', () => {
   let jobs: SqliteJobStore;
   let withDocai: FunctionServer;
   let without: FunctionServer;
+  let lro: FakeDocumentAiBatch;
   const usage = new MemoryUsage();
   const cleanup: Array<() => Promise<void>> = [];
   const call = async (server: FunctionServer, body: unknown) => {
@@ -56,7 +57,8 @@ describe('the batch function with docai-backlog', () => {
     const db = openLedgerDatabase(join(t.dir, 'jobs.db'));
     cleanup.push(async () => db.close());
     jobs = new SqliteJobStore(db);
-    const lro = createFakeDocumentAiBatch(fake.blobs, BUCKETS.artifacts, () => ({ document: ONE_PAGE_DOCUMENT }), 1);
+    // The first operation is refused as a whole (quota), as when other batch requests of the project are in flight.
+    lro = createFakeDocumentAiBatch(fake.blobs, BUCKETS.artifacts, () => ({ document: ONE_PAGE_DOCUMENT }), 1, undefined, { count: 1, error: { code: 8, message: 'Quota exceeded: concurrent batch requests' } });
     const service = createDocumentAiBatchService(lro, { processorVersion: VERSION, store: fake.blobs, bucket: BUCKETS.artifacts, governor: createRateGovernor({ requestsPerMinute: 60_000 }) });
     const base: BatchFunctionRuntime = { deps: { pipeline: fake.deps, exportsBucket: 'exports', usage }, jobs, log: silentLogger, now: () => new Date() };
     http('batch-docai', makeBatchHandler(async () => ({ ...base, docai: { service, backlogPrefix: 'backlog/', pollMs: 0, sleep: async () => {} } })));
@@ -84,13 +86,16 @@ describe('the batch function with docai-backlog', () => {
     // 2 files per request, one at a time, 3 pages this month: the second request (2 more pages) would exceed it.
     const first = await call(withDocai, { job: 'docai-backlog', params: { filesPerRequest: 2, inFlight: 1, pageBudget: 3 } });
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ kind: 'docai-backlog', status: 'succeeded', started: true, counts: expect.objectContaining({ requests: 1, overBudget: 2 }) });
+    expect(first.body).toMatchObject({ kind: 'docai-backlog', status: 'succeeded', started: true, counts: expect.objectContaining({ requests: 1, overBudget: 2, failed: 0 }) });
+    // The refused request was submitted again: two operations for the first group, no file failed.
+    expect(await lro.submitted()).toHaveLength(2);
     const records = async () => Promise.all(ids.map((id) => fake.store.get(id)));
     expect((await records()).map((r) => r?.status ?? null)).toEqual(['OCR_DONE', 'OCR_DONE', null, null, null]);
     expect(await usage.pagesIn(usageMonth(new Date()))).toBe(2);
 
     const second = await call(withDocai, { job: 'docai-backlog', params: { filesPerRequest: 2, inFlight: 1, pageBudget: 10 } });
     expect(second.body).toMatchObject({ status: 'succeeded', started: true, counts: expect.objectContaining({ requests: 2, skipped: 2, overBudget: 0 }) });
+    expect(await lro.submitted()).toHaveLength(4);
     expect((await records()).every((r) => r?.status === 'OCR_DONE')).toBe(true);
     expect(fake.bus.of(Topics.ocrCompleted).map((m) => m.invoiceId).sort()).toEqual([...ids].sort());
     expect(await usage.pagesIn(usageMonth(new Date()))).toBe(5);

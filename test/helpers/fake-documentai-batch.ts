@@ -26,6 +26,7 @@ interface StoredOperation {
   request: IBatchProcessRequest;
   pollsLeft: number;
   metadata?: unknown;
+  error?: { code: number; message: string };
 }
 
 export interface FakeDocumentAiBatch extends DocumentAiBatchClientLike {
@@ -47,7 +48,10 @@ export function createFakeDocumentAiBatch(
   answerFor: (sha256: string) => FakeBatchAnswer,
   pendingPolls = 1,
   state = String(Math.random()).slice(2),
+  /** The first `refusals` operations end with this error as a whole (no input read), like a quota refusal. */
+  refuse: { count: number; error: { code: number; message: string } } = { count: 0, error: { code: 8, message: '' } },
 ): FakeDocumentAiBatch {
+  let refusals = refuse.count;
   const opRef = (id: string) => ({ bucket, name: `fake-docai/${state}/${id}.json` });
   const readOp = async (id: string): Promise<StoredOperation | null> => {
     try {
@@ -102,11 +106,17 @@ export function createFakeDocumentAiBatch(
         await writeOp(id, { ...op, pollsLeft: op.pollsLeft - 1 });
         return { done: false, metadata: { state: 'RUNNING' as never } };
       }
+      if (op.metadata === undefined && refusals > 0) {
+        refusals -= 1;
+        op.metadata = { state: 'FAILED', individualProcessStatuses: [] };
+        op.error = refuse.error;
+        await writeOp(id, op);
+      }
       if (op.metadata === undefined) {
         op.metadata = await run(id, op.request);
         await writeOp(id, op);
       }
-      return { done: true, metadata: op.metadata as never };
+      return { done: true, metadata: op.metadata as never, ...(op.error ? { error: op.error } : {}) };
     },
     async finishAll() {
       for (const o of await store.list(bucket, `fake-docai/${state}/`)) {

@@ -85,6 +85,8 @@ interface InFlight {
   operation: string;
   pages: number;
   files: number;
+  /** Submissions of this group after the first (a whole operation refused for quota or availability). */
+  resubmitted?: number | undefined;
 }
 
 export interface DocaiBacklogCheckpoint {
@@ -107,6 +109,9 @@ export interface DocaiBacklogResult {
 const HANDOFF_CONCURRENCY = 8;
 const POLL_MS = 15_000;
 const MAX_FAILED_LISTED = 200;
+/** DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
+const RESUBMITTED_CODES: ReadonlySet<number> = new Set([4, 8, 14]);
+const MAX_RESUBMITS = 3;
 
 /**
  * Whether `next` must start a new batch request after `group` (files in listing order): a request holds at most
@@ -260,6 +265,15 @@ export async function runDocaiBacklog(
       const poll = await service.poll(op.operation);
       if (!poll.done) continue;
       finished += 1;
+      // The whole operation refused before reading anything (quota: other batch requests of the project in
+      // flight; unavailable): the same group is submitted again, a few times, before its files fail.
+      if (poll.error && poll.inputs.length === 0 && RESUBMITTED_CODES.has(poll.error.code) && (op.resubmitted ?? 0) < MAX_RESUBMITS) {
+        const operation = await service.submit(op.group, await service.manifest(op.group));
+        cp.inFlight = cp.inFlight.map((o) => (o.operation === op.operation ? { ...o, operation, resubmitted: (o.resubmitted ?? 0) + 1 } : o));
+        await save();
+        log.warn('document ai batch request refused as a whole: submitted again', { group: op.group, grpcCode: poll.error.code });
+        continue;
+      }
       await collect(op, poll);
     }
     return finished;
