@@ -77,7 +77,7 @@ export interface OcrBatchService {
   /** The document of one successful input: its output shards merged and mapped. */
   read(output: string): Promise<OcrDocument>;
   /** Deletes the group's input, manifest and output objects; failures are logged, never thrown. */
-  cleanup(group: string, operation?: string): Promise<void>;
+  cleanup(group: string): Promise<void>;
 }
 
 interface InFlight {
@@ -253,7 +253,7 @@ export async function runDocaiBacklog(
         }),
       );
     }
-    await service.cleanup(op.group, op.operation);
+    await service.cleanup(op.group);
     cp.inFlight = cp.inFlight.filter((o) => o.operation !== op.operation);
     await save();
   };
