@@ -1,7 +1,7 @@
 /**
  * `batch` (HTTP): the scheduled and on-demand batch jobs on GCP. Cloud Scheduler calls it with a JSON body
  * naming the job kind (`{"job":"sweep"}` hourly, `{"job":"export"}` and `{"job":"summary"}` nightly); an
- * operator can also start `reprocess` / `backfill` with params, or `{"job":"resume","jobId":"..."}`.
+ * operator can also start `reprocess` / `backfill` / `docai-backlog` with params, or `{"job":"resume","jobId":"..."}`.
  *
  * Each call records the job (an atomic conditional create on `<kind>:<window>#<n>`: a Scheduler retry or a
  * second call for the same window while one runs starts nothing twice) and runs it through the generic job
@@ -67,7 +67,7 @@ export function makeBatchHandler(getRuntime: () => Promise<BatchFunctionRuntime>
       console.error(JSON.stringify({ severity: 'ERROR', message: 'batch is misconfigured', ...errorFields(err) }));
       return fail(res, 500, 'MISCONFIGURED', 'the function is misconfigured');
     }
-    const handlers: Record<string, JobHandler> = createBatchHandlers(runtime.deps);
+    const handlers: Record<string, JobHandler> = createBatchHandlers(runtime.deps, runtime.docai);
     const run = (id: string) => runJob(id, { store: runtime.jobs, handlers, owner, log: runtime.log, now: runtime.now, leaseMs: LEASE_MS });
     const now = runtime.now();
     let job: JobRecord;

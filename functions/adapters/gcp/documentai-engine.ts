@@ -43,6 +43,11 @@ export const DOCUMENT_AI_LIMITS = {
   onlineBytes: 40 * 1024 * 1024,
   batchPages: 200,
   batchBytes: 1024 * 1024 * 1024,
+  /** Files per batch request (a system limit). */
+  batchFiles: 5000,
+  /** Pages in active processing per project (a quota); batch requests in flight per project: 5. */
+  pagesInFlight: 10_000,
+  batchRequestsInFlight: 5,
 } as const;
 
 export interface DocumentAiBatchOptions {
@@ -91,7 +96,7 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 const isOversizedResponse = (err: unknown) => /larger than max/i.test(messageOf(err));
 
 /** A RejectReason for an INVALID_ARGUMENT about the file (Document AI says why only in the message). */
-function rejectReasonFor(message: string, mimeType: DocumentAiMimeType): RejectReason {
+export function rejectReasonFor(message: string, mimeType: DocumentAiMimeType): RejectReason {
   if (/password/i.test(message)) return RejectReason.PDF_PASSWORD_PROTECTED;
   if (/encrypt/i.test(message)) return RejectReason.PDF_ENCRYPTED;
   if (/page/i.test(message) && /(limit|exceed|too many)/i.test(message)) return RejectReason.TOO_MANY_PAGES;
@@ -163,11 +168,31 @@ export function mergeDocumentShards(shards: ReadonlyArray<{ name: string; json: 
   return { ...first, text, pages, entities };
 }
 
-const parseGcsUri = (uri: string) => {
+export const parseGcsUri = (uri: string) => {
   const m = /^gs:\/\/([^/]+)\/(.*)$/.exec(uri);
   if (!m) throw new Error(`not a gs:// URI: ${uri}`);
   return { bucket: m[1]!, name: m[2]! };
 };
+
+/**
+ * What the engine checks before any call, online or batch: the file's real type, its size and pages against
+ * `limits` and Document AI's batch limits.
+ * @throws PermanentError FILE_EMPTY / UNSUPPORTED_TYPE / FILE_TOO_LARGE / TOO_MANY_PAGES / PDF_* / IMAGE_CORRUPT.
+ */
+export async function screenDocumentAiInput(bytes: Uint8Array, limits: Pick<OcrLimits, 'maxBytes' | 'maxPages'>): Promise<{ mimeType: DocumentAiMimeType; pages: number }> {
+  const size = bytes.byteLength;
+  if (size === 0) throw new PermanentError(RejectReason.FILE_EMPTY, 'the file is empty');
+  const mimeType = sniffMimeType(bytes);
+  if (!mimeType) throw new PermanentError(RejectReason.UNSUPPORTED_TYPE, 'not a PDF or an image Document AI reads');
+  if (size > Math.min(limits.maxBytes, DOCUMENT_AI_LIMITS.batchBytes)) {
+    throw new PermanentError(RejectReason.FILE_TOO_LARGE, 'the file is larger than allowed', { size });
+  }
+  const pages = await countPages(bytes, mimeType);
+  if (pages > Math.min(limits.maxPages, DOCUMENT_AI_LIMITS.batchPages)) {
+    throw new PermanentError(RejectReason.TOO_MANY_PAGES, 'the file has more pages than allowed', { pages });
+  }
+  return { mimeType, pages };
+}
 
 /**
  * Creates the Document AI {@link OcrEngine}. `recognize`:
@@ -300,16 +325,7 @@ export function createDocumentAiEngine(client: DocumentAiClientLike, options: Do
     name: 'documentai',
     async recognize(input: OcrInput, limits: OcrLimits): Promise<OcrDocument> {
       const size = input.bytes.byteLength;
-      if (size === 0) throw new PermanentError(RejectReason.FILE_EMPTY, 'the file is empty');
-      const mimeType = sniffMimeType(input.bytes);
-      if (!mimeType) throw new PermanentError(RejectReason.UNSUPPORTED_TYPE, 'not a PDF or an image Document AI reads');
-      if (size > Math.min(limits.maxBytes, DOCUMENT_AI_LIMITS.batchBytes)) {
-        throw new PermanentError(RejectReason.FILE_TOO_LARGE, 'the file is larger than allowed', { size });
-      }
-      const pages = await countPages(input.bytes, mimeType);
-      if (pages > Math.min(limits.maxPages, DOCUMENT_AI_LIMITS.batchPages)) {
-        throw new PermanentError(RejectReason.TOO_MANY_PAGES, 'the file has more pages than allowed', { pages });
-      }
+      const { mimeType, pages } = await screenDocumentAiInput(input.bytes, limits);
       const fitsOnline = pages <= onlinePages && size <= DOCUMENT_AI_LIMITS.onlineBytes;
       if (!fitsOnline && !options.batch) {
         throw new PermanentError(

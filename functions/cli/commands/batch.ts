@@ -74,6 +74,11 @@ export function define(batch: Command, common: () => CommonOptions): void {
     .action(async (kindArg: string, o: RunOptions) => {
       const kind = BatchKindSchema.safeParse(kindArg);
       if (!kind.success) throw new UsageError(`unknown batch job kind ${JSON.stringify(kindArg.slice(0, 40))}: one of ${BATCH_KINDS.join(', ')}`);
+      // Locally there is no Document AI: a local "batch" would be the same offline OCR one file at a time,
+      // which `ledgerx process` already is. Refused before a job is recorded.
+      if (kind.data === 'docai-backlog') {
+        throw new UsageError('docai-backlog needs Document AI and runs on the GCP batch function ({"job":"docai-backlog","params":{"prefix":"..."}}); locally, read a backlog with `ledgerx process <folder>`');
+      }
       const params = paramsOf(o);
       const session = await openBatchSession(common(), kind.data, 'batch');
       try {

@@ -5,6 +5,7 @@
  */
 import { JobPermanentError, type JobContext, type JobHandler } from '../learning/jobs.js';
 import type { BatchDeps } from './deps.js';
+import { runDocaiBacklog, type DocaiBacklogCheckpoint, type DocaiBacklogOptions, type OcrBatchService } from './docai-backlog.js';
 import { runExport } from './export.js';
 import { BatchParamsError, dayOf, parseBatchParams, type BatchKind } from './params.js';
 import { runBackfill, runReprocess, type RevisionCheckpoint } from './revisions.js';
@@ -22,7 +23,7 @@ function parsed<K extends BatchKind>(kind: K, params: unknown) {
 }
 
 /** Job kind -> handler for every batch kind, over `deps`. */
-export function createBatchHandlers(deps: BatchDeps): Record<BatchKind, JobHandler> {
+export function createBatchHandlers(deps: BatchDeps, docai?: DocaiBacklogOptions & { service?: OcrBatchService | undefined }): Record<BatchKind, JobHandler> {
   const now = () => deps.pipeline.clock.now();
   return {
     sweep: (ctx) => runSweep(deps, ctx as JobContext<SweepCheckpoint>, parsed('sweep', ctx.params)),
@@ -37,6 +38,8 @@ export function createBatchHandlers(deps: BatchDeps): Record<BatchKind, JobHandl
       return runSummary(deps, ctx as JobContext<unknown>, dayOf(p, now()), { pageBudget: p.pageBudget, topSuppliers: p.topSuppliers });
     },
     'review-queue': (ctx) => runReviewQueueBackfill(deps, ctx as JobContext<ReviewQueueCheckpoint>, parsed('review-queue', ctx.params).chunk),
+    // Only where Document AI is wired (the GCP batch function); elsewhere the job fails at once, saying so.
+    'docai-backlog': (ctx) => runDocaiBacklog(deps, docai?.service, ctx as JobContext<DocaiBacklogCheckpoint>, parsed('docai-backlog', ctx.params), docai),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const BATCH_KINDS = ['sweep', 'reprocess', 'backfill', 'export', 'summary', 'review-queue'] as const;
+export const BATCH_KINDS = ['sweep', 'reprocess', 'backfill', 'export', 'summary', 'review-queue', 'docai-backlog'] as const;
 export const BatchKindSchema = z.enum(BATCH_KINDS);
 export type BatchKind = z.infer<typeof BatchKindSchema>;
 
@@ -77,6 +77,19 @@ export const SummaryParamsSchema = z.strictObject({
 
 /** Indexes records written before the review-queue index existed (InvoiceStore.backfillReviewQueue), `chunk` per page. */
 export const ReviewQueueParamsSchema = z.strictObject({ ...Common });
+export const DocaiBacklogParamsSchema = z.strictObject({
+  ...Common,
+  /** Inbox objects under this prefix (inside the pipeline's inbox prefix); default the configured backlog prefix. */
+  prefix: PrefixSchema.optional(),
+  /** Stop after this many files (the rest is left for the next run). */
+  maxFiles: z.number().int().min(1).max(1_000_000).optional(),
+  /** Files per Document AI batch request (Document AI takes at most 5,000). */
+  filesPerRequest: z.number().int().min(1).max(5000).default(1000),
+  /** Batch requests in flight at once (the project quota is 5 concurrent batch requests, shared with ocr). */
+  inFlight: z.number().int().min(1).max(5).default(3),
+  /** Document AI pages budgeted per month; the job submits nothing that would go beyond it. */
+  pageBudget: z.number().int().min(0).max(1e9).optional(),
+});
 
 export const BATCH_PARAMS = {
   sweep: SweepParamsSchema,
@@ -85,6 +98,7 @@ export const BATCH_PARAMS = {
   export: ExportParamsSchema,
   summary: SummaryParamsSchema,
   'review-queue': ReviewQueueParamsSchema,
+  'docai-backlog': DocaiBacklogParamsSchema,
 } as const;
 
 export type SweepParams = z.infer<typeof SweepParamsSchema>;
@@ -92,6 +106,7 @@ export type ReprocessParams = z.infer<typeof ReprocessParamsSchema>;
 export type BackfillParams = z.infer<typeof BackfillParamsSchema>;
 export type ExportParams = z.infer<typeof ExportParamsSchema>;
 export type SummaryParams = z.infer<typeof SummaryParamsSchema>;
+export type DocaiBacklogParams = z.infer<typeof DocaiBacklogParamsSchema>;
 
 /** Thrown for parameters a kind refuses; `issues` lists every problem. */
 export class BatchParamsError extends Error {
@@ -143,5 +158,7 @@ export function batchWindow(kind: BatchKind, params: Record<string, unknown>, no
     case 'review-queue':
       parseBatchParams('review-queue', params);
       return 'all';
+    case 'docai-backlog':
+      return `prefix=${parseBatchParams('docai-backlog', params).prefix ?? ''}`;
   }
 }

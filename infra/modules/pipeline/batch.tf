@@ -33,6 +33,17 @@ variable "documentai_monthly_page_budget" {
   }
 }
 
+variable "documentai_backlog_prefix" {
+  type        = string
+  description = "Inbox prefix (inside the upload prefix's bucket) for backlogs: ocr leaves new objects there to the docai-backlog job, which reads them through Document AI batch requests of many files (empty = none; the job then needs a prefix in its params)."
+  default     = ""
+
+  validation {
+    condition     = var.documentai_backlog_prefix == "" || can(regex("^([^/]+/)+$", var.documentai_backlog_prefix))
+    error_message = "documentai_backlog_prefix must be empty or a relative prefix ending with /."
+  }
+}
+
 variable "exports_dataset_location" {
   type        = string
   description = "Location of the BigQuery dataset over the exports; must be compatible with the exports bucket's location (empty = the region)."
@@ -40,6 +51,9 @@ variable "exports_dataset_location" {
 }
 
 locals {
+  # The docai-backlog job's working prefix of the artifacts bucket (functions/platform/gcp/runtimes/batch.ts).
+  docai_backlog_work_prefix = "docai-backlog/"
+
   batch_scheduled_jobs = {
     sweep = {
       schedule    = var.batch_schedules.sweep

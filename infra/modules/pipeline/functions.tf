@@ -57,6 +57,8 @@ locals {
         LEDGERX_DOCAI_REQUESTS_PER_MINUTE = tostring(floor(var.documentai_requests_per_minute / var.ocr_max_instances))
         LEDGERX_DOCAI_BATCH_ENABLED       = tostring(var.documentai_batch_enabled)
         LEDGERX_UPLOAD_MAX_BYTES          = tostring(var.upload_max_bytes)
+        # New objects under it are left to the docai-backlog job (functions/ocr.ts).
+        LEDGERX_BACKLOG_PREFIX = var.documentai_backlog_prefix
       }
     }
     features = {
@@ -163,7 +165,7 @@ locals {
       })
     }
     batch = {
-      description   = "Reprocessing, backfills after a model change, and the nightly export."
+      description   = "Batch jobs: sweep, reprocessing, backfills, nightly export, daily summary, Document AI backlogs."
       memory        = "2Gi"
       cpu           = "1"
       timeout       = 1800
@@ -174,6 +176,11 @@ locals {
         LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET = tostring(var.documentai_monthly_page_budget)
         # The review-queue job draws the audit sample of records scored before the draw existed.
         LEDGERX_AUDIT_SAMPLE_RATE = tostring(var.audit_sample_rate)
+        # The docai-backlog job: Invoice Parser batch requests through the artifacts bucket's working prefix.
+        LEDGERX_DOCAI_LOCATION            = var.documentai_location
+        LEDGERX_DOCAI_PROCESSOR_VERSION   = local.docai_processor_version_name
+        LEDGERX_BACKLOG_PREFIX            = var.documentai_backlog_prefix
+        LEDGERX_DOCAI_BACKLOG_WORK_PREFIX = local.docai_backlog_work_prefix
       })
     }
   }

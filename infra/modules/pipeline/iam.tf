@@ -89,7 +89,8 @@ locals {
   # --------------------------------------------------------------------------------------------------------
   # Project: only where the service has no finer IAM resource (Document AI processors in Terraform).
   project_grants = {
-    ocr_documentai_user = { member = "ocr", role = "roles/documentai.apiUser", reason = "Calls the Invoice Parser; Document AI has no processor-level IAM in Terraform, and the role only uses processors, never manages them." }
+    ocr_documentai_user   = { member = "ocr", role = "roles/documentai.apiUser", reason = "Calls the Invoice Parser; Document AI has no processor-level IAM in Terraform, and the role only uses processors, never manages them." }
+    batch_documentai_user = { member = "batch", role = "roles/documentai.apiUser", reason = "The docai-backlog job submits Invoice Parser batch requests and polls their operations; same role as ocr (no processor-level IAM in Terraform)." }
   }
 
   # Firestore: roles/datastore.user on the project, conditioned on this pipeline's database only.
@@ -130,6 +131,13 @@ locals {
     batch_artifacts_viewer             = { member = "batch", bucket = "artifacts", role = "roles/storage.objectViewer", reason = "Reuses stored OCR results when it replays an invoice from the features stage." }
     batch_exports_creator              = { member = "batch", bucket = "exports", role = "roles/storage.objectUser", reason = "Writes the nightly CSV/JSONL exports and daily summaries under dated names; a rerun of a day replaces its files (overwrite needs delete, which objectCreator lacks); no IAM or bucket admin." }
     batch_models_viewer                = { member = "batch", bucket = "models", role = "roles/storage.objectViewer", reason = "Backfills load the production models' versions (registry pointer in Firestore, files here) to find invoices scored by older ones." }
+  }
+
+  # Buckets, under one prefix only (google_storage_bucket_iam_member.prefix): the docai-backlog job's working
+  # prefix of the artifacts bucket (batch input files, manifests, output shards).
+  prefix_grants = {
+    batch_backlog_work_user         = { member = "batch", bucket = "artifacts", prefix = local.docai_backlog_work_prefix, role = "roles/storage.objectUser", reason = "The docai-backlog job writes its batch input files and manifests there, reads the output shards and deletes everything once collected; nothing else in the bucket." }
+    documentai_agent_backlog_reader = { member = "documentai-agent", bucket = "artifacts", prefix = local.docai_backlog_work_prefix, role = "roles/storage.objectViewer", reason = "Document AI batch processing reads the backlog's staged input files as its own service agent (its output goes through documentai_agent_artifacts_creator)." }
   }
 
   # Pub/Sub topics (keys of local.topic_names, plus the parked dead letters).
@@ -225,6 +233,23 @@ resource "google_storage_bucket_iam_member" "grant" {
   bucket = local.iam_buckets[each.value.bucket]
   role   = each.value.role
   member = local.principals[each.value.member]
+}
+
+# Objects under one prefix of a bucket: the role limited by an IAM condition on the object name (the buckets have
+# uniform bucket-level access, which conditions need). Listing is a bucket-level call the condition does not
+# match: who lists the prefix also holds objectViewer on the bucket (bucket_grants).
+resource "google_storage_bucket_iam_member" "prefix" {
+  for_each = { for k, g in local.prefix_grants : k => g if g.member != "documentai-agent" || var.documentai_batch_enabled }
+
+  bucket = local.iam_buckets[each.value.bucket]
+  role   = each.value.role
+  member = local.principals[each.value.member]
+
+  condition {
+    title       = "ledgerx-prefix-${trimsuffix(each.value.prefix, "/")}"
+    description = "Only objects under ${each.value.prefix}."
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${local.iam_buckets[each.value.bucket]}/objects/${each.value.prefix}\")"
+  }
 }
 
 resource "google_pubsub_topic_iam_member" "grant" {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { BatchDeps } from '../../../core/batch/deps.js';
+import type { DocaiBacklogOptions, OcrBatchService } from '../../../core/batch/docai-backlog.js';
 import type { JobStore } from '../../../core/learning/jobs.js';
 import type { Logger } from '../../../core/ports.js';
 import { ConfigError, loadFeaturesConfig, type Env } from '../config.js';
@@ -17,10 +18,25 @@ const BatchEnv = z.object({
   LEDGERX_COLLECTION_USAGE: z.string().min(1).default('usage'),
   /** Document AI pages budgeted per month (the daily summary compares usage with it); 0 = none. */
   LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET: z.string().regex(/^\d{1,9}$/, 'must be a whole number').transform(Number).default(0),
+  /**
+   * The docai-backlog job's Document AI (batch requests of many files): unset = that job kind fails at once,
+   * saying so. Same names and forms as the ocr function's.
+   */
+  LEDGERX_DOCAI_LOCATION: z.string().min(1).optional(),
+  LEDGERX_DOCAI_PROCESSOR_VERSION: z.string().regex(/^projects\/[^/]+\/locations\/[^/]+\/processors\/[^/]+\/processorVersions\/[^/]+$/, 'must be a full processor version resource name').optional(),
+  LEDGERX_DOCAI_ENDPOINT: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port').optional(),
+  /** Batch submissions and operation polls per minute (few: one request carries up to 5,000 files). */
+  LEDGERX_DOCAI_REQUESTS_PER_MINUTE: z.string().regex(/^[1-9]\d{0,4}$/, 'must be a positive integer').transform(Number).default(60),
+  /** The inbox prefix the ocr function leaves to the docai-backlog job (its default prefix). */
+  LEDGERX_BACKLOG_PREFIX: z.string().regex(/^([^/]+\/)*$/, 'must be empty or end with /').default(''),
+  /** Working prefix of the artifacts bucket for batch input, manifests and output (the Document AI agent reads and writes there). */
+  LEDGERX_DOCAI_BACKLOG_WORK_PREFIX: z.string().regex(/^([^/]+\/)+$/, 'must end with /').default('docai-backlog/'),
 });
 
 export interface BatchFunctionRuntime {
   deps: BatchDeps;
+  /** Document AI batch processing for the docai-backlog job, when configured, and its default prefix. */
+  docai?: DocaiBacklogOptions & { service?: OcrBatchService | undefined };
   jobs: JobStore;
   log: Logger;
   now: () => Date;
@@ -42,6 +58,9 @@ export async function createBatchRuntime(env: Env = process.env): Promise<BatchF
   const learning = collect(() => loadLearningConfig('batch', env));
   const own = BatchEnv.safeParse(env);
   if (!own.success) problems.push(...own.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  if (own.success && !own.data.LEDGERX_DOCAI_PROCESSOR_VERSION !== !own.data.LEDGERX_DOCAI_LOCATION) {
+    problems.push('LEDGERX_DOCAI_LOCATION and LEDGERX_DOCAI_PROCESSOR_VERSION are set together or not at all');
+  }
   if (problems.length > 0 || !stage || !learning || !own.success) throw new ConfigError('batch', [...new Set(problems)]);
 
   let jobs: JobStore | undefined;
@@ -60,7 +79,25 @@ export async function createBatchRuntime(env: Env = process.env): Promise<BatchF
     },
   });
   if (!jobs) throw new Error('batch: the job store was not built');
+  const { LEDGERX_DOCAI_LOCATION: location, LEDGERX_DOCAI_PROCESSOR_VERSION: processorVersion } = own.data;
+  let service: OcrBatchService | undefined;
+  if (location && processorVersion) {
+    const [{ createDocumentAiClient }, { createDocumentAiBatchService }, { createRateGovernor }] = await Promise.all([
+      import('../../../adapters/gcp/documentai-client.js'),
+      import('../../../adapters/gcp/documentai-batch.js'),
+      import('../../../adapters/gcp/rate-governor.js'),
+    ]);
+    service = createDocumentAiBatchService(createDocumentAiClient(location, own.data.LEDGERX_DOCAI_ENDPOINT), {
+      processorVersion,
+      store: runtime.deps.blobs,
+      bucket: stage.pipeline.buckets.artifacts,
+      prefix: own.data.LEDGERX_DOCAI_BACKLOG_WORK_PREFIX,
+      governor: createRateGovernor({ requestsPerMinute: own.data.LEDGERX_DOCAI_REQUESTS_PER_MINUTE, burst: 1 }),
+      logger: runtime.log,
+    });
+  }
   return {
+    docai: { service, backlogPrefix: own.data.LEDGERX_BACKLOG_PREFIX || undefined },
     deps: {
       pipeline: runtime.deps,
       exportsBucket: own.data.LEDGERX_EXPORTS_BUCKET,
