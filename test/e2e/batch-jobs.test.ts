@@ -5,12 +5,13 @@
  * is one file per format with the same bytes; the same window started twice, and at the same time, runs once;
  * hostile parameters are refused before any work.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../functions/adapters/local/fs-blob-store.js';
-import { BATCH_KINDS, BatchParamsError, parseBatchParams, type BatchKind } from '../../functions/core/batch/params.js';
+import { BATCH_KINDS, BatchParamsError, isFullSweep, parseBatchParams, type BatchKind } from '../../functions/core/batch/params.js';
 import { startBatchJob } from '../../functions/core/batch/start.js';
+import { FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { jobMarker } from '../../functions/core/batch/revisions.js';
 import { runJob, type JobRecord } from '../../functions/core/learning/jobs.js';
 import type { ModelRegistry, ScoringModels } from '../../functions/core/ports.js';
@@ -32,7 +33,7 @@ function switchableModels(current: { version: string; quality: number }): ModelR
       const { version, quality } = current;
       return {
         versions: { quality: version, failure: version, anomaly: version },
-        featureSchemaVersion: 'inv-features-v1',
+        featureSchemaVersion: FEATURE_SCHEMA_VERSION,
         score: async () => ({ quality, failureRisk: 0.01, anomaly: 0.01, explanations: {} }),
       };
     },
@@ -184,6 +185,32 @@ describe('batch jobs on the local stack', () => {
     const html = await readFile(join(dataDir, 'buckets', LOCAL_EXPORTS_BUCKET, 'summaries', day, 'summary.html'), 'utf8');
     expect(html).toMatch(/<svg/);
     expect(html).not.toMatch(/<script/i);
+  }, 60_000);
+
+  it('sweep: an upload older than the lookback is left to the full sweep, which settles it', async () => {
+    // A file dropped into the inbox folder three days ago, whose event never came.
+    const path = join(dataDir, 'buckets', 'inbox', 'test', 'old', 'old.pdf');
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, await readFile(join(src, names[5]!)).then((b) => Buffer.concat([b, Buffer.from('\n% old copy\n')])));
+    const threeDaysAgo = new Date(Date.now() - 72 * 3_600_000);
+    await utimes(path, threeDaysAgo, threeDaysAgo);
+    const [stat] = await runtime.deps.blobs.list('inbox', 'test/old/');
+    expect(Date.parse(stat!.updatedAt)).toBeLessThan(Date.now() - 48 * 3_600_000);
+    const oldId = invoiceIdFor('inbox', stat!.name, stat!.generation);
+
+    const hourly = (await run('sweep', { graceMinutes: 0, prefix: 'test/old/' })).result as { counts: Record<string, number> };
+    expect(hourly.counts).toMatchObject({ objects: 0, lostUploads: 0 });
+    expect(await runtime.store.get(oldId)).toBeNull();
+    // A longer lookback reaches it as well; here the weekly full sweep does, by its flag.
+    const full = (await run('sweep', { graceMinutes: 0, prefix: 'test/old/', full: true })).result as { counts: Record<string, number>; retriggered: Array<{ invoiceId: string }> };
+    expect(full.counts).toMatchObject({ objects: 1, lostUploads: 1 });
+    expect(full.retriggered.map((r) => r.invoiceId)).toEqual([oldId]);
+    expect((await runtime.store.get(oldId))?.status).toBe('SCORED');
+    // The first hourly sweep of a week is a full one without the flag.
+    expect(parseBatchParams('sweep', { window: '2026-11-30T00:15:00.000Z' })).toMatchObject({ lookbackHours: 48 });
+    expect(isFullSweep(parseBatchParams('sweep', { window: '2026-11-30T00:15:00.000Z' }))).toBe(true);
+    expect(isFullSweep(parseBatchParams('sweep', { window: '2026-11-30T01:15:00.000Z' }))).toBe(false);
+    expect(isFullSweep(parseBatchParams('sweep', { window: '2026-11-30T00:15:00.000Z', full: false }))).toBe(false);
   }, 60_000);
 
   it('the same window twice, and at the same time: one job runs, the other start is refused', async () => {
