@@ -169,6 +169,8 @@ locals {
       secrets       = {}
       env = merge(local.learning_env, {
         LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET = tostring(var.documentai_monthly_page_budget)
+        # The drift-check function is part of this module: the daily summary reads its reports and the ops log.
+        LEDGERX_MONITORING_ENABLED = "true"
       })
     }
   }
