@@ -64,12 +64,13 @@ export async function createBatchJob(session: BatchSession, kind: BatchKind, par
 
 /** Runs (or resumes) job `id` to its end in this process, with a progress bar; returns the final record. */
 export async function executeBatchJob(session: BatchSession, id: string, options: { progress?: boolean } = {}): Promise<JobRecord> {
-  const { localBatchHandlers } = await import('../platform/local-batch-jobs.js');
+  const { localBatchHandlers, localMonitoringReaders } = await import('../platform/local-batch-jobs.js');
   const { localOwner, localOwnerIsGone } = await import('../platform/local-scheduler.js');
   const job = await session.learning.jobs.get(id);
   if (!job) throw new UsageError(`unknown job ${id.slice(0, 100)}`);
   const bar = createJobProgress(`${job.kind} ${job.id.slice(0, 12)}`, options.progress);
   const handlers = localBatchHandlers(session.runtime, {
+    monitoring: localMonitoringReaders(session.learning),
     onProgress: (counts, total) => {
       const done = counts.listed ?? counts.objects ?? counts.rows ?? counts.records ?? 0;
       const detail = Object.entries(counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');

@@ -25,8 +25,8 @@ export async function startServeScheduler(common: CommonOptions, runtime?: Local
     const { DEFAULT_DRIFT_SCHEDULE } = await import('../platform/local-monitoring.js');
     let schedules: Record<string, string> = { 'drift-check': DEFAULT_DRIFT_SCHEDULE, ...learning.config.schedules };
     if (runtime) {
-      const [{ localBatchHandlers }, { BATCH_SCHEDULES }] = await Promise.all([import('../platform/local-batch-jobs.js'), import('../core/batch/handlers.js')]);
-      handlers = { ...handlers, ...localBatchHandlers(runtime) };
+      const [{ localBatchHandlers, localMonitoringReaders }, { BATCH_SCHEDULES }] = await Promise.all([import('../platform/local-batch-jobs.js'), import('../core/batch/handlers.js')]);
+      handlers = { ...handlers, ...localBatchHandlers(runtime, { monitoring: localMonitoringReaders(learning) }) };
       schedules = { ...BATCH_SCHEDULES, ...schedules };
     }
     const scheduler = startLocalScheduler({ jobs: learning.jobs, handlers, schedules, logger });

@@ -160,6 +160,12 @@ export interface ListQuery {
  * Invoice records plus the indexes used for duplicate detection and supplier history.
  * All writes are transactional: `transition` reads the current status and writes only a forward move.
  */
+/** A half-open range of creation instants (ISO 8601); either end may be left open. */
+export interface CreatedRange {
+  createdFrom?: string | undefined;
+  createdTo?: string | undefined;
+}
+
 export interface InvoiceStore {
   get(invoiceId: string): Promise<InvoiceRecord | null>;
   /** Inserts the record if no record with that id exists; returns the stored one either way. */
@@ -207,8 +213,12 @@ export interface InvoiceStore {
    * bound); only a missing `nextCursor` means the end. Throws on a cursor this store did not issue.
    */
   list(query: ListQuery): Promise<{ items: InvoiceSummary[]; nextCursor?: string | undefined }>;
-  /** Every full record in creation order (exports, training sets); paged internally by the adapter. */
-  iterate(): AsyncIterable<InvoiceRecord>;
+  /**
+   * Every full record in creation order (exports, training sets); paged internally by the adapter. With a range,
+   * only records created in [createdFrom, createdTo) (ISO instants), read through the creation-time index: the
+   * nightly export reads one day in one ordered scan instead of a page of summaries plus one read per record.
+   */
+  iterate(range?: CreatedRange): AsyncIterable<InvoiceRecord>;
   /**
    * Records that `revision` of the invoice has a review label (written after the label store took it): at the
    * record's current revision the invoice leaves the review queue. Idempotent: false, and nothing written, for an

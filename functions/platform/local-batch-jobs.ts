@@ -4,11 +4,14 @@
  * revisions it started to settle before it checkpoints (bounded work in flight, a truthful progress bar).
  * Used by `ledgerx batch`, `ledgerx summary` and the scheduler inside `ledgerx serve`.
  */
-import type { BatchDeps, MonitoringStatusSource } from '../core/batch/deps.js';
+import { SqliteDriftReportStore, SqliteOpsStore } from '../adapters/local/sqlite/monitoring-store.js';
+import type { BatchDeps } from '../core/batch/deps.js';
 import { createBatchHandlers } from '../core/batch/handlers.js';
+import type { MonitoringReaders } from '../core/batch/monitoring-status.js';
 import type { BatchKind } from '../core/batch/params.js';
 import { SETTLED_STATUSES } from '../core/invoice/status.js';
 import type { JobHandler } from '../core/learning/jobs.js';
+import type { LocalLearning } from './local-learning.js';
 import type { LocalRuntime } from './local-runtime.js';
 
 /** The local exports bucket: `<data-dir>/buckets/exports`. */
@@ -17,10 +20,24 @@ export const LOCAL_EXPORTS_BUCKET = 'exports';
 export interface LocalBatchOptions {
   /** Pages per month the daily summary compares OCR usage with. */
   pageBudget?: number;
-  monitoring?: MonitoringStatusSource;
+  /** The monitoring stores (localMonitoringReaders); without them the summary says "not configured". */
+  monitoring?: MonitoringReaders;
   onProgress?: BatchDeps['onProgress'];
   /** How often a waiting job re-reads records it has heard nothing about (default 1 s). */
   pollMs?: number;
+}
+
+/**
+ * The monitoring stores of the data folder (the drift check and `ledgerx ops` write them). The report pages are
+ * linked from the summary page by a relative path: summaries/<day>/summary.html sits three folders below the
+ * buckets folder, next to the artifacts bucket that holds the reports.
+ */
+export function localMonitoringReaders(learning: Pick<LocalLearning, 'db'>): MonitoringReaders {
+  return {
+    reports: new SqliteDriftReportStore(learning.db),
+    ops: new SqliteOpsStore(learning.db),
+    reportHref: (ref) => `../../../${ref.bucket}/${ref.name}`,
+  };
 }
 
 /** The batch ports over a local runtime; `settled` listens to the runtime's settle events and polls as a fallback. */

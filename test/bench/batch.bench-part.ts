@@ -7,10 +7,11 @@
  *   invoices/s locally;
  * - exporting 100,000 records of one day to CSV + JSON lines (BENCH_BATCH_EXPORT). Target < 10 s;
  * - a sweep over 100,000 inbox objects (BENCH_BATCH_SWEEP), 100 of them without a record and 100 records stuck
- *   in OCR_DONE, with the re-triggered messages counted instead of processed (the sweep's own cost).
+ *   in OCR_DONE, with the re-triggered messages counted instead of processed (the sweep's own cost): the full
+ *   sweep (weekly) and the hourly one, which reads only the 1 % of objects uploaded within its lookback.
  */
 import { FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,11 +95,12 @@ function seed(db: ReturnType<typeof openLedgerDatabase>, store: SqliteInvoiceSto
   flush();
 }
 
-async function runKind(deps: BatchDeps, db: ReturnType<typeof openLedgerDatabase>, kind: 'export' | 'sweep', params: Record<string, unknown>) {
+async function runKind(deps: BatchDeps, db: ReturnType<typeof openLedgerDatabase>, kind: 'export' | 'sweep', params: Record<string, unknown>, run = 'bench') {
   const jobs = new SqliteJobStore(db);
-  await jobs.create({ id: `job-${kind}`, kind, key: `${kind}:bench`, params, now: new Date() });
+  const id = `job-${kind}-${run}`;
+  await jobs.create({ id, kind, key: `${kind}:${run}`, params, now: new Date() });
   const start = performance.now();
-  const outcome = await runJob(`job-${kind}`, { store: jobs, handlers: createBatchHandlers(deps), owner: 'bench', log: silentLogger, now: () => new Date() });
+  const outcome = await runJob(id, { store: jobs, handlers: createBatchHandlers(deps), owner: 'bench', log: silentLogger, now: () => new Date() });
   const seconds = (performance.now() - start) / 1000;
   if (outcome.status !== 'succeeded') throw new Error(`${kind} bench job ended ${outcome.status}: ${JSON.stringify(outcome.job?.errors)}`);
   return { seconds, job: outcome.job! };
@@ -129,25 +131,39 @@ async function benchSweep(out: Record<string, number>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ledgerx-bench-sweep-'));
   try {
     // Objects written as a folder bucket holds them (the data file is the source of truth; no sidecar needed).
+    // One in a hundred was uploaded recently (plus the ones whose event was lost); the rest ten days ago.
     const inbox = join(dir, 'buckets', 'inbox', 'bench');
+    const lost = (i: number) => i % 1000 === 7;
+    const recent = (i: number) => i % 100 === 0 || lost(i);
+    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000);
     for (let d = 0; d < 100; d++) mkdirSync(join(inbox, String(d)), { recursive: true });
-    for (let i = 0; i < count; i++) writeFileSync(join(inbox, String(i % 100), `${i}.pdf`), '%PDF-1.4');
+    for (let i = 0; i < count; i++) {
+      const path = join(inbox, String(i % 100), `${i}.pdf`);
+      writeFileSync(path, '%PDF-1.4');
+      if (!recent(i)) utimesSync(path, tenDaysAgo, tenDaysAgo);
+    }
     const { deps, store, db, published } = countingDeps(dir);
     const objects = await deps.blobs.list('inbox', 'bench/');
     const old = new Date(Date.now() - 3600_000).toISOString();
     seed(db, store, (function* () {
-      for (const [i, o] of objects.entries()) {
-        if (i % 1000 === 7) continue; // no record: its event was lost
+      for (const o of objects) {
+        const i = Number(/(\d+)\.pdf$/.exec(o.name)![1]);
+        if (lost(i)) continue; // no record: its event was lost
         const r = syntheticRecord(i, '2025-03-02');
         yield { ...r, invoiceId: invoiceIdFor(o.bucket, o.name, o.generation), source: { bucket: o.bucket, name: o.name, generation: o.generation }, ...(i % 1000 === 11 ? { status: 'OCR_DONE' as const, decision: undefined, ocrUri: 'artifacts/ocr/x.json', updatedAt: old } : {}) };
       }
     })());
-    const { seconds, job } = await runKind({ pipeline: deps, exportsBucket: 'exports' }, db, 'sweep', { graceMinutes: 0, stuckAfterMinutes: 30, chunk: 500 });
-    const counts = job.counts;
-    if (counts.objects !== count || counts.lostUploads !== count / 1000 || counts.stuck !== count / 1000) throw new Error(`sweep counts ${JSON.stringify(counts)}`);
-    out[`sweep ${count} objects s`] = Math.round(seconds * 100) / 100;
-    out[`sweep ${count} objects per s`] = Math.round(count / seconds);
+    const batchDeps = { pipeline: deps, exportsBucket: 'exports' };
+    const full = await runKind(batchDeps, db, 'sweep', { graceMinutes: 0, stuckAfterMinutes: 30, chunk: 500, full: true });
+    if (full.job.counts.objects !== count || full.job.counts.lostUploads !== count / 1000 || full.job.counts.stuck !== count / 1000) throw new Error(`full sweep counts ${JSON.stringify(full.job.counts)}`);
+    out[`sweep ${count} objects (full) s`] = Math.round(full.seconds * 100) / 100;
+    out[`sweep ${count} objects (full) per s`] = Math.round(count / full.seconds);
     out[`sweep re-triggered`] = published();
+    // The hourly sweep: only the objects of the lookback (48 h) are read against the store.
+    const hourly = await runKind(batchDeps, db, 'sweep', { graceMinutes: 0, stuckAfterMinutes: 30, chunk: 500 }, 'hourly');
+    const inWindow = Array.from({ length: count }, (_, i) => i).filter(recent).length;
+    if (hourly.job.counts.objects !== inWindow) throw new Error(`hourly sweep checked ${hourly.job.counts.objects} objects, not the ${inWindow} of its lookback`);
+    out[`sweep hourly (48 h lookback, ${inWindow} recent of ${count}) s`] = Math.round(hourly.seconds * 100) / 100;
     db.close();
   } finally {
     await rm(dir, { recursive: true, force: true });

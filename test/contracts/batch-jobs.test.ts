@@ -1,6 +1,6 @@
 /**
  * The batch jobs on each adapter set their stores have: SQLite and the Firestore emulator (skipped with a message
- * without the Cloud SDK) for invoices and jobs, a folder bucket for blobs and a recording bus. Same input twice,
+ * without the Cloud SDK) for invoices, jobs and the monitoring stores the summary reads, a folder bucket for blobs and a recording bus. Same input twice,
  * at the same time, and a run that fails half way (the bus refuses a publish) and is run again.
  */
 import { readFile } from 'node:fs/promises';
@@ -9,11 +9,15 @@ import { Firestore } from '@google-cloud/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firestore-invoice-store.js';
 import { FirestoreJobStore } from '../../functions/adapters/gcp/firestore-job-store.js';
+import { FirestoreDriftReportStore, FirestoreOpsStore } from '../../functions/adapters/gcp/firestore-monitoring-store.js';
 import { createFsBlobStore } from '../../functions/adapters/local/fs-blob-store.js';
 import { SqliteInvoiceStore } from '../../functions/adapters/local/sqlite/invoice-store.js';
 import { SqliteJobStore } from '../../functions/adapters/local/sqlite/job-store.js';
+import { SqliteDriftReportStore, SqliteOpsStore } from '../../functions/adapters/local/sqlite/monitoring-store.js';
 import { openLedgerDatabase } from '../../functions/adapters/local/sqlite/migrations.js';
 import { createBatchHandlers } from '../../functions/core/batch/handlers.js';
+import type { MonitoringReaders } from '../../functions/core/batch/monitoring-status.js';
+import type { DailySummary } from '../../functions/core/batch/summary.js';
 import { jobMarker } from '../../functions/core/batch/revisions.js';
 import { startBatchJob } from '../../functions/core/batch/start.js';
 import { runJob, type JobStore } from '../../functions/core/learning/jobs.js';
@@ -27,6 +31,7 @@ import { silentLogger } from '../../functions/platform/logger.js';
 import { emulatorAvailable, resetFirestore, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
 import { tempDir } from '../helpers/runtime.js';
 import { isoAt, makeRecord } from './invoice-records.js';
+import { actionsOf, report } from './monitoring-stores.contract.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 const PROJECT = 'ledgerx-batch-test';
@@ -36,6 +41,8 @@ if (!firestoreReady) console.warn('[batch-jobs] Firestore emulator not installed
 interface Stores {
   invoices: InvoiceStore;
   jobs: JobStore;
+  /** The monitoring stores the daily summary reads (drift reports, ops log). */
+  monitoring: MonitoringReaders;
   dispose(): Promise<void>;
 }
 
@@ -147,6 +154,28 @@ function runBatchJobsContract(name: string, make: () => Promise<Stores>): void {
       expect(ids.length).toBeLessThanOrEqual(6 + 2);
     });
 
+    it('summary: "not configured" without the monitoring stores; with them the latest drift verdict, F1 per model and the actions waiting', async () => {
+      const bare = await run('summary', { day: '2025-03-01' });
+      expect((bare.job?.result as { summary: DailySummary }).summary.monitoring).toEqual({ configured: false, note: 'not configured' });
+      await stores.monitoring.reports.put(report('drift-early', 0));
+      await stores.monitoring.reports.put({
+        ...report('drift-late', 120), status: 'drift',
+        performance: [{ model: 'quality', version: 'v1', threshold: 0.5, referenceF1: 0.9, realized: { rows: 20, positives: 4, precision: 0.75, recall: 0.75, f1: 0.75 }, estimated: null, estimatedOnLabelled: null, below: { realized: true, estimated: false } }],
+      });
+      const waiting = actionsOf('performance-drop', 120, 'quality');
+      for (const a of waiting) await stores.monitoring.ops.proposeAction(a);
+      const s = await startBatchJob(stores.jobs, { id: `job-summary-m-${Math.random().toString(16).slice(2)}`, kind: 'summary', params: { day: '2025-03-01' }, now: new Date() });
+      const withStores = createBatchHandlers({ pipeline: deps, exportsBucket: 'exports', monitoring: stores.monitoring });
+      const outcome = await runJob(s.job.id, { store: stores.jobs, handlers: withStores, owner: 'contract', log: silentLogger, now: () => new Date() });
+      expect(outcome.status).toBe('succeeded');
+      const m = (outcome.job?.result as { summary: DailySummary }).summary.monitoring;
+      if (!m.configured) throw new Error('monitoring should be configured');
+      expect(m.drift).toMatchObject({ reportId: 'drift-late', verdict: 'drift', checkedAt: '2025-03-01T02:00:00.000Z', report: { bucket: 'artifacts', name: 'reports/drift/drift-late.html' } });
+      expect(m.performance).toEqual([expect.objectContaining({ model: 'quality', version: 'v1', realizedF1: 0.75, realizedRows: 20, estimatedF1: null, below: { realized: true, estimated: false } })]);
+      const open = waiting.filter((a) => a.status === 'pending-approval' || a.status === 'approved');
+      expect(m.pendingActions.items.map((a) => a.id).sort()).toEqual(open.map((a) => a.id).sort());
+    });
+
     it('the same window started three times at once: one job', async () => {
       const starts = await Promise.all([1, 2, 3].map((i) => startBatchJob(stores.jobs, { id: `job-c${i}`, kind: 'summary', params: { day: '2025-03-01' }, now: new Date(isoAt(0)) })));
       expect(starts.filter((x) => x.started)).toHaveLength(1);
@@ -157,7 +186,7 @@ function runBatchJobsContract(name: string, make: () => Promise<Stores>): void {
 
 runBatchJobsContract('SQLite', async () => {
   const db = openLedgerDatabase(':memory:');
-  return { invoices: new SqliteInvoiceStore(db), jobs: new SqliteJobStore(db), dispose: async () => db.close() };
+  return { invoices: new SqliteInvoiceStore(db), jobs: new SqliteJobStore(db), monitoring: { reports: new SqliteDriftReportStore(db), ops: new SqliteOpsStore(db) }, dispose: async () => db.close() };
 });
 
 describe.skipIf(!firestoreReady)('on the Firestore emulator', () => {
@@ -173,5 +202,9 @@ describe.skipIf(!firestoreReady)('on the Firestore emulator', () => {
     await db?.terminate();
     await emulator?.stop();
   });
-  runBatchJobsContract('Firestore', async () => ({ invoices: new FirestoreInvoiceStore(db), jobs: new FirestoreJobStore(db), dispose: async () => {} }));
+  runBatchJobsContract('Firestore', async () => ({
+    invoices: new FirestoreInvoiceStore(db), jobs: new FirestoreJobStore(db),
+    monitoring: { reports: new FirestoreDriftReportStore(db), ops: new FirestoreOpsStore(db) },
+    dispose: async () => {},
+  }));
 });

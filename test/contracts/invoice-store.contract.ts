@@ -420,5 +420,24 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       }
       expect(ids).toEqual(['i-a', 'i-b', 'i-c']);
     });
+
+    it('iterates the records created in a half-open range, in creation order', async () => {
+      const records = await seed([
+        { id: 'r-d', at: 4, total: 4 },
+        { id: 'r-a', at: 1, total: 1 },
+        { id: 'r-c', at: 3, total: 3 },
+        { id: 'r-b', at: 2, total: 2 },
+      ]);
+      const at = (id: string) => records.find((r) => r.invoiceId === id)!.createdAt;
+      const ids = async (range: { createdFrom?: string; createdTo?: string }) => {
+        const out: string[] = [];
+        for await (const record of h.store.iterate(range)) out.push(record.invoiceId);
+        return out;
+      };
+      // The lower end is inclusive, the upper exclusive (a day is [00:00, next 00:00)).
+      expect(await ids({ createdFrom: at('r-b'), createdTo: at('r-d') })).toEqual(['r-b', 'r-c']);
+      expect(await ids({ createdFrom: at('r-c') })).toEqual(['r-c', 'r-d']);
+      expect(await ids({ createdTo: at('r-b') })).toEqual(['r-a']);
+    });
   });
 }

@@ -5,20 +5,22 @@
  * is one file per format with the same bytes; the same window started twice, and at the same time, runs once;
  * hostile parameters are refused before any work.
  */
-import { FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../functions/adapters/local/fs-blob-store.js';
-import { BATCH_KINDS, BatchParamsError, parseBatchParams, type BatchKind } from '../../functions/core/batch/params.js';
+import { BATCH_KINDS, BatchParamsError, isFullSweep, parseBatchParams, type BatchKind } from '../../functions/core/batch/params.js';
 import { startBatchJob } from '../../functions/core/batch/start.js';
+import { FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { jobMarker } from '../../functions/core/batch/revisions.js';
 import { runJob, type JobRecord } from '../../functions/core/learning/jobs.js';
 import type { ModelRegistry, ScoringModels } from '../../functions/core/ports.js';
 import { runOcrStage } from '../../functions/core/pipeline/ocr-stage.js';
 import { invoiceIdFor } from '../../functions/core/pipeline/invoice-id.js';
 import { generateCorpus } from '../../functions/generator/index.js';
-import { localBatchHandlers, LOCAL_EXPORTS_BUCKET } from '../../functions/platform/local-batch-jobs.js';
+import { localBatchHandlers, localMonitoringReaders, LOCAL_EXPORTS_BUCKET, type LocalBatchOptions } from '../../functions/platform/local-batch-jobs.js';
+import type { DailySummary } from '../../functions/core/batch/summary.js';
+import { actionsOf, report } from '../contracts/monitoring-stores.contract.js';
 import { openLocalLearning, type LocalLearning } from '../../functions/platform/local-learning.js';
 import { createLocalRuntime, type LocalRuntime } from '../../functions/platform/local-runtime.js';
 import { silentLogger } from '../../functions/platform/logger.js';
@@ -49,11 +51,11 @@ describe('batch jobs on the local stack', () => {
   let runtime: LocalRuntime;
   let learning: LocalLearning;
 
-  const run = async (kind: BatchKind, params: Record<string, unknown>): Promise<JobRecord> => {
+  const run = async (kind: BatchKind, params: Record<string, unknown>, options: Omit<LocalBatchOptions, 'pollMs'> = {}): Promise<JobRecord> => {
     const versions = kind === 'backfill' ? (await runtime.deps.models.loadProduction())?.versions : undefined;
     const started = await startBatchJob(learning.jobs, { id: `job-${kind}-${Math.random().toString(16).slice(2)}`, kind, params, now: new Date(), ...(versions ? { productionVersions: versions } : {}) });
     expect(started.started).toBe(true);
-    const outcome = await runJob(started.job.id, { store: learning.jobs, handlers: localBatchHandlers(runtime, { pollMs: 20 }), owner: 'test-owner', log: silentLogger, now: () => new Date() });
+    const outcome = await runJob(started.job.id, { store: learning.jobs, handlers: localBatchHandlers(runtime, { pollMs: 20, ...options }), owner: 'test-owner', log: silentLogger, now: () => new Date() });
     await runtime.drain();
     expect(outcome.job?.errors).toEqual([]);
     expect(outcome.status).toBe('succeeded');
@@ -182,9 +184,57 @@ describe('batch jobs on the local stack', () => {
     expect(summary.invoices.byStatus).toEqual({ FAILED: 1, SCORED: 8 });
     expect(summary.ocrPages.budget).toBe(1000);
     expect(summary.ocrPages.pages).toBeGreaterThan(0);
-    const html = await readFile(join(dataDir, 'buckets', LOCAL_EXPORTS_BUCKET, 'summaries', day, 'summary.html'), 'utf8');
+    const page = join(dataDir, 'buckets', LOCAL_EXPORTS_BUCKET, 'summaries', day, 'summary.html');
+    const html = await readFile(page, 'utf8');
     expect(html).toMatch(/<svg/);
     expect(html).not.toMatch(/<script/i);
+    expect((job.result as { summary: DailySummary }).summary.monitoring).toEqual({ configured: false, note: 'not configured' });
+
+    // With the data folder's monitoring stores: the latest drift check (its page in the artifacts bucket, as the
+    // drift check writes it), the models' F1 at that check and the actions waiting for approval.
+    const readers = localMonitoringReaders(learning);
+    const checked = { ...report('drift-e2e', 0), createdAt: new Date().toISOString(), status: 'drift' as const, html: { bucket: 'artifacts', name: 'reports/drift/drift-e2e.html' } };
+    checked.performance = [{ model: 'quality', version: production.version, threshold: 0.5, referenceF1: 0.9, realized: null, estimated: { rows: 9, positives: 1, precision: 0.8, recall: 0.8, f1: 0.8 }, estimatedOnLabelled: null, below: { realized: false, estimated: false } }];
+    await readers.reports.put(checked);
+    await runtime.deps.blobs.write(checked.html, '<!doctype html><p>drift report</p>', { contentType: 'text/html' });
+    for (const a of actionsOf('data-drift', 0)) await readers.ops.proposeAction(a);
+    const withMonitoring = (await run('summary', { day }, { monitoring: readers })).result as { summary: DailySummary };
+    const m = withMonitoring.summary.monitoring;
+    if (!m.configured) throw new Error('monitoring should be configured');
+    expect(m.drift).toMatchObject({ reportId: 'drift-e2e', verdict: 'drift', checkedAt: checked.createdAt });
+    expect(m.performance).toEqual([expect.objectContaining({ model: 'quality', version: production.version, estimatedF1: 0.8, realizedF1: null })]);
+    expect(m.pendingActions.count).toBeGreaterThan(0);
+    // The page links the report by a path that resolves from the summary page to the report file.
+    const again = await readFile(page, 'utf8');
+    const href = /<a href="([^"]+)">report<\/a>/.exec(again)?.[1];
+    expect(href).toBeDefined();
+    expect(await readFile(join(dirname(page), href!), 'utf8')).toContain('drift report');
+  }, 60_000);
+
+  it('sweep: an upload older than the lookback is left to the full sweep, which settles it', async () => {
+    // A file dropped into the inbox folder three days ago, whose event never came.
+    const path = join(dataDir, 'buckets', 'inbox', 'test', 'old', 'old.pdf');
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, await readFile(join(src, names[5]!)).then((b) => Buffer.concat([b, Buffer.from('\n% old copy\n')])));
+    const threeDaysAgo = new Date(Date.now() - 72 * 3_600_000);
+    await utimes(path, threeDaysAgo, threeDaysAgo);
+    const [stat] = await runtime.deps.blobs.list('inbox', 'test/old/');
+    expect(Date.parse(stat!.updatedAt)).toBeLessThan(Date.now() - 48 * 3_600_000);
+    const oldId = invoiceIdFor('inbox', stat!.name, stat!.generation);
+
+    const hourly = (await run('sweep', { graceMinutes: 0, prefix: 'test/old/' })).result as { counts: Record<string, number> };
+    expect(hourly.counts).toMatchObject({ objects: 0, lostUploads: 0 });
+    expect(await runtime.store.get(oldId)).toBeNull();
+    // A longer lookback reaches it as well; here the weekly full sweep does, by its flag.
+    const full = (await run('sweep', { graceMinutes: 0, prefix: 'test/old/', full: true })).result as { counts: Record<string, number>; retriggered: Array<{ invoiceId: string }> };
+    expect(full.counts).toMatchObject({ objects: 1, lostUploads: 1 });
+    expect(full.retriggered.map((r) => r.invoiceId)).toEqual([oldId]);
+    expect((await runtime.store.get(oldId))?.status).toBe('SCORED');
+    // The first hourly sweep of a week is a full one without the flag.
+    expect(parseBatchParams('sweep', { window: '2026-11-30T00:15:00.000Z' })).toMatchObject({ lookbackHours: 48 });
+    expect(isFullSweep(parseBatchParams('sweep', { window: '2026-11-30T00:15:00.000Z' }))).toBe(true);
+    expect(isFullSweep(parseBatchParams('sweep', { window: '2026-11-30T01:15:00.000Z' }))).toBe(false);
+    expect(isFullSweep(parseBatchParams('sweep', { window: '2026-11-30T00:15:00.000Z', full: false }))).toBe(false);
   }, 60_000);
 
   it('the same window twice, and at the same time: one job runs, the other start is refused', async () => {

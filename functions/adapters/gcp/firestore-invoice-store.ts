@@ -27,6 +27,7 @@ import type {
   DuplicateKeyHolder,
   DuplicateKeyKind,
   InvoiceStore,
+  CreatedRange,
   InvoiceSummary,
   ListQuery,
   NearDuplicateQuery,
@@ -481,9 +482,12 @@ export class FirestoreInvoiceStore implements InvoiceStore {
     }
   }
 
-  /** Every record in creation order, read in pages of 500 so that no query stays open for long. */
-  async *iterate(): AsyncIterable<InvoiceRecord> {
-    const base = this.invoices.orderBy('createdAt').orderBy(FieldPath.documentId());
+  /** Every record in creation order (optionally created in [createdFrom, createdTo)), read in pages of 500 so that no query stays open for long. */
+  async *iterate(range: CreatedRange = {}): AsyncIterable<InvoiceRecord> {
+    let base: Query = this.invoices;
+    if (range.createdFrom !== undefined) base = base.where('createdAt', '>=', range.createdFrom);
+    if (range.createdTo !== undefined) base = base.where('createdAt', '<', range.createdTo);
+    base = base.orderBy('createdAt').orderBy(FieldPath.documentId());
     for await (const snap of this.pages(base)) yield fromDocument(snap.data());
   }
 

@@ -9,7 +9,7 @@ const out = (line: string) => process.stdout.write(line + '\n');
 
 interface RunOptions {
   prefix?: string; from?: string; to?: string; day?: string; reason?: string;
-  stuckAfter?: string; grace?: string; chunk?: string; pageBudget?: string; json?: boolean; progress?: boolean;
+  stuckAfter?: string; grace?: string; lookback?: string; full?: boolean; chunk?: string; pageBudget?: string; json?: boolean; progress?: boolean;
 }
 
 /** A whole number option, or UsageError. */
@@ -24,6 +24,7 @@ function paramsOf(o: RunOptions): Record<string, unknown> {
   const entries: Array<[string, unknown]> = [
     ['prefix', o.prefix], ['from', o.from], ['to', o.to], ['day', o.day], ['reason', o.reason],
     ['stuckAfterMinutes', int('--stuck-after', o.stuckAfter)], ['graceMinutes', int('--grace', o.grace)],
+    ['lookbackHours', int('--lookback', o.lookback)], ['full', o.full],
     ['chunk', int('--chunk', o.chunk)], ['pageBudget', int('--page-budget', o.pageBudget)],
   ];
   return { trigger: 'cli', ...Object.fromEntries(entries.filter(([, v]) => v !== undefined)) };
@@ -67,6 +68,8 @@ export function define(batch: Command, common: () => CommonOptions): void {
     .option('--reason <text>', 'reprocess: why (kept in each record\'s history)')
     .option('--stuck-after <minutes>', 'sweep: a record not moving for this long is stuck (default 30)')
     .option('--grace <minutes>', 'sweep: uploads younger than this are left to their own event (default 10)')
+    .option('--lookback <hours>', 'sweep: only uploads updated in the last hours are checked for a record (default 48)')
+    .option('--full', 'sweep: check every upload, whatever its age (also the first hourly sweep of each week)')
     .option('--chunk <n>', 'invoices per checkpoint (default 100)')
     .option('--page-budget <pages>', 'summary: OCR pages budgeted per month')
     .option('--json', 'print the finished job as JSON')

@@ -9,6 +9,14 @@ const out = (line: string) => process.stdout.write(line + '\n');
 const money = (m: Record<string, { amount: number; invoices: number }>) =>
   Object.entries(m).map(([c, v]) => `${v.amount.toFixed(2)} ${c} (${v.invoices})`).join(', ') || 'none';
 
+function monitoringLine(m: DailySummary['monitoring']): string {
+  if (!m.configured) return 'not configured';
+  const drift = m.drift ? `drift ${m.drift.verdict} (${m.drift.checkedAt.slice(0, 16)})` : 'no drift check yet';
+  const f1 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
+  const perf = m.performance.map((p) => `${p.model}@${p.version} F1 ${f1(p.realizedF1)} realized / ${f1(p.estimatedF1)} estimated`).join(', ');
+  return [drift, perf, `${m.pendingActions.count} ops actions waiting`].filter(Boolean).join('; ');
+}
+
 /** `ledgerx summary`: builds the daily summary (a `summary` batch job) and prints it; the HTML page is in the exports folder. */
 export function define(command: Command, common: () => CommonOptions): void {
   command
@@ -34,7 +42,7 @@ export function define(command: Command, common: () => CommonOptions): void {
         out(`  by decision: ${Object.entries(s.invoices.byDecision).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
         out(`  top reasons: ${Object.entries(s.invoices.byReason).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
         out(`  OCR pages in ${s.ocrPages.month}: ${s.ocrPages.pages}${s.ocrPages.budget ? ` of ${s.ocrPages.budget} (${Math.round((s.ocrPages.share ?? 0) * 100)} %)` : ''}`);
-        out(`  monitoring:  ${s.monitoring ? `drift ${s.monitoring.drift}, performance ${s.monitoring.performance}` : 'not available'}`);
+        out(`  monitoring:  ${monitoringLine(s.monitoring)}`);
         out(`  due in 7 days:  ${money(s.payables.next7)}`);
         out(`  due in 30 days: ${money(s.payables.next30)}`);
         out(`  top suppliers:  ${s.topSuppliers.slice(0, 5).map((x) => `${x.supplier} ${x.spend.toFixed(2)} ${x.currency}`).join('; ') || 'none'}`);

@@ -1,23 +1,6 @@
 import type { PipelineDeps } from '../pipeline/deps.js';
 import type { UsageCounter } from '../ports.js';
-
-/**
- * Drift and performance status from the monitoring capability, when it is deployed. Optional on purpose: the
- * summary reports "not available" without it, and this capability does not depend on the monitoring code.
- */
-export interface MonitoringStatusSource {
-  /** The latest status, or null when nothing was measured yet. */
-  latest(): Promise<MonitoringStatus | null>;
-}
-
-export interface MonitoringStatus {
-  /** e.g. `ok`, `warning`, `alert`. */
-  drift: string;
-  performance: string;
-  checkedAt: string;
-  /** Short lines for the page (feature names, metrics); no invoice contents. */
-  details?: string[];
-}
+import type { MonitoringReaders } from './monitoring-status.js';
 
 /** Everything the batch jobs need, passed in by the composition root (local runtime or the `batch` function). */
 export interface BatchDeps {
@@ -29,7 +12,8 @@ export interface BatchDeps {
   usage?: UsageCounter;
   /** Pages per month the summary compares usage with, unless the job's params name one. */
   pageBudget?: number;
-  monitoring?: MonitoringStatusSource;
+  /** The monitoring stores, where monitoring is deployed: the summary says "not configured" without them. */
+  monitoring?: MonitoringReaders;
   /**
    * Resolves once every listed invoice reached a settled status at (at least) its revision. Locally the job
    * waits for its chunk to settle before checkpointing (bounded work in flight, a truthful progress bar); on

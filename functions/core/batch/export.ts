@@ -64,18 +64,15 @@ export function exportRefs(bucket: string, day: string): { csv: BlobRef; jsonl: 
   return { csv: { bucket, name: `invoices/dt=${day}/invoices.csv` }, jsonl: { bucket, name: `invoices/dt=${day}/invoices.jsonl` } };
 }
 
-/** Full records received on `day` (UTC), oldest first. */
-export async function* recordsOfDay(deps: BatchDeps, day: string, pageSize = 500): AsyncIterable<InvoiceRecord> {
+/**
+ * Full records received on `day` (UTC), oldest first: one ordered scan of the store's creation-time index
+ * (InvoiceStore.iterate with a range), never a page of summaries followed by one read per record (that was
+ * three quarters of an export's time at 100,000 rows).
+ */
+export function recordsOfDay(deps: BatchDeps, day: string): AsyncIterable<InvoiceRecord> {
   const createdFrom = `${day}T00:00:00.000Z`;
   const createdTo = new Date(Date.parse(createdFrom) + 86_400_000).toISOString();
-  const { store } = deps.pipeline;
-  let cursor: string | undefined;
-  do {
-    const page = await store.list({ order: 'oldest', limit: pageSize, createdFrom, createdTo, ...(cursor ? { cursor } : {}) });
-    cursor = page.nextCursor;
-    const records = await Promise.all(page.items.map((i) => store.get(i.invoiceId)));
-    for (const r of records) if (r) yield r;
-  } while (cursor);
+  return deps.pipeline.store.iterate({ createdFrom, createdTo });
 }
 
 export interface ExportResult {

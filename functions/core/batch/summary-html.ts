@@ -40,28 +40,61 @@ function budgetBar(used: number, budget: number | null): string {
 
 const entriesOf = (m: Record<string, number>, limit = 20) =>
   Object.entries(m).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit).map(([label, value]) => ({ label, value }));
-const moneyEntries = (m: Record<string, { amount: number; invoices: number }>) =>
-  Object.entries(m).map(([cur, v]) => ({ label: cur, value: v.amount, text: `${fmt(v.amount)} ${cur} (${v.invoices})` }));
+const pct = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+
+/**
+ * Payables as one chart per currency (overdue, next 7 days, next 30 days), each scaled to its own largest bar:
+ * amounts in different currencies are never added up or drawn against one scale.
+ */
+function payablesCharts(p: DailySummary['payables']): string {
+  const currencies = [...new Set([...Object.keys(p.overdue), ...Object.keys(p.next7), ...Object.keys(p.next30)])].sort();
+  if (currencies.length === 0) return '<section><h2>Payables by currency</h2><p class="none">none</p></section>';
+  const row = (label: string, v: { amount: number; invoices: number } | undefined, cur: string) => ({ label, value: v?.amount ?? 0, text: `${fmt(v?.amount ?? 0)} ${cur} (${v?.invoices ?? 0})` });
+  return currencies
+    .map((cur) => barChart(`Payables in ${cur}`, [row('overdue', p.overdue[cur], cur), row('due in 7 days', p.next7[cur], cur), row('due in 30 days', p.next30[cur], cur)], '#7a5aa5'))
+    .join('\n');
+}
+
+/** Top suppliers, one chart per currency (same reason as the payables). */
+function supplierCharts(top: DailySummary['topSuppliers']): string {
+  const currencies = [...new Set(top.map((x) => x.currency))].sort();
+  if (currencies.length === 0) return '<section><h2>Top suppliers by spend (30 days)</h2><p class="none">none</p></section>';
+  return currencies
+    .map((cur) => barChart(`Top suppliers by spend in ${cur} (30 days)`, top.filter((x) => x.currency === cur).map((x) => ({ label: x.supplier, value: x.spend, text: `${fmt(x.spend)} ${cur} (${x.invoices})` })), '#3b8ea5'))
+    .join('\n');
+}
+
+function monitoringHtml(m: DailySummary['monitoring']): string {
+  if (!m.configured) return '<p class="none">monitoring: not configured</p>';
+  const d = m.drift;
+  const link = d?.report ? (d.report.href ? `<a href="${escapeHtml(d.report.href)}">report</a>` : escapeHtml(`${d.report.bucket}/${d.report.name}`)) : 'no report page';
+  const drift = d
+    ? `<p>latest drift check: <b>${escapeHtml(d.verdict)}</b> on ${escapeHtml(d.checkedAt)} (window ${escapeHtml(d.window.from)} to ${escapeHtml(d.window.to)}; ${d.driftedFeatures} features drifted, ${Math.round(d.driftedShare * 100)} %${d.driftedScores.length ? `; scores: ${escapeHtml(d.driftedScores.join(', '))}` : ''}); ${link}</p>`
+    : '<p class="none">no drift check yet</p>';
+  const perf = m.performance.length
+    ? `<table><tr><th>model</th><th>version</th><th>realized F1 (rows)</th><th>estimated F1 (rows)</th><th>reference F1</th></tr>${m.performance
+        .map((p) => `<tr${p.below.realized || p.below.estimated ? ' class="below"' : ''}><td>${escapeHtml(p.model)}</td><td>${escapeHtml(p.version)}</td><td>${pct(p.realizedF1)} (${p.realizedRows})</td><td>${pct(p.estimatedF1)} (${p.estimatedRows})</td><td>${pct(p.referenceF1)}</td></tr>`)
+        .join('')}</table>`
+    : '<p class="none">no model performance measured yet</p>';
+  const actions = m.pendingActions.count
+    ? `<p>${m.pendingActions.count} operations actions waiting:</p><ul>${m.pendingActions.items.map((a) => `<li>${escapeHtml(a.type)} ${escapeHtml(a.subject)} (${escapeHtml(a.risk)} risk, ${escapeHtml(a.status)}, since ${escapeHtml(a.createdAt)})</li>`).join('')}</ul>`
+    : '<p>no operations actions waiting</p>';
+  return drift + perf + actions;
+}
 
 export function renderSummaryHtml(s: DailySummary): string {
-  const monitoring = s.monitoring
-    ? `<p>drift: <b>${escapeHtml(s.monitoring.drift)}</b>, performance: <b>${escapeHtml(s.monitoring.performance)}</b> (checked ${escapeHtml(s.monitoring.checkedAt)})</p>` +
-      (s.monitoring.details?.length ? `<ul>${s.monitoring.details.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>` : '')
-    : '<p class="none">no monitoring status available</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>LedgerX daily summary ${escapeHtml(s.day)}</title>
-<style>body{font-family:sans-serif;margin:2em;color:#222}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}.none{color:#777}</style></head>
+<style>body{font-family:sans-serif;margin:2em;color:#222}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}.none{color:#777}td,th{padding:2px 10px;text-align:left}.below td{color:#b03030}</style></head>
 <body><h1>LedgerX daily summary: ${escapeHtml(s.day)}</h1>
 <p>${s.invoices.total} invoices received on ${escapeHtml(s.day)} (UTC).</p>
 ${barChart('Invoices by status', entriesOf(s.invoices.byStatus))}
 ${barChart('Invoices by decision', entriesOf(s.invoices.byDecision), '#5a8f5a')}
 ${barChart('Reasons (top 20)', entriesOf(s.invoices.byReason), '#a5703b')}
 <section><h2>OCR pages in ${escapeHtml(s.ocrPages.month)}</h2>${budgetBar(s.ocrPages.pages, s.ocrPages.budget)}</section>
-<section><h2>Drift and performance</h2>${monitoring}</section>
-${barChart('Payables due in the next 7 days', moneyEntries(s.payables.next7), '#7a5aa5')}
-${barChart('Payables due in the next 30 days', moneyEntries(s.payables.next30), '#7a5aa5')}
-${barChart('Overdue payables', moneyEntries(s.payables.overdue), '#b03030')}
-${barChart('Top suppliers by spend (30 days)', s.topSuppliers.map((x) => ({ label: `${x.supplier} (${x.currency})`, value: x.spend, text: `${fmt(x.spend)} ${x.currency} (${x.invoices})` })), '#3b8ea5')}
+<section><h2>Drift and performance</h2>${monitoringHtml(s.monitoring)}</section>
+${payablesCharts(s.payables)}
+${supplierCharts(s.topSuppliers)}
 </body></html>
 `;
 }

@@ -1,20 +1,20 @@
 /**
  * The daily summary: what happened on one UTC day and what is coming. Counts of the day's invoices by status,
- * decision and reason; OCR (Document AI) pages of the month against the budget; drift and performance status
- * when a monitoring source is wired; approved or pending payables falling due in the next 7 and 30 days by
- * currency; the top suppliers by spend over the last 30 days. Written to the exports bucket as JSON and as an
+ * decision and reason; OCR (Document AI) pages of the month against the budget; the latest drift verdict, the
+ * production models' F1 and the pending operations actions where monitoring is deployed (monitoring-status.ts);
+ * approved or pending payables falling due in the next 7 and 30 days by currency (never added across
+ * currencies); the top suppliers by spend over the last 30 days. Written to the exports bucket as JSON and as an
  * HTML page with inline SVG charts (summary-html.ts), `summaries/<day>/summary.{json,html}`.
  */
 import type { InvoiceRecord } from '../invoice/record.js';
 import type { JobContext } from '../learning/jobs.js';
 import type { BlobRef } from '../messages.js';
 import type { BatchDeps } from './deps.js';
+import { monitoringSection } from './monitoring-status.js';
 import { renderSummaryHtml } from './summary-html.js';
 import { DailySummarySchema, type DailySummary } from './summary-model.js';
 
 export { DailySummarySchema, type DailySummary };
-
-
 
 const DAY_MS = 86_400_000;
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00.000Z`) + n * DAY_MS).toISOString().slice(0, 10);
@@ -87,7 +87,7 @@ export async function buildDailySummary(deps: BatchDeps, day: string, options: {
   const month = day.slice(0, 7);
   const pages = deps.usage ? await deps.usage.pagesIn(month) : 0;
   const budget = options.pageBudget ?? deps.pageBudget ?? null;
-  const monitoring = deps.monitoring ? await deps.monitoring.latest() : null;
+  const monitoring = await monitoringSection(deps.monitoring);
   const sortRecord = <T>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return DailySummarySchema.parse({
     day,

@@ -9,6 +9,9 @@
  *
  * Idempotent: every stage is idempotent per invoice and revision, so a message sent twice (two sweeps, or a
  * sweep racing a slow delivery) changes nothing. The checkpoint is the phase and the last object name.
+ *
+ * Cost: an hourly sweep checks only the inbox objects updated within `lookbackHours` (default 48) for a record,
+ * so its reads follow the new uploads; a full sweep (`full`, or the first hour of each week) checks them all.
  */
 import type { InvoiceRecord } from '../invoice/record.js';
 import type { InvoiceStatus } from '../invoice/status.js';
@@ -18,7 +21,7 @@ import { featuresComputedOf } from '../pipeline/features-stage.js';
 import { invoiceIdFor } from '../pipeline/invoice-id.js';
 import { ocrCompletedOf } from '../pipeline/ocr-stage.js';
 import type { BatchDeps } from './deps.js';
-import type { SweepParams } from './params.js';
+import { isFullSweep, type SweepParams } from './params.js';
 
 export interface SweepCheckpoint {
   phase: 'objects' | 'stuck' | 'failed';
@@ -51,8 +54,11 @@ export async function runSweep(deps: BatchDeps, ctx: JobContext<SweepCheckpoint>
 
   if (phase === 'objects') {
     const after = ctx.checkpoint?.afterName;
+    // The listing itself is cheap (names and times, a thousand per call); the record reads are what cost, so
+    // objects older than the lookback are left out before any read (the weekly full sweep covers them).
+    const since = isFullSweep(params) ? -Infinity : now - params.lookbackHours * 3_600_000;
     const objects = (await blobs.list(config.buckets.inbox, config.inboxPrefix + params.prefix))
-      .filter((o) => !o.name.endsWith('/') && (after === undefined || o.name > after))
+      .filter((o) => !o.name.endsWith('/') && (after === undefined || o.name > after) && Date.parse(o.updatedAt) >= since)
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (let i = 0; i < objects.length; i += params.chunk) {
       const part = objects.slice(i, i + params.chunk);

@@ -181,6 +181,8 @@ locals {
         LEDGERX_DOCAI_PROCESSOR_VERSION   = local.docai_processor_version_name
         LEDGERX_BACKLOG_PREFIX            = var.documentai_backlog_prefix
         LEDGERX_DOCAI_BACKLOG_WORK_PREFIX = local.docai_backlog_work_prefix
+        # The drift-check function is part of this module: the daily summary reads its reports and the ops log.
+        LEDGERX_MONITORING_ENABLED = "true"
       })
     }
   }

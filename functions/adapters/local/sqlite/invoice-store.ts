@@ -2,6 +2,7 @@ import { canTransition, type InvoiceStatus } from '../../../core/invoice/status.
 import { InvoiceRecordSchema, type InvoiceRecord } from '../../../core/invoice/record.js';
 import type {
   Clock,
+  CreatedRange,
   DuplicateKeyHolder,
   DuplicateKeyKind,
   InvoiceStore,
@@ -308,17 +309,26 @@ export class SqliteInvoiceStore implements InvoiceStore {
     });
   }
 
-  /** Every record in creation order, read in keyset pages so no statement stays open across awaits. */
-  async *iterate(): AsyncIterable<InvoiceRecord> {
-    let after: [string, string] = ['', ''];
+  /**
+   * Every record in creation order (optionally created in [createdFrom, createdTo)), read in keyset pages so no
+   * statement stays open across awaits. Rows are not re-validated: each was validated by InvoiceRecordSchema
+   * when written and only this adapter writes the table (see readRecord); parsing 100,000 records through the
+   * schema again was a fifth of the nightly export's time.
+   */
+  async *iterate(range: CreatedRange = {}): AsyncIterable<InvoiceRecord> {
+    let after: [string, string] = [range.createdFrom ?? '', ''];
+    const to = range.createdTo === undefined ? '' : 'AND created_at < ?';
+    const statement = this.db.statement(
+      `SELECT created_at, invoice_id, record FROM invoices WHERE (created_at, invoice_id) > (?, ?) ${to}
+       ORDER BY created_at, invoice_id LIMIT ${ITERATE_PAGE}`,
+    );
     for (;;) {
-      const rows = this.db
-        .statement(
-          `SELECT created_at, invoice_id, record FROM invoices WHERE (created_at, invoice_id) > (?, ?)
-           ORDER BY created_at, invoice_id LIMIT ${ITERATE_PAGE}`,
-        )
-        .all(...after) as Array<{ created_at: string; invoice_id: string; record: string }>;
-      for (const row of rows) yield InvoiceRecordSchema.parse(JSON.parse(row.record));
+      const rows = statement.all(...after, ...(range.createdTo === undefined ? [] : [range.createdTo])) as Array<{ created_at: string; invoice_id: string; record: string }>;
+      for (const row of rows) {
+        const record = JSON.parse(row.record) as InvoiceRecord;
+        record.revision ??= 1;
+        yield record;
+      }
       const last = rows.at(-1);
       if (!last || rows.length < ITERATE_PAGE) return;
       after = [last.created_at, last.invoice_id];

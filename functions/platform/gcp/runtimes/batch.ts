@@ -1,7 +1,8 @@
 /**
  * The `batch` function's runtime: the pipeline's ports (Firestore invoices, Cloud Storage, Pub/Sub: the batch
  * jobs re-enter the pipeline by publishing its own messages), the production models (backfills), the
- * Firestore job store and the Document AI page counters. Nothing waits for the pipeline here: the pipeline
+ * Firestore job store, the Document AI page counters and, where monitoring is deployed, its drift reports and
+ * ops log (the daily summary reads them). Nothing waits for the pipeline here: the pipeline
  * functions do the work behind Pub/Sub, the job only starts it and checkpoints.
  */
 import { z } from 'zod';
@@ -31,6 +32,8 @@ const BatchEnv = z.object({
   LEDGERX_BACKLOG_PREFIX: z.string().regex(/^([^/]+\/)*$/, 'must be empty or end with /').default(''),
   /** Working prefix of the artifacts bucket for batch input, manifests and output (the Document AI agent reads and writes there). */
   LEDGERX_DOCAI_BACKLOG_WORK_PREFIX: z.string().regex(/^([^/]+\/)+$/, 'must end with /').default('docai-backlog/'),
+  /** Whether the drift-check function is deployed (its reports and the ops log are in Firestore): the summary reads them. */
+  LEDGERX_MONITORING_ENABLED: z.enum(['true', 'false']).default('false'),
 });
 
 export interface BatchFunctionRuntime {
@@ -65,16 +68,26 @@ export async function createBatchRuntime(env: Env = process.env): Promise<BatchF
 
   let jobs: JobStore | undefined;
   let usage: BatchDeps['usage'];
+  let monitoring: BatchDeps['monitoring'];
   const runtime = await stageRuntime({ ...stage, functionName: 'batch' }, {
     // The models builder is handed the instance's Firestore client: the job store and counters share it.
     models: async ({ blobs, log, db }) => {
-      const [{ createFirestoreServingRegistry }, { FirestoreJobStore }, { createFirestoreUsageCounter }] = await Promise.all([
+      const [{ createFirestoreServingRegistry }, { FirestoreJobStore }, { createFirestoreUsageCounter }, { FirestoreDriftReportStore, FirestoreOpsStore }] = await Promise.all([
         import('../learning-wiring.js'),
         import('../../../adapters/gcp/firestore-job-store.js'),
         import('../../../adapters/gcp/usage-counter.js'),
+        import('../../../adapters/gcp/firestore-monitoring-store.js'),
       ]);
       jobs = new FirestoreJobStore(db, { prefix: learning.prefix });
       usage = createFirestoreUsageCounter(db, { collection: own.data.LEDGERX_COLLECTION_USAGE });
+      if (own.data.LEDGERX_MONITORING_ENABLED === 'true') {
+        monitoring = {
+          reports: new FirestoreDriftReportStore(db, { prefix: learning.prefix }),
+          ops: new FirestoreOpsStore(db, { prefix: learning.prefix }),
+          // The Cloud Console's authenticated object URL: readable by whoever may read the artifacts bucket.
+          reportHref: (ref) => `https://storage.cloud.google.com/${encodeURIComponent(ref.bucket)}/${ref.name.split('/').map(encodeURIComponent).join('/')}`,
+        };
+      }
       return createFirestoreServingRegistry({ db, blobs, config: learning, log });
     },
   });
@@ -102,6 +115,7 @@ export async function createBatchRuntime(env: Env = process.env): Promise<BatchF
       pipeline: runtime.deps,
       exportsBucket: own.data.LEDGERX_EXPORTS_BUCKET,
       ...(usage ? { usage } : {}),
+      ...(monitoring ? { monitoring } : {}),
       ...(own.data.LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET > 0 ? { pageBudget: own.data.LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET } : {}),
     },
     jobs,
