@@ -118,7 +118,7 @@ function App() {
   else if (invoice) page = <InvoicePage id={invoice[1]!} />;
   else if (route.path === '/review') page = can(me, 'reviewer') ? <ReviewPage /> : <Forbidden role="reviewer" />;
   else if (route.path === '/models') page = <ModelsPage me={me} />;
-  else if (route.path === '/monitoring') page = <MonitoringPage />;
+  else if (route.path === '/monitoring') page = <MonitoringPage me={me} />;
   else page = <p class="empty">No such page. <a href="/">Go to the invoices.</a></p>;
 
   const link = (href: string, label: string) => (
