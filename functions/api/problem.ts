@@ -37,6 +37,7 @@ export const PROBLEMS = {
   SIGNATURE_INVALID: [403, 'Invalid or expired signature'],
   IDEMPOTENCY_CONFLICT: [409, 'Idempotency key reused with other content'],
   CONFLICT: [409, 'Conflict'],
+  ALREADY_REVIEWED: [409, 'Already reviewed by another reviewer'],
   TARGET_NOT_ALLOWED: [400, 'Webhook target not allowed'],
   RATE_LIMITED: [429, 'Too many requests'],
   NOT_AVAILABLE: [501, 'Not available in this runtime'],

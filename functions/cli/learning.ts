@@ -68,6 +68,10 @@ export async function localJobHandlers(options: LocalHandlerOptions): Promise<Re
   ]);
   const { learning, logger, common } = options;
   const cfg = learning.config.retrain;
+  const [{ openLocalMonitoring }, { createDriftCheckHandler }, { promotionHold }] = await Promise.all([
+    import('../platform/local-monitoring.js'), import('../platform/monitoring.js'), import('../core/monitoring/ops-policy.js'),
+  ]);
+  const monitoring = openLocalMonitoring(learning, { dataDir: common.dataDir, logger });
   const retrain = createRetrainHandler({
     registry: learning.registry, artifacts: learning.artifacts, runs: learning.runs, labels: learning.labels, predictions: learning.predictions,
     blobs: createFsBlobStore(join(common.dataDir, 'buckets')), bucket: SNAPSHOT_BUCKET, config: learning.config,
@@ -77,6 +81,7 @@ export async function localJobHandlers(options: LocalHandlerOptions): Promise<Re
       logger,
     }),
     reportsDir: options.reportsDir ?? join(common.dataDir, 'reports', 'models'),
+    promotionHold: () => promotionHold(monitoring.ops, new Date()),
     logger,
     now: () => new Date(),
   });
@@ -85,7 +90,6 @@ export async function localJobHandlers(options: LocalHandlerOptions): Promise<Re
     await ctx.progress({ counts: { deleted } });
     return { deleted };
   };
-  const [{ openLocalMonitoring }, { createDriftCheckHandler }] = await Promise.all([import('../platform/local-monitoring.js'), import('../platform/monitoring.js')]);
-  const driftCheck = createDriftCheckHandler(openLocalMonitoring(learning, { dataDir: common.dataDir, logger }).driftCheckDeps(logger));
+  const driftCheck = createDriftCheckHandler(monitoring.driftCheckDeps(logger));
   return { retrain, 'prune-predictions': prune, 'drift-check': driftCheck };
 }

@@ -10,6 +10,8 @@ export interface CommonOptions {
   models?: string;
   /** False for commands that only read records: no lock on the data folder, no deliveries (see LocalRuntimeOptions). */
   pipeline?: boolean;
+  /** Share of auto-approved invoices drawn for the review queue's audit sample when scored (default 0.05). */
+  auditSampleRate?: number;
 }
 
 /** Where the local stack keeps its bucket folders and database unless told otherwise. */
@@ -40,6 +42,7 @@ export async function openRuntime(options: CommonOptions): Promise<LocalRuntime>
     dataDir: options.dataDir,
     einvoice: options.einvoice ?? true,
     pipeline: options.pipeline ?? true,
+    ...(options.auditSampleRate !== undefined ? { pipelineConfig: { auditSampleRate: options.auditSampleRate } } : {}),
     logger,
     models: learning.serving(),
     predictionRetentionMs: learning.config.predictionRetentionDays * 86_400_000,

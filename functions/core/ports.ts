@@ -102,6 +102,8 @@ export interface InvoiceSummary {
   invoiceNumber?: string | undefined;
   /** Reason codes of the decision, in its order. */
   reasons?: string[] | undefined;
+  /** The record's revision (listings read it; absent where an adapter does not). */
+  revision?: number | undefined;
 }
 
 export interface NearDuplicateQuery {
@@ -142,6 +144,11 @@ export interface ListQuery {
   reason?: string;
   /** A model the decision was made with: `name@version` (e.g. `quality@v1-s42`) or a bare version. */
   modelVersion?: string;
+  /**
+   * Only invoices open in the review queue (core/invoice/review-queue.ts `reviewQueueOf`): REVIEW decisions and
+   * the audit sample, not reviewed at their current revision. Stores index that value, so the queue is one range.
+   */
+  reviewQueue?: boolean;
   /** `newest` (default) or `oldest` first; a cursor is only valid with the order it was issued for. */
   order?: 'newest' | 'oldest';
   limit: number;
@@ -202,6 +209,18 @@ export interface InvoiceStore {
   list(query: ListQuery): Promise<{ items: InvoiceSummary[]; nextCursor?: string | undefined }>;
   /** Every full record in creation order (exports, training sets); paged internally by the adapter. */
   iterate(): AsyncIterable<InvoiceRecord>;
+  /**
+   * Records that `revision` of the invoice has a review label (written after the label store took it): at the
+   * record's current revision the invoice leaves the review queue. Idempotent: false, and nothing written, for an
+   * unknown invoice or when that revision (or a later one) is already marked. Never touches `updatedAt`.
+   */
+  markReviewed(invoiceId: string, revision: number): Promise<boolean>;
+  /**
+   * Optional: one page (in creation order, from `cursor`) of indexing records written before the review-queue
+   * index existed, for a store whose old records cannot be indexed at upgrade (Firestore; SQLite's migration
+   * does it). Idempotent; the `review-queue` batch job pages through it.
+   */
+  backfillReviewQueue?(options: { auditSampleRate: number; limit?: number; cursor?: string }): Promise<{ scanned: number; updated: number; nextCursor?: string | undefined }>;
 }
 
 // ---------------------------------------------------------------------------------------------- idempotency

@@ -19,6 +19,7 @@ import { SqlitePredictionLog } from '../adapters/local/sqlite/prediction-log.js'
 import { SqliteRunStore } from '../adapters/local/sqlite/run-store.js';
 import { createServingRegistry, type ServingRegistry } from '../adapters/onnx/serving-registry.js';
 import { silentLogger } from './logger.js';
+import { FEATURE_SCHEMA_VERSION } from '../core/features/schema.js';
 
 export const LEARNING_CONFIG_FILE = 'learning.json';
 
@@ -63,7 +64,7 @@ export async function openLocalLearning(options: LocalLearningOptions): Promise<
   const db = openLedgerDatabase(join(options.dataDir, 'ledgerx.db'));
   const modelsDir = join(options.dataDir, 'models');
   const artifacts = createFolderArtifactStore({ writeDir: modelsDir, readDirs: options.seedDir ? [options.seedDir] : [] });
-  const registry = new SqliteModelRegistryStore(db, { admins: config.promotion.admins });
+  const registry = new SqliteModelRegistryStore(db, { admins: config.promotion.admins, servingSchema: FEATURE_SCHEMA_VERSION });
   try {
     if (artifacts.seed) {
       const imported = await importSeed(registry, artifacts.seed, clock.now());

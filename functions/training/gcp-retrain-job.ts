@@ -17,6 +17,7 @@ import { loadRetrainJobConfig, type RetrainJobConfig } from '../platform/gcp/lea
 import type { Env } from '../platform/gcp/config.js';
 import { datasetHash, DatasetMetaSchema, DatasetRowSchema, type Dataset } from './dataset-rows.js';
 import { createRetrainHandler } from './retrain.js';
+import { FEATURE_SCHEMA_VERSION } from '../core/features/schema.js';
 
 /** The base corpus stored in the models bucket (`<name>` JSONL rows and `<name>.meta.json`). */
 export async function bucketDataset(blobs: BlobStore, bucket: string, name: string): Promise<Dataset> {
@@ -40,10 +41,11 @@ export async function runRetrainJob(env: Env = process.env): Promise<number> {
     import('../adapters/gcp/firestore-prediction-log.js'), import('../adapters/gcp/firestore-model-registry.js'), import('../adapters/gcp/firestore-run-store.js'),
     import('../adapters/gcp/bucket-model-artifacts.js'),
   ]);
+  const [fsMon, { promotionHold }] = await Promise.all([import('../adapters/gcp/firestore-monitoring-store.js'), import('../core/monitoring/ops-policy.js')]);
   const db = new Firestore({ projectId: config.projectId, databaseId: config.databaseId, ignoreUndefinedProperties: true });
   const blobs = gcs.createGcsBlobStore(new Storage({ projectId: config.projectId }));
   const prefix = config.prefix;
-  const registry = new fsReg.FirestoreModelRegistryStore(db, { prefix, admins: config.learning.promotion.admins });
+  const registry = new fsReg.FirestoreModelRegistryStore(db, { prefix, admins: config.learning.promotion.admins, servingSchema: FEATURE_SCHEMA_VERSION });
   const artifacts = bucketArt.createBucketArtifactStore(blobs, config.modelsBucket);
   const jobs = new fsJobs.FirestoreJobStore(db, { prefix });
   try {
@@ -62,6 +64,8 @@ export async function runRetrainJob(env: Env = process.env): Promise<number> {
         }
         return uris;
       },
+      // The operations log is read for a hold on promotions (written by the drift check's policy, same prefix).
+      promotionHold: () => promotionHold(new fsMon.FirestoreOpsStore(db, { prefix }), new Date()),
       actor: 'retrain-job', logger: log, now: () => new Date(),
     });
     const jobId = config.jobId ?? (await jobs.create({ id: `job-${randomUUID()}`, kind: 'retrain', key: `retrain:manual:${randomUUID()}`, params: { reason: 'manual', trigger: 'job' }, now: new Date() })).job.id;

@@ -138,6 +138,11 @@ export interface RetrainDeps extends LearningPorts {
   reportsDir: string;
   publishReport?: TrainRunOptions['publishReport'];
   actor?: string;
+  /**
+   * The operations policy's hold on promotions in force, if any (monitoring configured): while it holds, every
+   * retraining (scheduled, requested or manual) trains and gates but registers its challengers in staging.
+   */
+  promotionHold?: () => Promise<{ actionId: string; until: string } | null>;
   logger: Logger;
   now: () => Date;
 }
@@ -174,10 +179,15 @@ export function createRetrainHandler(deps: RetrainDeps): JobHandler {
     }
     if (cp.phase === 'done') return { runId: cp.runId, resumedAfterDone: true };
     const dataset = await loadSnapshot(deps.blobs, deps.bucket, cp.snapshot);
+    const hold = promote && deps.promotionHold ? await deps.promotionHold() : null;
+    if (hold) ctx.log.warn('promotions are held: challengers stay in staging', { holdActionId: hold.actionId, holdUntil: hold.until });
     const { run, outcomes } = await trainRegisterRecord({
-      ...deps, dataset, kind: 'retrain', runId: cp.runId, seed, trials, config: deps.config, promote, actor: deps.actor ?? 'retrain-job',
+      ...deps, dataset, kind: 'retrain', runId: cp.runId, seed, trials, config: deps.config, promote: promote && !hold, actor: deps.actor ?? 'retrain-job',
       snapshot: { uri: cp.snapshotUri, sources: cp.sources }, jobId: ctx.job.id, createdAt: cp.createdAt, startedAt: new Date(cp.startedAt),
-      parameters: { reason: typeof ctx.params.reason === 'string' ? ctx.params.reason.slice(0, 200) : 'manual', attempt: ctx.attempt },
+      parameters: {
+        reason: typeof ctx.params.reason === 'string' ? ctx.params.reason.slice(0, 200) : 'manual', attempt: ctx.attempt,
+        ...(hold ? { promotionHeldBy: hold.actionId, promotionHeldUntil: hold.until } : {}),
+      },
       onStep: (step) => ctx.log.info('retrain step', { step }),
     });
     await ctx.progress({ checkpoint: { ...cp, phase: 'done' }, counts: Object.fromEntries(outcomes.map((o) => [`model.${o.name}.${o.outcome}`, 1])) });

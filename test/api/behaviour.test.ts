@@ -13,7 +13,9 @@ import { testApi, tinyPdf, type TestApi } from './helpers.js';
 const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
 
 function scored(id: string, at: number, decision: 'APPROVE' | 'REVIEW' | 'REJECT', extra: Partial<InvoiceRecord> = {}): InvoiceRecord {
-  const base = makeRecord({ id, at, status: 'SCORED', decision, supplierKey: 'name:acme', total: 100 + at, currency: 'EUR', date: '2025-02-01', reasons: decision === 'REVIEW' ? ['LOW_FIELD_CONFIDENCE'] : [], models: { quality: 'v7' } });
+  // The audit draw as the inference stage makes it with a rate of 0.3 (the server's setting below).
+  const auditSample = decision === 'APPROVE' ? inAuditSample(id, 0.3) : undefined;
+  const base = makeRecord({ id, at, status: 'SCORED', decision, supplierKey: 'name:acme', total: 100 + at, currency: 'EUR', date: '2025-02-01', reasons: decision === 'REVIEW' ? ['LOW_FIELD_CONFIDENCE'] : [], models: { quality: 'v7' }, auditSample });
   return { ...base, ...extra };
 }
 
@@ -105,7 +107,8 @@ describe('the API on the embedded adapters', () => {
     expect(order.filter((id) => id !== 'inv_hostile')).toEqual([...order.filter((id) => id !== 'inv_hostile')].sort());
     expect((await walk(50)).map((q) => q.invoiceId)).toEqual(order);
     expect((await api.request('/v1/review-queue', { key: api.keys.viewer })).status).toBe(403);
-    // The plug-in point of the review-label store: reviewed invoices leave the queue.
+    // The plug-in point of the review-label store: reviewed invoices leave the queue, and one whose label was
+    // stored but not its mark on the record (a crash between the two writes) is left out and marked.
     api.deps.reviewed = async (ids) => new Set(ids.filter((id) => expectedReview.slice(0, 10).includes(id)));
     try {
       const rest = await walk(4);
@@ -113,6 +116,8 @@ describe('the API on the embedded adapters', () => {
     } finally {
       api.deps.reviewed = undefined;
     }
+    expect((await api.deps.store.get(expectedReview[0]!))?.reviewedRevision).toBe(1);
+    expect((await walk(5)).map((q) => q.invoiceId)).toEqual(order.filter((id) => !expectedReview.slice(0, 10).includes(id)));
   });
 
   it('streams the CSV export with the CLI layout, formulas neutralized', async () => {

@@ -4,6 +4,7 @@
  * fields with a note), the same action twice and at the same time, hostile corrections; reviewed invoices leave
  * the review queue; models promoted, rolled back and approved through the registry's rules; runs and jobs listed.
  */
+import { FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { Firestore } from '@google-cloud/firestore';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ import { emulatorAvailable, resetFirestore, startEmulator, type RunningEmulator 
 import { testApi } from './helpers.js';
 
 interface Harness {
-  call(path: string, role: Role | 'admin2', init?: { method?: string; body?: unknown }): Promise<{ status: number; body: Record<string, unknown> & { code?: string } }>;
+  call(path: string, role: Role | 'admin2' | 'reviewer2', init?: { method?: string; body?: unknown }): Promise<{ status: number; body: Record<string, unknown> & { code?: string } }>;
   store: InvoiceStore;
   registry: ModelRegistryStore;
   runs: RunStore;
@@ -35,7 +36,7 @@ interface Harness {
 const SHA = (c: string) => c.repeat(64);
 const version = (v: string, sha: string) => ({
   name: 'quality', version: v, kind: 'gbdt', createdAt: '2026-11-01T00:00:00.000Z', modelSha256: SHA(sha), metrics: { test: { f1: 0.9 } },
-  lineage: { dataSnapshot: { sha256: SHA('d'), rows: 4000 }, featureSchemaVersion: 'inv-features-v1', codeRevision: null, parameters: {}, runId: 'run_1' },
+  lineage: { dataSnapshot: { sha256: SHA('d'), rows: 4000 }, featureSchemaVersion: FEATURE_SCHEMA_VERSION, codeRevision: null, parameters: {}, runId: 'run_1' },
 });
 
 function scenario(name: string, ready: boolean, make: (mode: 'auto' | 'approval') => Promise<Harness>) {
@@ -63,16 +64,43 @@ function scenario(name: string, ready: boolean, make: (mode: 'auto' | 'approval'
       expect((history.body.items as unknown[]).length).toBe(1);
     });
 
-    it('keeps one current label for the same action sent twice and at the same time', async () => {
-      const send = () => h.call('/v1/invoices/inv_rev_2/review', 'reviewer', { method: 'POST', body: { decision: 'reject', note: 'not ours' } });
+    it('stores the same action sent twice and at the same time once; a changed judgement replaces it', async () => {
+      const send = (decision = 'reject') => h.call('/v1/invoices/inv_rev_2/review', 'reviewer', { method: 'POST', body: { decision, note: 'not ours' } });
       const [a, b] = await Promise.all([send(), send()]);
       expect([a.status, b.status]).toEqual([200, 200]);
+      expect([a.body.unchanged, b.body.unchanged].sort()).toEqual([false, true]);
       const c = await send();
-      expect(c.body.replaced).toBe(true);
-      const items = (await h.call('/v1/invoices/inv_rev_2/reviews', 'viewer')).body.items as Array<{ current: boolean; decision: string }>;
-      expect(items).toHaveLength(3);
-      expect(items.filter((i) => i.current)).toHaveLength(1);
-      expect(items.every((i) => i.decision === 'reject')).toBe(true);
+      expect(c.body).toMatchObject({ replaced: false, unchanged: true });
+      let items = (await h.call('/v1/invoices/inv_rev_2/reviews', 'viewer')).body.items as Array<{ current: boolean; decision: string }>;
+      expect(items.map((i) => [i.decision, i.current])).toEqual([['reject', true]]);
+      expect((await send('approve')).body).toMatchObject({ replaced: true, unchanged: false });
+      items = (await h.call('/v1/invoices/inv_rev_2/reviews', 'viewer')).body.items as typeof items;
+      expect(items.map((i) => [i.decision, i.current])).toEqual([['reject', false], ['approve', true]]);
+    });
+
+    it('takes one of two reviewers approving at the same time; the other gets 409 ALREADY_REVIEWED, later ones too', async () => {
+      await h.store.createIfAbsent(makeRecord({ id: 'inv_race', at: 50, status: 'SCORED', decision: 'REVIEW', models: { quality: 'v7' } }));
+      for (let round = 0; round < 3; round++) {
+        const id = round === 0 ? 'inv_race' : `inv_race_${round}`;
+        if (round > 0) await h.store.createIfAbsent(makeRecord({ id, at: 50 + round, status: 'SCORED', decision: 'REVIEW' }));
+        const approve = (role: 'reviewer' | 'reviewer2') => h.call(`/v1/invoices/${id}/review`, role, { method: 'POST', body: { decision: 'approve' } });
+        // 503 means the store's contention outlasted its retries: a client sends the action again.
+        const answers = await Promise.all((['reviewer', 'reviewer2'] as const).map(async (role) => {
+          const first = await approve(role);
+          return first.status === 503 ? approve(role) : first;
+        }));
+        expect(answers.map((r) => r.status).sort(), JSON.stringify(answers.map((r) => r.body))).toEqual([200, 409]);
+        const refused = answers.find((r) => r.status === 409)!;
+        expect(refused.body.code).toBe('ALREADY_REVIEWED');
+        expect(String(refused.body.detail)).toContain('already reviewed by');
+        const winner = answers.find((r) => r.status === 200)!.body.label as { reviewer: string };
+        const items = (await h.call(`/v1/invoices/${id}/reviews`, 'viewer')).body.items as Array<{ reviewer: string; current: boolean }>;
+        expect(items).toEqual([expect.objectContaining({ reviewer: winner.reviewer, current: true })]);
+        // Sequentially as well: the revision is taken by the winner, who may still change their own judgement.
+        const [winnerRole, loserRole] = answers[0]!.status === 200 ? (['reviewer', 'reviewer2'] as const) : (['reviewer2', 'reviewer'] as const);
+        expect((await approve(loserRole)).body.code).toBe('ALREADY_REVIEWED');
+        expect((await h.call(`/v1/invoices/${id}/review`, winnerRole, { method: 'POST', body: { decision: 'reject' } })).body).toMatchObject({ replaced: true });
+      }
     });
 
     it('refuses hostile and impossible review actions with a stable code, storing nothing', async () => {
@@ -154,12 +182,13 @@ function scenario(name: string, ready: boolean, make: (mode: 'auto' | 'approval'
 scenario('embedded database', true, async (mode) => {
   const api = await testApi({ promotionMode: mode });
   const admin2 = (await api.newKey('admin', 'second admin')).key;
+  const reviewer2 = (await api.newKey('reviewer', 'second reviewer')).key;
   return {
     store: api.deps.store,
     registry: new SqliteModelRegistryStore(api.db),
     runs: new SqliteRunStore(api.db),
     async call(path, role, init = {}) {
-      const key = role === 'admin2' ? admin2 : api.keys[role];
+      const key = role === 'admin2' ? admin2 : role === 'reviewer2' ? reviewer2 : api.keys[role];
       const res = await api.request(path, { method: init.method ?? 'GET', key, ...(init.body !== undefined ? { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } } : {}) });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
@@ -190,8 +219,8 @@ scenario('Firestore emulator', firestoreReady, async (mode) => {
   );
   const app = createApiApp(deps);
   const keys: Record<string, string> = {};
-  for (const role of ['viewer', 'reviewer', 'admin', 'admin2'] as const) {
-    const issued = issueApiKey(role, role === 'admin2' ? 'admin' : role, 'test', new Date());
+  for (const role of ['viewer', 'reviewer', 'admin', 'admin2', 'reviewer2'] as const) {
+    const issued = issueApiKey(role, role === 'admin2' ? 'admin' : role === 'reviewer2' ? 'reviewer' : role, 'test', new Date());
     await deps.keys.create(issued.record);
     keys[role] = issued.key;
   }

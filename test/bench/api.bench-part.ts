@@ -3,7 +3,8 @@
  * filter, a deep cursor), one invoice in detail, and the review queue, called in-process through the whole app
  * (authentication, rate limit, validation, serialization). Target: p99 under 50 ms.
  * The review action round trip: a reviewer approves one REVIEW invoice with a corrected field (POST, stored as a
- * review label) and loads the next page of the review queue (which now leaves it out).
+ * review label) and loads the next page of the review queue (which now leaves it out). The queue is REVIEW
+ * decisions plus the audit sample drawn at scoring (5 % of the approvals), one range of its index.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import { pushedUpdates } from '../../functions/api/updates.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 import type { InvoiceRecord } from '../../functions/core/invoice/record.js';
 import { localLearningModules } from '../../functions/api/local/learning-modules.js';
+import { DEFAULT_AUDIT_SAMPLE_RATE, inAuditSample } from '../../functions/core/api/audit-sample.js';
 
 const field = <T>(value: T, confidence = 0.93) => ({ value, confidence, source: 'layout' as const, pageNumber: 1, box: { x: 0.1, y: 0.2, w: 0.2, h: 0.02 } });
 const DECISIONS = ['APPROVE', 'APPROVE', 'APPROVE', 'REVIEW', 'REJECT'] as const;
@@ -50,6 +52,8 @@ function record(i: number): InvoiceRecord {
       reasons: decision === 'APPROVE' ? [] : [{ code: REASONS[i % REASONS.length]!, kind: 'validation', effect: decision, message: 'x' }],
       scores: { quality: 0.97, failureRisk: 0.05, anomaly: 0.2, ruleQuality: 0.9 },
       explanations: { quality: [{ feature: 'f1', value: 1, contribution: 0.2 }, { feature: 'f2', value: 0, contribution: -0.1 }] },
+      // As the inference stage records it: the audit draw at the default rate, decided when scored.
+      auditSample: decision === 'APPROVE' && inAuditSample(`inv_${i.toString(16).padStart(24, '0')}`, DEFAULT_AUDIT_SAMPLE_RATE),
     },
     timings: { ocr: 30, features: 5, inference: 1 },
     createdAt: at, updatedAt: at,

@@ -9,6 +9,7 @@
  * - a sweep over 100,000 inbox objects (BENCH_BATCH_SWEEP), 100 of them without a record and 100 records stuck
  *   in OCR_DONE, with the re-triggered messages counted instead of processed (the sweep's own cost).
  */
+import { FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,7 +52,7 @@ function syntheticRecord(i: number, day: string): InvoiceRecord {
         net_amount: field(100 + (i % 900)), total_tax_amount: field(19 + (i % 171)), total_amount: field(119 + (i % 1071)), supplier_iban: field('DE89370400440532013000'),
       },
     } as unknown as InvoiceRecord['invoice'],
-    featureSchemaVersion: 'inv-features-v1',
+    featureSchemaVersion: FEATURE_SCHEMA_VERSION,
     decision: {
       decision: i % 5 === 0 ? 'REVIEW' : 'APPROVE', basis: 'models+rules', modelVersions: { quality: 'v1-s42', failure: 'v1-s42', anomaly: 'v1-s42' },
       reasons: i % 5 === 0 ? [{ code: 'LOW_FIELD_CONFIDENCE', kind: 'quality', effect: 'REVIEW', message: 'x' }] : [],

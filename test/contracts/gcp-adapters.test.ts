@@ -1,4 +1,4 @@
-import { Firestore, Query, Timestamp } from '@google-cloud/firestore';
+import { FieldValue, Firestore, Query, Timestamp } from '@google-cloud/firestore';
 import { Storage } from '@google-cloud/storage';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,11 @@ import { runIdempotencyStoreContract } from './idempotency-store.contract.js';
 import { runInvoiceStoreContract } from './invoice-store.contract.js';
 import { features, ocrCompleted } from './bus-fixtures.js';
 import { makeRecord } from './invoice-records.js';
+import { inAuditSample } from '../../functions/core/api/audit-sample.js';
+import { createBatchHandlers } from '../../functions/core/batch/handlers.js';
+import type { BatchDeps } from '../../functions/core/batch/deps.js';
+import type { ReviewQueueCheckpoint } from '../../functions/core/batch/review-queue.js';
+import { silentLogger } from '../../functions/platform/logger.js';
 import { runApiKeyStoreContract, runRateLimiterContract, runWebhookStoreContract } from './api-stores.contract.js';
 import { FirestoreApiKeyStore } from '../../functions/adapters/gcp/firestore-api-key-store.js';
 import { FirestoreWebhookStore } from '../../functions/adapters/gcp/firestore-webhook-store.js';
@@ -78,6 +83,49 @@ describe.skipIf(!firestoreReady)('Firestore adapters on the Firestore emulator',
   runRateLimiterContract('Firestore emulator (sharded)', async () => ({ store: new FirestoreRateLimiter(await fresh()), dispose: async () => {} }));
 
   describe('Firestore specifics', () => {
+    it('backfills the review queue field of documents written before it, resumably and once, leaving newer writes alone', async () => {
+      const store = new FirestoreInvoiceStore(await fresh());
+      const legacy = Array.from({ length: 40 }, (_, i) => makeRecord({ id: `old-${String(i).padStart(2, '0')}`, at: i, status: 'SCORED', decision: i % 4 === 0 ? 'REVIEW' : i % 4 === 3 ? 'REJECT' : 'APPROVE' }));
+      for (const r of legacy) await store.createIfAbsent(r);
+      // As the adapter wrote them before the field existed.
+      await Promise.all(legacy.map((r) => db.collection('invoices').doc(r.invoiceId).update({ inReviewQueue: FieldValue.delete() })));
+      // Written by the current code: already indexed (drawn for audit), and reviewed meanwhile.
+      await store.createIfAbsent(makeRecord({ id: 'new-audit', at: 100, status: 'SCORED', decision: 'APPROVE', auditSample: true }));
+      expect((await store.list({ reviewQueue: true, order: 'oldest', limit: 100 })).items.map((s) => s.invoiceId)).toEqual(['new-audit']);
+
+      const rate = 0.4;
+      const drawn = legacy.filter((r) => r.decision!.decision === 'APPROVE' && inAuditSample(r.invoiceId, rate)).map((r) => r.invoiceId);
+      expect(drawn.length).toBeGreaterThan(1);
+      // Through the batch job, 7 documents a page; its first attempt dies after two pages and the retry resumes.
+      const deps = { pipeline: { store, config: { auditSampleRate: rate } }, exportsBucket: 'exports' } as unknown as BatchDeps;
+      let saved: ReviewQueueCheckpoint | undefined;
+      const attempt = (dieAfter: number) => {
+        let pages = 0;
+        return createBatchHandlers(deps)['review-queue']({
+          job: {} as never, params: { chunk: 7 }, checkpoint: saved as never, attempt: 1, log: silentLogger,
+          progress: async (u: { checkpoint?: unknown }) => {
+            saved = u.checkpoint as ReviewQueueCheckpoint;
+            if (++pages === dieAfter) throw new Error('instance lost');
+          },
+        });
+      };
+      await expect(attempt(2)).rejects.toThrow('instance lost');
+      expect(saved).toMatchObject({ scanned: 14, updated: 14 });
+      const result = (await attempt(0)) as ReviewQueueCheckpoint;
+      expect(result).toMatchObject({ scanned: legacy.length + 1, cursor: undefined });
+      const updated = result.updated;
+      expect(updated).toBe(legacy.length);
+      const open = legacy.filter((r) => r.decision!.decision === 'REVIEW' || drawn.includes(r.invoiceId)).map((r) => r.invoiceId);
+      expect((await store.list({ reviewQueue: true, order: 'oldest', limit: 100 })).items.map((s) => s.invoiceId)).toEqual([...open, 'new-audit']);
+      for (const r of legacy) {
+        expect((await store.get(r.invoiceId))?.decision?.auditSample, r.invoiceId).toBe(r.decision!.decision === 'APPROVE' ? drawn.includes(r.invoiceId) : undefined);
+      }
+      // Idempotent: a second pass finds nothing to do; a reviewed document stays out.
+      await store.markReviewed(open[0]!, 1);
+      expect(await store.backfillReviewQueue({ auditSampleRate: rate, limit: 100 })).toMatchObject({ scanned: legacy.length + 1, updated: 0 });
+      expect((await store.list({ reviewQueue: true, order: 'oldest', limit: 100 })).items.map((s) => s.invoiceId)).toEqual([...open.slice(1), 'new-audit']);
+    });
+
     it('counts pages per month atomically under concurrent increments', async () => {
       const usage = createFirestoreUsageCounter(await fresh());
       const march = new Date('2025-03-31T23:59:59Z');

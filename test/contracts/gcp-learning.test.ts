@@ -14,7 +14,7 @@ import { createFsBlobStore } from '../../functions/adapters/local/fs-blob-store.
 import { emulatorAvailable, resetFirestore, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
 import { tempDir } from '../helpers/runtime.js';
 import {
-  entry, runJobStoreContract, runLabelStoreContract, runModelRegistryContract, runPredictionLogContract, runRunStoreContract,
+  entry, runJobStoreContract, runLabelStoreContract, runModelRegistryContract, runPredictionLogContract, runServableVersionContract, runRunStoreContract,
 } from './learning-stores.contract.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -42,6 +42,7 @@ describe.skipIf(!firestoreReady)('learning adapters on the Firestore emulator', 
   runPredictionLogContract('Firestore emulator', fresh((d) => new FirestorePredictionLog(d)));
   runLabelStoreContract('Firestore emulator', fresh((d) => new FirestoreLabelStore(d)));
   runModelRegistryContract('Firestore emulator', fresh((d) => new FirestoreModelRegistryStore(d)));
+  runServableVersionContract('Firestore emulator', fresh((d) => new FirestoreModelRegistryStore(d, { servingSchema: 'inv-features-v2' })));
   runJobStoreContract('Firestore emulator', fresh((d) => new FirestoreJobStore(d)));
   runRunStoreContract('Firestore emulator', fresh((d) => new FirestoreRunStore(d)));
 

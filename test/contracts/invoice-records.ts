@@ -20,6 +20,8 @@ export interface RecordSpec {
   reasons?: string[];
   /** Model name -> version of the decision (with `decision`). */
   models?: Record<string, string>;
+  /** The audit draw of an APPROVE decision (with `decision`); absent = a decision recorded before the draw existed. */
+  auditSample?: boolean;
 }
 
 const EPOCH = Date.parse('2025-03-01T08:00:00.000Z');
@@ -65,6 +67,7 @@ export function makeRecord(spec: RecordSpec): InvoiceRecord {
           basis: spec.models ? 'models+rules' : 'rules',
           modelVersions: spec.models ?? {},
           explanations: {},
+          ...(spec.auditSample !== undefined ? { auditSample: spec.auditSample } : {}),
         }
       : undefined,
     timings: {},

@@ -340,6 +340,73 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       expect((await h.store.get('t-1'))?.decision?.reasons.map((r) => r.code)).toEqual(['DUP_NEAR']);
     });
 
+    it('serves the review queue as one ordered range: REVIEW decisions and the audit sample, reviewed ones leave, a new revision returns', async () => {
+      type Spec = RecordSpec & { inQueue: boolean };
+      const specs: Spec[] = Array.from({ length: 26 }, (_, i) => {
+        const kind = i % 6;
+        const base = { id: `q-${String(i).padStart(2, '0')}`, at: 200 + Math.floor(i / 2), status: 'SCORED' as InvoiceStatus };
+        // 0: REVIEW; 1: APPROVE drawn for audit; 2: APPROVE not drawn; 3: REJECT; 4: still processing; 5: REVIEW.
+        if (kind === 0 || kind === 5) return { ...base, decision: 'REVIEW' as const, inQueue: true };
+        if (kind === 1) return { ...base, decision: 'APPROVE' as const, auditSample: true, inQueue: true };
+        if (kind === 2) return { ...base, decision: 'APPROVE' as const, auditSample: false, inQueue: false };
+        if (kind === 3) return { ...base, decision: 'REJECT' as const, inQueue: false };
+        return { ...base, status: 'FEATURES_DONE' as InvoiceStatus, inQueue: false };
+      });
+      // Stored features, so that q-00 can be re-scored as a new revision.
+      for (const r of specs.map(makeRecord)) await h.store.createIfAbsent({ ...r, featureSchemaVersion: 'test-v1', features: { a: 1 } });
+      const queue = async (pageSize: number) => {
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        let guard = 0;
+        do {
+          const page = await h.store.list({ reviewQueue: true, order: 'oldest', limit: pageSize, cursor });
+          expect(page.items.length).toBeLessThanOrEqual(pageSize);
+          ids.push(...page.items.map((s) => s.invoiceId));
+          for (const s of page.items) expect(s.revision).toBe((await h.store.get(s.invoiceId))?.revision);
+          cursor = page.nextCursor;
+        } while (cursor !== undefined && ++guard < 100);
+        return ids;
+      };
+      let open = specs.filter((s) => s.inQueue).map((s) => s.id);
+      expect(open.length).toBe(14);
+      expect(await queue(4)).toEqual(open);
+      expect(await queue(1)).toEqual(open);
+
+      // Reviewed (at the current revision): out of the queue, once; an unknown invoice or a repeat writes nothing.
+      const reviewed = ['q-00', 'q-07', 'q-11'];
+      for (const id of reviewed) expect(await h.store.markReviewed(id, 1)).toBe(true);
+      expect(await h.store.markReviewed('q-00', 1)).toBe(false);
+      expect(await h.store.markReviewed('nope', 1)).toBe(false);
+      expect((await h.store.get('q-07'))).toMatchObject({ reviewedRevision: 1, updatedAt: isoAt(203) });
+      open = open.filter((id) => !reviewed.includes(id));
+      expect(await queue(3)).toEqual(open);
+      // A page cut right after a reviewed invoice goes on where it stopped.
+      const first = await h.store.list({ reviewQueue: true, order: 'oldest', limit: 2 });
+      await h.store.markReviewed(first.items[1]!.invoiceId, 1);
+      const rest = await h.store.list({ reviewQueue: true, order: 'oldest', limit: 100, cursor: first.nextCursor });
+      expect([...first.items, ...rest.items].map((s) => s.invoiceId)).toEqual(open);
+      open = open.filter((id) => id !== first.items[1]!.invoiceId);
+
+      // A new revision of a reviewed invoice: out while it is re-scored, back with its new REVIEW decision.
+      const started = await h.store.startRevision('q-00', { from: 'FEATURES_DONE', reason: 'backfill: test', expectedRevision: 1 });
+      expect(started.applied).toBe(true);
+      expect(await queue(50)).toEqual(open);
+      await h.store.transition('q-00', 'SCORED', { decision: makeRecord({ id: 'q-00', at: 200, decision: 'REVIEW' }).decision }, { revision: 2 });
+      expect(await queue(50)).toEqual(['q-00', ...open]);
+      // A label of the earlier revision does not take the new one out; one of the new revision does.
+      expect(await h.store.markReviewed('q-00', 1)).toBe(false);
+      expect(await queue(50)).toEqual(['q-00', ...open]);
+      expect(await h.store.markReviewed('q-00', 2)).toBe(true);
+      expect(await queue(50)).toEqual(open);
+
+      // An auto-approval drawn for audit by a later scoring joins the queue; the other listings are unchanged.
+      await h.store.transition('q-04', 'SCORED', { decision: makeRecord({ id: 'q-04', at: 202, decision: 'APPROVE', auditSample: true }).decision });
+      expect(await queue(5)).toEqual(['q-04', ...open].sort());
+      expect((await h.store.list({ decision: 'APPROVE', order: 'oldest', limit: 100 })).items.map((s) => s.invoiceId)).toEqual(
+        specs.filter((s) => s.decision === 'APPROVE' || s.id === 'q-04').map((s) => s.id),
+      );
+    });
+
     it('iterates every full record in creation order', async () => {
       await seed([
         { id: 'i-c', at: 3, total: 3 },

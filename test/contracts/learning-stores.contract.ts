@@ -213,6 +213,29 @@ export function runModelRegistryContract(name: string, make: Factory<ModelRegist
       }
     });
 
+    it('a rollback never crosses a feature-schema change: it restores the latest earlier version of the same schema, or refuses', async () => {
+      const { store, dispose } = await make();
+      const v2schema = (v: string, bytes: string, minutes: number) => {
+        const record = version('quality', v, bytes, minutes);
+        return { ...record, lineage: { ...record.lineage, featureSchemaVersion: 'inv-features-v2' } };
+      };
+      try {
+        await store.register(version('quality', 'old-a', 'a', 0), ctx());
+        await store.register(v2schema('new-a', 'b', 1), ctx());
+        await store.register(version('quality', 'old-b', 'c', 2), ctx());
+        await store.register(v2schema('new-b', 'd', 3), ctx());
+        for (const v of ['old-a', 'new-a', 'old-b', 'new-b']) await store.promote('quality', v, ctx('alice', 11));
+        expect((await store.rollback('quality', ctx('bob', 14))).version).toBe('new-a');
+        expect(await store.production()).toEqual({ quality: 'new-a' });
+        // Only versions of the earlier schema remain before it: refused, production unchanged.
+        await expect(store.rollback('quality', ctx('bob', 15))).rejects.toMatchObject({ code: 'NO_ROLLBACK_TARGET', message: expect.stringContaining('inv-features-v2') });
+        expect(await store.production()).toEqual({ quality: 'new-a' });
+        expect((await store.get('quality', 'old-b'))?.stage).toBe('archived');
+      } finally {
+        await dispose();
+      }
+    });
+
     it('a promotion waiting for approval: one pending request, approved by someone else, stale once production moved', async () => {
       const { store, dispose } = await make();
       try {
@@ -341,6 +364,29 @@ export function runRunStoreContract(name: string, make: Factory<RunStore>): void
         } while (cursor);
         expect(ids).toEqual(['run-4', 'run-3', 'run-2', 'run-1', 'run-0']);
         expect(await store.get('run-9')).toBeNull();
+      } finally {
+        await dispose();
+      }
+    });
+  });
+}
+
+/** `make` builds a registry told that the serving code computes feature schema `inv-features-v2`. */
+export function runServableVersionContract(name: string, make: Factory<ModelRegistryStore>): void {
+  describe(`ModelRegistryStore serving schema: ${name}`, () => {
+    it('refuses to promote (directly or by an approved request) a version of another feature schema, changing nothing', async () => {
+      const { store, dispose } = await make();
+      const ctx = (actor = 'ops') => ({ actor, reason: 'test', at: at(10) });
+      try {
+        const current = version('quality', 'new', 'a');
+        await store.register({ ...current, lineage: { ...current.lineage, featureSchemaVersion: 'inv-features-v2' } }, ctx());
+        await store.register(version('quality', 'old', 'b'), ctx());
+        await store.promote('quality', 'new', ctx());
+        await expect(store.promote('quality', 'old', ctx())).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH', message: expect.stringContaining('inv-features-v1') });
+        const request = await store.requestPromotion('quality', 'old', ctx('retrain-job'));
+        await expect(store.decide(request.id, 'approve', { ...ctx('admin'), comment: 'ok' })).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH' });
+        expect(await store.production()).toEqual({ quality: 'new' });
+        expect((await store.get('quality', 'old'))?.stage).toBe('staging');
       } finally {
         await dispose();
       }

@@ -15,6 +15,8 @@ import { runBlobStoreContract } from './blob-store.contract.js';
 import { runInvoiceStoreContract } from './invoice-store.contract.js';
 import { runIdempotencyStoreContract } from './idempotency-store.contract.js';
 import { makeRecord } from './invoice-records.js';
+import { SqliteLabelStore } from '../../functions/adapters/local/sqlite/label-store.js';
+import { DEFAULT_AUDIT_SAMPLE_RATE, inAuditSample } from '../../functions/core/api/audit-sample.js';
 import { runApiKeyStoreContract, runRateLimiterContract, runWebhookStoreContract } from './api-stores.contract.js';
 import { SqliteApiKeyStore } from '../../functions/adapters/local/sqlite/api-key-store.js';
 import { SqliteWebhookStore } from '../../functions/adapters/local/sqlite/webhook-store.js';
@@ -174,6 +176,37 @@ describe('embedded database specifics', () => {
     expect(rows.n).toBe(LEDGER_MIGRATIONS.length);
     again.close();
     expect(() => SqliteDatabase.open(path, { migrations: LEDGER_MIGRATIONS.slice(0, 1) })).toThrow(/newer/);
+  });
+
+  it('migration 60 puts records scored before it into the review queue index: REVIEW, the audit draw at the default rate, labels', async () => {
+    const path = join(root, 'legacy.db');
+    const old = SqliteDatabase.open(path, { migrations: LEDGER_MIGRATIONS.filter((m) => m.version < 60) });
+    const legacy = Array.from({ length: 400 }, (_, i) => makeRecord({ id: `old-${String(i).padStart(3, '0')}`, at: i, status: 'SCORED', decision: i % 4 === 0 ? 'REVIEW' : i % 4 === 3 ? 'REJECT' : 'APPROVE' }));
+    const insert = old.connection.prepare('INSERT INTO invoices (invoice_id, status, file_name, decision, created_at, updated_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const r of legacy) insert.run(r.invoiceId, r.status, r.fileName, r.decision!.decision, r.createdAt, r.updatedAt, JSON.stringify(r));
+    // Reviewed before the migration: one REVIEW invoice and one drawn approval.
+    const drawn = legacy.filter((r) => r.decision!.decision === 'APPROVE' && inAuditSample(r.invoiceId, DEFAULT_AUDIT_SAMPLE_RATE)).map((r) => r.invoiceId);
+    expect(drawn.length).toBeGreaterThan(1);
+    const labels = new SqliteLabelStore(old);
+    for (const id of ['old-004', drawn[0]!]) await labels.put({ invoiceId: id, revision: 1, reviewer: 'ann', reviewedAt: '2025-03-02T00:00:00Z', decision: 'approve' });
+    old.close();
+
+    const db = openLedgerDatabase(path);
+    try {
+      const store = new SqliteInvoiceStore(db);
+      for (const r of legacy) {
+        const stored = (await store.get(r.invoiceId))!;
+        expect(stored.decision?.auditSample, r.invoiceId).toBe(r.decision!.decision === 'APPROVE' ? drawn.includes(r.invoiceId) : undefined);
+      }
+      expect((await store.get('old-004'))?.reviewedRevision).toBe(1);
+      const open = legacy.filter((r) => (r.decision!.decision === 'REVIEW' || drawn.includes(r.invoiceId)) && !['old-004', drawn[0]].includes(r.invoiceId)).map((r) => r.invoiceId);
+      const queue = await store.list({ reviewQueue: true, order: 'oldest', limit: 1000 });
+      expect(queue.items.map((s) => s.invoiceId)).toEqual(open);
+      // The listing's tags were rebuilt with the records: filters still find them.
+      expect((await store.list({ decision: 'APPROVE', limit: 1000 })).items).toHaveLength(legacy.filter((r) => r.decision!.decision === 'APPROVE').length);
+    } finally {
+      db.close();
+    }
   });
 
   it('rolls back a failing migration as a whole', () => {

@@ -6,7 +6,7 @@ import { SqlitePredictionLog } from '../../functions/adapters/local/sqlite/predi
 import { SqliteRunStore } from '../../functions/adapters/local/sqlite/run-store.js';
 import { describe, expect, it } from 'vitest';
 import {
-  entry, runJobStoreContract, runLabelStoreContract, runModelRegistryContract, runPredictionLogContract, runRunStoreContract,
+  entry, runJobStoreContract, runLabelStoreContract, runModelRegistryContract, runPredictionLogContract, runServableVersionContract, runRunStoreContract,
 } from './learning-stores.contract.js';
 
 function sqlite<T>(make: (db: ReturnType<typeof openLedgerDatabase>) => T) {
@@ -19,6 +19,7 @@ function sqlite<T>(make: (db: ReturnType<typeof openLedgerDatabase>) => T) {
 runPredictionLogContract('SQLite', sqlite((db) => new SqlitePredictionLog(db)));
 runLabelStoreContract('SQLite', sqlite((db) => new SqliteLabelStore(db)));
 runModelRegistryContract('SQLite', sqlite((db) => new SqliteModelRegistryStore(db)));
+runServableVersionContract('SQLite', sqlite((db) => new SqliteModelRegistryStore(db, { servingSchema: 'inv-features-v2' })));
 runJobStoreContract('SQLite', sqlite((db) => new SqliteJobStore(db)));
 runRunStoreContract('SQLite', sqlite((db) => new SqliteRunStore(db)));
 

@@ -5,6 +5,7 @@
  * is one file per format with the same bytes; the same window started twice, and at the same time, runs once;
  * hostile parameters are refused before any work.
  */
+import { FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +33,7 @@ function switchableModels(current: { version: string; quality: number }): ModelR
       const { version, quality } = current;
       return {
         versions: { quality: version, failure: version, anomaly: version },
-        featureSchemaVersion: 'inv-features-v1',
+        featureSchemaVersion: FEATURE_SCHEMA_VERSION,
         score: async () => ({ quality, failureRisk: 0.01, anomaly: 0.01, explanations: {} }),
       };
     },

@@ -13,6 +13,10 @@ import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirestoreJobStore } from '../../functions/adapters/gcp/firestore-job-store.js';
 import { FirestoreModelRegistryStore } from '../../functions/adapters/gcp/firestore-model-registry.js';
+import { FirestoreOpsStore } from '../../functions/adapters/gcp/firestore-monitoring-store.js';
+import { MonitoringConfigSchema } from '../../functions/core/monitoring/config.js';
+import { applyPolicy, decideAction, newFinding, type PolicyDeps } from '../../functions/core/monitoring/ops-policy.js';
+import { silentLogger } from '../../functions/platform/logger.js';
 import { FirestoreRunStore } from '../../functions/adapters/gcp/firestore-run-store.js';
 import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { datasetHash, type DatasetRow } from '../../functions/training/dataset-rows.js';
@@ -93,5 +97,24 @@ describe.skipIf(!ready)('the retraining job bundle on the emulators', () => {
     const second = await run(process.execPath, [BUNDLE], { env, maxBuffer: 1 << 24 });
     expect(second.stderr).not.toMatch(/"severity":"ERROR"/);
     expect((await jobs.get(job.id))?.attempts).toBe(1);
-  }, 300_000);
+
+    // An admin approves the policy's hold on promotions: the next retraining (a scheduled one) gates, promotes nothing.
+    const ops = new FirestoreOpsStore(db);
+    const policy: PolicyDeps = {
+      store: ops, config: MonitoringConfigSchema.parse({}), owner: 'test', log: silentLogger, now: () => new Date(),
+      executors: { requestRetraining: async () => ({}), rollback: async () => ({}), alert: async () => ({ logged: true }) },
+    };
+    const finding = newFinding({ kind: 'reject-share-rising', subject: 'pipeline', summary: 'REJECT share rising', evidence: {}, reportId: 'drift-1', windowEnd: new Date().toISOString() }, new Date());
+    await applyPolicy(policy, [finding], { production: await registry.production() });
+    const hold = (await ops.actions({ status: 'pending-approval', limit: 10 })).find((a) => a.type === 'hold-promotions')!;
+    expect((await decideAction(policy, hold.id, 'approve', 'admin', 'REJECT share rising')).status).toBe('executed');
+    const productionBefore = await registry.production();
+    const { job: held } = await jobs.create({ id: 'job-held', kind: 'retrain', key: 'retrain:schedule:2025-03-10', params: { reason: 'schedule', trials: 2, seed: 43 }, now: new Date() });
+    const third = await run(process.execPath, [BUNDLE], { env: { ...env, LEDGERX_JOB_ID: held.id }, maxBuffer: 1 << 24 });
+    expect(`${third.stdout}${third.stderr}`).toMatch(/promotions are held/);
+    const heldResult = (await jobs.get(held.id))!.result as typeof result;
+    expect(heldResult.outcomes.map((o) => o.outcome)).not.toContain('promoted');
+    expect(await registry.production()).toEqual(productionBefore);
+    expect((await new FirestoreRunStore(db).get(heldResult.runId))!.parameters).toMatchObject({ promote: false, promotionHeldBy: hold.id });
+  }, 420_000);
 });

@@ -5,6 +5,7 @@
  * retrain-requested publication captured and parsed as the retrain function parses it. Scheduler's retries of
  * one window, also at the same time, are one job, one report and one retraining request.
  */
+import { FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { cp } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -85,7 +86,7 @@ describe.skipIf(!firestoreReady)('drift-check on its GCP runtime (Firestore emul
       const row = golden.rows[i % golden.rows.length]!;
       const features = Object.fromEntries(golden.featureNames.map((n, f) => [n, row[f] === null ? null : n.startsWith('is_') || n.startsWith('has_') ? 1 - row[f]! : row[f]! * 2 + 1]));
       return log.record({
-        invoiceId: `inv-${i}`, revision: 1, featureSchemaVersion: 'inv-features-v1', features,
+        invoiceId: `inv-${i}`, revision: 1, featureSchemaVersion: FEATURE_SCHEMA_VERSION, features,
         scores: Object.fromEntries(Object.keys(production).map((m) => [m, { raw: 0.4, calibrated: 0.4 }])), modelVersions: production,
         decision: 'REVIEW', basis: 'models+rules', scoredAt: new Date(end.getTime() - (i + 1) * 60_000).toISOString(),
       });

@@ -491,8 +491,9 @@ describe('infra/ Terraform', () => {
     for (const lookup of [['contentSha256'], ['supplierKey', 'totalAmount'], ['status', 'createdAt'], ['businessKey']]) {
       expect(fieldSets.some((set) => lookup.every((f) => set.includes(f))), lookup.join('+')).toBe(true);
     }
-    // totalAmount, reasonCodes and modelVersionTags are denormalized lookup fields of the Firestore adapter.
-    for (const field of fieldSets.flat().filter((f) => !['totalAmount', 'reasonCodes', 'modelVersionTags'].includes(f))) {
+    // totalAmount, reasonCodes, modelVersionTags and inReviewQueue are denormalized lookup fields of the Firestore adapter.
+    expect(fieldSets).toContainEqual(['inReviewQueue', 'createdAt']);
+    for (const field of fieldSets.flat().filter((f) => !['totalAmount', 'reasonCodes', 'modelVersionTags', 'inReviewQueue'].includes(f))) {
       expect(recordFields, field).toContain(field.split('.')[0]);
     }
     const ttl = resources.find((r) => r.type === 'google_firestore_field');

@@ -3,7 +3,7 @@ import { openLedgerDatabase } from '../../functions/adapters/local/sqlite/migrat
 import { SqliteModelRegistryStore } from '../../functions/adapters/local/sqlite/model-registry-store.js';
 import { SqliteOpsStore } from '../../functions/adapters/local/sqlite/monitoring-store.js';
 import { MonitoringConfigSchema, type MonitoringConfigInput } from '../../functions/core/monitoring/config.js';
-import { applyPolicy, decideAction, newFinding, planActions, POLICY, runReadyActions, type OpsExecutors, type PolicyDeps } from '../../functions/core/monitoring/ops-policy.js';
+import { applyPolicy, decideAction, HOLD_MS, newFinding, planActions, POLICY, promotionHold, runReadyActions, type OpsExecutors, type PolicyDeps } from '../../functions/core/monitoring/ops-policy.js';
 import { FindingKindSchema, type Finding } from '../../functions/core/monitoring/ops.js';
 import { registryEffects } from '../../functions/platform/monitoring.js';
 import { silentLogger } from '../../functions/platform/logger.js';
@@ -122,6 +122,19 @@ describe('the operations policy', () => {
     await decideAction(deps(), hold!.id, 'approve', 'admin', '');
     await applyPolicy(deps(), [finding('data-drift', 'dataset', new Date(T0 + 6 * 3_600_000).toISOString())], context);
     expect(calls.find((c) => c.type === 'request-retraining')?.input).toMatchObject({ promote: false });
+  });
+
+  it('a hold is in force from its execution for HOLD_MS, for every retraining that asks, then lapses', async () => {
+    const { deps, store } = setup();
+    expect(await promotionHold(store, new Date(T0))).toBeNull();
+    await applyPolicy(deps(), [finding('reject-share-rising', 'pipeline')], context);
+    const [pending] = await store.actions({ status: 'pending-approval', limit: 10 });
+    // Pending is not in force: only an admin's approval (which executes it) holds promotions.
+    expect(await promotionHold(store, new Date(T0 + 120_000))).toBeNull();
+    await decideAction(deps(), pending!.id, 'approve', 'admin', '');
+    const executedAt = Date.parse((await store.action(pending!.id))!.executedAt!);
+    expect(await promotionHold(store, new Date(executedAt + HOLD_MS - 1))).toEqual({ actionId: pending!.id, until: new Date(executedAt + HOLD_MS).toISOString() });
+    expect(await promotionHold(store, new Date(executedAt + HOLD_MS))).toBeNull();
   });
 
   it('a runner killed mid-action is taken over after its lease; the rollback effect itself happens once', async () => {

@@ -5,8 +5,8 @@
  * Every query stays within the composite indexes created by `infra/modules/pipeline/firestore.tf`:
  * (contentSha256, createdAt desc), (businessKey, createdAt desc), (supplierKey, totalAmount, createdAt desc),
  * (supplierKey, createdAt desc), (status, createdAt), (decision.decision, createdAt), (reasonCodes contains,
- * createdAt), (modelVersionTags contains, createdAt), each listing index in both directions; a listing with
- * several equality filters is served by merging those indexes (Firestore's index merge). Orders are
+ * createdAt), (modelVersionTags contains, createdAt), each listing index in both directions, and the review
+ * queue's (inReviewQueue, createdAt asc); a listing with several equality filters is served by merging those indexes (Firestore's index merge). Orders are
  * descending on createdAt with the document id as tie-break (Firestore appends `__name__` in the last field's
  * direction), so "before this invoice" is a `startAfter(createdAt, invoiceId)` cursor.
  */
@@ -44,6 +44,8 @@ import { GrpcCode, grpcCodeOf, rethrowClassified, withoutUndefined } from './fir
 import { normalizeIban } from '../../core/invoice/keys.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { modelVersionTagsOf, reasonCodesOf } from '../../core/invoice/list-tags.js';
+import { reviewQueueOf } from '../../core/invoice/review-queue.js';
+import { inAuditSample } from '../../core/api/audit-sample.js';
 
 /** Thrown by {@link FirestoreInvoiceStore.transition} for an invoice id that was never created. */
 export class InvoiceNotFoundError extends Error {
@@ -66,7 +68,7 @@ export interface FirestoreInvoiceStoreOptions {
 }
 
 /** Top-level fields that are copies of nested record values (never part of the record itself). */
-const DENORMALIZED = ['totalAmount', 'currency', 'invoiceDate', 'supplierIban', 'reasonCodes', 'modelVersionTags'] as const;
+const DENORMALIZED = ['totalAmount', 'currency', 'invoiceDate', 'supplierIban', 'reasonCodes', 'modelVersionTags', 'inReviewQueue'] as const;
 /** Bounds a duplicate lookup: more matches than this say nothing new to a reviewer. */
 const MAX_DUPLICATES = 100;
 /** Bounds the amount-band scan of a near-duplicate lookup before the date filter. */
@@ -90,6 +92,8 @@ function toDocument(record: InvoiceRecord): DocumentData {
     // Listing filters (array-contains): see core/invoice/list-tags.ts.
     reasonCodes: reasonCodesOf(record),
     modelVersionTags: modelVersionTagsOf(record),
+    // The review queue (core/invoice/review-queue.ts): one equality on an indexed field, in createdAt order.
+    inReviewQueue: reviewQueueOf(record) !== undefined,
   };
 }
 
@@ -116,6 +120,7 @@ function toSummary(snap: QueryDocumentSnapshot): InvoiceSummary {
     invoiceDate: str(d['invoiceDate']),
     decision: str(decision?.decision),
     createdAt: String(d['createdAt']),
+    ...(typeof d['revision'] === 'number' ? { revision: d['revision'] } : {}),
     ...listedText(d),
   };
 }
@@ -380,6 +385,7 @@ export class FirestoreInvoiceStore implements InvoiceStore {
   async list(query: ListQuery): Promise<{ items: InvoiceSummary[]; nextCursor?: string | undefined }> {
     const direction = query.order === 'oldest' ? 'asc' : 'desc';
     let q: Query = this.invoices;
+    if (query.reviewQueue) q = q.where('inReviewQueue', '==', true);
     if (query.status !== undefined) q = q.where('status', '==', query.status);
     if (query.decision !== undefined) q = q.where('decision.decision', '==', query.decision);
     if (query.supplierKey !== undefined) q = q.where('supplierKey', '==', query.supplierKey);
@@ -416,6 +422,62 @@ export class FirestoreInvoiceStore implements InvoiceStore {
       return { items, nextCursor: after ? encodeListCursor(...after) : undefined };
     } catch (err) {
       return rethrowClassified(err, 'invoice list');
+    }
+  }
+
+  /** Sets `reviewedRevision` in a transaction (the document's `inReviewQueue` follows it). */
+  async markReviewed(invoiceId: string, revision: number): Promise<boolean> {
+    const ref = this.invoices.doc(invoiceId);
+    try {
+      return await this.db.runTransaction(async (tx) => {
+        const data = (await tx.get(ref)).data();
+        if (!data) return false;
+        const current = fromDocument(data);
+        if ((current.reviewedRevision ?? 0) >= revision) return false;
+        tx.set(ref, toDocument({ ...current, reviewedRevision: revision }));
+        return true;
+      }, { maxAttempts: this.maxAttempts });
+    } catch (err) {
+      return rethrowClassified(err, 'invoice review mark');
+    }
+  }
+
+  /**
+   * Documents written before the review-queue index existed have no `inReviewQueue` field, so no index finds
+   * them. This pass (a batch job's work, resumable from `nextCursor`) reads up to `limit` documents in creation
+   * order and gives each that lacks it the field, and an APPROVE decision without an audit draw the draw at
+   * `auditSampleRate` (what the queue drew for it at read time before). Each update is conditional on the
+   * document's update time: a document the pipeline rewrote meanwhile already has both (toDocument) and is left
+   * alone. Idempotent: a second pass updates nothing.
+   */
+  async backfillReviewQueue(options: { auditSampleRate: number; limit?: number; cursor?: string }): Promise<{ scanned: number; updated: number; nextCursor?: string }> {
+    const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? READ_PAGE)), MAX_PAGE);
+    let q = this.invoices.orderBy('createdAt').orderBy(FieldPath.documentId()).limit(limit);
+    if (options.cursor !== undefined) q = q.startAfter(...decodeListCursor(options.cursor));
+    try {
+      const snaps = await q.get();
+      const stale = snaps.docs.filter((d) => d.get('inReviewQueue') === undefined);
+      const results = await Promise.all(stale.map(async (snap) => {
+        const record = fromDocument(snap.data());
+        if (record.decision?.decision === 'APPROVE' && record.decision.auditSample === undefined) {
+          record.decision = { ...record.decision, auditSample: inAuditSample(record.invoiceId, options.auditSampleRate) };
+        }
+        try {
+          await snap.ref.update({ inReviewQueue: reviewQueueOf(record) !== undefined, ...(record.decision ? { decision: withoutUndefined(record.decision) } : {}) }, { lastUpdateTime: snap.updateTime });
+          return 1;
+        } catch (err) {
+          // Rewritten since it was read: the new write carries the field.
+          if (grpcCodeOf(err) === GrpcCode.FAILED_PRECONDITION) return 0;
+          throw err;
+        }
+      }));
+      const last = snaps.docs.at(-1);
+      return {
+        scanned: snaps.size, updated: results.reduce((a: number, b) => a + b, 0),
+        ...(snaps.size === limit && last ? { nextCursor: encodeListCursor(String(last.get('createdAt')), last.id) } : {}),
+      };
+    } catch (err) {
+      return rethrowClassified(err, 'review queue backfill');
     }
   }
 

@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { CollectionReference, Firestore } from '@google-cloud/firestore';
 import {
-  effectiveOf, ReviewLabelSchema,
-  type LabelPage, type LabelStore, type ReviewLabel, type ReviewLabelInput, type StoredReview,
+  effectiveOf, exclusiveOutcome, ReviewConflictError, ReviewLabelSchema,
+  type LabelPage, type PutLabelOptions, type LabelStore, type ReviewLabel, type ReviewLabelInput, type StoredReview,
 } from '../../core/learning/review-labels.js';
 import { decodeCursor, encodeCursor } from '../page-cursor.js';
 import { rethrowClassified } from './firestore-data.js';
@@ -39,7 +39,7 @@ export class FirestoreLabelStore implements LabelStore {
     this.attempts = options.maxTransactionAttempts ?? 30;
   }
 
-  async put(input: ReviewLabelInput): Promise<{ replaced: boolean; label: ReviewLabel }> {
+  async put(input: ReviewLabelInput, options: PutLabelOptions = {}): Promise<{ replaced: boolean; label: ReviewLabel; unchanged?: boolean }> {
     const parsed = ReviewLabelSchema.parse(input);
     const label: ReviewLabel = { ...parsed, reviewedAt: new Date(parsed.reviewedAt).toISOString() };
     const invoiceRef = this.invoices.doc(h(label.invoiceId));
@@ -47,6 +47,11 @@ export class FirestoreLabelStore implements LabelStore {
     try {
       return await this.db.runTransaction(async (tx) => {
         const [inv, cur, others] = await Promise.all([tx.get(invoiceRef), tx.get(currentRef), tx.get(this.current_.where('invoiceId', '==', label.invoiceId))]);
+        if (options.exclusive) {
+          const ofRevision = others.docs.map((d) => ReviewLabelSchema.parse(JSON.parse(String(d.get('json'))))).filter((l) => l.revision === label.revision);
+          const own = exclusiveOutcome(label, ofRevision);
+          if (own) return { replaced: false, label: own, unchanged: true };
+        }
         const seq = Number(inv.exists ? inv.get('seq') : 0) + 1;
         const labels = others.docs.filter((d) => d.id !== currentRef.id).map((d) => ReviewLabelSchema.parse(JSON.parse(String(d.get('json')))));
         const effective = effectiveOf([...labels, label]);
@@ -56,6 +61,7 @@ export class FirestoreLabelStore implements LabelStore {
         return { replaced: cur.exists, label };
       }, { maxAttempts: this.attempts });
     } catch (err) {
+      if (err instanceof ReviewConflictError) throw err;
       return rethrowClassified(err, 'review label write');
     }
   }

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CollectionReference, DocumentData, DocumentReference, DocumentSnapshot, Firestore, Query, Transaction } from '@google-cloud/firestore';
 import {
-  auditOf, AuditEntrySchema, ModelVersionRecordSchema, planDecision, planPromotion, planRollback, PromotionRequestSchema, RegistryConflictError,
+  assertServable, auditOf, AuditEntrySchema, ModelVersionRecordSchema, planDecision, planPromotion, planRollback, PromotionRequestSchema, RegistryConflictError,
   type AuditEntry, type ChangeContext, type ModelRegistryStore, type ModelVersionRecord, type NewModelVersion, type PointerState,
   type PromotionRequest, type StageChange,
 } from '../../core/learning/model-registry.js';
@@ -19,6 +19,8 @@ export interface FirestoreRegistryOptions {
   prefix?: string;
   admins?: readonly string[];
   maxTransactionAttempts?: number;
+  /** The feature schema the serving code computes: promotions of versions of another are refused. */
+  servingSchema?: string;
 }
 
 let ordCounter = 0;
@@ -32,6 +34,7 @@ export class FirestoreModelRegistryStore implements ModelRegistryStore {
   private readonly reqs: CollectionReference;
   private readonly admins: readonly string[];
   private readonly attempts: number;
+  private readonly servingSchema: string | undefined;
 
   constructor(
     private readonly db: Firestore,
@@ -43,6 +46,7 @@ export class FirestoreModelRegistryStore implements ModelRegistryStore {
     this.audits = db.collection(`${p}modelAudit`);
     this.reqs = db.collection(`${p}promotionRequests`);
     this.admins = options.admins ?? [];
+    this.servingSchema = options.servingSchema;
     this.attempts = options.maxTransactionAttempts ?? 30;
   }
 
@@ -99,12 +103,13 @@ export class FirestoreModelRegistryStore implements ModelRegistryStore {
   async rollback(name: string, ctx: ChangeContext): Promise<ModelVersionRecord> {
     return this.tx('registry rollback', async (tx) => {
       const pointer = this.parsePointer((await tx.get(this.pointers.doc(name))).data());
-      const plan = planRollback(pointer);
-      const restored = await tx.get(this.vref(name, plan.restored));
-      const current = pointer.production ? await tx.get(this.vref(name, pointer.production)) : null;
+      // The history is short (one entry per production version): read it whole to find the schema of each.
+      const snaps = pointer.history.length > 0 ? await tx.getAll(...pointer.history.map((v) => this.vref(name, v))) : [];
+      const known = new Map<string, ModelVersionRecord>();
+      for (const snap of snaps) if (snap.exists) { const record = this.parseVersion(snap.data()!); known.set(record.version, record); }
+      const plan = planRollback(pointer, (v) => known.get(v)?.lineage.featureSchemaVersion);
       const records = new Map<string, ModelVersionRecord>();
-      if (restored.exists) records.set(plan.restored, this.parseVersion(restored.data()!));
-      if (current?.exists) records.set(pointer.production!, this.parseVersion(current.data()!));
+      for (const v of [plan.restored, pointer.production!]) if (known.has(v)) records.set(v, known.get(v)!);
       this.apply(tx, name, plan.pointer, plan.changes, records, 'rollback', ctx, []);
       return { ...records.get(plan.restored)!, stage: 'production' };
     });
@@ -189,6 +194,7 @@ export class FirestoreModelRegistryStore implements ModelRegistryStore {
     const records = new Map<string, ModelVersionRecord>();
     if (target.exists) records.set(version, this.parseVersion(target.data()!));
     if (current?.exists) records.set(pointer.production!, this.parseVersion(current.data()!));
+    assertServable(records.get(version), this.servingSchema);
     const plan = planPromotion(pointer, version, (v) => records.get(v)?.stage ?? null);
     this.apply(tx, name, plan.pointer, plan.changes, records, 'promote', ctx, leading);
     return { ...records.get(version)!, stage: 'production' };

@@ -12,12 +12,13 @@ import { jobsModule, runsModule } from '../routes/learning-records.js';
 import { modelsModule } from '../routes/models.js';
 import { reviewsModule } from '../routes/reviews.js';
 import type { ApiFunctionConfig } from './config.js';
+import { FEATURE_SCHEMA_VERSION } from '../../core/features/schema.js';
 
 export function gcpLearningModules(db: Firestore, config: Pick<ApiFunctionConfig, 'learning'>): ApiModule[] {
   const { prefix, admins, promotionMode } = config.learning;
   return [
     reviewsModule(new FirestoreLabelStore(db, { prefix })),
-    modelsModule(new FirestoreModelRegistryStore(db, { prefix, admins }), { mode: promotionMode }),
+    modelsModule(new FirestoreModelRegistryStore(db, { prefix, admins, servingSchema: FEATURE_SCHEMA_VERSION }), { mode: promotionMode }),
     runsModule(new FirestoreRunStore(db, { collection: `${prefix}runs` })),
     jobsModule(new FirestoreJobStore(db, { prefix })),
   ];

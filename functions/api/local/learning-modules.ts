@@ -12,11 +12,12 @@ import type { ApiModule } from '../modules.js';
 import { jobsModule, runsModule } from '../routes/learning-records.js';
 import { modelsModule } from '../routes/models.js';
 import { reviewsModule } from '../routes/reviews.js';
+import { FEATURE_SCHEMA_VERSION } from '../../core/features/schema.js';
 
 export function localLearningModules(db: SqliteDatabase, config: Pick<LearningConfig, 'promotion'>): ApiModule[] {
   return [
     reviewsModule(new SqliteLabelStore(db)),
-    modelsModule(new SqliteModelRegistryStore(db, { admins: config.promotion.admins }), { mode: config.promotion.mode }),
+    modelsModule(new SqliteModelRegistryStore(db, { admins: config.promotion.admins, servingSchema: FEATURE_SCHEMA_VERSION }), { mode: config.promotion.mode }),
     runsModule(new SqliteRunStore(db)),
     jobsModule(new SqliteJobStore(db)),
   ];

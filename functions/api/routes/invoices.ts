@@ -11,7 +11,6 @@ import { InvoiceRecordSchema } from '../../core/invoice/record.js';
 import { InvoiceStatusSchema, SETTLED_STATUSES } from '../../core/invoice/status.js';
 import { DecisionSchema } from '../../core/scoring/decision.js';
 import type { InvoiceSummary, ListQuery } from '../../core/ports.js';
-import { decodeListCursor, encodeListCursor } from '../../adapters/list-cursor.js';
 import type { ApiModule } from '../modules.js';
 import { ApiProblem, problemResponse } from '../problem.js';
 import { CursorQuery, InvoiceIdParam, InvoiceSummarySchema, LimitQuery, PageSchema } from '../schemas.js';
@@ -120,8 +119,8 @@ export const invoicesModule: ApiModule = {
       }),
       async (c) => {
         const { limit, cursor } = c.req.valid('query');
-        // Reviewed invoices are left out after reading: read on (a bounded number of pages) so that a page the
-        // reviewers just worked through does not come back empty.
+        // Reviewed invoices leave the index with their label; one whose mark was lost is left out after reading
+        // (and marked): read on, a bounded number of pages, so that such a page does not come back short.
         let page = await reviewQueuePage(deps, limit, cursor);
         const items = [...page.items];
         for (let hops = 0; items.length < limit && page.nextCursor && hops < 10; hops++) {
@@ -241,7 +240,7 @@ export const invoicesModule: ApiModule = {
           invoice: record,
           history,
           pages: { count: record.pageCount ?? 0, href: `${href(id)}/pages` },
-          auditSample: record.decision?.decision === 'APPROVE' && inAuditSample(id, deps.settings.auditSampleRate),
+          auditSample: record.decision?.decision === 'APPROVE' && (record.decision.auditSample ?? inAuditSample(id, deps.settings.auditSampleRate)),
         }, 200);
       },
     );
@@ -287,64 +286,22 @@ export const invoicesModule: ApiModule = {
   },
 };
 
-/** Sampled invoices read per queue page at most while looking for audit items (keeps one page's cost bounded). */
-const AUDIT_SCAN = 1_000;
-
-type Position = [string, string];
-const positionOf = (s: InvoiceSummary): Position => [s.createdAt, s.invoiceId];
-const before = (a: Position, b: Position) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
-
 /**
- * One page of the review queue. REVIEW invoices and the sampled APPROVE ones are two filtered views of the
- * same (createdAt, invoiceId) order, so the merged queue pages with one position as its cursor: both views are
- * read after it, merged, and cut where the shorter-read view stops (so nothing between is skipped).
+ * One page of the review queue, oldest first: one range of the stores' queue index (REVIEW decisions and the audit
+ * sample drawn at scoring, minus invoices marked reviewed at their revision), keyset-paged by (createdAt,
+ * invoiceId). The label store stays the truth: an invoice whose label was stored but whose mark was lost (a crash
+ * between the two writes) is left out here and marked, so the index heals itself.
  */
 export async function reviewQueuePage(deps: Parameters<ApiModule['register']>[1]['deps'], limit: number, cursor: string | undefined) {
-  const start: Position | undefined = cursor !== undefined ? decodeListCursor(cursor) : undefined;
-  const review = await deps.store.list({ decision: 'REVIEW', order: 'oldest', limit, cursor });
-  const audit: InvoiceSummary[] = [];
-  let auditEnd: Position | undefined;
-  let auditDone = deps.settings.auditSampleRate <= 0;
-  if (!auditDone) {
-    let auditCursor = cursor;
-    for (let scanned = 0; audit.length < limit && scanned < AUDIT_SCAN; ) {
-      const page = await deps.store.list({ decision: 'APPROVE', order: 'oldest', limit: AUDIT_SCAN, cursor: auditCursor });
-      for (const s of page.items) {
-        scanned += 1;
-        auditEnd = positionOf(s);
-        if (inAuditSample(s.invoiceId, deps.settings.auditSampleRate)) audit.push(s);
-        if (audit.length === limit) break;
-      }
-      if (audit.length === limit) break;
-      if (!page.nextCursor) {
-        auditDone = true;
-        break;
-      }
-      auditCursor = page.nextCursor;
-      if (page.items.length === 0) auditEnd = decodeListCursor(page.nextCursor);
-    }
+  const page = await deps.store.list({ reviewQueue: true, order: 'oldest', limit, cursor });
+  const done = deps.reviewed ? await deps.reviewed(page.items.map((s) => s.invoiceId)) : new Set<string>();
+  if (done.size > 0) {
+    const stale = page.items.filter((s) => done.has(s.invoiceId));
+    await Promise.all(stale.map((s) => deps.store.markReviewed(s.invoiceId, s.revision ?? 1)));
+    deps.log.warn('review queue: reviewed invoices still indexed, marked now', { count: stale.length });
   }
-  // How far both views were read: items past this bound are left for the next page.
-  const bounds: Position[] = [];
-  if (review.nextCursor && review.items.length > 0) bounds.push(positionOf(review.items.at(-1)!));
-  if (!auditDone && auditEnd) bounds.push(auditEnd);
-  const bound = bounds.sort((a, b) => (before(a, b) ? -1 : 1))[0];
-  const merged = [
-    ...review.items.map((s) => ({ s, queue: 'review' as const })),
-    ...audit.map((s) => ({ s, queue: 'audit' as const })),
-  ]
-    .filter(({ s }) => !bound || !before(bound, positionOf(s)))
-    .sort((a, b) => (before(positionOf(a.s), positionOf(b.s)) ? -1 : 1));
-  const done = deps.reviewed ? await deps.reviewed(merged.map(({ s }) => s.invoiceId)) : new Set<string>();
-  const open = merged.filter(({ s }) => !done.has(s.invoiceId));
-  const taken = open.slice(0, limit);
-  const last = taken.at(-1);
-  const more = open.length > limit || bound !== undefined;
-  // Past the last item shown, or (everything read was reviewed) past what was read.
-  const lastRead = merged.at(-1);
-  const nextPosition = last && open.length > limit ? positionOf(last.s) : bound ?? (last ? positionOf(last.s) : lastRead ? positionOf(lastRead.s) : start);
   return {
-    items: taken.map(({ s, queue }) => ({ ...view(s), queue })),
-    nextCursor: more && nextPosition ? encodeListCursor(...nextPosition) : undefined,
+    items: page.items.filter((s) => !done.has(s.invoiceId)).map((s) => ({ ...view(s), queue: s.decision === 'REVIEW' ? 'review' as const : 'audit' as const })),
+    nextCursor: page.nextCursor,
   };
 }

@@ -1,16 +1,19 @@
 /**
  * Review actions: approve, reject, or correct fields (with a note) of the invoice revision a reviewer judged,
  * written through the review-label store of the learning loop ({@link LabelStore}); the label carries the model
- * versions that scored that revision, so retraining knows which model it judges. The same reviewer acting again
- * on the same revision replaces their label (the history keeps both): a retried or double-sent action is one
- * label. Reviewed invoices leave the review queue (`reviewedOf`).
+ * versions that scored that revision, so retraining knows which model it judges. One reviewer per revision,
+ * checked in the label's write transaction: another reviewer's action on a reviewed revision is 409
+ * ALREADY_REVIEWED (of two at once exactly one is stored); the same action sent again (a retry, a double click) is
+ * `unchanged` and writes nothing; the same reviewer with another judgement replaces their label (the history
+ * keeps both). Reviewed invoices leave the review queue (InvoiceStore.markReviewed).
  */
 import { z } from '@hono/zod-openapi';
-import { CorrectionsSchema, REVIEW_NOTE_MAX, type LabelStore, type ReviewLabel } from '../../core/learning/review-labels.js';
+import { CorrectionsSchema, REVIEW_NOTE_MAX, ReviewConflictError, type LabelStore, type ReviewLabel } from '../../core/learning/review-labels.js';
 import type { ApiDeps, ApiModule } from '../context.js';
 import { ApiProblem, problemResponse } from '../problem.js';
 import { InvoiceIdParam } from '../schemas.js';
 import { actorOf } from './actor.js';
+import { RetryableError } from '../../core/errors.js';
 
 const ReviewBodySchema = z
   .object({
@@ -69,10 +72,11 @@ export function reviewsModule(labels: LabelStore): ApiModule {
           summary: 'Approve, reject or correct an invoice (with a note): stored as a review label tied to the model versions that scored it.',
           request: { params: z.object({ id: InvoiceIdParam }), body: { required: true, content: { 'application/json': { schema: ReviewBodySchema } } } },
           responses: {
-            200: { description: 'The stored label; `replaced` when it replaces this reviewer\'s earlier label of the revision.', content: { 'application/json': { schema: z.object({ replaced: z.boolean(), label: ReviewLabelViewSchema }).openapi('ReviewResult') } } },
+            200: { description: 'The stored label; `replaced` when it replaces this reviewer\'s earlier label of the revision, `unchanged` when the same action was already stored (nothing written).', content: { 'application/json': { schema: z.object({ replaced: z.boolean(), unchanged: z.boolean(), label: ReviewLabelViewSchema }).openapi('ReviewResult') } } },
             400: problemResponse('An unknown field, a malformed value, or a revision the invoice does not have.'),
             404: problemResponse('No such invoice.'),
-            409: problemResponse('The invoice has no decision to review yet.'),
+            409: problemResponse('The invoice has no decision to review yet (CONFLICT), or another reviewer already reviewed this revision (ALREADY_REVIEWED).'),
+            503: problemResponse('The review store is busy: send the action again (it is stored once).'),
           },
         }),
         async (c) => {
@@ -92,12 +96,25 @@ export function reviewsModule(labels: LabelStore): ApiModule {
           const modelVersions = revision === record.revision
             ? (record.decision?.modelVersions ?? {})
             : ((await deps.store.history(id)).find((h) => h.revision === revision)?.decision?.modelVersions ?? {});
-          const { replaced, label } = await labels.put({
-            invoiceId: id, revision, reviewer: actorOf(c.get('principal')), reviewedAt: deps.clock.now().toISOString(),
-            decision: body.decision, corrections: corrections.data, ...(body.note ? { note: body.note } : {}), modelVersions,
-          });
-          c.get('log').info('review recorded', { invoiceId: id, revision, decision: label.decision, corrected: Object.keys(label.corrections).length, replaced });
-          return c.json({ replaced, label: view(label) }, 200);
+          let stored;
+          try {
+            stored = await labels.put({
+              invoiceId: id, revision, reviewer: actorOf(c.get('principal')), reviewedAt: deps.clock.now().toISOString(),
+              decision: body.decision, corrections: corrections.data, ...(body.note ? { note: body.note } : {}), modelVersions,
+            }, { exclusive: true });
+          } catch (err) {
+            // Contention or unavailability the store's retries did not outlast: sent again, the action is stored
+            // once (or answers `unchanged` if this attempt was stored after all).
+            if (err instanceof RetryableError) throw new ApiProblem('UNAVAILABLE', 'the review store is busy: send the action again', { headers: { 'Retry-After': '1' } });
+            if (!(err instanceof ReviewConflictError)) throw err;
+            throw new ApiProblem('ALREADY_REVIEWED', `revision ${revision} was already reviewed by ${err.holder.reviewer} at ${err.holder.reviewedAt} (${err.holder.decision})`);
+          }
+          const { replaced, label, unchanged = false } = stored;
+          // After the label (the truth): a crash between the two leaves the invoice indexed, and the queue read
+          // or this action sent again marks it.
+          await deps.store.markReviewed(id, revision);
+          c.get('log').info('review recorded', { invoiceId: id, revision, decision: label.decision, corrected: Object.keys(label.corrections).length, replaced, unchanged });
+          return c.json({ replaced, unchanged, label: view(label) }, 200);
         },
       );
 

@@ -9,6 +9,7 @@ import { runExport } from './export.js';
 import { BatchParamsError, dayOf, parseBatchParams, type BatchKind } from './params.js';
 import { runBackfill, runReprocess, type RevisionCheckpoint } from './revisions.js';
 import { runSummary } from './summary.js';
+import { runReviewQueueBackfill, type ReviewQueueCheckpoint } from './review-queue.js';
 import { runSweep, type SweepCheckpoint } from './sweep.js';
 
 function parsed<K extends BatchKind>(kind: K, params: unknown) {
@@ -35,6 +36,7 @@ export function createBatchHandlers(deps: BatchDeps): Record<BatchKind, JobHandl
       const p = parsed('summary', ctx.params);
       return runSummary(deps, ctx as JobContext<unknown>, dayOf(p, now()), { pageBudget: p.pageBudget, topSuppliers: p.topSuppliers });
     },
+    'review-queue': (ctx) => runReviewQueueBackfill(deps, ctx as JobContext<ReviewQueueCheckpoint>, parsed('review-queue', ctx.params).chunk),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const BATCH_KINDS = ['sweep', 'reprocess', 'backfill', 'export', 'summary'] as const;
+export const BATCH_KINDS = ['sweep', 'reprocess', 'backfill', 'export', 'summary', 'review-queue'] as const;
 export const BatchKindSchema = z.enum(BATCH_KINDS);
 export type BatchKind = z.infer<typeof BatchKindSchema>;
 
@@ -75,12 +75,16 @@ export const SummaryParamsSchema = z.strictObject({
   topSuppliers: z.number().int().min(1).max(100).default(10),
 });
 
+/** Indexes records written before the review-queue index existed (InvoiceStore.backfillReviewQueue), `chunk` per page. */
+export const ReviewQueueParamsSchema = z.strictObject({ ...Common });
+
 export const BATCH_PARAMS = {
   sweep: SweepParamsSchema,
   reprocess: ReprocessParamsSchema,
   backfill: BackfillParamsSchema,
   export: ExportParamsSchema,
   summary: SummaryParamsSchema,
+  'review-queue': ReviewQueueParamsSchema,
 } as const;
 
 export type SweepParams = z.infer<typeof SweepParamsSchema>;
@@ -113,7 +117,8 @@ export function dayOf(params: { day?: string | undefined; window?: string | unde
 
 /**
  * What makes two jobs of a kind the same work: one sweep per prefix (and scheduled hour), one reprocess per
- * prefix and date range, one backfill per production model set, one export and one summary per day. Two
+ * prefix and date range, one backfill per production model set, one export and one summary per day, one
+ * review-queue indexing at a time. Two
  * starts of the same window while one is queued or running: the second is refused.
  */
 export function batchWindow(kind: BatchKind, params: Record<string, unknown>, now: Date, productionVersions?: Record<string, string>): string {
@@ -135,5 +140,8 @@ export function batchWindow(kind: BatchKind, params: Record<string, unknown>, no
       return `day=${dayOf(parseBatchParams('export', params), now)}`;
     case 'summary':
       return `day=${dayOf(parseBatchParams('summary', params), now)}`;
+    case 'review-queue':
+      parseBatchParams('review-queue', params);
+      return 'all';
   }
 }

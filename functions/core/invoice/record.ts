@@ -33,6 +33,11 @@ export const InvoiceRecordSchema = z.object({
   /** True once this invoice was added to its supplier's running stats (once per invoice, whatever the revisions). */
   supplierStatsApplied: z.boolean().optional(),
   decision: DecisionRecordSchema.optional(),
+  /**
+   * The highest revision a review label was recorded for (InvoiceStore.markReviewed, after the label store took
+   * it): at the current revision, the invoice has left the review queue.
+   */
+  reviewedRevision: z.number().int().positive().optional(),
   timings: z.record(z.string(), z.number()).default({}),
   createdAt: z.string(),
   updatedAt: z.string(),

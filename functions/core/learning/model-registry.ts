@@ -25,7 +25,8 @@ export class RegistryConflictError extends Error {
       | 'REQUEST_PENDING'
       | 'STALE_REQUEST'
       | 'NOT_ALLOWED'
-      | 'ARCHIVED',
+      | 'ARCHIVED'
+      | 'SCHEMA_MISMATCH',
     message: string,
   ) {
     super(message);
@@ -164,6 +165,15 @@ export interface StageChange {
   to: Stage;
 }
 
+/**
+ * Refuses to promote a version trained on another feature schema than the one the serving code computes
+ * (`servingSchema`; unset = not checked): serving would score nothing with it and decide by rules.
+ */
+export function assertServable(record: Pick<ModelVersionRecord, 'name' | 'version' | 'lineage'> | null | undefined, servingSchema: string | undefined): void {
+  if (!record || servingSchema === undefined || record.lineage.featureSchemaVersion === servingSchema) return;
+  throw new RegistryConflictError('SCHEMA_MISMATCH', `${record.name}@${record.version} reads feature schema ${record.lineage.featureSchemaVersion}; this code computes ${servingSchema}`);
+}
+
 /** The stage changes and new pointer of a promotion of `version` over `pointer`. */
 export function planPromotion(pointer: PointerState, version: string, stageOf: (v: string) => Stage | null): { pointer: PointerState; changes: StageChange[] } {
   const stage = stageOf(version);
@@ -174,12 +184,21 @@ export function planPromotion(pointer: PointerState, version: string, stageOf: (
   return { pointer: { production: version, history: [...pointer.history.filter((v) => v !== version), version] }, changes };
 }
 
-/** The stage changes and new pointer of a rollback: the version before the current one comes back. */
-export function planRollback(pointer: PointerState): { pointer: PointerState; changes: StageChange[]; restored: string } {
+/**
+ * The stage changes and new pointer of a rollback: the latest earlier production version that reads the same
+ * feature schema as the current one comes back (`schemaOf`: each version's lineage schema). A rollback never
+ * crosses a feature-schema change, because the serving code computes one schema only: a version of another
+ * would leave inference deciding by rules. Versions skipped that way leave the history (they stay archived).
+ */
+export function planRollback(pointer: PointerState, schemaOf: (version: string) => string | undefined): { pointer: PointerState; changes: StageChange[]; restored: string } {
   const current = pointer.production;
   if (!current || pointer.history.length < 2) throw new RegistryConflictError('NO_ROLLBACK_TARGET', 'no earlier production version to roll back to');
-  const rest = pointer.history.slice(0, -1);
-  const restored = rest[rest.length - 1]!;
+  const schema = schemaOf(current);
+  const earlier = pointer.history.slice(0, -1);
+  const at = earlier.findLastIndex((v) => schemaOf(v) === schema);
+  if (at < 0) throw new RegistryConflictError('NO_ROLLBACK_TARGET', `no earlier production version reads feature schema ${schema ?? 'unknown'} (the earlier ones were trained on another)`);
+  const restored = earlier[at]!;
+  const rest = earlier.slice(0, at + 1);
   return {
     pointer: { production: restored, history: rest },
     changes: [{ version: current, from: 'production', to: 'archived' }, { version: restored, from: 'archived', to: 'production' }],

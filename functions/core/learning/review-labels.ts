@@ -73,6 +73,42 @@ export interface LabelPage {
   nextCursor?: string | undefined;
 }
 
+/** Thrown by {@link LabelStore.put} with `exclusive` when another reviewer's current label holds the revision. */
+export class ReviewConflictError extends Error {
+  override readonly name = 'ReviewConflictError';
+  constructor(readonly holder: ReviewLabel) {
+    super(`invoice ${holder.invoiceId} revision ${holder.revision} was already reviewed by ${holder.reviewer} at ${holder.reviewedAt}`);
+  }
+}
+
+export interface PutLabelOptions {
+  /**
+   * The review queue's rule, one reviewer per invoice revision, checked in the write's transaction: another
+   * reviewer's current label of the revision throws {@link ReviewConflictError} (nothing written); this
+   * reviewer's current label with the same judgement ({@link sameJudgement}) is returned as it is, `unchanged`
+   * and nothing written, so a retried or re-sent action stays one label.
+   */
+  exclusive?: boolean;
+}
+
+/** Same decision, corrections and note (reviewedAt aside): a re-sent action, not a new judgement. */
+export function sameJudgement(a: ReviewLabel, b: ReviewLabel): boolean {
+  const corrections = (l: ReviewLabel) => JSON.stringify(Object.entries(l.corrections).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return a.invoiceId === b.invoiceId && a.revision === b.revision && a.reviewer === b.reviewer && a.decision === b.decision
+    && (a.note ?? '') === (b.note ?? '') && corrections(a) === corrections(b);
+}
+
+/**
+ * What an exclusive put does given the revision's current labels: throw on another reviewer's, return the
+ * reviewer's own when it says the same, or undefined (write).
+ */
+export function exclusiveOutcome(label: ReviewLabel, currentOfRevision: readonly ReviewLabel[]): ReviewLabel | undefined {
+  const other = currentOfRevision.find((l) => l.reviewer !== label.reviewer);
+  if (other) throw new ReviewConflictError(other);
+  const own = currentOfRevision.find((l) => l.reviewer === label.reviewer);
+  return own && sameJudgement(own, label) ? own : undefined;
+}
+
 /**
  * Review labels of invoices. `put` keeps every review in the history; the same reviewer reviewing the same
  * invoice revision again replaces their current label (concurrent duplicates end in one current label and
@@ -80,7 +116,7 @@ export interface LabelPage {
  * reviewed revision, the latest. Throws ZodError on an invalid label.
  */
 export interface LabelStore {
-  put(label: ReviewLabelInput): Promise<{ replaced: boolean; label: ReviewLabel }>;
+  put(label: ReviewLabelInput, options?: PutLabelOptions): Promise<{ replaced: boolean; label: ReviewLabel; unchanged?: boolean }>;
   /** The current label of every reviewer of the invoice (all revisions), newest first. */
   current(invoiceId: string): Promise<ReviewLabel[]>;
   effective(invoiceId: string): Promise<ReviewLabel | null>;

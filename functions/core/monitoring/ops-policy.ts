@@ -137,6 +137,21 @@ export async function runReadyActions(deps: PolicyDeps): Promise<string[]> {
   return done;
 }
 
+export interface PromotionHold {
+  actionId: string;
+  /** When the hold lapses (ISO). */
+  until: string;
+}
+
+/** The hold on promotions in force at `now` (a hold-promotions action executed within HOLD_MS), or null. */
+export async function promotionHold(store: Pick<OpsStore, 'actions'>, now: Date): Promise<PromotionHold | null> {
+  const executed = await store.actions({ status: 'executed', limit: 100 });
+  const hold = executed
+    .filter((h) => h.type === 'hold-promotions' && h.executedAt !== null && now.getTime() - Date.parse(h.executedAt) < HOLD_MS)
+    .sort((a, b) => Date.parse(b.executedAt!) - Date.parse(a.executedAt!))[0];
+  return hold ? { actionId: hold.id, until: new Date(Date.parse(hold.executedAt!) + HOLD_MS).toISOString() } : null;
+}
+
 /** Claims and runs one action; false when another runner holds it or it is not runnable. */
 export async function executeAction(deps: PolicyDeps, id: string): Promise<boolean> {
   const action = await deps.store.claim(id, deps.owner, deps.leaseMs ?? 5 * 60_000, deps.now());
@@ -158,10 +173,8 @@ async function runEffect(deps: PolicyDeps, action: OpsAction): Promise<Record<st
   const p = action.params;
   switch (action.type) {
     case 'request-retraining': {
-      // A hold in force (a hold-promotions action executed within HOLD_MS) lets retraining train and gate, not promote.
-      const holds = await deps.store.actions({ status: 'executed', limit: 100 });
-      const now = deps.now().getTime();
-      const held = holds.some((h) => h.type === 'hold-promotions' && h.executedAt !== null && now - Date.parse(h.executedAt) < HOLD_MS);
+      // A hold in force lets retraining train and gate, not promote (the retraining job checks it too, for every trigger).
+      const held = (await promotionHold(deps.store, deps.now())) !== null;
       return deps.executors.requestRetraining({
         requestId: action.id, reason: typeof p.reason === 'string' ? p.reason : 'ops', promote: !held,
         ...(typeof p.trials === 'number' ? { trials: p.trials } : {}),

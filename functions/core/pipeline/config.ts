@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_AUDIT_SAMPLE_RATE } from '../api/audit-sample.js';
 
 /**
  * Settings of the pipeline use cases, shared by both runtimes. The platform layer builds it from the
@@ -21,6 +22,11 @@ export const PipelineConfigSchema = z.object({
   }),
   /** Read embedded / standalone e-invoice XML before falling back to text extraction. */
   einvoice: z.boolean().default(true),
+  /**
+   * Share of auto-approved invoices drawn into the review queue's audit sample, decided when each is scored
+   * (a hash of the invoice id, so stable); a change applies to invoices scored from then on.
+   */
+  auditSampleRate: z.number().min(0).max(1).default(DEFAULT_AUDIT_SAMPLE_RATE),
   /** Claims protect a run for this long before a crashed worker's claim can be retaken. */
   idempotencyTtlMs: z.number().int().positive().default(10 * 60_000),
   /** Events older than this are dropped with a log line instead of retried forever. */

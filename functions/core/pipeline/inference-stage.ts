@@ -2,6 +2,7 @@ import { PermanentError, RetryableError } from '../errors.js';
 import type { InvoiceRecord } from '../invoice/record.js';
 import { Topics, type FeaturesComputed, type InvoiceScored } from '../messages.js';
 import { decide } from '../scoring/decide.js';
+import { inAuditSample } from '../api/audit-sample.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
 import { featuresFromWire } from './feature-wire.js';
@@ -57,13 +58,15 @@ export async function runInferenceStage(deps: PipelineDeps, msg: FeaturesCompute
     const start = performance.now();
     const features = featuresFromWire(msg.features);
     const scores = models ? await models.score(features) : null;
-    const decision = decide({
+    const decided = decide({
       validations: current.validations ?? [],
       features,
       scores,
       thresholds: deps.thresholds,
       modelVersions: models?.versions ?? {},
     });
+    // Decided here, once, from the invoice id: a redelivery draws the same, and the review queue reads an index.
+    const decision = { ...decided, auditSample: decided.decision === 'APPROVE' && inAuditSample(invoiceId, deps.config.auditSampleRate) };
     const { record: done } = await store.transition(
       invoiceId,
       'SCORED',

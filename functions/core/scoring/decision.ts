@@ -38,5 +38,10 @@ export const DecisionRecordSchema = z.object({
   basis: z.enum(['rules', 'models+rules']),
   modelVersions: z.record(z.string(), z.string()),
   explanations: z.record(z.string(), z.array(ContributionSchema)).default({}),
+  /**
+   * APPROVE only: drawn for the review queue's audit sample when scored (core/api/audit-sample.ts), decided once
+   * so that redelivery and every reader agree. Absent on decisions recorded before the flag existed.
+   */
+  auditSample: z.boolean().optional(),
 });
 export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;

@@ -55,6 +55,8 @@ const PipelineEnv = CommonEnv.extend({
   LEDGERX_TOPIC_INVOICE_SCORED: Required,
   LEDGERX_TOPIC_DEAD_LETTER: Required,
   LEDGERX_MAX_EVENT_AGE_MS: PositiveInt.optional(),
+  /** Share of auto-approved invoices drawn for the review queue's audit sample when scored (inference; the api's value). */
+  LEDGERX_AUDIT_SAMPLE_RATE: z.string().transform(Number).pipe(z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1')).optional(),
   /**
    * `max_delivery_attempts` of the push subscription that feeds the function: on that attempt a failure is
    * dead-lettered with its reason and the invoice marked FAILED, instead of being retried.
@@ -194,6 +196,7 @@ function stage(
     einvoice: env.LEDGERX_EINVOICE,
     ...(env.LEDGERX_IDEMPOTENCY_TTL_MS ? { idempotencyTtlMs: env.LEDGERX_IDEMPOTENCY_TTL_MS } : {}),
     ...(env.LEDGERX_MAX_EVENT_AGE_MS ? { maxEventAgeMs: env.LEDGERX_MAX_EVENT_AGE_MS } : {}),
+    ...(env.LEDGERX_AUDIT_SAMPLE_RATE !== undefined ? { auditSampleRate: env.LEDGERX_AUDIT_SAMPLE_RATE } : {}),
   });
   return {
     ...common(functionName, env),

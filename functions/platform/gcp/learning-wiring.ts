@@ -11,10 +11,11 @@ import { FirestoreModelRegistryStore } from '../../adapters/gcp/firestore-model-
 import { createServingRegistry } from '../../adapters/onnx/serving-registry.js';
 import { errorFields } from '../logger.js';
 import type { GcpLearningConfig } from './learning-config.js';
+import { FEATURE_SCHEMA_VERSION } from '../../core/features/schema.js';
 
 export async function createFirestoreServingRegistry(options: { db: Firestore; blobs: BlobStore; config: GcpLearningConfig; log: Logger }): Promise<ModelRegistry> {
   const { db, blobs, config, log } = options;
-  const store = new FirestoreModelRegistryStore(db, { prefix: config.prefix, admins: config.learning.promotion.admins });
+  const store = new FirestoreModelRegistryStore(db, { prefix: config.prefix, admins: config.learning.promotion.admins, servingSchema: FEATURE_SCHEMA_VERSION });
   const artifacts = createBucketArtifactStore(blobs, config.modelsBucket);
   // First instance of a fresh project: the seed's production versions become the registry's. Idempotent;
   // a failure here only delays the import to the next cold start (serving reads whatever pointers exist).

@@ -364,7 +364,7 @@ function OpsSection({ me }: { me: Me }) {
 }
 
 /** The count that says how far a job of each batch kind got (none of them knows its total in advance). */
-const MAIN_COUNT: Readonly<Record<BatchKind, string>> = { sweep: 'objects', reprocess: 'listed', backfill: 'listed', export: 'rows', summary: 'invoices' };
+const MAIN_COUNT: Readonly<Record<BatchKind, string>> = { sweep: 'objects', reprocess: 'listed', backfill: 'listed', export: 'rows', summary: 'invoices', 'review-queue': 'scanned' };
 
 function JobProgress({ job }: { job: JobView }) {
   const label = `${job.kind} ${job.status}`;

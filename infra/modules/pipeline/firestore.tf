@@ -41,6 +41,9 @@ locals {
     reason_created_asc = [["reasonCodes", "CONTAINS"], ["createdAt", "ASCENDING"]]
     model_created      = [["modelVersionTags", "CONTAINS"], ["createdAt", "DESCENDING"]]
     model_created_asc  = [["modelVersionTags", "CONTAINS"], ["createdAt", "ASCENDING"]]
+    # The review queue, oldest first: inReviewQueue is the adapter's denormalized reviewQueueOf(record) (REVIEW
+    # decisions and the audit sample drawn at scoring, not yet reviewed), so a queue page is one index range.
+    review_queue_asc = [["inReviewQueue", "ASCENDING"], ["createdAt", "ASCENDING"]]
     # A listing with several equality / array-contains filters is served by merging the indexes above (each ends
     # in createdAt in the listing's direction); the received-date range is on createdAt itself.
   }

@@ -77,7 +77,10 @@ locals {
       max_instances = 20
       concurrency   = 1
       topic         = "features_computed"
-      env           = local.learning_env
+      # The audit sample is drawn when an invoice is scored (the api's review queue reads it from an index).
+      env = merge(local.learning_env, {
+        LEDGERX_AUDIT_SAMPLE_RATE = tostring(var.audit_sample_rate)
+      })
     }
     webhooks = {
       description   = "Posts each decision (invoice-scored) to the subscribed webhooks, signed, logged and retried."
@@ -169,6 +172,8 @@ locals {
       secrets       = {}
       env = merge(local.learning_env, {
         LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET = tostring(var.documentai_monthly_page_budget)
+        # The review-queue job draws the audit sample of records scored before the draw existed.
+        LEDGERX_AUDIT_SAMPLE_RATE = tostring(var.audit_sample_rate)
       })
     }
   }

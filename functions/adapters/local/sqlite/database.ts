@@ -8,6 +8,8 @@ export interface Migration {
   name: string;
   /** SQL run inside the migration's transaction. */
   sql: string;
+  /** A backfill SQL alone cannot express, run after `sql` in the same transaction. */
+  run?(db: SqliteDatabase): void;
 }
 
 export interface OpenDatabaseOptions {
@@ -84,6 +86,7 @@ export class SqliteDatabase {
         const applied = this.statement('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
         if (applied) return;
         this.connection.exec(migration.sql);
+        migration.run?.(this);
         this.statement('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
           migration.version,
           migration.name,

@@ -21,6 +21,7 @@ import {
   addToSupplierStats, EMPTY_SUPPLIER_STATS, supplierHistoryOf, supplierObservation, SupplierStatsSchema, type SupplierStats,
 } from '../../../core/invoice/supplier-stats.js';
 import { decodeListCursor, encodeListCursor } from '../../list-cursor.js';
+import { reviewQueueOf } from '../../../core/invoice/review-queue.js';
 
 /** Thrown by {@link SqliteInvoiceStore.transition} for an invoice id that was never created. */
 export class InvoiceNotFoundError extends Error {
@@ -42,6 +43,7 @@ interface InvoiceRow {
   supplier_name?: string | null;
   invoice_number?: string | null;
   reason_codes?: string | null;
+  revision?: number | null;
 }
 
 const SUMMARY_COLUMNS =
@@ -49,7 +51,8 @@ const SUMMARY_COLUMNS =
 /** What listings show besides the indexed columns, read from the page's records only (at most a page of rows). */
 const SUMMARY_EXTRAS = `json_extract(i.record, '$.invoice.fields.supplier_name.value') AS supplier_name,
   json_extract(i.record, '$.invoice.fields.invoice_id.value') AS invoice_number,
-  (SELECT group_concat(json_extract(r.value, '$.code'), ' ') FROM json_each(i.record, '$.decision.reasons') r) AS reason_codes`;
+  (SELECT group_concat(json_extract(r.value, '$.code'), ' ') FROM json_each(i.record, '$.decision.reasons') r) AS reason_codes,
+  json_extract(i.record, '$.revision') AS revision`;
 /** Strictly earlier in the (createdAt, invoiceId) order, the tie-break every adapter must use. */
 const BEFORE = '(created_at, invoice_id) < (?, ?)';
 /** Bounds a duplicate lookup: more matches than this say nothing new to a reviewer. */
@@ -79,6 +82,7 @@ function indexedColumns(record: InvoiceRecord) {
     currency: fields?.currency?.value ?? null,
     invoice_date: fields?.invoice_date?.value ?? null,
     decision: record.decision?.decision ?? null,
+    review_queue: reviewQueueOf(record) ?? null,
     updated_at: record.updatedAt,
     record: JSON.stringify(record),
   };
@@ -100,6 +104,7 @@ function toSummary(row: InvoiceRow): InvoiceSummary {
     ...(row.supplier_name != null ? { supplierName: String(row.supplier_name) } : {}),
     ...(row.invoice_number != null ? { invoiceNumber: String(row.invoice_number) } : {}),
     ...(row.reason_codes ? { reasons: row.reason_codes.split(' ') } : {}),
+    ...(row.revision != null ? { revision: Number(row.revision) } : {}),
   };
 }
 
@@ -127,9 +132,9 @@ export class SqliteInvoiceStore implements InvoiceStore {
       const info = this.db
         .statement(
           `INSERT INTO invoices (invoice_id, status, file_name, content_sha256, supplier_key, business_key, supplier_iban,
-             total_amount, currency, invoice_date, decision, created_at, updated_at, record)
+             total_amount, currency, invoice_date, decision, review_queue, created_at, updated_at, record)
            VALUES (@invoice_id, @status, @file_name, @content_sha256, @supplier_key, @business_key, @supplier_iban,
-             @total_amount, @currency, @invoice_date, @decision, @created_at, @updated_at, @record)
+             @total_amount, @currency, @invoice_date, @decision, @review_queue, @created_at, @updated_at, @record)
            ON CONFLICT (invoice_id) DO NOTHING`,
         )
         .run({ invoice_id: valid.invoiceId, created_at: valid.createdAt, ...indexedColumns(valid) });
@@ -266,6 +271,8 @@ export class SqliteInvoiceStore implements InvoiceStore {
     for (const tag of byTag ? tags.slice(1) : tags) {
       add('EXISTS (SELECT 1 FROM invoice_list_tags t WHERE t.tag = ? AND t.created_at = i.created_at AND t.invoice_id = i.invoice_id)', tag);
     }
+    // The partial index of migration 60 serves this term: the queue is one range, in listing order.
+    if (query.reviewQueue) add('i.review_queue IS NOT NULL');
     if (query.status !== undefined) add('i.status = ?', query.status);
     if (query.decision !== undefined) add('i.decision = ?', query.decision);
     if (query.supplierKey !== undefined) add('i.supplier_key = ?', query.supplierKey);
@@ -289,6 +296,16 @@ export class SqliteInvoiceStore implements InvoiceStore {
       items: page.map(toSummary),
       nextCursor: rows.length > limit && last ? encodeCursor(last) : undefined,
     };
+  }
+
+  /** Sets `reviewedRevision` in one IMMEDIATE transaction (the record's indexed queue column follows it). */
+  async markReviewed(invoiceId: string, revision: number): Promise<boolean> {
+    return this.db.immediate(() => {
+      const current = this.readRecord(invoiceId);
+      if (!current || (current.reviewedRevision ?? 0) >= revision) return false;
+      this.writeRecord({ ...current, reviewedRevision: revision });
+      return true;
+    });
   }
 
   /** Every record in creation order, read in keyset pages so no statement stays open across awaits. */
@@ -328,7 +345,7 @@ export class SqliteInvoiceStore implements InvoiceStore {
         `UPDATE invoices SET status = @status, file_name = @file_name, content_sha256 = @content_sha256,
            supplier_key = @supplier_key, business_key = @business_key, supplier_iban = @supplier_iban,
            total_amount = @total_amount, currency = @currency, invoice_date = @invoice_date, decision = @decision,
-           updated_at = @updated_at, record = @record
+           review_queue = @review_queue, updated_at = @updated_at, record = @record
          WHERE invoice_id = @invoice_id`,
       )
       .run({ invoice_id: record.invoiceId, ...indexedColumns(record) });

@@ -1,6 +1,6 @@
 import {
-  effectiveOf, ReviewLabelSchema,
-  type LabelPage, type LabelStore, type ReviewLabel, type ReviewLabelInput, type StoredReview,
+  effectiveOf, exclusiveOutcome, ReviewLabelSchema,
+  type LabelPage, type PutLabelOptions, type LabelStore, type ReviewLabel, type ReviewLabelInput, type StoredReview,
 } from '../../../core/learning/review-labels.js';
 import { decodeCursor, encodeCursor } from '../../page-cursor.js';
 import type { SqliteDatabase } from './database.js';
@@ -13,11 +13,16 @@ import type { SqliteDatabase } from './database.js';
 export class SqliteLabelStore implements LabelStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  async put(input: ReviewLabelInput): Promise<{ replaced: boolean; label: ReviewLabel }> {
+  async put(input: ReviewLabelInput, options: PutLabelOptions = {}): Promise<{ replaced: boolean; label: ReviewLabel; unchanged?: boolean }> {
     const label = ReviewLabelSchema.parse(input);
     const stored: ReviewLabel = { ...label, reviewedAt: new Date(label.reviewedAt).toISOString() };
     const json = JSON.stringify(stored);
-    const replaced = this.db.immediate(() => {
+    return this.db.immediate(() => {
+      if (options.exclusive) {
+        const rows = this.db.statement('SELECT label FROM review_labels WHERE invoice_id = ? AND revision = ?').all(stored.invoiceId, stored.revision) as Array<{ label: string }>;
+        const own = exclusiveOutcome(stored, rows.map((r) => ReviewLabelSchema.parse(JSON.parse(r.label))));
+        if (own) return { replaced: false, label: own, unchanged: true };
+      }
       const seq = Number(
         this.db
           .statement('INSERT INTO review_history (invoice_id, revision, reviewer, reviewed_at, label) VALUES (?, ?, ?, ?, ?)')
@@ -30,9 +35,8 @@ export class SqliteLabelStore implements LabelStore {
            ON CONFLICT (invoice_id, revision, reviewer) DO UPDATE SET reviewed_at = excluded.reviewed_at, seq = excluded.seq, label = excluded.label`,
         )
         .run(stored.invoiceId, stored.revision, stored.reviewer, stored.reviewedAt, seq, json);
-      return existing !== undefined;
+      return { replaced: existing !== undefined, label: stored };
     });
-    return { replaced, label: stored };
   }
 
   async current(invoiceId: string): Promise<ReviewLabel[]> {

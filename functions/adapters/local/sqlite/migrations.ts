@@ -2,6 +2,9 @@ import type { Migration } from './database.js';
 import { SqliteDatabase, type OpenDatabaseOptions } from './database.js';
 import { LEARNING_MIGRATIONS } from './learning-migrations.js';
 import { MONITORING_MIGRATIONS } from './monitoring-store.js';
+import { DEFAULT_AUDIT_SAMPLE_RATE, inAuditSample } from '../../../core/api/audit-sample.js';
+import { reviewQueueOf } from '../../../core/invoice/review-queue.js';
+import type { InvoiceRecord } from '../../../core/invoice/record.js';
 
 /**
  * The schema of the local LedgerX database: invoices (with the duplicate/supplier indexes), idempotency
@@ -225,7 +228,51 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
   },
   // 50-59: monitoring (drift reports, operations log).
   ...MONITORING_MIGRATIONS,
+  // 60-69: the review queue.
+  {
+    version: 60,
+    name: 'review queue index (audit sample decided at scoring, reviewed revision)',
+    // The queue (core/invoice/review-queue.ts) becomes one column, written with the record by the store, and a
+    // partial index over the open ones in listing order: a queue page is a range of it, never a scan of the
+    // auto-approved invoices for the audit sample.
+    sql: `
+      ALTER TABLE invoices ADD COLUMN review_queue TEXT CHECK (review_queue IN ('review', 'audit'));
+      CREATE INDEX invoices_review_queue ON invoices (created_at, invoice_id) WHERE review_queue IS NOT NULL;
+    `,
+    run: backfillReviewQueue,
+  },
 ];
+
+/**
+ * Records scored before migration 60: an APPROVE decision gets the audit draw the queue made for it at read time
+ * (the hash of its id at the default rate: a server run with another `--audit-rate` applies it to invoices scored
+ * from now on), a record with review labels gets `reviewedRevision` from them, and every record its queue column.
+ */
+function backfillReviewQueue(db: SqliteDatabase): void {
+  const rows = db
+    .statement(
+      `SELECT i.invoice_id, i.decision, json_extract(i.record, '$.revision') AS revision,
+         json_type(i.record, '$.decision.auditSample') AS drawn,
+         (SELECT MAX(l.revision) FROM review_labels l WHERE l.invoice_id = i.invoice_id) AS reviewed
+       FROM invoices i WHERE i.decision IN ('REVIEW', 'APPROVE')`,
+    )
+    .all() as Array<{ invoice_id: string; decision: string; revision: number | null; drawn: string | null; reviewed: number | null }>;
+  const setDraw = db.statement(`UPDATE invoices SET record = json_set(record, '$.decision.auditSample', json(?)) WHERE invoice_id = ?`);
+  const setReviewed = db.statement(`UPDATE invoices SET record = json_set(record, '$.reviewedRevision', ?) WHERE invoice_id = ?`);
+  const setQueue = db.statement('UPDATE invoices SET review_queue = ? WHERE invoice_id = ?');
+  for (const row of rows) {
+    let auditSample = row.drawn === 'true';
+    if (row.decision === 'APPROVE' && row.drawn === null) {
+      auditSample = inAuditSample(row.invoice_id, DEFAULT_AUDIT_SAMPLE_RATE);
+      setDraw.run(String(auditSample), row.invoice_id);
+    }
+    if (row.reviewed !== null) setReviewed.run(row.reviewed, row.invoice_id);
+    const queue = reviewQueueOf({
+      decision: { decision: row.decision, auditSample } as InvoiceRecord['decision'], revision: row.revision ?? 1, reviewedRevision: row.reviewed ?? undefined,
+    });
+    if (queue) setQueue.run(queue, row.invoice_id);
+  }
+}
 
 /** Opens the local LedgerX database (file path or ':memory:') with every migration applied. */
 export function openLedgerDatabase(path: string, options: Omit<OpenDatabaseOptions, 'migrations'> = {}): SqliteDatabase {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  auditOf, AuditEntrySchema, ModelVersionRecordSchema, planDecision, planPromotion, planRollback, PromotionRequestSchema, RegistryConflictError,
+  assertServable, auditOf, AuditEntrySchema, ModelVersionRecordSchema, planDecision, planPromotion, planRollback, PromotionRequestSchema, RegistryConflictError,
   type AuditEntry, type ChangeContext, type ModelRegistryStore, type ModelVersionRecord, type NewModelVersion, type PointerState,
   type PromotionRequest, type StageChange,
 } from '../../../core/learning/model-registry.js';
@@ -10,6 +10,8 @@ import type { SqliteDatabase } from './database.js';
 export interface SqliteRegistryOptions {
   /** Who may approve or reject promotion requests; empty = anyone but the requester. */
   admins?: readonly string[];
+  /** The feature schema the serving code computes: promotions of versions of another are refused. */
+  servingSchema?: string;
 }
 
 /**
@@ -19,12 +21,14 @@ export interface SqliteRegistryOptions {
  */
 export class SqliteModelRegistryStore implements ModelRegistryStore {
   private readonly admins: readonly string[];
+  private readonly servingSchema: string | undefined;
 
   constructor(
     private readonly db: SqliteDatabase,
     options: SqliteRegistryOptions = {},
   ) {
     this.admins = options.admins ?? [];
+    this.servingSchema = options.servingSchema;
   }
 
   async register(input: NewModelVersion, ctx: ChangeContext): Promise<{ created: boolean; record: ModelVersionRecord }> {
@@ -71,7 +75,7 @@ export class SqliteModelRegistryStore implements ModelRegistryStore {
 
   async rollback(name: string, ctx: ChangeContext): Promise<ModelVersionRecord> {
     return this.db.immediate(() => {
-      const plan = planRollback(this.readPointer(name));
+      const plan = planRollback(this.readPointer(name), (v) => this.readVersion(name, v)?.lineage.featureSchemaVersion);
       this.apply(name, plan.pointer, plan.changes, 'rollback', ctx);
       return this.readVersion(name, plan.restored)!;
     });
@@ -132,6 +136,7 @@ export class SqliteModelRegistryStore implements ModelRegistryStore {
   // ---------------------------------------------------------------------------------------- inside transactions
 
   private promoteInTx(name: string, version: string, ctx: ChangeContext, action: AuditEntry['action']): ModelVersionRecord {
+    assertServable(this.readVersion(name, version), this.servingSchema);
     const plan = planPromotion(this.readPointer(name), version, (v) => this.readVersion(name, v)?.stage ?? null);
     this.apply(name, plan.pointer, plan.changes, action, ctx);
     return this.readVersion(name, version)!;

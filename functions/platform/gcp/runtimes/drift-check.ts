@@ -15,6 +15,7 @@ import { createLogger } from '../../logger.js';
 import { loadMonitoredModel, registryEffects } from '../../monitoring.js';
 import type { Env } from '../config.js';
 import { loadMonitoringConfig, type GcpMonitoringConfig } from '../monitoring-config.js';
+import { FEATURE_SCHEMA_VERSION } from '../../../core/features/schema.js';
 
 export interface GcpMonitoring {
   config: GcpMonitoringConfig;
@@ -40,7 +41,7 @@ export async function gcpMonitoring(options: { config: GcpMonitoringConfig; db: 
     import('../../../adapters/gcp/firestore-model-registry.js'), import('../../../adapters/gcp/bucket-model-artifacts.js'),
   ]);
   const prefix = config.prefix;
-  const registry = new fsReg.FirestoreModelRegistryStore(db, { prefix, admins: config.learning.promotion.admins });
+  const registry = new fsReg.FirestoreModelRegistryStore(db, { prefix, admins: config.learning.promotion.admins, servingSchema: FEATURE_SCHEMA_VERSION });
   const artifacts = bucketArt.createBucketArtifactStore(blobs, config.modelsBucket);
   const reports = new fsMon.FirestoreDriftReportStore(db, { prefix });
   const ops = new fsMon.FirestoreOpsStore(db, { prefix, admins: config.monitoring.policy.admins });
