@@ -39,11 +39,13 @@ type ListPage = { items: Summary[]; nextCursor?: string };
 const prefetched = new Map<string, { promise: Promise<ListPage>; page?: ListPage }>();
 
 /**
- * Starts the table's first listing while the app is still checking who is signed in (both requests in
- * parallel: the first row appears one round trip sooner). Only used when the page opens on the table.
+ * Starts a listing before the table asks for it: the first one while the app is still checking who is signed
+ * in (in parallel: the first row appears one round trip sooner), and a filter's as soon as it is chosen. Only
+ * the latest is kept (an earlier one nobody took is stale). Resolves when it has arrived, or failed.
  */
 export function prefetchInvoices(query: URLSearchParams): Promise<unknown> {
   const path = listPath(query);
+  prefetched.clear();
   const entry: { promise: Promise<ListPage>; page?: ListPage } = { promise: api<ListPage>(path) };
   prefetched.set(path, entry);
   return entry.promise.then((page) => (entry.page = page), () => {});
