@@ -22,10 +22,9 @@ import { percent, when } from './words.js';
 type JobView = Pick<JobRecord, 'id' | 'kind' | 'key' | 'status' | 'counts' | 'attempts' | 'errors' | 'createdAt' | 'startedAt' | 'updatedAt' | 'finishedAt' | 'cancelRequested'>;
 type Loaded<T> = { state: 'loading' } | { state: 'missing' } | { state: 'error'; message: string } | { state: 'ok'; value: T };
 
-function useOptional<T>(path: string | null, version = 0): Loaded<T> {
+function useOptional<T>(path: string, version = 0): Loaded<T> {
   const [s, set] = useState<Loaded<T>>({ state: 'loading' });
   useEffect(() => {
-    if (!path) return;
     const ctrl = new AbortController();
     optional<T>(path, ctrl.signal).then(
       (v) => set(v === null ? { state: 'missing' } : { state: 'ok', value: v }),
