@@ -247,14 +247,20 @@ async function buildJob(name) {
 /**
  * The web app (functions/web): Preact components in TSX bundled for browsers into dist/web/app.js, with the
  * static files (index.html, app.css) beside it. No CDN: everything comes from node_modules at build time.
+ * Pages other than the invoice table are split into chunks loaded when first shown; the chunks the entry
+ * imports are announced in index.html (modulepreload) so that they load beside app.js, not after it. Chunk
+ * names are lowercased: the site serves only lowercase flat names (esbuild's hashes are base32 capitals,
+ * which lowercase without collisions).
  */
 export async function buildWeb() {
   const outdir = join(DIST, 'web');
   rmSync(outdir, { recursive: true, force: true });
-  await build({
+  const result = await build({
     entryPoints: { app: join(ROOT, 'functions/web/app/main.tsx') },
     outdir,
     bundle: true,
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     platform: 'browser',
     format: 'esm',
     target: ['chrome110', 'firefox110', 'safari16'],
@@ -264,8 +270,19 @@ export async function buildWeb() {
     sourcemap: true,
     legalComments: 'none',
     logLevel: 'warning',
+    metafile: true,
+    write: false,
   });
+  const base = (path) => path.slice(path.lastIndexOf('/') + 1);
+  const chunks = result.outputFiles.map((f) => base(f.path)).filter((n) => n.startsWith('chunk-') && n.endsWith('.js'));
+  const lower = (text) => chunks.reduce((t, n) => t.replaceAll(n, n.toLowerCase()), text);
+  mkdirSync(outdir, { recursive: true });
+  for (const f of result.outputFiles) writeFileSync(join(outdir, lower(base(f.path))), lower(f.text));
   cpSync(join(ROOT, 'functions/web/static'), outdir, { recursive: true });
+  const entry = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint);
+  const preloads = entry[1].imports.filter((i) => i.kind === 'import-statement').map((i) => `<link rel="modulepreload" href="/${base(i.path).toLowerCase()}" />`);
+  const index = join(outdir, 'index.html');
+  writeFileSync(index, readFileSync(index, 'utf8').replace('<script type="module" src="/app.js"></script>', (tag) => [...preloads, tag].join('\n    ')));
 }
 
 export async function buildAll({ only } = {}) {

@@ -2,12 +2,22 @@
  * The web app's first screen at 10,000 invoices (BENCH_WEB_INVOICES) in the embedded database, in Debian's
  * Chromium against a real `ledgerx serve`: from the start of the navigation to the first table row on screen,
  * and to the table showing only the filtered rows after a filter is chosen at once (target: both within 1 s).
- * Also a filtered view opened from its URL. Median and worst of 7 runs each (cold first run excluded).
+ * Also a filtered view opened from its URL. Median and worst of 7 runs each (cold first run excluded), and the
+ * script the first screen loads.
  * Skipped (no metrics) without /usr/bin/chromium.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { chromiumAvailable, ensureBuilt, launchChromium, signedInPage, SKIP_MESSAGE, startServe, tempDataDir } from '../web/harness.js';
+import { join } from 'node:path';
+import { chromiumAvailable, ROOT, ensureBuilt, launchChromium, signedInPage, SKIP_MESSAGE, startServe, tempDataDir } from '../web/harness.js';
 import { seedInvoices } from '../web/seed.js';
+
+/** Bytes of script the first screen loads: app.js and the chunks index.html preloads (the other pages' chunks load when shown). */
+function firstScreenScriptBytes(): number {
+  const dir = join(ROOT, 'dist', 'web');
+  const files = ['app.js', ...[...readFileSync(join(dir, 'index.html'), 'utf8').matchAll(/rel="modulepreload" href="\/([^"]+)"/g)].map((m) => m[1]!)];
+  return files.reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number) => Math.round(x);
@@ -51,6 +61,7 @@ export async function benchWeb(): Promise<Record<string, number>> {
     }
     return {
       [`invoices in the database`]: count,
+      'first screen script bytes (app.js + preloaded chunks, minified)': firstScreenScriptBytes(),
       // These are latencies on a shared machine: the load says how contended it was while measuring.
       'machine load average (1 min) at the end': Math.round(loadavg()[0]! * 10) / 10,
       'first row visible ms (median)': round(median(firstRow)),

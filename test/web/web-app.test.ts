@@ -2,13 +2,14 @@
  * The web app in a real headless Chromium (Debian's, driven by playwright-core) against a real `ledgerx serve`:
  * sign-in, the live table with filters and sorting in the URL, files dropped onto the page (signed uploads with
  * a progress bar each, refusals for an unsupported type, an oversized file and an expired URL) and one invoice
- * reaching its decision, the invoice page with its fields outlined on the page image, the review queue worked
- * with the keyboard alone (labels checked through the API), a model rolled back and promoted by an admin after a
- * confirmation, a viewer refused, a hostile supplier name shown as text with no dialog, the CSP on every page,
- * axe-core on every page, and screenshots at 1280 and 390 px (reports/web/screenshots). One browser, one server.
- * Skips with a message when /usr/bin/chromium is absent.
+ * reaching its decision, a chosen folder (subfolders walked, hidden files skipped), the table as cards at
+ * 390 px, the invoice page with its fields outlined on the page image, the review queue worked with the keyboard
+ * alone (labels checked through the API), a model rolled back and promoted by an admin after a confirmation, a
+ * viewer refused, a hostile supplier name shown as text with no dialog, the CSP on every page, axe-core on every
+ * page, and screenshots at 1280 and 390 px (reports/web/screenshots). One browser, one server. Skips with a
+ * message when /usr/bin/chromium is absent.
  */
-import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -153,6 +154,39 @@ describe.skipIf(!chromiumAvailable)('the web app in Chromium', () => {
     // The live table (server-sent events) shows it settling, without a reload.
     await page.locator(`tr[data-invoice="${uploadedId}"] .badge.approve, tr[data-invoice="${uploadedId}"] .badge.review, tr[data-invoice="${uploadedId}"] .badge.reject`).waitFor({ timeout: 60_000 });
     await page.unroute('**/v1/uploads/local**');
+  });
+
+  it('takes a chosen folder, subfolders included, skipping hidden files and refusing what is not an invoice', async () => {
+    const { page } = admin;
+    const folder = join(data.dir, 'folder');
+    await mkdir(join(folder, 'march'), { recursive: true });
+    await writeFile(join(folder, 'folder-a.pdf'), Buffer.from(pdfs[0]!.base64, 'base64'));
+    await writeFile(join(folder, 'march', 'folder-b.pdf'), Buffer.from(pdfs[1]!.base64, 'base64'));
+    await writeFile(join(folder, 'march', 'folder-notes.txt'), 'not an invoice');
+    await writeFile(join(folder, '.DS_Store'), 'finder junk');
+    await page.getByLabel('Choose a folder of invoices').setInputFiles(folder);
+    const item = (name: string) => page.getByTestId('upload-item').filter({ hasText: name });
+    for (const name of ['folder-a.pdf', 'folder-b.pdf']) await item(name).filter({ hasText: 'Uploaded' }).waitFor({ timeout: 30_000 });
+    await item('folder-notes.txt').filter({ hasText: 'Not a supported file type' }).waitFor();
+    expect(await item('.DS_Store').count()).toBe(0);
+    // Both reached the API as uploads of their own.
+    await expect.poll(async () => (await apiCall<{ items: Array<{ fileName: string }> }>(served.url, served.adminKey, '/v1/invoices?limit=50')).body.items.filter((i) => i.fileName.startsWith('folder-')).length, { timeout: 30_000 }).toBe(2);
+  });
+
+  it('lays the invoice table out as cards at 390 px: nothing scrolls sideways', async () => {
+    const { page } = admin;
+    await page.goto(`${served.url}/`);
+    await page.locator('tbody tr').first().waitFor();
+    await page.setViewportSize({ width: 390, height: 900 });
+    try {
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      const wrap = page.locator('.table-wrap').filter({ has: page.getByTestId('invoice-table') });
+      expect(await wrap.evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
+      // Each cell says what it is.
+      expect(await page.locator('tbody tr').first().locator('td[data-label="Total"]').evaluate((td) => getComputedStyle(td, '::before').content)).toBe('"Total"');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 
   it('opens the invoice: page image with the extracted fields outlined, confidences, checks, words and history', async () => {

@@ -1,17 +1,52 @@
 /**
  * The LedgerX web app: sign in, then invoices (uploads and the live table), one invoice, the review queue,
  * models and monitoring. Served by the API from the same origin, under a strict content security policy: this
- * bundle and app.css are the only script and style; nothing is inline.
+ * bundle (app.js and its chunks) and app.css are the only script and style; nothing is inline.
  */
-import { render } from 'preact';
+import { render, type FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, can, credential, onSignedOut, setCredential, type Me } from './api.js';
-import { InvoicePage } from './invoice.js';
 import { InvoicesPage, prefetchInvoices } from './invoices.js';
-import { ModelsPage } from './models.js';
-import { MonitoringPage } from './monitoring.js';
-import { ReviewPage } from './review.js';
 import { interceptLinks, navigate, useRoute } from './router.js';
+
+/**
+ * A page loaded when first shown (its own chunk): the first screen, the invoice table, parses only what it
+ * needs. The chunk is fetched once; a failed fetch says so and is tried again on the next visit.
+ */
+function lazyPage<P extends object>(load: () => Promise<FunctionComponent<P>>): FunctionComponent<P> {
+  let loaded: FunctionComponent<P> | null = null;
+  let pending: Promise<FunctionComponent<P>> | null = null;
+  return function LazyPage(props: P) {
+    const [failed, setFailed] = useState(false);
+    const [, setReady] = useState(false);
+    useEffect(() => {
+      if (loaded) return;
+      let live = true;
+      pending ??= load();
+      pending.then(
+        (page) => {
+          loaded = page;
+          if (live) setReady(true);
+        },
+        () => {
+          pending = null;
+          if (live) setFailed(true);
+        },
+      );
+      return () => void (live = false);
+    }, []);
+    if (loaded) {
+      const Page = loaded;
+      return <Page {...props} />;
+    }
+    return failed ? <p class="error" role="alert">This page could not be loaded. Check the connection and reload.</p> : <p class="empty">Loading…</p>;
+  };
+}
+
+const InvoicePage = lazyPage(() => import('./invoice.js').then((m) => m.InvoicePage));
+const ReviewPage = lazyPage(() => import('./review.js').then((m) => m.ReviewPage));
+const ModelsPage = lazyPage(() => import('./models.js').then((m) => m.ModelsPage));
+const MonitoringPage = lazyPage(() => import('./monitoring.js').then((m) => m.MonitoringPage));
 
 interface SiteConfig {
   runtime: 'gcp' | 'local';
@@ -81,27 +116,25 @@ function Forbidden({ role }: { role: string }) {
   return <p class="error" role="alert" data-testid="forbidden">This page needs the {role} role. Ask an admin if you need it.</p>;
 }
 
-function App() {
+/** Who signed in, as the first /v1/me answered before the first render (null: nobody, or a credential refused). */
+interface Start {
+  me: Me | null;
+  problem: string | null;
+}
+
+function App({ start }: { start: Start }) {
   const route = useRoute();
   const [config, setConfig] = useState<SiteConfig | null>(null);
-  const [me, setMe] = useState<Me | null>(null);
-  const [checking, setChecking] = useState(!!credential());
-  const [problem, setProblem] = useState<string | null>(null);
+  const [me, setMe] = useState<Me | null>(start.me);
+  const [problem, setProblem] = useState<string | null>(start.problem);
 
   useEffect(() => {
-    fetch('/config.json').then((r) => r.json() as Promise<SiteConfig>).then(setConfig, () => setConfig({ runtime: 'local', oauthClientId: null }));
-    const off = onSignedOut(() => {
+    siteConfig.then(setConfig, () => setConfig({ runtime: 'local', oauthClientId: null }));
+    return onSignedOut(() => {
       setCredential(null);
       setMe(null);
       setProblem('Your sign-in has expired or was revoked: sign in again.');
     });
-    if (credential()) {
-      api<Me>('/v1/me').then(setMe, (err: Error) => {
-        setCredential(null);
-        setProblem(err instanceof ApiError && err.code === 'FORBIDDEN' ? 'This account has no LedgerX role.' : null);
-      }).finally(() => setChecking(false));
-    }
-    return off;
   }, []);
 
   useEffect(() => {
@@ -109,7 +142,6 @@ function App() {
     document.title = `${titles[route.path] ?? (route.path.startsWith('/invoices/') ? 'Invoice' : 'LedgerX')} · LedgerX`;
   }, [route.path]);
 
-  if (checking) return <main id="main"><p class="empty">Signing in…</p></main>;
   if (!me) return <SignIn config={config} problem={problem} onSignedIn={(m) => { setProblem(null); setMe(m); }} />;
 
   const invoice = /^\/invoices\/([A-Za-z0-9_-]{1,64})$/.exec(route.path);
@@ -118,7 +150,7 @@ function App() {
   else if (invoice) page = <InvoicePage id={invoice[1]!} />;
   else if (route.path === '/review') page = can(me, 'reviewer') ? <ReviewPage /> : <Forbidden role="reviewer" />;
   else if (route.path === '/models') page = <ModelsPage me={me} />;
-  else if (route.path === '/monitoring') page = <MonitoringPage />;
+  else if (route.path === '/monitoring') page = <MonitoringPage me={me} />;
   else page = <p class="empty">No such page. <a href="/">Go to the invoices.</a></p>;
 
   const link = (href: string, label: string) => (
@@ -146,7 +178,26 @@ function App() {
 }
 
 takeIdTokenFromFragment();
-if (credential() && location.pathname === '/') prefetchInvoices(new URLSearchParams(location.search));
+// Requests the first screen needs, started before anything renders: who is signed in, the site's settings and,
+// on the table, its first listing, all at once. The first render waits for the first and the last, so that it
+// is the table with its rows rather than a "signing in" state and then a second render of the whole page
+// (index.html says "Loading…" meanwhile).
+const siteConfig = fetch('/config.json').then((r) => r.json() as Promise<SiteConfig>);
+siteConfig.catch(() => {});
+const whoAmI = credential() ? api<Me>('/v1/me') : null;
+const firstList = credential() && location.pathname === '/' ? prefetchInvoices(new URLSearchParams(location.search)) : null;
 const root = document.getElementById('app')!;
 interceptLinks(root);
-render(<App />, root);
+void Promise.allSettled([whoAmI, firstList]).then(async () => {
+  const start: Start = { me: null, problem: null };
+  if (whoAmI) {
+    try {
+      start.me = await whoAmI;
+    } catch (err) {
+      setCredential(null);
+      if (err instanceof ApiError && err.code === 'FORBIDDEN') start.problem = 'This account has no LedgerX role.';
+    }
+  }
+  root.textContent = '';
+  render(<App start={start} />, root);
+});

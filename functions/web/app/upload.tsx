@@ -95,6 +95,7 @@ export function UploadPanel() {
   const [items, setItems] = useState<UploadItem[]>([]);
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
   const update = (key: string, patch: Partial<UploadItem>) => setItems((list) => list.map((i) => (i.key === key ? { ...i, ...patch } : i)));
 
   async function start(files: File[]) {
@@ -154,7 +155,8 @@ export function UploadPanel() {
         }}
       >
         <p>Drop PDF, image or XML invoices here, or a whole folder.</p>
-        <button type="button" onClick={() => input.current?.click()}>Choose files</button>
+        <button type="button" onClick={() => input.current?.click()}>Choose files</button>{' '}
+        <button type="button" class="secondary" onClick={() => folderInput.current?.click()}>Choose a folder</button>
         <input
           ref={input}
           type="file"
@@ -162,6 +164,22 @@ export function UploadPanel() {
           class="visually-hidden"
           aria-label="Choose invoice files"
           accept=".pdf,.png,.jpg,.jpeg,.tif,.tiff,.webp,.xml"
+          onChange={(e) => {
+            const files = Array.from((e.target as HTMLInputElement).files ?? []);
+            (e.target as HTMLInputElement).value = '';
+            void start(files);
+          }}
+        />
+        <input
+          // A folder's files, subfolders included (webkitdirectory: every current browser has it under this name).
+          ref={(el) => {
+            folderInput.current = el;
+            el?.setAttribute('webkitdirectory', '');
+          }}
+          type="file"
+          multiple
+          class="visually-hidden"
+          aria-label="Choose a folder of invoices"
           onChange={(e) => {
             const files = Array.from((e.target as HTMLInputElement).files ?? []);
             (e.target as HTMLInputElement).value = '';
