@@ -363,7 +363,7 @@ function OpsSection({ me }: { me: Me }) {
 }
 
 /** The count that says how far a job of each batch kind got (none of them knows its total in advance). */
-const MAIN_COUNT: Readonly<Record<BatchKind, string>> = { sweep: 'objects', reprocess: 'listed', backfill: 'listed', export: 'rows', summary: 'invoices', 'review-queue': 'scanned' };
+const MAIN_COUNT: Readonly<Record<BatchKind, string>> = { sweep: 'objects', reprocess: 'listed', backfill: 'listed', export: 'rows', summary: 'invoices', 'review-queue': 'scanned', 'docai-backlog': 'staged' };
 
 function JobProgress({ job }: { job: JobView }) {
   const label = `${job.kind} ${job.status}`;
