@@ -72,7 +72,8 @@ function runBatchJobsContract(name: string, make: () => Promise<Stores>): void {
     let dispose: () => Promise<void>;
     const bus = recordingBus();
     let deps: PipelineDeps;
-    const handlers = () => createBatchHandlers({ pipeline: deps, exportsBucket: 'exports' });
+    // Objects under backlog/ are the docai-backlog job's: the sweep leaves them alone.
+    const handlers = () => createBatchHandlers({ pipeline: deps, exportsBucket: 'exports', backlogPrefix: 'backlog/' });
 
     beforeAll(async () => {
       stores = await make();
@@ -117,8 +118,9 @@ function runBatchJobsContract(name: string, make: () => Promise<Stores>): void {
       expect(jsonl.toString().trim().split('\n').map((l) => (JSON.parse(l) as { ledgerx_id: string }).ledgerx_id)).toEqual(['inv-s0', 'inv-s1', 'inv-s2', 'inv-s3', 'inv-s4', 'inv-s5', 'inv-stuck', 'inv-failed']);
     });
 
-    it('sweep: re-sends the stuck invoice and the upload without a record; lists the FAILED one', async () => {
+    it('sweep: re-sends the stuck invoice and the upload without a record; lists the FAILED one; leaves the backlog prefix to its job', async () => {
       const lost = await deps.blobs.write({ bucket: 'inbox', name: 'uploads/lost.pdf' }, '%PDF-1.4');
+      await deps.blobs.write({ bucket: 'inbox', name: 'backlog/2024/waiting.pdf' }, '%PDF-1.4');
       bus.published.length = 0;
       const outcome = await run('sweep', { graceMinutes: 0, stuckAfterMinutes: 1 });
       expect(outcome.status).toBe('succeeded');
@@ -127,6 +129,7 @@ function runBatchJobsContract(name: string, make: () => Promise<Stores>): void {
       ].sort());
       expect((outcome.job?.result as { failed: Array<{ invoiceId: string }> }).failed.map((f) => f.invoiceId)).toEqual(['inv-failed']);
       expect(bus.published.find((p) => p.topic === Topics.objectFinalized)?.message).toMatchObject({ generation: lost.generation, size: lost.size });
+      expect(outcome.job?.counts).toMatchObject({ backlog: 1, lostUploads: 1 });
     });
 
     it('reprocess: a run that fails half way and runs again starts one revision per invoice, history kept', async () => {

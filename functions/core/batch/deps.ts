@@ -12,6 +12,11 @@ export interface BatchDeps {
   usage?: UsageCounter;
   /** Pages per month the summary compares usage with, unless the job's params name one. */
   pageBudget?: number;
+  /**
+   * The inbox prefix the ocr function leaves to the docai-backlog job (GCP): the sweep leaves objects there that
+   * have no record to that job instead of re-sending their upload events, which ocr would ignore.
+   */
+  backlogPrefix?: string;
   /** The monitoring stores, where monitoring is deployed: the summary says "not configured" without them. */
   monitoring?: MonitoringReaders;
   /**

@@ -43,7 +43,7 @@ const MAX_LISTED = 1000;
 export async function runSweep(deps: BatchDeps, ctx: JobContext<SweepCheckpoint>, params: SweepParams): Promise<SweepResult> {
   const { store, blobs, bus, config, clock } = deps.pipeline;
   const now = clock.now().getTime();
-  const counts: Record<string, number> = { objects: 0, lostUploads: 0, young: 0, stuck: 0, failed: 0, ...ctx.checkpoint?.counts };
+  const counts: Record<string, number> = { objects: 0, lostUploads: 0, young: 0, backlog: 0, stuck: 0, failed: 0, ...ctx.checkpoint?.counts };
   const retriggered: SweepResult['retriggered'] = [];
   const note = (entry: SweepResult['retriggered'][number]) => {
     if (retriggered.length < MAX_LISTED) retriggered.push(entry);
@@ -69,6 +69,10 @@ export async function runSweep(deps: BatchDeps, ctx: JobContext<SweepCheckpoint>
         // A young object's event may still be on its way: the normal path gets it first.
         if (now - Date.parse(o.updatedAt) < params.graceMinutes * 60_000) {
           counts.young! += 1;
+          continue;
+        }
+        if (deps.backlogPrefix && o.name.startsWith(config.inboxPrefix + deps.backlogPrefix)) {
+          counts.backlog! += 1;
           continue;
         }
         const invoiceId = invoiceIdFor(o.bucket, o.name, o.generation);

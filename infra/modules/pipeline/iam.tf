@@ -136,8 +136,10 @@ locals {
   # Buckets, under one prefix only (google_storage_bucket_iam_member.prefix): the docai-backlog job's working
   # prefix of the artifacts bucket (batch input files, manifests, output shards).
   prefix_grants = {
-    batch_backlog_work_user         = { member = "batch", bucket = "artifacts", prefix = local.docai_backlog_work_prefix, role = "roles/storage.objectUser", reason = "The docai-backlog job writes its batch input files and manifests there, reads the output shards and deletes everything once collected; nothing else in the bucket." }
-    documentai_agent_backlog_reader = { member = "documentai-agent", bucket = "artifacts", prefix = local.docai_backlog_work_prefix, role = "roles/storage.objectViewer", reason = "Document AI batch processing reads the backlog's staged input files as its own service agent (its output goes through documentai_agent_artifacts_creator)." }
+    batch_backlog_work_user           = { member = "batch", bucket = "artifacts", prefix = local.docai_backlog_work_prefix, role = "roles/storage.objectUser", reason = "The docai-backlog job writes its batch input files and manifests there, reads the output shards and deletes everything once collected; nothing else in the bucket." }
+    documentai_agent_ocr_batch_reader = { member = "documentai-agent", bucket = "artifacts", prefix = "docai-batch/", role = "roles/storage.objectViewer", reason = "A file over the online limits is staged by ocr under docai-batch/ and read there by Document AI batch processing as its own service agent (objectCreator alone cannot read it)." }
+    ocr_batch_work_user               = { member = "ocr", bucket = "artifacts", prefix = "docai-batch/", role = "roles/storage.objectUser", reason = "ocr deletes a batch run's staged input and output shards once merged; nothing else in the bucket." }
+    documentai_agent_backlog_reader   = { member = "documentai-agent", bucket = "artifacts", prefix = local.docai_backlog_work_prefix, role = "roles/storage.objectViewer", reason = "Document AI batch processing reads the backlog's staged input files as its own service agent (its output goes through documentai_agent_artifacts_creator)." }
   }
 
   # Pub/Sub topics (keys of local.topic_names, plus the parked dead letters).

@@ -116,6 +116,7 @@ export async function createBatchRuntime(env: Env = process.env): Promise<BatchF
       exportsBucket: own.data.LEDGERX_EXPORTS_BUCKET,
       ...(usage ? { usage } : {}),
       ...(monitoring ? { monitoring } : {}),
+      ...(own.data.LEDGERX_BACKLOG_PREFIX ? { backlogPrefix: own.data.LEDGERX_BACKLOG_PREFIX } : {}),
       ...(own.data.LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET > 0 ? { pageBudget: own.data.LEDGERX_DOCAI_MONTHLY_PAGE_BUDGET } : {}),
     },
     jobs,
