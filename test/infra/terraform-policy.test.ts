@@ -505,7 +505,7 @@ describe('infra/ Terraform', () => {
     const job = resources.find((r) => r.type === 'google_cloud_scheduler_job');
     const target = blocks(job?.body.http_target)[0] ?? {};
     expect(blocks(target.oidc_token)).toHaveLength(1);
-    expect(Object.keys(asObject(moduleLocals.scheduled_jobs)).sort()).toEqual(['batch', 'drift-check', 'retrain']);
+    expect(Object.keys(asObject(moduleLocals.scheduled_jobs)).sort()).toEqual(['batch', 'batch-summary', 'batch-sweep', 'drift-check', 'retrain']);
     expect(resources.some((r) => r.type === 'google_document_ai_processor_default_version')).toBe(true);
     expect(String(moduleLocals.docai_processor_version_name)).toContain('var.documentai_processor_version');
   });

@@ -54,19 +54,6 @@ locals {
   # The docai-backlog job's working prefix of the artifacts bucket (functions/platform/gcp/runtimes/batch.ts).
   docai_backlog_work_prefix = "docai-backlog/"
 
-  batch_scheduled_jobs = {
-    sweep = {
-      schedule    = var.batch_schedules.sweep
-      description = "Hourly sweep: re-triggers uploads without a record and invoices stuck past the deadline; lists FAILED ones."
-      body        = { job = "sweep" }
-    }
-    summary = {
-      schedule    = var.batch_schedules.summary
-      description = "Daily summary of the previous day (JSON + HTML in the exports bucket)."
-      body        = { job = "summary" }
-    }
-  }
-
   # Columns of invoices/dt=<day>/invoices.jsonl (functions/core/batch/export.ts exportJsonLine); `dt` comes from
   # the object path (Hive partitioning).
   export_json_schema = [
@@ -115,42 +102,6 @@ locals {
     { name = "extraction", type = "STRING", mode = "NULLABLE" },
     { name = "created_at", type = "TIMESTAMP", mode = "NULLABLE" },
   ]
-}
-
-resource "google_cloud_scheduler_job" "batch" {
-  for_each = local.batch_scheduled_jobs
-
-  project          = var.project_id
-  region           = var.region
-  name             = "${var.name_prefix}-batch-${each.key}"
-  description      = each.value.description
-  schedule         = each.value.schedule
-  time_zone        = var.scheduler_time_zone
-  attempt_deadline = "1800s"
-
-  # Retried with backoff; a retry finds the window's job and runs it only if it is not already running.
-  retry_config {
-    retry_count          = 3
-    min_backoff_duration = "60s"
-    max_backoff_duration = "600s"
-    max_doublings        = 3
-  }
-
-  http_target {
-    http_method = "POST"
-    uri         = google_cloudfunctions2_function.http["batch"].url
-    body        = base64encode(jsonencode(each.value.body))
-    headers = {
-      "Content-Type" = "application/json"
-    }
-
-    oidc_token {
-      service_account_email = google_service_account.scheduler.email
-      audience              = google_cloudfunctions2_function.http["batch"].url
-    }
-  }
-
-  depends_on = [google_cloud_run_v2_service_iam_member.grant]
 }
 
 resource "google_project_service" "bigquery" {

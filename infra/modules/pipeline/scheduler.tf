@@ -1,19 +1,34 @@
 locals {
   scheduled_jobs = {
     drift-check = {
+      function    = "drift-check"
       schedule    = var.schedules.drift_check
       description = "Drift check over the recent window."
       body        = { trigger = "schedule" }
     }
     retrain = {
+      function    = "retrain"
       schedule    = var.schedules.retrain
       description = "Weekly retraining with the reviewed labels."
       body        = { reason = "schedule" }
     }
     batch = {
+      function    = "batch"
       schedule    = var.schedules.batch
       description = "Nightly export of the previous day."
       body        = { job = "nightly-export" }
+    }
+    batch-sweep = {
+      function    = "batch"
+      schedule    = var.batch_schedules.sweep
+      description = "Hourly sweep: re-triggers uploads without a record and invoices stuck past the deadline; lists FAILED ones."
+      body        = { job = "sweep" }
+    }
+    batch-summary = {
+      function    = "batch"
+      schedule    = var.batch_schedules.summary
+      description = "Daily summary of the previous day (JSON + HTML in the exports bucket)."
+      body        = { job = "summary" }
     }
   }
 }
@@ -40,7 +55,7 @@ resource "google_cloud_scheduler_job" "job" {
 
   http_target {
     http_method = "POST"
-    uri         = google_cloudfunctions2_function.http[each.key].url
+    uri         = google_cloudfunctions2_function.http[each.value.function].url
     body        = base64encode(jsonencode(each.value.body))
     headers = {
       "Content-Type" = "application/json"
@@ -49,7 +64,7 @@ resource "google_cloud_scheduler_job" "job" {
     # OIDC (not OAuth): Cloud Run functions verify an ID token whose audience is the function URL.
     oidc_token {
       service_account_email = google_service_account.scheduler.email
-      audience              = google_cloudfunctions2_function.http[each.key].url
+      audience              = google_cloudfunctions2_function.http[each.value.function].url
     }
   }
 
