@@ -1,3 +1,4 @@
+import { SqliteModelRegistryStore } from '../../functions/adapters/local/sqlite/model-registry-store.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -114,7 +115,9 @@ describe('training from a generated corpus', () => {
     const oldMeta = { ...ModelMetadataSchema.parse(JSON.parse(readFileSync(path.join(oldDir, 'metadata.json'), 'utf8'))), version: 'v-old-schema', featureSchemaVersion: 'inv-features-v0' };
     await learning.artifacts.put('failure', 'v-old-schema', { 'metadata.json': JSON.stringify(oldMeta), 'model.onnx': readFileSync(path.join(oldDir, 'model.onnx')), 'model.json': readFileSync(path.join(oldDir, 'model.json')) });
     await learning.registry.register(versionFromMetadata(oldMeta), { actor: 'test', reason: 'an install before the schema change', at: now() });
-    await learning.registry.promote('failure', 'v-old-schema', { actor: 'test', reason: 'before the schema change', at: now() });
+    // Promoted by the code of that time: this code's registry refuses a version of another schema.
+    await new SqliteModelRegistryStore(learning.db).promote('failure', 'v-old-schema', { actor: 'test', reason: 'before the schema change', at: now() });
+    await expect(learning.registry.promote('failure', 'v-old-schema', { actor: 'test', reason: 'again', at: now() })).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH' });
     const next = { ...worse, version: 'v-next', models: worse.models.filter((m) => m.name === 'failure').map((m) => ({ ...m, version: 'v-next', metadata: { ...m.metadata, version: 'v-next' } })) };
     const [replaced] = await registerAndGate({
       result: next, registry: learning.registry, artifacts: learning.artifacts, config: learning.config, promote: true, actor: 'test',
