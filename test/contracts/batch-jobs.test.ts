@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Firestore } from '@google-cloud/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firestore-invoice-store.js';
 import { FirestoreJobStore } from '../../functions/adapters/gcp/firestore-job-store.js';
@@ -28,7 +27,8 @@ import type { PipelineDeps } from '../../functions/core/pipeline/deps.js';
 import { DecisionThresholdsSchema } from '../../functions/core/scoring/decide.js';
 import { ValidationConfigSchema } from '../../functions/core/validation/index.js';
 import { silentLogger } from '../../functions/platform/logger.js';
-import { emulatorAvailable, resetFirestore, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
+import { emulatorAvailable } from '../helpers/emulators.js';
+import { useFirestoreEmulator } from '../helpers/firestore-emulator.js';
 import { tempDir } from '../helpers/runtime.js';
 import { isoAt, makeRecord } from './invoice-records.js';
 import { actionsOf, report } from './monitoring-stores.contract.js';
@@ -193,21 +193,11 @@ runBatchJobsContract('SQLite', async () => {
 });
 
 describe.skipIf(!firestoreReady)('on the Firestore emulator', () => {
-  let emulator: RunningEmulator;
-  let db: Firestore;
-  beforeAll(async () => {
-    emulator = await startEmulator('firestore');
-    process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
-    db = new Firestore({ projectId: PROJECT });
-    await resetFirestore(emulator.host, PROJECT);
-  }, 90_000);
-  afterAll(async () => {
-    await db?.terminate();
-    await emulator?.stop();
-  });
+  const firestore = useFirestoreEmulator(PROJECT);
+  beforeAll(() => firestore.reset());
   runBatchJobsContract('Firestore', async () => ({
-    invoices: new FirestoreInvoiceStore(db), jobs: new FirestoreJobStore(db),
-    monitoring: { reports: new FirestoreDriftReportStore(db), ops: new FirestoreOpsStore(db) },
+    invoices: new FirestoreInvoiceStore(firestore.db), jobs: new FirestoreJobStore(firestore.db),
+    monitoring: { reports: new FirestoreDriftReportStore(firestore.db), ops: new FirestoreOpsStore(firestore.db) },
     dispose: async () => {},
   }));
 });

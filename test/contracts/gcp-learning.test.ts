@@ -2,8 +2,8 @@
  * The learning-loop contracts on the Firestore emulator (skipped with a message without the Cloud SDK), and
  * the bucket artifact store on a local bucket folder (it only uses the BlobStore port).
  */
-import { Firestore, Timestamp } from '@google-cloud/firestore';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Timestamp } from '@google-cloud/firestore';
+import { describe, expect, it } from 'vitest';
 import { createBucketArtifactStore } from '../../functions/adapters/gcp/bucket-model-artifacts.js';
 import { FirestoreJobStore } from '../../functions/adapters/gcp/firestore-job-store.js';
 import { FirestoreLabelStore } from '../../functions/adapters/gcp/firestore-label-store.js';
@@ -11,7 +11,8 @@ import { FirestoreModelRegistryStore } from '../../functions/adapters/gcp/firest
 import { FirestorePredictionLog } from '../../functions/adapters/gcp/firestore-prediction-log.js';
 import { FirestoreRunStore } from '../../functions/adapters/gcp/firestore-run-store.js';
 import { createFsBlobStore } from '../../functions/adapters/local/fs-blob-store.js';
-import { emulatorAvailable, resetFirestore, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
+import { emulatorAvailable } from '../helpers/emulators.js';
+import { useFirestoreEmulator } from '../helpers/firestore-emulator.js';
 import { tempDir } from '../helpers/runtime.js';
 import {
   entry, runJobStoreContract, runLabelStoreContract, runModelRegistryContract, runPredictionLogContract, runServableVersionContract, runRunStoreContract,
@@ -23,21 +24,8 @@ const firestoreReady = emulatorAvailable('firestore');
 if (!firestoreReady) console.warn('[gcp-learning] Firestore emulator not installed (Cloud SDK): Firestore learning suites skipped');
 
 describe.skipIf(!firestoreReady)('learning adapters on the Firestore emulator', () => {
-  let emulator: RunningEmulator;
-  let db: Firestore;
-  beforeAll(async () => {
-    emulator = await startEmulator('firestore');
-    process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
-    db = new Firestore({ projectId: PROJECT });
-  }, 90_000);
-  afterAll(async () => {
-    await db?.terminate();
-    await emulator?.stop();
-  });
-  const fresh = <T>(make: (db: Firestore) => T) => async () => {
-    await resetFirestore(emulator.host, PROJECT);
-    return { store: make(db), dispose: async () => {} };
-  };
+  const firestore = useFirestoreEmulator(PROJECT);
+  const { fresh } = firestore;
 
   runPredictionLogContract('Firestore emulator', fresh((d) => new FirestorePredictionLog(d)));
   runLabelStoreContract('Firestore emulator', fresh((d) => new FirestoreLabelStore(d)));
@@ -47,11 +35,11 @@ describe.skipIf(!firestoreReady)('learning adapters on the Firestore emulator', 
   runRunStoreContract('Firestore emulator', fresh((d) => new FirestoreRunStore(d)));
 
   it('stores expiresAt as a Timestamp (the TTL policy ignores strings) and sweeps expired entries', async () => {
-    await resetFirestore(emulator.host, PROJECT);
-    const log = new FirestorePredictionLog(db, { retentionMs: 10 * 60_000 });
+    await firestore.reset();
+    const log = new FirestorePredictionLog(firestore.db, { retentionMs: 10 * 60_000 });
     await log.record(entry('old', 0));
     await log.record(entry('new', 30));
-    const docs = (await db.collection('predictions').get()).docs;
+    const docs = (await firestore.db.collection('predictions').get()).docs;
     expect(docs.every((d) => d.get('expiresAt') instanceof Timestamp)).toBe(true);
     expect(await log.prune(new Date(Date.parse('2025-03-01T00:15:00.000Z')))).toBe(1);
     expect((await log.query({ limit: 10 })).items.map((e) => e.invoiceId)).toEqual(['new']);
