@@ -6,13 +6,11 @@
  * - the delay from a promotion to the first invoice scored by the new version on the local runtime, with the
  *   default pointer refresh of 60 s (target: within the refresh interval plus one scoring).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { runJob } from '../../functions/core/learning/jobs.js';
-import { versionFromMetadata } from '../../functions/core/learning/seed.js';
-import { ModelMetadataSchema } from '../../functions/core/registry/model-metadata.js';
 import { createFsBlobStore } from '../../functions/adapters/local/fs-blob-store.js';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { createLocalRuntime } from '../../functions/platform/local-runtime.js';
@@ -20,6 +18,7 @@ import { openLocalLearning } from '../../functions/platform/local-learning.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 import { datasetHash, type Dataset, type DatasetRow } from '../../functions/training/dataset-rows.js';
 import { createRetrainHandler } from '../../functions/training/retrain.js';
+import { registerCopy } from '../helpers/model-copy.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -98,13 +97,10 @@ async function promotionDelayBench(out: Record<string, number>): Promise<void> {
     // Promote a new version: the production failure model's files under another name, registered before the
     // clock starts, so that the promotion itself is a pointer flip (the shipped versions before it read an
     // earlier feature schema: a rollback cannot restore them).
-    const folder = await learning.artifacts.materialize('failure', before);
-    const files = Object.fromEntries(await Promise.all(['metadata.json', 'model.onnx', 'model.json'].map(async (f) => [f, await readFile(join(folder, f))] as const)));
-    const metadata = { ...ModelMetadataSchema.parse(JSON.parse(files['metadata.json']!.toString('utf8'))), version: `${before}-bench` };
-    await learning.artifacts.put('failure', metadata.version, { ...files, 'metadata.json': JSON.stringify(metadata) });
-    await learning.registry.register(versionFromMetadata(metadata), { actor: 'bench', reason: 'promotion delay benchmark', at: new Date() });
+    const copy = `${before}-bench`;
+    await registerCopy(learning, 'failure', before, copy, 'promotion delay benchmark');
     const t0 = performance.now();
-    const restored = await learning.registry.promote('failure', metadata.version, { actor: 'bench', reason: 'promotion delay benchmark', at: new Date() });
+    const restored = await learning.registry.promote('failure', copy, { actor: 'bench', reason: 'promotion delay benchmark', at: new Date() });
     let delay = Number.NaN;
     while (n < 140 && Number.isNaN(delay)) {
       const id = await submit();

@@ -9,13 +9,13 @@
  * page, and screenshots at 1280 and 390 px (reports/web/screenshots). One browser, one server. Skips with a
  * message when /usr/bin/chromium is absent.
  */
-import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLedgerDatabase } from '../../functions/adapters/local/sqlite/migrations.js';
-import { SqliteModelRegistryStore } from '../../functions/adapters/local/sqlite/model-registry-store.js';
 import { generateCorpus } from '../../functions/generator/index.js';
+import { openLocalLearning } from '../../functions/platform/local-learning.js';
+import { registerCopy } from '../helpers/model-copy.js';
 import { HOSTILE_SUPPLIER, seedInvoices, seededRecord } from './seed.js';
 import {
   apiCall, axeViolations, chromiumAvailable, ensureBuilt, launchChromium, screenshots, signedInPage, SKIP_MESSAGE, startServe, tempDataDir, type Served,
@@ -27,27 +27,14 @@ const idOf = (i: number) => `inv_${i.toString(16).padStart(24, '0')}`;
 const SHIPPED = 'v1-s42-1f97285825';
 const RERUN = `${SHIPPED}-rerun`;
 
-/**
- * A second production version of the shipped quality model's schema (its files under another name), registered
- * and promoted in the data folder's registry, so that a rollback has a version of the same feature schema to
- * restore (the shipped versions before it read an earlier schema: a rollback never crosses that).
- */
+/** A second version of the shipped quality model's schema in the data folder, promoted, so that a rollback has a version to restore. */
 async function promoteRerun(dataDir: string): Promise<void> {
-  const target = join(dataDir, 'models', 'quality', RERUN);
-  await cp(join(import.meta.dirname, '../../models/quality', SHIPPED), target, { recursive: true });
-  const metadata = JSON.parse(await readFile(join(target, 'metadata.json'), 'utf8')) as { modelSha256: string; featureSchemaVersion: string; metrics: Record<string, unknown> };
-  await writeFile(join(target, 'metadata.json'), JSON.stringify({ ...metadata, version: RERUN }));
-  const db = openLedgerDatabase(join(dataDir, 'ledgerx.db'));
+  const learning = await openLocalLearning({ dataDir, seedDir: join(import.meta.dirname, '../../models') });
   try {
-    const registry = new SqliteModelRegistryStore(db);
-    const ctx = { actor: 'test', reason: 'a rerun of the shipped model', at: new Date() };
-    await registry.register({
-      name: 'quality', version: RERUN, kind: 'gbdt', createdAt: new Date().toISOString(), modelSha256: metadata.modelSha256, metrics: metadata.metrics,
-      lineage: { dataSnapshot: { sha256: metadata.modelSha256, rows: 1 }, featureSchemaVersion: metadata.featureSchemaVersion, codeRevision: null, parameters: {}, runId: null },
-    }, ctx);
-    await registry.promote('quality', RERUN, ctx);
+    await registerCopy(learning, 'quality', SHIPPED, RERUN, 'a rerun of the shipped model');
+    await learning.registry.promote('quality', RERUN, { actor: 'test', reason: 'a rerun of the shipped model', at: new Date() });
   } finally {
-    db.close();
+    learning.close();
   }
 }
 const HOSTILE_ID = idOf(100);
