@@ -24,6 +24,7 @@ import { registerAndGate, type ModelOutcome } from './promotion.js';
 import { writeReport } from './report-html.js';
 import { buildTrainingSnapshot, loadSnapshot, saveSnapshot, type SnapshotSources } from './snapshot.js';
 import { trainModels, type TrainResult } from './train.js';
+import type { PromotionHold } from '../core/monitoring/ops-policy.js';
 
 export interface LearningPorts {
   registry: ModelRegistryStore;
@@ -142,7 +143,7 @@ export interface RetrainDeps extends LearningPorts {
    * The operations policy's hold on promotions in force, if any (monitoring configured): while it holds, every
    * retraining (scheduled, requested or manual) trains and gates but registers its challengers in staging.
    */
-  promotionHold?: () => Promise<{ actionId: string; until: string } | null>;
+  promotionHold?: () => Promise<PromotionHold | null>;
   logger: Logger;
   now: () => Date;
 }
