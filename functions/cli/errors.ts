@@ -10,3 +10,11 @@ export class UsageError extends Error {
 export class SystemFailure extends Error {
   override readonly name = 'SystemFailure';
 }
+
+/**
+ * Refused because of what is already stored, not because of the command line (exit code 3), e.g. a review of a
+ * revision another reviewer already reviewed (the API's 409 ALREADY_REVIEWED). Running it again changes nothing.
+ */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}

@@ -7,7 +7,7 @@
  * commander and this table, not the pipeline (the build splits every command into its own chunk).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { SystemFailure, UsageError } from './errors.js';
+import { ConflictError, SystemFailure, UsageError } from './errors.js';
 import { defaultDataDir, type CommonOptions } from './runtime-options.js';
 import type { LogLevel } from '../platform/logger.js';
 import { DataDirInUseError } from '../platform/data-dir-lock.js';
@@ -89,6 +89,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`ledgerx: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof ConflictError) {
+      process.stderr.write(`ledgerx: ${err.message}\n`);
+      return 3;
     }
     if (err instanceof SystemFailure || err instanceof DataDirInUseError) {
       process.stderr.write(`ledgerx: ${err.message}\n`);

@@ -73,7 +73,7 @@ describe('learning loop through the ledgerx command', () => {
     });
   });
 
-  it('records reviews; the same review twice at the same time keeps one current label and both in the history', async () => {
+  it('records reviews under the API rule: the same review twice at the same time is stored once, another reviewer of the revision is refused', async () => {
     const [a, b, c] = scored;
     expect((await ledgerx(['review', a!, 'reject', '--note', 'duplicate of a paper invoice'])).code).toBe(0);
     const fix = await ledgerx(['review', b!, 'correct', 'total_amount=119,00', 'invoice_date=2025-02-01'], 'bob');
@@ -81,14 +81,22 @@ describe('learning loop through the ledgerx command', () => {
     expect(fix.stdout).toContain('total_amount');
     const twice = await Promise.all([0, 1].map(() => ledgerx(['review', c!, 'approve'], 'carol')));
     expect(twice.map((t) => t.code)).toEqual([0, 0]);
-    expect(twice.filter((t) => t.stdout.includes('replaces your earlier review'))).toHaveLength(1);
+    // The same action again (a double submit) is `unchanged`, as the API answers it: one label, one history entry.
+    expect(twice.filter((t) => t.stdout.includes('already recorded: unchanged'))).toHaveLength(1);
+    // Another reviewer of a reviewed revision: the API's 409 ALREADY_REVIEWED, here exit 3 naming the first reviewer.
+    const second = await ledgerx(['review', c!, 'reject', '--note', 'second opinion'], 'dave');
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/already reviewed: .* was reviewed by carol at .* \(approve\); one reviewer per revision/);
+    // The first reviewer may still change their judgement (a new label replacing theirs).
+    const changed = await ledgerx(['review', c!, 'reject'], 'carol');
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toContain('replaces your earlier review');
     const history = await ledgerx(['review', c!, 'history', '--json']);
-    const entries = history.stdout.trim().split('\n').map((l) => JSON.parse(l) as { current: boolean; reviewer: string });
-    expect(entries).toHaveLength(2);
-    expect(entries.filter((e) => e.current)).toHaveLength(1);
+    const entries = history.stdout.trim().split('\n').map((l) => JSON.parse(l) as { current: boolean; reviewer: string; decision: string });
+    expect(entries.map((e) => [e.reviewer, e.decision, e.current])).toEqual([['carol', 'approve', false], ['carol', 'reject', true]]);
     await learning(async (l) => {
       expect(await l.labels.effective(b!)).toMatchObject({ reviewer: 'bob', decision: 'approve', corrections: { total_amount: 119, invoice_date: '2025-02-01' } });
-      expect((await l.labels.current(c!))).toHaveLength(1);
+      expect((await l.labels.current(c!))).toEqual([expect.objectContaining({ reviewer: 'carol', decision: 'reject' })]);
     });
   });
 

@@ -8,7 +8,7 @@
  * keeps both). Reviewed invoices leave the review queue (InvoiceStore.markReviewed).
  */
 import { z } from '@hono/zod-openapi';
-import { CorrectionsSchema, REVIEW_NOTE_MAX, ReviewConflictError, type LabelStore, type ReviewLabel } from '../../core/learning/review-labels.js';
+import { CorrectionsSchema, recordReview, REVIEW_NOTE_MAX, ReviewConflictError, type LabelStore, type ReviewLabel } from '../../core/learning/review-labels.js';
 import type { ApiDeps, ApiModule } from '../context.js';
 import { ApiProblem, problemResponse } from '../problem.js';
 import { InvoiceIdParam } from '../schemas.js';
@@ -98,10 +98,10 @@ export function reviewsModule(labels: LabelStore): ApiModule {
             : ((await deps.store.history(id)).find((h) => h.revision === revision)?.decision?.modelVersions ?? {});
           let stored;
           try {
-            stored = await labels.put({
+            stored = await recordReview({ labels, store: deps.store }, {
               invoiceId: id, revision, reviewer: actorOf(c.get('principal')), reviewedAt: deps.clock.now().toISOString(),
               decision: body.decision, corrections: corrections.data, ...(body.note ? { note: body.note } : {}), modelVersions,
-            }, { exclusive: true });
+            });
           } catch (err) {
             // Contention or unavailability the store's retries did not outlast: sent again, the action is stored
             // once (or answers `unchanged` if this attempt was stored after all).
@@ -109,10 +109,7 @@ export function reviewsModule(labels: LabelStore): ApiModule {
             if (!(err instanceof ReviewConflictError)) throw err;
             throw new ApiProblem('ALREADY_REVIEWED', `revision ${revision} was already reviewed by ${err.holder.reviewer} at ${err.holder.reviewedAt} (${err.holder.decision})`);
           }
-          const { replaced, label, unchanged = false } = stored;
-          // After the label (the truth): a crash between the two leaves the invoice indexed, and the queue read
-          // or this action sent again marks it.
-          await deps.store.markReviewed(id, revision);
+          const { replaced, label, unchanged } = stored;
           c.get('log').info('review recorded', { invoiceId: id, revision, decision: label.decision, corrected: Object.keys(label.corrections).length, replaced, unchanged });
           return c.json({ replaced, unchanged, label: view(label) }, 200);
         },

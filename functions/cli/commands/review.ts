@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
-import { CorrectionValueSchemas, REVIEW_NOTE_MAX, ReviewLabelSchema } from '../../core/learning/review-labels.js';
+import { CorrectionValueSchemas, recordReview, REVIEW_NOTE_MAX, ReviewConflictError, ReviewLabelSchema } from '../../core/learning/review-labels.js';
 import { SqliteInvoiceStore } from '../../adapters/local/sqlite/invoice-store.js';
-import { UsageError } from '../errors.js';
+import { ConflictError, UsageError } from '../errors.js';
 import { actorOf, cliLogger, openLearning } from '../learning.js';
 import type { CommonOptions } from '../runtime-options.js';
 
@@ -53,7 +53,8 @@ export function define(command: Command, common: () => CommonOptions): void {
       const logger = cliLogger(base, 'review');
       const learning = await openLearning(base, logger);
       try {
-        const record = await new SqliteInvoiceStore(learning.db, { now: () => new Date() }).get(invoiceId);
+        const store = new SqliteInvoiceStore(learning.db, { now: () => new Date() });
+        const record = await store.get(invoiceId);
         if (!record) throw new UsageError(`unknown invoice ${invoiceId}`);
         if (action === 'history') {
           for (const r of await learning.labels.history(invoiceId)) {
@@ -73,9 +74,18 @@ export function define(command: Command, common: () => CommonOptions): void {
           modelVersions: record.decision?.modelVersions ?? {},
         });
         if (!parsed.success) throw new UsageError(`invalid review: ${describe(parsed.error)}`);
-        const { replaced, label } = await learning.labels.put(parsed.data);
-        logger.info('review recorded', { invoiceId, revision, decision: label.decision, corrected: Object.keys(label.corrections).length, replaced });
-        process.stdout.write(opts.json ? JSON.stringify({ replaced, label }) + '\n' : `${invoiceId} rev ${revision}: ${label.decision}${Object.keys(label.corrections).length ? ` with ${Object.keys(label.corrections).join(', ')} corrected` : ''}${replaced ? ' (replaces your earlier review)' : ''}\n`);
+        let stored;
+        try {
+          stored = await recordReview({ labels: learning.labels, store }, parsed.data);
+        } catch (err) {
+          // The API's 409 ALREADY_REVIEWED: one reviewer per revision, whichever way the first review came in.
+          if (!(err instanceof ReviewConflictError)) throw err;
+          const h = err.holder;
+          throw new ConflictError(`already reviewed: ${invoiceId} revision ${revision} was reviewed by ${h.reviewer} at ${h.reviewedAt} (${h.decision}); one reviewer per revision, nothing stored`);
+        }
+        const { replaced, label, unchanged } = stored;
+        logger.info('review recorded', { invoiceId, revision, decision: label.decision, corrected: Object.keys(label.corrections).length, replaced, unchanged });
+        process.stdout.write(opts.json ? JSON.stringify({ replaced, unchanged, label }) + '\n' : `${invoiceId} rev ${revision}: ${label.decision}${Object.keys(label.corrections).length ? ` with ${Object.keys(label.corrections).join(', ')} corrected` : ''}${replaced ? ' (replaces your earlier review)' : ''}${unchanged ? ' (already recorded: unchanged)' : ''}\n`);
       } finally {
         learning.close();
       }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { HeaderFieldsSchema, type HeaderFieldName } from '../invoice/invoice.js';
 import { isIsoCurrency } from '../validation/iso4217.js';
+import type { InvoiceStore } from '../ports.js';
 
 export const REVIEW_NOTE_MAX = 2000;
 export const REVIEW_VALUE_MAX = 200;
@@ -124,6 +125,22 @@ export interface LabelStore {
   history(invoiceId: string): Promise<StoredReview[]>;
   /** The effective label of every reviewed invoice, by invoice id, paged. */
   listEffective(query: { limit: number; cursor?: string | undefined }): Promise<LabelPage>;
+}
+
+/**
+ * Records a reviewer's judgement under the review queue's rule, for every way in (the HTTP API, the web page,
+ * `ledgerx review`): one reviewer per invoice revision ({@link PutLabelOptions.exclusive}: another reviewer's
+ * label of the revision throws {@link ReviewConflictError}, nothing written), the same action again is
+ * `unchanged`, and the reviewed revision leaves the review queue. The label is written first (the truth): a
+ * crash before the queue mark leaves the invoice queued, and the queue read or the action sent again marks it.
+ */
+export async function recordReview(
+  deps: { labels: LabelStore; store: Pick<InvoiceStore, 'markReviewed'> },
+  label: ReviewLabelInput,
+): Promise<{ replaced: boolean; label: ReviewLabel; unchanged: boolean }> {
+  const stored = await deps.labels.put(label, { exclusive: true });
+  await deps.store.markReviewed(stored.label.invoiceId, stored.label.revision);
+  return { replaced: stored.replaced, label: stored.label, unchanged: stored.unchanged ?? false };
 }
 
 /** Picks the effective label among current ones (see {@link LabelStore.effective}). */
