@@ -166,6 +166,21 @@ export interface CreatedRange {
   createdTo?: string | undefined;
 }
 
+/**
+ * The records in one status by the time they last changed (a FAILED record's `updatedAt` is when it failed), oldest
+ * change first, keyset-paged by (updatedAt, invoiceId): what the sweep reads, never the whole status.
+ */
+export interface UpdatedQuery {
+  status: InvoiceStatus;
+  /** Updated at or after this instant (ISO 8601). */
+  updatedFrom?: string | undefined;
+  /** Updated strictly before this instant (ISO 8601). */
+  updatedTo?: string | undefined;
+  limit: number;
+  /** Opaque cursor from a previous page of the same query. */
+  cursor?: string | undefined;
+}
+
 export interface InvoiceStore {
   get(invoiceId: string): Promise<InvoiceRecord | null>;
   /** Inserts the record if no record with that id exists; returns the stored one either way. */
@@ -219,6 +234,18 @@ export interface InvoiceStore {
    * nightly export reads one day in one ordered scan instead of a page of summaries plus one read per record.
    */
   iterate(range?: CreatedRange): AsyncIterable<InvoiceRecord>;
+  /**
+   * A page of full records of `query.status` updated in its range, oldest change first, through a (status,
+   * updatedAt) index: one read per record returned (no summary page plus a read per record), none for records
+   * outside the range. Only a missing `nextCursor` means the end. Throws on a cursor this store did not issue.
+   */
+  listUpdated(query: UpdatedQuery): Promise<{ items: InvoiceRecord[]; nextCursor?: string | undefined }>;
+  /**
+   * How many records are in `status` (updated at or after `updatedFrom` when given), counted by the index (SQLite
+   * COUNT over the (status, updated_at) index; a Firestore count() aggregation, billed one read per 1,000 index
+   * entries), never by reading the records.
+   */
+  countByStatus(status: InvoiceStatus, range?: { updatedFrom?: string | undefined }): Promise<number>;
   /**
    * Records that `revision` of the invoice has a review label (written after the label store took it): at the
    * record's current revision the invoice leaves the review queue. Idempotent: false, and nothing written, for an

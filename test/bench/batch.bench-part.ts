@@ -8,7 +8,10 @@
  * - exporting 100,000 records of one day to CSV + JSON lines (BENCH_BATCH_EXPORT). Target < 10 s;
  * - a sweep over 100,000 inbox objects (BENCH_BATCH_SWEEP), 100 of them without a record and 100 records stuck
  *   in OCR_DONE, with the re-triggered messages counted instead of processed (the sweep's own cost): the full
- *   sweep (weekly) and the hourly one, which reads only the 1 % of objects uploaded within its lookback.
+ *   sweep (weekly) and the hourly one, which reads only the 1 % of objects uploaded within its lookback. 5 % of
+ *   the records FAILED long ago and 100 in the last hour: the record reads of each sweep are counted as
+ *   Firestore bills them (a document read per record returned, at least one per query, one per 1,000 index
+ *   entries of a count), the hourly sweep's target being to read the FAILED ones of its window only.
  */
 import { FEATURE_SCHEMA_VERSION } from '../../functions/core/features/schema.js';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
@@ -24,7 +27,7 @@ import type { BatchDeps } from '../../functions/core/batch/deps.js';
 import { createBatchHandlers } from '../../functions/core/batch/handlers.js';
 import type { InvoiceRecord } from '../../functions/core/invoice/record.js';
 import { runJob } from '../../functions/core/learning/jobs.js';
-import type { EventBus } from '../../functions/core/ports.js';
+import type { EventBus, InvoiceStore } from '../../functions/core/ports.js';
 import { PipelineConfigSchema } from '../../functions/core/pipeline/config.js';
 import type { PipelineDeps } from '../../functions/core/pipeline/deps.js';
 import { invoiceIdFor } from '../../functions/core/pipeline/invoice-id.js';
@@ -77,6 +80,36 @@ function countingDeps(dir: string): { deps: PipelineDeps; published: () => numbe
     validation: ValidationConfigSchema.parse({}), thresholds: DecisionThresholdsSchema.parse({}),
   };
   return { deps, published: () => published, store, db };
+}
+
+/**
+ * `store` with its record reads counted as Firestore bills them: a get is one read (found or not), a query one per
+ * document returned and at least one, a count() aggregation one per 1,000 index entries and at least one.
+ */
+function countingReads(store: InvoiceStore): { store: InvoiceStore; reads: () => number } {
+  let reads = 0;
+  const queried = (n: number) => (reads += Math.max(1, n));
+  const counted: InvoiceStore = Object.create(store) as InvoiceStore;
+  counted.get = async (id) => {
+    reads += 1;
+    return store.get(id);
+  };
+  counted.list = async (q) => {
+    const page = await store.list(q);
+    queried(page.items.length);
+    return page;
+  };
+  counted.listUpdated = async (q) => {
+    const page = await store.listUpdated(q);
+    queried(page.items.length);
+    return page;
+  };
+  counted.countByStatus = async (status, range) => {
+    const n = await store.countByStatus(status, range);
+    queried(Math.ceil(n / 1000));
+    return n;
+  };
+  return { store: counted, reads: () => reads };
 }
 
 function seed(db: ReturnType<typeof openLedgerDatabase>, store: SqliteInvoiceStore, records: Iterable<InvoiceRecord>): void {
@@ -145,25 +178,41 @@ async function benchSweep(out: Record<string, number>): Promise<void> {
     const { deps, store, db, published } = countingDeps(dir);
     const objects = await deps.blobs.list('inbox', 'bench/');
     const old = new Date(Date.now() - 3600_000).toISOString();
+    // 5 % FAILED on the day the records were made (long ago), 0.1 % in the last hour.
+    const failedLongAgo = (i: number) => i % 20 === 3;
+    const failedRecently = (i: number) => i % 1000 === 13;
+    const failure = { status: 'FAILED' as const, decision: undefined, rejection: { code: 'OCR_UNAVAILABLE', message: 'retries exhausted' } };
     seed(db, store, (function* () {
       for (const o of objects) {
         const i = Number(/(\d+)\.pdf$/.exec(o.name)![1]);
         if (lost(i)) continue; // no record: its event was lost
         const r = syntheticRecord(i, '2025-03-02');
-        yield { ...r, invoiceId: invoiceIdFor(o.bucket, o.name, o.generation), source: { bucket: o.bucket, name: o.name, generation: o.generation }, ...(i % 1000 === 11 ? { status: 'OCR_DONE' as const, decision: undefined, ocrUri: 'artifacts/ocr/x.json', updatedAt: old } : {}) };
+        yield {
+          ...r, invoiceId: invoiceIdFor(o.bucket, o.name, o.generation), source: { bucket: o.bucket, name: o.name, generation: o.generation },
+          ...(i % 1000 === 11 ? { status: 'OCR_DONE' as const, decision: undefined, ocrUri: 'artifacts/ocr/x.json', updatedAt: old } : {}),
+          ...(failedLongAgo(i) ? failure : failedRecently(i) ? { ...failure, updatedAt: old } : {}),
+        };
       }
     })());
-    const batchDeps = { pipeline: deps, exportsBucket: 'exports' };
-    const full = await runKind(batchDeps, db, 'sweep', { graceMinutes: 0, stuckAfterMinutes: 30, chunk: 500, full: true });
-    if (full.job.counts.objects !== count || full.job.counts.lostUploads !== count / 1000 || full.job.counts.stuck !== count / 1000) throw new Error(`full sweep counts ${JSON.stringify(full.job.counts)}`);
+    const indices = Array.from({ length: count }, (_, i) => i);
+    const failedAll = indices.filter((i) => failedLongAgo(i) || failedRecently(i)).length;
+    const failedNew = indices.filter(failedRecently).length;
+    const fullReads = countingReads(store);
+    const full = await runKind({ pipeline: { ...deps, store: fullReads.store }, exportsBucket: 'exports' }, db, 'sweep', { graceMinutes: 0, stuckAfterMinutes: 30, chunk: 500, full: true });
+    if (full.job.counts.objects !== count || full.job.counts.lostUploads !== count / 1000 || full.job.counts.stuck !== count / 1000 || full.job.counts.failed !== failedAll) throw new Error(`full sweep counts ${JSON.stringify(full.job.counts)}`);
     out[`sweep ${count} objects (full) s`] = Math.round(full.seconds * 100) / 100;
     out[`sweep ${count} objects (full) per s`] = Math.round(count / full.seconds);
+    out[`sweep ${count} objects (full) record reads`] = fullReads.reads();
     out[`sweep re-triggered`] = published();
-    // The hourly sweep: only the objects of the lookback (48 h) are read against the store.
-    const hourly = await runKind(batchDeps, db, 'sweep', { graceMinutes: 0, stuckAfterMinutes: 30, chunk: 500 }, 'hourly');
-    const inWindow = Array.from({ length: count }, (_, i) => i).filter(recent).length;
+    // The hourly sweep: only the objects of the lookback (48 h) are read against the store, and only the FAILED
+    // records that failed within it.
+    const hourlyReads = countingReads(store);
+    const hourly = await runKind({ pipeline: { ...deps, store: hourlyReads.store }, exportsBucket: 'exports' }, db, 'sweep', { graceMinutes: 0, stuckAfterMinutes: 30, chunk: 500 }, 'hourly');
+    const inWindow = indices.filter(recent).length;
     if (hourly.job.counts.objects !== inWindow) throw new Error(`hourly sweep checked ${hourly.job.counts.objects} objects, not the ${inWindow} of its lookback`);
+    if (hourly.job.counts.failed !== failedNew || hourly.job.counts.failedTotal !== failedAll) throw new Error(`hourly sweep FAILED counts ${JSON.stringify(hourly.job.counts)}, not ${failedNew} of ${failedAll}`);
     out[`sweep hourly (48 h lookback, ${inWindow} recent of ${count}) s`] = Math.round(hourly.seconds * 100) / 100;
+    out[`sweep hourly (${failedAll - failedNew} FAILED long ago, ${failedNew} in the hour) record reads`] = hourlyReads.reads();
     db.close();
   } finally {
     await rm(dir, { recursive: true, force: true });

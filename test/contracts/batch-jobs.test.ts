@@ -132,6 +132,21 @@ function runBatchJobsContract(name: string, make: () => Promise<Stores>): void {
       expect(outcome.job?.counts).toMatchObject({ backlog: 1, lostUploads: 1 });
     });
 
+    it('sweep: an hourly sweep lists the invoices that failed within its lookback and counts them all; the full sweep lists them all', async () => {
+      // Failed days ago (and received on another day than the exported one).
+      await stores.invoices.createIfAbsent({ ...makeRecord({ id: 'inv-failed-old', at: 3 * 86_400, status: 'FAILED' }), rejection: { code: 'OCR_UNAVAILABLE', message: 'retries exhausted' } });
+      const failedOf = (job: Awaited<ReturnType<typeof run>>['job']) => (job?.result as { failed: Array<{ invoiceId: string; reason: string }> }).failed;
+      const hourly = await run('sweep', { graceMinutes: 0, lookbackHours: 48 });
+      expect(failedOf(hourly.job).map((f) => f.invoiceId)).toEqual(['inv-failed']);
+      expect(hourly.job?.counts).toMatchObject({ failed: 1, failedTotal: 2 });
+      const full = await run('sweep', { graceMinutes: 0, full: true });
+      // Oldest failure first, each with its reason.
+      expect(failedOf(full.job)).toEqual([
+        expect.objectContaining({ invoiceId: 'inv-failed-old', reason: 'retries exhausted' }), expect.objectContaining({ invoiceId: 'inv-failed', reason: 'retries exhausted' }),
+      ]);
+      expect(full.job?.counts).toMatchObject({ failed: 2, failedTotal: 2 });
+    });
+
     it('reprocess: a run that fails half way and runs again starts one revision per invoice, history kept', async () => {
       bus.published.length = 0;
       bus.failAfter(3);

@@ -407,6 +407,45 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       );
     });
 
+    it('lists the records of a status by update time in a range, keyset-paged, and counts a status by index', async () => {
+      // Created in one order, failed in another: the listing follows the failure time, never the creation.
+      const failedAt: Record<string, number> = { 'f-a': 500, 'f-b': 100, 'f-c': 300, 'f-d': 300, 'f-e': 900 };
+      for (const [id, at] of Object.entries(failedAt)) {
+        await h.store.createIfAbsent({ ...makeRecord({ id, at: Object.keys(failedAt).indexOf(id), status: 'FAILED' }), updatedAt: isoAt(at), rejection: { code: 'OCR_UNAVAILABLE', message: `failed ${id}` } });
+      }
+      await seed([{ id: 's-1', at: 10, status: 'SCORED' }, { id: 'r-1', at: 11, status: 'RECEIVED' }]);
+      const all = async (query: { updatedFrom?: string; updatedTo?: string }, limit: number) => {
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await h.store.listUpdated({ status: 'FAILED', ...query, limit, cursor });
+          expect(page.items.length).toBeLessThanOrEqual(limit);
+          for (const r of page.items) expect(r).toMatchObject({ status: 'FAILED', rejection: { message: `failed ${r.invoiceId}` } });
+          ids.push(...page.items.map((r) => r.invoiceId));
+          cursor = page.nextCursor;
+          pages += 1;
+        } while (cursor && pages < 20);
+        return ids;
+      };
+      // Ties on the update time are ordered by id; two per page visits each record once.
+      expect(await all({}, 2)).toEqual(['f-b', 'f-c', 'f-d', 'f-a', 'f-e']);
+      expect(await all({ updatedFrom: isoAt(300) }, 2)).toEqual(['f-c', 'f-d', 'f-a', 'f-e']);
+      expect(await all({ updatedFrom: isoAt(301), updatedTo: isoAt(900) }, 1)).toEqual(['f-a']);
+      expect(await all({ updatedFrom: isoAt(901) }, 10)).toEqual([]);
+      expect((await h.store.listUpdated({ status: 'RECEIVED', updatedTo: isoAt(12), limit: 10 })).items.map((r) => r.invoiceId)).toEqual(['r-1']);
+      expect(await h.store.countByStatus('FAILED')).toBe(5);
+      expect(await h.store.countByStatus('FAILED', { updatedFrom: isoAt(300) })).toBe(4);
+      expect(await h.store.countByStatus('SCORED')).toBe(1);
+      expect(await h.store.countByStatus('OCR_DONE')).toBe(0);
+      // A failure moves the record into the range at its new update time; a replay moves it out of FAILED.
+      await h.store.transition('r-1', 'FAILED', { updatedAt: isoAt(1000), rejection: { code: 'OCR_UNAVAILABLE', message: 'failed r-1' } });
+      await h.store.transition('f-b', 'OCR_DONE', { updatedAt: isoAt(1001) });
+      expect(await all({ updatedFrom: isoAt(900) }, 10)).toEqual(['f-e', 'r-1']);
+      expect(await h.store.countByStatus('FAILED')).toBe(5);
+      await expect(h.store.listUpdated({ status: 'FAILED', limit: 1, cursor: 'not-a-cursor' })).rejects.toThrow(/cursor/);
+    });
+
     it('iterates every full record in creation order', async () => {
       await seed([
         { id: 'i-c', at: 3, total: 3 },

@@ -488,7 +488,7 @@ describe('infra/ Terraform', () => {
     const indexes = asObject(moduleLocals.invoice_indexes);
     const fieldSets = Object.values(indexes).map((fields) => (fields as string[][]).map(([f]) => f ?? ''));
     const recordFields = Object.keys(InvoiceRecordSchema.shape);
-    for (const lookup of [['contentSha256'], ['supplierKey', 'totalAmount'], ['status', 'createdAt'], ['businessKey']]) {
+    for (const lookup of [['contentSha256'], ['supplierKey', 'totalAmount'], ['status', 'createdAt'], ['status', 'updatedAt'], ['businessKey']]) {
       expect(fieldSets.some((set) => lookup.every((f) => set.includes(f))), lookup.join('+')).toBe(true);
     }
     // totalAmount, reasonCodes, modelVersionTags and inReviewQueue are denormalized lookup fields of the Firestore adapter.

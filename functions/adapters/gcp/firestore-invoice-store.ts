@@ -6,7 +6,7 @@
  * (contentSha256, createdAt desc), (businessKey, createdAt desc), (supplierKey, totalAmount, createdAt desc),
  * (supplierKey, createdAt desc), (status, createdAt), (decision.decision, createdAt), (reasonCodes contains,
  * createdAt), (modelVersionTags contains, createdAt), each listing index in both directions, and the review
- * queue's (inReviewQueue, createdAt asc); a listing with several equality filters is served by merging those indexes (Firestore's index merge). Orders are
+ * queue's (inReviewQueue, createdAt asc), the sweep's (status, updatedAt asc); a listing with several equality filters is served by merging those indexes (Firestore's index merge). Orders are
  * descending on createdAt with the document id as tie-break (Firestore appends `__name__` in the last field's
  * direction), so "before this invoice" is a `startAfter(createdAt, invoiceId)` cursor.
  */
@@ -34,6 +34,7 @@ import type {
   SupplierHistory,
   TransitionOptions,
   TransitionResult,
+  UpdatedQuery,
 } from '../../core/ports.js';
 import {
   InvoiceHistoryEntrySchema, nextRevision, revisionBlocker, type InvoiceHistoryEntry, type RevisionRequest,
@@ -479,6 +480,38 @@ export class FirestoreInvoiceStore implements InvoiceStore {
       };
     } catch (err) {
       return rethrowClassified(err, 'review queue backfill');
+    }
+  }
+
+  /** One range of the (status, updatedAt) index: a read per record returned. */
+  async listUpdated(query: UpdatedQuery): Promise<{ items: InvoiceRecord[]; nextCursor?: string | undefined }> {
+    let q: Query = this.invoices.where('status', '==', query.status);
+    if (query.updatedFrom !== undefined) q = q.where('updatedAt', '>=', query.updatedFrom);
+    if (query.updatedTo !== undefined) q = q.where('updatedAt', '<', query.updatedTo);
+    q = q.orderBy('updatedAt').orderBy(FieldPath.documentId());
+    if (query.cursor !== undefined) q = q.startAfter(...decodeListCursor(query.cursor));
+    const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_PAGE);
+    try {
+      const snaps = await q.limit(limit + 1).get();
+      const docs = snaps.docs.slice(0, limit);
+      const last = docs.at(-1);
+      return {
+        items: docs.map((d) => fromDocument(d.data())),
+        nextCursor: snaps.size > limit && last ? encodeListCursor(String(last.get('updatedAt')), last.id) : undefined,
+      };
+    } catch (err) {
+      return rethrowClassified(err, 'invoice list by update');
+    }
+  }
+
+  /** A count() aggregation (one read per 1,000 index entries), never the documents. */
+  async countByStatus(status: InvoiceStatus, range: { updatedFrom?: string | undefined } = {}): Promise<number> {
+    let q: Query = this.invoices.where('status', '==', status);
+    if (range.updatedFrom !== undefined) q = q.where('updatedAt', '>=', range.updatedFrom);
+    try {
+      return (await q.count().get()).data().count;
+    } catch (err) {
+      return rethrowClassified(err, 'invoice count');
     }
   }
 

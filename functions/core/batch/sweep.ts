@@ -5,17 +5,21 @@
  * - an inbox object with no invoice record (its finalize event was lost): `object-finalized` again;
  * - a record stuck in RECEIVED, OCR_DONE or FEATURES_DONE past a deadline: the message of its next stage,
  *   rebuilt from the record (`object-finalized`, `ocr-completed`, `features-computed`);
- * - FAILED invoices are listed with their reasons, never re-triggered (a dead-letter replay does that).
+ * - FAILED invoices are listed with their reasons, never re-triggered (a dead-letter replay does that): an hourly
+ *   sweep lists the ones that failed within its lookback, a full sweep all of them; both report the total count.
  *
  * Idempotent: every stage is idempotent per invoice and revision, so a message sent twice (two sweeps, or a
  * sweep racing a slow delivery) changes nothing. The checkpoint is the phase and the last object name.
  *
  * Cost: an hourly sweep checks only the inbox objects updated within `lookbackHours` (default 48) for a record,
  * so its reads follow the new uploads; a full sweep (`full`, or the first hour of each week) checks them all.
+ * Records are read by (status, updatedAt) ranges (InvoiceStore.listUpdated): the stuck ones only (updated before
+ * the deadline), the FAILED ones of the window, and the FAILED total is an index count, not a read per record.
  */
 import type { InvoiceRecord } from '../invoice/record.js';
 import type { InvoiceStatus } from '../invoice/status.js';
 import type { JobContext } from '../learning/jobs.js';
+import type { UpdatedQuery } from '../ports.js';
 import { Topics } from '../messages.js';
 import { featuresComputedOf } from '../pipeline/features-stage.js';
 import { invoiceIdFor } from '../pipeline/invoice-id.js';
@@ -31,7 +35,11 @@ export interface SweepCheckpoint {
 
 export interface SweepResult {
   counts: Record<string, number>;
-  /** FAILED invoices with their reasons (up to failedListLimit). */
+  /**
+   * FAILED invoices with their reasons (up to failedListLimit), oldest failure first: those that failed within the
+   * lookback (an hourly sweep) or all (a full sweep). `counts.failed` counts them all, `counts.failedTotal` every
+   * FAILED invoice of the store (whatever the prefix).
+   */
   failed: Array<{ invoiceId: string; fileName: string; code: string; reason: string }>;
   /** Invoices re-triggered, with the stage they were sent to (up to 1000). */
   retriggered: Array<{ invoiceId: string; status: InvoiceStatus | 'NO_RECORD'; topic: string }>;
@@ -43,7 +51,8 @@ const MAX_LISTED = 1000;
 export async function runSweep(deps: BatchDeps, ctx: JobContext<SweepCheckpoint>, params: SweepParams): Promise<SweepResult> {
   const { store, blobs, bus, config, clock } = deps.pipeline;
   const now = clock.now().getTime();
-  const counts: Record<string, number> = { objects: 0, lostUploads: 0, young: 0, backlog: 0, stuck: 0, failed: 0, ...ctx.checkpoint?.counts };
+  const counts: Record<string, number> = { objects: 0, lostUploads: 0, young: 0, backlog: 0, stuck: 0, failed: 0, failedTotal: 0, ...ctx.checkpoint?.counts };
+  const full = isFullSweep(params);
   const retriggered: SweepResult['retriggered'] = [];
   const note = (entry: SweepResult['retriggered'][number]) => {
     if (retriggered.length < MAX_LISTED) retriggered.push(entry);
@@ -56,7 +65,7 @@ export async function runSweep(deps: BatchDeps, ctx: JobContext<SweepCheckpoint>
     const after = ctx.checkpoint?.afterName;
     // The listing itself is cheap (names and times, a thousand per call); the record reads are what cost, so
     // objects older than the lookback are left out before any read (the weekly full sweep covers them).
-    const since = isFullSweep(params) ? -Infinity : now - params.lookbackHours * 3_600_000;
+    const since = full ? -Infinity : now - params.lookbackHours * 3_600_000;
     const objects = (await blobs.list(config.buckets.inbox, config.inboxPrefix + params.prefix))
       .filter((o) => !o.name.endsWith('/') && (after === undefined || o.name > after) && Date.parse(o.updatedAt) >= since)
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -88,10 +97,10 @@ export async function runSweep(deps: BatchDeps, ctx: JobContext<SweepCheckpoint>
   }
 
   if (phase === 'stuck') {
-    const deadline = now - params.stuckAfterMinutes * 60_000;
+    // Only the records not updated since the deadline are read (an invoice moving through the pipeline is not).
+    const deadline = new Date(now - params.stuckAfterMinutes * 60_000).toISOString();
     for (const status of STUCK) {
-      for await (const record of recordsWithStatus(deps, status, params.chunk)) {
-        if (Date.parse(record.updatedAt) > deadline) continue;
+      for await (const record of recordsUpdated(deps, { status, updatedTo: deadline }, params.chunk)) {
         if (params.prefix && !record.source.name.startsWith(config.inboxPrefix + params.prefix)) continue;
         const topic = await retrigger(deps, record);
         counts.stuck! += 1;
@@ -104,7 +113,12 @@ export async function runSweep(deps: BatchDeps, ctx: JobContext<SweepCheckpoint>
   }
 
   const failed: SweepResult['failed'] = [];
-  for await (const record of recordsWithStatus(deps, 'FAILED', params.chunk)) {
+  // A FAILED record's updatedAt is when it failed: an hourly sweep reports the failures of its window (older ones
+  // were reported by the sweeps of their hours, and every week by the full sweep), with the total as a count.
+  const failedSince = full ? undefined : new Date(now - params.lookbackHours * 3_600_000).toISOString();
+  counts.failed = 0;
+  counts.failedTotal = await store.countByStatus('FAILED');
+  for await (const record of recordsUpdated(deps, { status: 'FAILED', updatedFrom: failedSince }, params.chunk)) {
     if (params.prefix && !record.source.name.startsWith(config.inboxPrefix + params.prefix)) continue;
     counts.failed! += 1;
     if (failed.length < params.failedListLimit) {
@@ -115,14 +129,13 @@ export async function runSweep(deps: BatchDeps, ctx: JobContext<SweepCheckpoint>
   return { counts, failed, retriggered };
 }
 
-/** Full records of one status, oldest first (the store's keyset pages). */
-async function* recordsWithStatus(deps: BatchDeps, status: InvoiceStatus, chunk: number): AsyncIterable<InvoiceRecord> {
+/** Full records of one status updated in a range, oldest change first (the store's keyset pages). */
+async function* recordsUpdated(deps: BatchDeps, query: Omit<UpdatedQuery, 'limit' | 'cursor'>, chunk: number): AsyncIterable<InvoiceRecord> {
   let cursor: string | undefined;
   do {
-    const page = await deps.pipeline.store.list({ status, order: 'oldest', limit: chunk, ...(cursor ? { cursor } : {}) });
+    const page = await deps.pipeline.store.listUpdated({ ...query, limit: chunk, cursor });
     cursor = page.nextCursor;
-    const records = await Promise.all(page.items.map((i) => deps.pipeline.store.get(i.invoiceId)));
-    for (const r of records) if (r && r.status === status) yield r;
+    yield* page.items;
   } while (cursor);
 }
 

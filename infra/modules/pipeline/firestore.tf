@@ -44,6 +44,9 @@ locals {
     # The review queue, oldest first: inReviewQueue is the adapter's denormalized reviewQueueOf(record) (REVIEW
     # decisions and the audit sample drawn at scoring, not yet reviewed), so a queue page is one index range.
     review_queue_asc = [["inReviewQueue", "ASCENDING"], ["createdAt", "ASCENDING"]]
+    # listUpdated / countByStatus with a range: the sweep's FAILED invoices of its window and records stuck
+    # since before a deadline (updatedAt, oldest change first), and the count of a window.
+    status_updated_asc = [["status", "ASCENDING"], ["updatedAt", "ASCENDING"]]
     # A listing with several equality / array-contains filters is served by merging the indexes above (each ends
     # in createdAt in the listing's direction); the received-date range is on createdAt itself.
   }

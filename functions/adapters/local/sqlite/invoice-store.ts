@@ -12,6 +12,7 @@ import type {
   SupplierHistory,
   TransitionOptions,
   TransitionResult,
+  UpdatedQuery,
 } from '../../../core/ports.js';
 import type { SqliteDatabase } from './database.js';
 import { normalizeIban } from '../../../core/invoice/keys.js';
@@ -333,6 +334,42 @@ export class SqliteInvoiceStore implements InvoiceStore {
       if (!last || rows.length < ITERATE_PAGE) return;
       after = [last.created_at, last.invoice_id];
     }
+  }
+
+  /** A range of the (status, updated_at, invoice_id) index of migration 70, in its order. */
+  async listUpdated(query: UpdatedQuery): Promise<{ items: InvoiceRecord[]; nextCursor?: string | undefined }> {
+    const where = ['status = ?'];
+    const params: unknown[] = [query.status];
+    const add = (sql: string, ...values: unknown[]) => {
+      where.push(sql);
+      params.push(...values);
+    };
+    if (query.updatedFrom !== undefined) add('updated_at >= ?', query.updatedFrom);
+    if (query.updatedTo !== undefined) add('updated_at < ?', query.updatedTo);
+    if (query.cursor !== undefined) add('(updated_at, invoice_id) > (?, ?)', ...decodeListCursor(query.cursor));
+    const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_PAGE);
+    const rows = this.db
+      .statement(`SELECT invoice_id, updated_at, record FROM invoices WHERE ${where.join(' AND ')} ORDER BY updated_at, invoice_id LIMIT ?`)
+      .all(...params, limit + 1) as Array<{ invoice_id: string; updated_at: string; record: string }>;
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      // Not re-validated: see readRecord.
+      items: page.map((row) => {
+        const record = JSON.parse(row.record) as InvoiceRecord;
+        record.revision ??= 1;
+        return record;
+      }),
+      nextCursor: rows.length > limit && last ? encodeListCursor(last.updated_at, last.invoice_id) : undefined,
+    };
+  }
+
+  /** COUNT over the (status, updated_at) index: no record is read. */
+  async countByStatus(status: InvoiceStatus, range: { updatedFrom?: string | undefined } = {}): Promise<number> {
+    const row = (range.updatedFrom === undefined
+      ? this.db.statement('SELECT COUNT(*) AS n FROM invoices WHERE status = ?').get(status)
+      : this.db.statement('SELECT COUNT(*) AS n FROM invoices WHERE status = ? AND updated_at >= ?').get(status, range.updatedFrom)) as { n: number };
+    return row.n;
   }
 
   private readRecord(invoiceId: string): InvoiceRecord | null {

@@ -241,6 +241,15 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
     `,
     run: backfillReviewQueue,
   },
+  // 70-79: batch jobs.
+  {
+    version: 70,
+    name: 'invoices by status and update time (the sweep)',
+    // The sweep reads the records of a status changed within its window (FAILED ones that failed in the last
+    // hours, records stuck since before a deadline) and counts a status: one range / one index count each,
+    // never the whole status.
+    sql: `CREATE INDEX invoices_by_status_updated ON invoices (status, updated_at, invoice_id);`,
+  },
 ];
 
 /**
