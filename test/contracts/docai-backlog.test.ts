@@ -9,7 +9,9 @@
  * - the records equal those the online path (the OCR stage with the Document AI engine) makes for the same files;
  * - groups respect the files-per-request and in-flight bounds; a failed input ends FAILED with a dead letter;
  * - a run stopped after submitting (its lease lost) resumes by polling the same operation: one submission, one
- *   record and one `ocr-completed` per file; a rerun does nothing; two starts at once run one job.
+ *   record and one `ocr-completed` per file; a rerun does nothing; two starts at once run one job;
+ * - a job process killed (SIGKILL) after Document AI accepted a request and before its checkpoint finds that
+ *   operation on resume (listOperations) and submits no group twice.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -260,5 +262,44 @@ describe.skipIf(!firestoreReady)('docai-backlog on the Cloud Storage test server
     for (const f of files) expect(await w.deps.store.get(f.invoiceId)).toMatchObject({ status: 'OCR_DONE', pageCount: 1 });
     expect(w.bus.of(Topics.ocrCompleted).map((m) => m.invoiceId).sort()).toEqual(files.map((f) => f.invoiceId).sort());
     expect(await blobs.list(BUCKETS.artifacts, 'docai-backlog/job-k1/')).toEqual([]);
+  }, 180_000);
+
+  it('a job process killed (SIGKILL) after the request was accepted, before its checkpoint, resumes without submitting the group again', async () => {
+    const pdfs = await Promise.all([1, 2, 3, 4].map((n) => pdfWithPages(1, `accepted ${n}`)));
+    for (const p of pdfs) answers.set(sha256Hex(p), { document: ONE_PAGE_DOCUMENT });
+    const files = await Promise.all(pdfs.map((p, i) => upload(`backlog-accepted/f${i}.pdf`, p)));
+    const project = 'ledgerx-backlog-accepted';
+    const w = world(project);
+    const state = `accepted-${Date.now()}`;
+    const { job } = await startBatchJob(w.jobs, { id: 'job-s1', kind: 'docai-backlog', params: { prefix: 'backlog-accepted/', filesPerRequest: 2, inFlight: 2 }, now: new Date() });
+    // The test fake's fault point kills the job process the moment Document AI accepts its first request.
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../helpers/docai-backlog-child.ts')], {
+      env: { ...process.env, LEDGERX_TEST_GCS_URL: server.url, LEDGERX_TEST_PROJECT: project, LEDGERX_TEST_JOB_ID: job.id, LEDGERX_TEST_FAKE_STATE: state, LEDGERX_TEST_FAKE_DOCAI_KILL_AFTER_SUBMIT: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const signal = await new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, sig) => resolve(sig ?? code)));
+    expect(signal, stderr.slice(-2000)).toBe('SIGKILL');
+    // Accepted, but the checkpoint only has the intent: no operation name.
+    const killed = await w.jobs.get(job.id);
+    expect(killed?.status).toBe('running');
+    expect(killed?.checkpoint).toMatchObject({ inFlight: [], submitting: { group: 'job-s1/g00001', attempt: 1 } });
+    const fake = createFakeDocumentAiBatch(blobs, BUCKETS.artifacts, answerFor, 0, state);
+    expect(await fake.submitted()).toHaveLength(1);
+    await fake.finishAll();
+
+    await new Promise((r) => setTimeout(r, 2_100));
+    const resumed = await runJob(job.id, { store: w.jobs, handlers: handlersOf(w, fake), owner: 'resumer', log: silentLogger, now: () => new Date() });
+    expect(resumed.status).toBe('succeeded');
+    expect(resumed.job?.attempts).toBe(2);
+    // Two groups, each submitted once: the first one's operation was found, not sent again.
+    const requests = await fake.submitted();
+    const outputs = requests.map((r) => r.documentOutputConfig?.gcsOutputConfig?.gcsUri).sort();
+    expect(outputs).toEqual([`gs://${BUCKETS.artifacts}/docai-backlog/job-s1/g00001/out/1/`, `gs://${BUCKETS.artifacts}/docai-backlog/job-s1/g00002/out/1/`]);
+    expect(resumed.job?.counts).toMatchObject({ requests: 2, done: 4, failed: 0 });
+    for (const f of files) expect(await w.deps.store.get(f.invoiceId)).toMatchObject({ status: 'OCR_DONE', pageCount: 1 });
+    expect(w.bus.of(Topics.ocrCompleted).map((m) => m.invoiceId).sort()).toEqual(files.map((f) => f.invoiceId).sort());
+    expect(await blobs.list(BUCKETS.artifacts, 'docai-backlog/job-s1/')).toEqual([]);
   }, 180_000);
 });

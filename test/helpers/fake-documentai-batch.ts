@@ -6,7 +6,11 @@
  * `individualProcessStatuses` entry per input (an error for the inputs answered with one).
  *
  * Its state (the operations) lives in the bucket too, under `fake-docai/<state>/`, so that a second process (a
- * job resumed after a SIGKILL) given the same `state` polls the operations the first one submitted.
+ * job resumed after a SIGKILL) given the same `state` polls the operations the first one submitted, and lists
+ * them (`listOperations`: names and encoded metadata, as the operations API answers).
+ *
+ * Fault point (tests only): with LEDGERX_TEST_FAKE_DOCAI_KILL_AFTER_SUBMIT=1 in its environment, the process
+ * kills itself with SIGKILL once Document AI has accepted the first request, before the caller sees its name.
  */
 import { createHash } from 'node:crypto';
 import type { protos } from '@google-cloud/documentai';
@@ -96,7 +100,15 @@ export function createFakeDocumentAiBatch(
       maxRunning = Math.max(maxRunning, running.length + 1);
       const id = String(Date.now()) + String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
       await writeOp(id, { request, pollsLeft: pendingPolls });
+      if (process.env.LEDGERX_TEST_FAKE_DOCAI_KILL_AFTER_SUBMIT === '1') process.kill(process.pid, 'SIGKILL');
       return [{ name: `projects/p/locations/eu/operations/${id}` }];
+    },
+    async *listOperationsAsync(request) {
+      if (request.name !== 'projects/p/locations/eu') throw Object.assign(new Error(`5 NOT_FOUND: ${request.name}`), { code: 5 });
+      for (const o of await store.list(bucket, `fake-docai/${state}/`)) {
+        const id = o.name.split('/').pop()!.replace(/\.json$/, '');
+        yield { name: `projects/p/locations/eu/operations/${id}`, metadata: { type_url: 'type.googleapis.com/google.cloud.documentai.v1.BatchProcessMetadata' } };
+      }
     },
     async checkBatchProcessDocumentsProgress(name) {
       const id = name.split('/').pop()!;

@@ -1,21 +1,25 @@
 /**
  * The docai-backlog job's parts: grouping files into batch requests, and reading batch output, with output
  * shards cut from saved real Document AI responses (../shared/data/docai-samples, skipped when absent) on the
- * project's Cloud Storage test server.
+ * project's Cloud Storage test server; and finding a request again whose operation name a dead run never saved.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { camelizeKeys, documentAiToOcrDocument } from '../../functions/adapters/gcp/docai-mapping.js';
-import { inputResults, readBatchOutput } from '../../functions/adapters/gcp/documentai-batch.js';
+import { createDocumentAiBatchService, inputResults, readBatchOutput, type DocumentAiBatchClientLike } from '../../functions/adapters/gcp/documentai-batch.js';
+import { createRateGovernor } from '../../functions/adapters/gcp/rate-governor.js';
 import { createGcsBlobStore } from '../../functions/adapters/gcp/gcs-blob-store.js';
 import { closesGroup } from '../../functions/core/batch/docai-backlog.js';
 import { parseBatchParams } from '../../functions/core/batch/params.js';
 import { RetryableError } from '../../functions/core/errors.js';
 import type { BlobStore } from '../../functions/core/ports.js';
+import { sha256Hex } from '../../functions/core/pipeline/invoice-id.js';
 import { startGcsTestServer, type GcsTestServer } from '../gcs-server/server.js';
+import { VERSION } from '../helpers/docai-backlog-world.js';
 import { splitIntoShards } from '../helpers/docai-shards.js';
+import { createFakeDocumentAiBatch, ONE_PAGE_DOCUMENT } from '../helpers/fake-documentai-batch.js';
 import { sharedDataDir } from '../helpers/fake-documentai.js';
 
 const samples = path.join(sharedDataDir(), 'docai-samples');
@@ -111,5 +115,52 @@ describe.skipIf(!existsSync(samples))('reading batch output cut from saved respo
     await store.write({ bucket: 'work', name: 'docai-backlog/job/g00003/out/9/0/e-1.json' }, JSON.stringify(energy[1]));
     await expect(readBatchOutput(store, 'gs://work/docai-backlog/job/g00003/out/9/0')).rejects.toThrow(/shards/);
     await expect(readBatchOutput(store, 'gs://work/docai-backlog/job/g00004/out/9/0')).rejects.toBeInstanceOf(RetryableError);
+  });
+});
+
+describe('finding a batch request whose operation name was lost (Cloud Storage test server, fake batch LRO)', () => {
+  let server: GcsTestServer;
+  let store: BlobStore;
+  beforeAll(async () => {
+    server = await startGcsTestServer({ buckets: ['work'], defaultPageSize: 2 });
+    store = createGcsBlobStore(new Storage({ apiEndpoint: server.url, projectId: 'p' }));
+  });
+  afterAll(async () => server?.close());
+
+  const bytes = new TextEncoder().encode('%PDF-1.4 one page');
+  const sha = sha256Hex(bytes);
+  const file = { name: 'backlog/a.pdf', generation: '1', size: bytes.length, updatedAt: '2026-01-01T00:00:00.000Z', sha256: sha, mimeType: 'application/pdf', pages: 1 };
+  const serviceOver = (client: DocumentAiBatchClientLike) => createDocumentAiBatchService(client, { processorVersion: VERSION, store, bucket: 'work', governor: createRateGovernor({ requestsPerMinute: 60_000, burst: 100 }) });
+
+  it('finds the operation of a group and attempt by its metadata, never an earlier attempt nor another group', async () => {
+    const fake = createFakeDocumentAiBatch(store, 'work', () => ({ document: ONE_PAGE_DOCUMENT }), 0, `find-${Date.now()}`);
+    const service = serviceOver(fake);
+    await service.stage('job-f/g00001', sha, bytes, 'application/pdf');
+    await service.stage('job-f/g00002', sha, bytes, 'application/pdf');
+    expect(await service.findSubmitted('job-f/g00001', 1, [])).toBeUndefined();
+    const first = await service.submit('job-f/g00001', [file], 1);
+    expect(await service.findSubmitted('job-f/g00001', 1, [])).toBe(first);
+    // The group's second request (the first refused as a whole): the first operation is not it.
+    expect(await service.findSubmitted('job-f/g00001', 2, [first])).toBeUndefined();
+    const second = await service.submit('job-f/g00001', [file], 2);
+    expect(await service.findSubmitted('job-f/g00001', 2, [first])).toBe(second);
+    expect(await service.findSubmitted('job-f/g00002', 1, [])).toBeUndefined();
+  });
+
+  it('falls back to the output already written under the attempt folder when the operation is not listed', async () => {
+    const fake = createFakeDocumentAiBatch(store, 'work', () => ({ document: ONE_PAGE_DOCUMENT }), 0, `unlisted-${Date.now()}`);
+    const unlisted: DocumentAiBatchClientLike = {
+      batchProcessDocuments: (r) => fake.batchProcessDocuments(r),
+      checkBatchProcessDocumentsProgress: (n) => fake.checkBatchProcessDocumentsProgress(n),
+      listOperationsAsync: async function* () {},
+    };
+    const service = serviceOver(unlisted);
+    await service.stage('job-u/g00001', sha, bytes, 'application/pdf');
+    const operation = await service.submit('job-u/g00001', [file], 1);
+    // Nothing written yet: nothing to go by.
+    expect(await service.findSubmitted('job-u/g00001', 1, [])).toBeUndefined();
+    await service.poll(operation);
+    expect(await service.findSubmitted('job-u/g00001', 1, [])).toBe(operation);
+    expect(await service.findSubmitted('job-u/g00001', 1, [operation])).toBeUndefined();
   });
 });

@@ -4,10 +4,15 @@
  * died after submitting polls the same operation when it resumes).
  *
  * Layout under `<prefix><group>/`: `in/<sha256>` (one object per distinct file), `manifest.json` (the group's
- * files: the job's checkpoint stays small), `out/` (the request's output folder). Document AI writes each
- * input's shards to `out/<operation id>/<input index>/<name>-<shard>.json` and names that folder in the
- * operation metadata (`individualProcessStatuses[].outputGcsDestination`), which is what is read: the layout
- * under `out/` is the service's, never guessed.
+ * files: the job's checkpoint stays small), `out/<attempt>/` (the output folder of the group's n-th request).
+ * Document AI writes each input's shards to `out/<attempt>/<operation id>/<input index>/<name>-<shard>.json` and
+ * names that folder in the operation metadata (`individualProcessStatuses[].outputGcsDestination`), which is what
+ * is read: the layout below the output folder is the service's, never guessed.
+ *
+ * A request whose operation name was lost (the job died before its checkpoint) is found again by its group and
+ * attempt (`findSubmitted`): among the processor location's operations (`listOperations`), the one whose
+ * BatchProcessMetadata names an input of the group's `in/` folder or an output under the attempt's folder; else
+ * from output objects already under that folder (their first path segment is the operation id).
  */
 import type { protos } from '@google-cloud/documentai';
 import { z } from 'zod';
@@ -34,6 +39,8 @@ export interface DocumentAiBatchClientLike {
     /** The decoded BatchProcessMetadata (gax types it as its generic `Metadata`). */
     metadata?: unknown;
   }>;
+  /** The location's long-running operations (`projects/<p>/locations/<l>`); metadata stays encoded (an Any). */
+  listOperationsAsync(request: { name: string; filter: string }): AsyncIterable<{ name?: string | null; metadata?: { type_url?: string | null } | null }>;
 }
 
 export interface DocumentAiBatchServiceOptions {
@@ -100,6 +107,10 @@ export function createDocumentAiBatchService(client: DocumentAiBatchClientLike, 
   const baseDelayMs = options.retry?.baseDelayMs ?? 1_000;
   const folder = (group: string) => `${root}${group}/`;
   const inputName = (group: string, sha256: string) => `${folder(group)}in/${sha256}`;
+  const outputName = (group: string, attempt: number) => `${folder(group)}out/${attempt}/`;
+  const location = /^projects\/[^/]+\/locations\/[^/]+/.exec(processorVersion)?.[0];
+  /** Operation names may spell the project as its id or its number: compared by the operation id. */
+  const operationId = (name: string) => name.split('/').pop() ?? name;
 
   async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -132,7 +143,7 @@ export function createDocumentAiBatchService(client: DocumentAiBatchClientLike, 
       await store.write({ bucket, name: inputName(group, sha256) }, bytes, { contentType: mimeType });
     },
 
-    async submit(group, files) {
+    async submit(group, files, attempt) {
       // The manifest first: an operation is never recorded without the list of files it answers for.
       await store.write({ bucket, name: `${folder(group)}manifest.json` }, JSON.stringify({ files }), { contentType: 'application/json' });
       const inputs = [...new Map(files.map((f) => [f.sha256, f.mimeType])).entries()];
@@ -140,12 +151,36 @@ export function createDocumentAiBatchService(client: DocumentAiBatchClientLike, 
         client.batchProcessDocuments({
           name: processorVersion,
           inputDocuments: { gcsDocuments: { documents: inputs.map(([sha256, mimeType]) => ({ gcsUri: `gs://${bucket}/${inputName(group, sha256)}`, mimeType })) } },
-          documentOutputConfig: { gcsOutputConfig: { gcsUri: `gs://${bucket}/${folder(group)}out/` } },
+          documentOutputConfig: { gcsOutputConfig: { gcsUri: `gs://${bucket}/${outputName(group, attempt)}` } },
           skipHumanReview: true,
         }),
       );
       if (!operation.name) throw new RetryableError('DOCAI_NO_OPERATION', 'batchProcessDocuments returned no operation name');
       return operation.name;
+    },
+
+    async findSubmitted(group, attempt, earlier) {
+      if (!location) throw new Error(`processor version ${processorVersion} names no location`);
+      const skip = new Set(earlier.map(operationId));
+      const inputs = `gs://${bucket}/${folder(group)}in/`;
+      const outputs = `gs://${bucket}/${outputName(group, attempt)}`;
+      // Batch operations of the location (the listing's metadata is encoded: each candidate is read decoded).
+      const candidates: string[] = [];
+      await call('listOperations', async () => {
+        candidates.length = 0;
+        for await (const op of client.listOperationsAsync({ name: location, filter: '' })) {
+          if (op.name && !skip.has(operationId(op.name)) && (op.metadata?.type_url ?? '').endsWith('.BatchProcessMetadata')) candidates.push(op.name);
+        }
+      });
+      for (const name of candidates) {
+        const op = await call('getOperation', () => client.checkBatchProcessDocumentsProgress(name));
+        const statuses = (op.metadata as IBatchProcessMetadata | null | undefined)?.individualProcessStatuses ?? [];
+        if (statuses.some((st) => (st.outputGcsDestination ?? '').startsWith(outputs) || (st.inputGcsSource ?? '').startsWith(inputs))) return name;
+      }
+      // Not listed (or not showing its documents yet) but already writing output: the folder names the operation.
+      const written = (await store.list(bucket, outputName(group, attempt)))[0];
+      const id = written?.name.slice(outputName(group, attempt).length).split('/')[0];
+      return id && !skip.has(id) ? `${location}/operations/${id}` : undefined;
     },
 
     async manifest(group) {

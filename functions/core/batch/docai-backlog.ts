@@ -16,6 +16,10 @@
  * - Checkpoint: the listing position, the group being staged, and each submitted operation's name, so that a
  *   run that dies after submitting resumes by polling the same operation (never resubmitting it). A group's
  *   file list lives next to its input files (the service's `manifest`), not in the job record.
+ * - A submission is checkpointed as an intent (group and attempt, whose output prefix is deterministic) before
+ *   the request is sent: a run that dies between the request and the checkpoint of its operation asks the
+ *   service on resume whether that request was accepted (`findSubmitted`) and polls it instead of paying for
+ *   the group's pages twice.
  * - Per input: a document goes through the OCR stage; an INVALID_ARGUMENT ends REJECTED with the online path's
  *   reason; any other error ends FAILED with the reason, published to the dead letters (a replay reads the
  *   file online). Nothing is dropped silently.
@@ -70,8 +74,17 @@ export interface OcrBatchService {
   refusal(message: string, mimeType: string): PermanentError;
   /** Writes one input file of group `group` (content-addressed: the same bytes twice are one object). */
   stage(group: string, sha256: string, bytes: Uint8Array, mimeType: string): Promise<void>;
-  /** Stores the group's manifest and submits its batch request; resolves with the operation's name. */
-  submit(group: string, files: readonly BacklogFile[]): Promise<string>;
+  /**
+   * Stores the group's manifest and submits its batch request; resolves with the operation's name. `attempt` (1,
+   * then one more per submission of the same group after a refusal as a whole) makes the request's output
+   * prefix deterministic per job, group and attempt, which is what {@link findSubmitted} recognises.
+   */
+  submit(group: string, files: readonly BacklogFile[], attempt: number): Promise<string>;
+  /**
+   * The operation of submission `attempt` of `group` if Document AI accepted it (a run that died after the request,
+   * before its checkpoint), else undefined. `earlier` names the group's operations of earlier attempts.
+   */
+  findSubmitted(group: string, attempt: number, earlier: readonly string[]): Promise<string | undefined>;
   manifest(group: string): Promise<BacklogFile[]>;
   poll(operation: string): Promise<BatchPoll>;
   /** The document of one successful input: its output shards merged and mapped. */
@@ -87,6 +100,19 @@ interface InFlight {
   files: number;
   /** Submissions of this group after the first (a whole operation refused for quota or availability). */
   resubmitted?: number | undefined;
+  /** The operations of those earlier submissions (told apart from this one when a resubmission is resumed). */
+  earlier?: string[] | undefined;
+}
+
+/** A submission about to be sent: saved before the request (see runDocaiBacklog). */
+interface SubmitIntent {
+  group: string;
+  /** 1 for the group's first submission, one more per resubmission. */
+  attempt: number;
+  pages: number;
+  files: number;
+  /** For a resubmission: the refused operation it replaces in `inFlight`. */
+  replaces?: string | undefined;
 }
 
 export interface DocaiBacklogCheckpoint {
@@ -95,6 +121,8 @@ export interface DocaiBacklogCheckpoint {
   /** The group being staged: its key and files (small: only the group's own, until it is submitted). */
   staging?: { group: string; files: BacklogFile[] } | undefined;
   inFlight: InFlight[];
+  /** A request being sent: its operation is not known until it is in `inFlight`. */
+  submitting?: SubmitIntent | undefined;
   nextGroup: number;
   listed: boolean;
   counts: Record<string, number>;
@@ -268,9 +296,7 @@ export async function runDocaiBacklog(
       // The whole operation refused before reading anything (quota: other batch requests of the project in
       // flight; unavailable): the same group is submitted again, a few times, before its files fail.
       if (poll.error && poll.inputs.length === 0 && RESUBMITTED_CODES.has(poll.error.code) && (op.resubmitted ?? 0) < MAX_RESUBMITS) {
-        const operation = await service.submit(op.group, await service.manifest(op.group));
-        cp.inFlight = cp.inFlight.map((o) => (o.operation === op.operation ? { ...o, operation, resubmitted: (o.resubmitted ?? 0) + 1 } : o));
-        await save();
+        await submit({ group: op.group, attempt: (op.resubmitted ?? 0) + 2, pages: op.pages, files: op.files, replaces: op.operation });
         log.warn('document ai batch request refused as a whole: submitted again', { group: op.group, grpcCode: poll.error.code });
         continue;
       }
@@ -295,8 +321,38 @@ export async function runDocaiBacklog(
     return used + cp.inFlight.reduce((s, o) => s + o.pages, 0) + pages <= budget;
   };
 
+  /**
+   * Sends one batch request under `intent`, checkpointed before the request: resumed (`resumed`), a request that
+   * Document AI accepted before the run died is found and polled, never sent again. The operation is then
+   * checkpointed (in `inFlight`, replacing the refused one for a resubmission) before anything else happens.
+   */
+  const submit = async (intent: SubmitIntent, resumed = false) => {
+    const replaced = intent.replaces === undefined ? undefined : cp.inFlight.find((o) => o.operation === intent.replaces);
+    const earlier = replaced ? [...(replaced.earlier ?? []), replaced.operation] : [];
+    if (!resumed) {
+      cp.submitting = intent;
+      await save();
+    }
+    const found = resumed ? await service.findSubmitted(intent.group, intent.attempt, earlier) : undefined;
+    if (found) log.warn('document ai batch request accepted before the run died: polled, not sent again', { group: intent.group, attempt: intent.attempt });
+    const files = async () => (replaced || !cp.staging ? service.manifest(intent.group) : cp.staging.files);
+    const operation = found ?? (await service.submit(intent.group, await files(), intent.attempt));
+    if (replaced) {
+      cp.inFlight = cp.inFlight.map((o) => (o === replaced ? { ...o, operation, resubmitted: intent.attempt - 1, earlier } : o));
+    } else {
+      cp.inFlight.push({ group: intent.group, operation, pages: intent.pages, files: intent.files });
+      cp.staging = undefined;
+      inc('requests');
+    }
+    cp.submitting = undefined;
+    await save();
+  };
+
+  // A run that died while sending a request: accepted or not, the group goes on once.
+  if (cp.submitting) await submit(cp.submitting, true);
+
   let stopped = false;
-  /** Submits the staged group (never twice: its operation is checkpointed before anything else happens). */
+  /** Submits the staged group (never twice: its intent, then its operation, are checkpointed around the request). */
   const submitStaged = async () => {
     const staging = cp.staging;
     if (!staging || staging.files.length === 0) return;
@@ -313,11 +369,7 @@ export async function runDocaiBacklog(
       await save();
       return;
     }
-    const operation = await service.submit(staging.group, staging.files);
-    cp.inFlight.push({ group: staging.group, operation, pages, files: staging.files.length });
-    cp.staging = undefined;
-    inc('requests');
-    await save();
+    await submit({ group: staging.group, attempt: 1, pages, files: staging.files.length });
     log.info('document ai batch request submitted', { group: staging.group, files: staging.files.length, pages });
   };
 
