@@ -38,9 +38,10 @@ export const SweepParamsSchema = z.strictObject({
   /** FAILED invoices listed in the job's result (the count is always complete). */
   failedListLimit: z.number().int().min(0).max(10_000).default(200),
   /**
-   * Only inbox objects updated in the last this many hours are checked for a record: an hourly sweep then
-   * costs reads in proportion to the new uploads, not to the whole inbox (about 2.4M Firestore reads a day at
-   * 100,000 objects otherwise). Older objects are covered by the full sweep.
+   * Only inbox objects updated in the last this many hours are checked for a record, and only the invoices that
+   * failed within them are listed: an hourly sweep then costs reads in proportion to the new uploads and
+   * failures, not to the whole inbox (about 2.4M Firestore reads a day at 100,000 objects otherwise) or every
+   * FAILED invoice ever. Older objects and failures are covered by the full sweep.
    */
   lookbackHours: z.number().int().min(1).max(24 * 366).default(48),
   /**
