@@ -287,7 +287,8 @@ describe.skipIf(!firestoreReady)('docai-backlog on the Cloud Storage test server
     expect(killed?.checkpoint).toMatchObject({ inFlight: [], submitting: { group: 'job-s1/g00001', attempt: 1 } });
     const fake = createFakeDocumentAiBatch(blobs, BUCKETS.artifacts, answerFor, 0, state);
     expect(await fake.submitted()).toHaveLength(1);
-    await fake.finishAll();
+    // Still running for three more polls, with no document status: the resumed job waits instead of sending it.
+    await fake.finishAll(3);
 
     await new Promise((r) => setTimeout(r, 2_100));
     const resumed = await runJob(job.id, { store: w.jobs, handlers: handlersOf(w, fake), owner: 'resumer', log: silentLogger, now: () => new Date() });

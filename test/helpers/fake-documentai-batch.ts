@@ -36,8 +36,8 @@ interface StoredOperation {
 export interface FakeDocumentAiBatch extends DocumentAiBatchClientLike {
   /** Operations submitted (from every process sharing the bucket). */
   submitted(): Promise<IBatchProcessRequest[]>;
-  /** Lets every operation submitted so far finish at its next poll. */
-  finishAll(): Promise<void>;
+  /** Lets every operation submitted so far finish at its next poll (or after `afterPolls` more polls). */
+  finishAll(afterPolls?: number): Promise<void>;
   /** The most operations running at once that this instance saw at a submission (that one included). */
   readonly maxRunning: number;
 }
@@ -130,11 +130,11 @@ export function createFakeDocumentAiBatch(
       }
       return { done: true, metadata: op.metadata as never, ...(op.error ? { error: op.error } : {}) };
     },
-    async finishAll() {
+    async finishAll(afterPolls = 0) {
       for (const o of await store.list(bucket, `fake-docai/${state}/`)) {
         const id = o.name.split('/').pop()!.replace(/\.json$/, '');
         const op = await readOp(id);
-        if (op && op.pollsLeft > 0) await writeOp(id, { ...op, pollsLeft: 0 });
+        if (op && op.pollsLeft > afterPolls) await writeOp(id, { ...op, pollsLeft: afterPolls });
       }
     },
     async submitted() {

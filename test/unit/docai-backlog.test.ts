@@ -130,6 +130,8 @@ describe('finding a batch request whose operation name was lost (Cloud Storage t
   const bytes = new TextEncoder().encode('%PDF-1.4 one page');
   const sha = sha256Hex(bytes);
   const file = { name: 'backlog/a.pdf', generation: '1', size: bytes.length, updatedAt: '2026-01-01T00:00:00.000Z', sha256: sha, mimeType: 'application/pdf', pages: 1 };
+  const since = new Date().toISOString();
+  const at = (exclude: string[] = []) => ({ since, exclude });
   const serviceOver = (client: DocumentAiBatchClientLike) => createDocumentAiBatchService(client, { processorVersion: VERSION, store, bucket: 'work', governor: createRateGovernor({ requestsPerMinute: 60_000, burst: 100 }) });
 
   it('finds the operation of a group and attempt by its metadata, never an earlier attempt nor another group', async () => {
@@ -137,14 +139,28 @@ describe('finding a batch request whose operation name was lost (Cloud Storage t
     const service = serviceOver(fake);
     await service.stage('job-f/g00001', sha, bytes, 'application/pdf');
     await service.stage('job-f/g00002', sha, bytes, 'application/pdf');
-    expect(await service.findSubmitted('job-f/g00001', 1, [])).toBeUndefined();
+    expect(await service.findSubmitted('job-f/g00001', 1, at())).toEqual({ state: 'absent' });
     const first = await service.submit('job-f/g00001', [file], 1);
-    expect(await service.findSubmitted('job-f/g00001', 1, [])).toBe(first);
+    expect(await service.findSubmitted('job-f/g00001', 1, at())).toEqual({ state: 'found', operation: first });
     // The group's second request (the first refused as a whole): the first operation is not it.
-    expect(await service.findSubmitted('job-f/g00001', 2, [first])).toBeUndefined();
+    expect(await service.findSubmitted('job-f/g00001', 2, at([first]))).toEqual({ state: 'absent' });
     const second = await service.submit('job-f/g00001', [file], 2);
-    expect(await service.findSubmitted('job-f/g00001', 2, [first])).toBe(second);
-    expect(await service.findSubmitted('job-f/g00002', 1, [])).toBeUndefined();
+    expect(await service.findSubmitted('job-f/g00001', 2, at([first]))).toEqual({ state: 'found', operation: second });
+    expect(await service.findSubmitted('job-f/g00002', 1, at())).toEqual({ state: 'absent' });
+  });
+
+  it('answers unknown while an operation created since the intent shows no document, found once it does', async () => {
+    const fake = createFakeDocumentAiBatch(store, 'work', () => ({ document: ONE_PAGE_DOCUMENT }), 2, `waiting-${Date.now()}`);
+    const service = serviceOver(fake);
+    await service.stage('job-w/g00001', sha, bytes, 'application/pdf');
+    const operation = await service.submit('job-w/g00001', [file], 1);
+    // Running, no document status yet: it may be this request (sending it again could pay twice).
+    expect(await service.findSubmitted('job-w/g00001', 1, at())).toEqual({ state: 'unknown' });
+    expect(await service.findSubmitted('job-w/g00001', 1, at())).toEqual({ state: 'unknown' });
+    expect(await service.findSubmitted('job-w/g00001', 1, at())).toEqual({ state: 'found', operation });
+    // Known to be another request (the job's own in flight): not waited for.
+    const other = await service.submit('job-w/g00001', [file], 2);
+    expect(await service.findSubmitted('job-w/g00002', 1, at([operation, other]))).toEqual({ state: 'absent' });
   });
 
   it('falls back to the output already written under the attempt folder when the operation is not listed', async () => {
@@ -158,9 +174,9 @@ describe('finding a batch request whose operation name was lost (Cloud Storage t
     await service.stage('job-u/g00001', sha, bytes, 'application/pdf');
     const operation = await service.submit('job-u/g00001', [file], 1);
     // Nothing written yet: nothing to go by.
-    expect(await service.findSubmitted('job-u/g00001', 1, [])).toBeUndefined();
+    expect(await service.findSubmitted('job-u/g00001', 1, at())).toEqual({ state: 'absent' });
     await service.poll(operation);
-    expect(await service.findSubmitted('job-u/g00001', 1, [])).toBe(operation);
-    expect(await service.findSubmitted('job-u/g00001', 1, [operation])).toBeUndefined();
+    expect(await service.findSubmitted('job-u/g00001', 1, at())).toEqual({ state: 'found', operation: operation });
+    expect(await service.findSubmitted('job-u/g00001', 1, at([operation]))).toEqual({ state: 'absent' });
   });
 });

@@ -12,11 +12,12 @@
  * A request whose operation name was lost (the job died before its checkpoint) is found again by its group and
  * attempt (`findSubmitted`): among the processor location's operations (`listOperations`), the one whose
  * BatchProcessMetadata names an input of the group's `in/` folder or an output under the attempt's folder; else
- * from output objects already under that folder (their first path segment is the operation id).
+ * from output objects already under that folder (their first path segment is the operation id). An operation
+ * created since the intent that shows no document yet is `unknown`: the job asks again later, never guesses.
  */
 import type { protos } from '@google-cloud/documentai';
 import { z } from 'zod';
-import type { BacklogFile, BatchInputResult, BatchPoll, OcrBatchService } from '../../core/batch/docai-backlog.js';
+import type { BacklogFile, BatchInputResult, BatchPoll, FoundSubmission, OcrBatchService } from '../../core/batch/docai-backlog.js';
 import { PermanentError, RetryableError } from '../../core/errors.js';
 import type { BlobStore, Logger } from '../../core/ports.js';
 import { documentAiToOcrDocument } from './docai-mapping.js';
@@ -69,6 +70,8 @@ const ManifestSchema = z.object({
 /** gRPC codes a submit or poll retries (quota, unavailable, deadline) and the HTTP 429 of the REST fallback. */
 const RETRIED = new Set([4, 8, 14, 429]);
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** Clock skew allowed between this instance and Document AI when comparing an operation's creation time. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * Reads one input's output folder: its `.json` shards merged in order (shardInfo, or the file name's
@@ -159,9 +162,11 @@ export function createDocumentAiBatchService(client: DocumentAiBatchClientLike, 
       return operation.name;
     },
 
-    async findSubmitted(group, attempt, earlier) {
+    async findSubmitted(group, attempt, { since, exclude }): Promise<FoundSubmission> {
       if (!location) throw new Error(`processor version ${processorVersion} names no location`);
-      const skip = new Set(earlier.map(operationId));
+      const skip = new Set(exclude.map(operationId));
+      // Creation times are Document AI's clock, `since` ours: a few minutes of skew are allowed for.
+      const after = Date.parse(since) - CLOCK_SKEW_MS;
       const inputs = `gs://${bucket}/${folder(group)}in/`;
       const outputs = `gs://${bucket}/${outputName(group, attempt)}`;
       // Batch operations of the location (the listing's metadata is encoded: each candidate is read decoded).
@@ -172,15 +177,21 @@ export function createDocumentAiBatchService(client: DocumentAiBatchClientLike, 
           if (op.name && !skip.has(operationId(op.name)) && (op.metadata?.type_url ?? '').endsWith('.BatchProcessMetadata')) candidates.push(op.name);
         }
       });
+      let unknown = false;
       for (const name of candidates) {
         const op = await call('getOperation', () => client.checkBatchProcessDocumentsProgress(name));
-        const statuses = (op.metadata as IBatchProcessMetadata | null | undefined)?.individualProcessStatuses ?? [];
-        if (statuses.some((st) => (st.outputGcsDestination ?? '').startsWith(outputs) || (st.inputGcsSource ?? '').startsWith(inputs))) return name;
+        const metadata = op.metadata as IBatchProcessMetadata | null | undefined;
+        const statuses = metadata?.individualProcessStatuses ?? [];
+        if (statuses.some((st) => (st.outputGcsDestination ?? '').startsWith(outputs) || (st.inputGcsSource ?? '').startsWith(inputs))) return { state: 'found', operation: name };
+        // Running without a document status yet, created since the intent (or at an unknown time): maybe ours.
+        const created = metadata?.createTime?.seconds == null ? undefined : Number(metadata.createTime.seconds) * 1000;
+        if (!op.done && statuses.length === 0 && (created === undefined || created >= after)) unknown = true;
       }
       // Not listed (or not showing its documents yet) but already writing output: the folder names the operation.
       const written = (await store.list(bucket, outputName(group, attempt)))[0];
       const id = written?.name.slice(outputName(group, attempt).length).split('/')[0];
-      return id && !skip.has(id) ? `${location}/operations/${id}` : undefined;
+      if (id && !skip.has(id)) return { state: 'found', operation: `${location}/operations/${id}` };
+      return { state: unknown ? 'unknown' : 'absent' };
     },
 
     async manifest(group) {

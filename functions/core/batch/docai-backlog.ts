@@ -81,10 +81,12 @@ export interface OcrBatchService {
    */
   submit(group: string, files: readonly BacklogFile[], attempt: number): Promise<string>;
   /**
-   * The operation of submission `attempt` of `group` if Document AI accepted it (a run that died after the request,
-   * before its checkpoint), else undefined. `earlier` names the group's operations of earlier attempts.
+   * Whether Document AI accepted submission `attempt` of `group` (a run that died after the request, before its
+   * checkpoint): `found` with its operation; `unknown` while an operation created since `since` shows no document
+   * yet (it may be this one: ask again later); `absent` otherwise. `exclude` names operations known not to be it
+   * (the group's earlier attempts, the job's other requests in flight).
    */
-  findSubmitted(group: string, attempt: number, earlier: readonly string[]): Promise<string | undefined>;
+  findSubmitted(group: string, attempt: number, options: { since: string; exclude: readonly string[] }): Promise<FoundSubmission>;
   manifest(group: string): Promise<BacklogFile[]>;
   poll(operation: string): Promise<BatchPoll>;
   /** The document of one successful input: its output shards merged and mapped. */
@@ -92,6 +94,8 @@ export interface OcrBatchService {
   /** Deletes the group's input, manifest and output objects; failures are logged, never thrown. */
   cleanup(group: string): Promise<void>;
 }
+
+export type FoundSubmission = { state: 'found'; operation: string } | { state: 'unknown' } | { state: 'absent' };
 
 interface InFlight {
   group: string;
@@ -113,6 +117,8 @@ interface SubmitIntent {
   files: number;
   /** For a resubmission: the refused operation it replaces in `inFlight`. */
   replaces?: string | undefined;
+  /** When the intent was saved (ISO 8601): the request, if sent, was accepted after it. */
+  at: string;
 }
 
 export interface DocaiBacklogCheckpoint {
@@ -296,7 +302,7 @@ export async function runDocaiBacklog(
       // The whole operation refused before reading anything (quota: other batch requests of the project in
       // flight; unavailable): the same group is submitted again, a few times, before its files fail.
       if (poll.error && poll.inputs.length === 0 && RESUBMITTED_CODES.has(poll.error.code) && (op.resubmitted ?? 0) < MAX_RESUBMITS) {
-        await submit({ group: op.group, attempt: (op.resubmitted ?? 0) + 2, pages: op.pages, files: op.files, replaces: op.operation });
+        await submit({ group: op.group, attempt: (op.resubmitted ?? 0) + 2, pages: op.pages, files: op.files, replaces: op.operation, at: clock.now().toISOString() });
         log.warn('document ai batch request refused as a whole: submitted again', { group: op.group, grpcCode: poll.error.code });
         continue;
       }
@@ -333,7 +339,18 @@ export async function runDocaiBacklog(
       cp.submitting = intent;
       await save();
     }
-    const found = resumed ? await service.findSubmitted(intent.group, intent.attempt, earlier) : undefined;
+    const exclude = [...earlier, ...cp.inFlight.map((o) => o.operation)];
+    const look = () => service.findSubmitted(intent.group, intent.attempt, { since: intent.at, exclude });
+    let lookup: FoundSubmission = resumed ? await look() : { state: 'absent' };
+    // An operation that shows no document yet may be this request: sending it again could pay twice, so wait
+    // until it shows its documents (or ends); each wait renews the lease.
+    while (lookup.state === 'unknown') {
+      log.info('an operation without documents yet may be this batch request: waiting before deciding', { group: intent.group, attempt: intent.attempt });
+      await sleep(pollMs);
+      await save();
+      lookup = await look();
+    }
+    const found = lookup.state === 'found' ? lookup.operation : undefined;
     if (found) log.warn('document ai batch request accepted before the run died: polled, not sent again', { group: intent.group, attempt: intent.attempt });
     const files = async () => (replaced || !cp.staging ? service.manifest(intent.group) : cp.staging.files);
     const operation = found ?? (await service.submit(intent.group, await files(), intent.attempt));
@@ -369,7 +386,7 @@ export async function runDocaiBacklog(
       await save();
       return;
     }
-    await submit({ group: staging.group, attempt: 1, pages, files: staging.files.length });
+    await submit({ group: staging.group, attempt: 1, pages, files: staging.files.length, at: clock.now().toISOString() });
     log.info('document ai batch request submitted', { group: staging.group, files: staging.files.length, pages });
   };
 
