@@ -21,7 +21,7 @@ import { SqliteMessageQueue } from '../adapters/local/sqlite/message-queue.js';
 import type { LocalOcrEngineOptions } from '../adapters/local/ocr/index.js';
 import { SqlitePredictionLog } from '../adapters/local/sqlite/prediction-log.js';
 import type { PredictionLog } from '../core/learning/prediction-log.js';
-import { createPooledOcrEngine } from '../adapters/local/ocr/pooled-engine.js';
+import { createPooledOcrEngine, type PooledOcrEngine } from '../adapters/local/ocr/pooled-engine.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { defineMessageHandler, type Delivery } from './message-handler.js';
 import { errorFields, silentLogger } from './logger.js';
@@ -55,8 +55,13 @@ export type LocalRuntimeOptions = z.input<typeof LocalRuntimeOptionsSchema> & {
   clock?: Clock;
   models?: ModelRegistry;
   ocr?: LocalOcrEngineOptions;
-  /** OCR worker threads (default: one per core). */
+  /** OCR worker threads (default: one core less than the machine has). */
   ocrThreads?: number;
+  /**
+   * An OCR engine already started (and warming up) by the caller, so that its threads load while the rest of
+   * the stack opens; the runtime owns it from then on and closes it. `ocr` and `ocrThreads` are then ignored.
+   */
+  ocrEngine?: PooledOcrEngine;
   pipeline?: boolean;
   pipelineConfig?: Partial<PipelineConfigInput>;
   validation?: ValidationConfigInput;
@@ -168,7 +173,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       if (stat.bucket === LOCAL_BUCKETS.inbox) await publishFinalized(stat);
     },
   });
-  const ocr = createPooledOcrEngine({ threads: options.ocrThreads, engine: options.ocr });
+  const ocr = options.ocrEngine ?? createPooledOcrEngine({ threads: options.ocrThreads, engine: options.ocr });
   const usage = new SqliteUsageCounter(db);
   const config = PipelineConfigSchema.parse({
     buckets: LOCAL_BUCKETS,

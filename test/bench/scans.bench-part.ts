@@ -5,6 +5,8 @@
  * thread: OMP_THREAD_LIMIT=1) in the same run, interleaved page by page with alternating order, so that a noisy
  * shared host moves both alike. Reports seconds per page, the ratio (target <= 1.0x native) and, as the guard that
  * speed was not bought with accuracy, how many receipts have their total, date and company in the OCR text.
+ * Then each corpus's pages once more as one folder through one `ledgerx process` (start-up paid once, OCR on
+ * every core), against native tesseract on the same pages one after another.
  * Native tesseract is optional: without it on the PATH only ledgerx's times are reported. Skips with a message
  * when the shared corpora are absent. `BENCH_SCAN_RECEIPTS` sets the receipt count.
  * Called by `npm run bench`; alone: `npx tsx test/bench/scans.bench-part.ts` (after `npm run build`).
@@ -46,12 +48,12 @@ export function scanPages(receipts: number): ScanPage[] {
   return pages;
 }
 
-/** Runs `ledgerx process` on one file in a fresh data folder; returns wall seconds and the OCR text. */
-export async function ledgerxProcess(file: string, bin = BIN): Promise<{ seconds: number; text: string }> {
+/** Runs `ledgerx process` on files (one command) in a fresh data folder; returns wall seconds and the OCR text. */
+export async function ledgerxProcess(file: string | readonly string[], bin = BIN): Promise<{ seconds: number; text: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ledgerx-bench-scan-'));
   try {
     const start = performance.now();
-    execFileSync(process.execPath, ['--max-old-space-size=1024', bin, '--data-dir', dataDir, 'process', file, '--json'], {
+    execFileSync(process.execPath, ['--max-old-space-size=1024', bin, '--data-dir', dataDir, 'process', ...[file].flat(), '--json'], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, LEDGERX_DATA_DIR: undefined },
     });
@@ -155,6 +157,19 @@ export async function benchScans(): Promise<Record<string, number>> {
       out[`${g} native tesseract s/page`] = round(nat / set.length);
       out[`${g} ledgerx / native`] = round(own / nat);
     }
+  }
+  // A folder of scans in one command, as a user drops one: start-up paid once, OCR on every core. Native
+  // tesseract reads the same pages one after another before and after it (the mean of both runs).
+  for (const corpus of ['sroie-dev', 'invoice2data'] as const) {
+    const files = pages.filter((p) => p.corpus === corpus).map((p) => p.file);
+    if (files.length < 2) continue;
+    const g = `${corpus} (${files.length} pages) in one ledgerx process`;
+    const nativeRun = () => sum(files.map((f) => nativeTesseract(f).seconds));
+    const before = native ? nativeRun() : 0;
+    const own = (await ledgerxProcess(files)).seconds;
+    const nat = native ? (before + nativeRun()) / 2 : 0;
+    out[`${g} s/page`] = round(own / files.length);
+    if (native) out[`${g} / native`] = round(own / nat);
   }
   const labelled = rows.filter((r) => r.page.key);
   for (const who of ['ledgerx', 'native'] as const) {

@@ -59,6 +59,30 @@ describe('the ledgerx command on real files', () => {
     expect(lines.filter((l) => l.status === 'SCORED')).toHaveLength(4);
   });
 
+  it('process reads a folder of scans with an OCR thread per core, twice the same scan included, one result each', async () => {
+    const scans = await tempDir('cli-scans');
+    const data = await tempDir('cli-scans-data');
+    cleanup.push(scans.dispose, data.dispose);
+    await generateCorpus({
+      outDir: scans.dir, count: 2, seed: 11,
+      mix: { bornDigital: 0, scan: 1, einvoicePdf: 0, einvoiceXml: 0 },
+      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+    });
+    const images = (await readdir(scans.dir)).filter((n) => /\.(png|jpe?g|tiff?)$/i.test(n)).sort();
+    expect(images.length).toBe(2);
+    await copyFile(join(scans.dir, images[0]!), join(scans.dir, `copy-${images[0]!}`));
+    const { stdout, code } = await ledgerx(['--data-dir', data.dir, 'process', '--json', ...[...images, `copy-${images[0]!}`].map((n) => join(scans.dir, n))]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; status: string; decision: string; reasons: Array<{ code: string }>; extraction: { method: string } });
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line.status).toBe('SCORED');
+    for (const line of lines) expect(line.extraction.method).toBe('ocr');
+    // Read on two threads at once, the copy is still caught as the same file sent twice.
+    const dups = lines.filter((l) => l.reasons.some((r) => r.code === 'DUP_CONTENT_HASH'));
+    expect(dups).toHaveLength(1);
+    expect(dups[0]!.decision).toBe('REJECT');
+  }, 120_000);
+
   it('--no-einvoice reads Factur-X PDFs from their text', async () => {
     const data = await tempDir('cli-noe');
     cleanup.push(data.dispose);

@@ -108,7 +108,12 @@ async function main(): Promise<void> {
     for (const c of r.cases) {
       cases[r.run] = (cases[r.run] ?? 0) + 1;
       snapshot.push(`${r.run}|${c.file}|${hashOf(new Uint8Array(readFileSync(c.absPath)))}|${JSON.stringify(c.truth)}`);
-      const doc = await readCase(c, cacheDir);
+      // A document that cannot be read (no text at all) extracts no field: it has no confidence to calibrate.
+      const doc = await readCase(c, cacheDir).catch((err: unknown) => {
+        console.warn(`${c.file}: not read (${(err as Error).message}); no fields to calibrate`);
+        return undefined;
+      });
+      if (!doc) continue;
       const inv: Invoice = extractInvoice(doc, { einvoice: false, rawConfidences: true });
       const ocrPages = new Set(doc.pages.filter((p) => p.textSource === 'ocr' || p.textSource === 'docai').map((p) => p.pageNumber));
       const predicted: Predicted = {

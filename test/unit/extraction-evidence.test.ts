@@ -23,6 +23,7 @@ describe('label meanings', () => {
     ['Total TTC', 'total'], ['TOTAL ROUNDED', 'total'], ['Subtotal', 'net'], ['Total excl. VAT', 'net'], ['Total HT', 'net'],
     ['Summe netto', 'net'], ['Total VAT', 'tax'], ['MwSt. 19 %', 'tax'], ['TVA 20 %', 'tax'], ['Rounding Adj', 'rounding'],
     ['CASH', 'tendered'], ['Change', 'change'], ['Balance due', 'due'], ['Net à payer', 'due'], ['Total Qty', undefined],
+    ['GST @6% included in total', 'tax'], ['darin enthaltene MwSt. 19 %', 'tax'], ['dont TVA 20 %', 'tax'], ['Total Incl. GST@6%', 'total'],
   ])('%s -> %s', (label, role) => {
     const weights = classifyLabel(label)?.weights ?? {};
     const top = Object.entries(weights).sort((a, b) => b[1] - a[1])[0]?.[0];
@@ -94,6 +95,27 @@ describe('till receipts', () => {
     expect(inv.extraction.warnings).not.toContain('invoice number not found');
     // Cash minus change gives the total: the agreement makes it confident despite the OCR read.
     expect(inv.fields.total_amount!.confidence).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('takes a large amount on a rounding line for the rounded total only next to the total it rounds', () => {
+    const head: Placed[] = [['HARDWARE TRADING SDN BHD', 20, 30], ['TAX INVOICE', 60, 60], ['Date: 30/03/2017', 20, 75], ['PVC TAPE', 10, 100], ['6.00', 180, 100]];
+    // "0.00" misread as "9.00" (and the change misread too, so cash - change agrees with nothing): the printed total stands.
+    const misread = extractFromOcr(syntheticDoc([...head, ['SUB-TOTAL (GST)', 60, 130], ['6.00', 180, 130], ['ROUNDING', 60, 142], ['9.00', 180, 142],
+      ['TOTAL', 10, 154], ['6.00', 180, 154], ['CASH', 10, 166], ['20.00', 180, 166], ['CHANGE', 10, 178], ['14.80', 180, 178]], { ...RECEIPT, textSource: 'ocr' }));
+    expect(misread.fields.total_amount?.value).toBe(6);
+    // A rounding line that prints the rounded amount itself, a few cents from the total above it.
+    const rounded = extractFromOcr(syntheticDoc([...head, ['Total Incl. GST', 10, 130], ['45.28', 180, 130], ['Rounding', 10, 142], ['45.30', 180, 142],
+      ['CASH', 10, 166], ['50.00', 180, 166], ['CHANGE', 10, 178], ['4.70', 180, 178]], { ...RECEIPT, textSource: 'ocr' }));
+    expect(rounded.fields.total_amount?.value).toBe(45.3);
+  });
+
+  it('reads "GST included in total" as the tax, not as a second total', () => {
+    const inv = extractFromOcr(syntheticDoc([
+      ['D.I.Y. STORE SDN BHD', 20, 30], ['TAX INVOICE', 60, 60], ['06-04-18 12:01', 20, 75], ['ACRYLIC TAPE', 10, 100], ['11.60', 180, 100],
+      ['TAPE REFILL', 10, 112], ['19.60', 180, 112], ['Total Incl. GST@6%', 10, 140], ['RM 31.20', 160, 140], ['VISA', 10, 152], ['RM 31.20', 160, 152],
+      ['GST @6% included in total', 10, 190], ['RM 1.77', 160, 190],
+    ], { ...RECEIPT, textSource: 'ocr' }));
+    expect(values(inv)).toMatchObject({ total_amount: 31.2, total_tax_amount: 1.77 });
   });
 
   it('is never rejected as NOT_AN_INVOICE, and a missing number does not fail the required fields', () => {

@@ -15,9 +15,8 @@ export function define(command: Command, common: () => CommonOptions): void {
       const dataDir = join(base.dataDir, 'demo');
       // A fresh stack each time, so the demo shows the same results on every run.
       await rm(dataDir, { recursive: true, force: true });
-      const runtime = await openRuntime({ ...base, dataDir });
+      const runtime = await openRuntime({ ...base, dataDir }, { pdfs: true, scans: true });
       try {
-        runtime.warmUp({ scans: true });
         const samplesDir = join(dataDir, 'samples');
         process.stderr.write(`generating sample invoices into ${samplesDir}\n`);
         const manifest = await generateDemoSet(samplesDir);

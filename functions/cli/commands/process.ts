@@ -1,11 +1,26 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { collectInputFiles } from '../files.js';
 import { SystemFailure, UsageError } from '../errors.js';
 import { batchResults, submitBatch } from '../../platform/local-batch.js';
-import { openRuntime, type CommonOptions } from '../runtime-options.js';
+import { openRuntime, type CommonOptions, type OcrWarmUp } from '../runtime-options.js';
 import { renderTable, toResultLine } from '../result-view.js';
 
 const IMAGE_FILE = /\.(png|jpe?g|tiff?|webp)$/i;
+
+/**
+ * What to load ahead for these inputs. Images are scans: each OCR thread starts its tesseract worker too (PDFs
+ * are mostly born-digital); pdfjs is loaded ahead only when something else than images is there. When most
+ * inputs are scans, OCR takes every core (at most one thread per scan): the main thread's part of a scan
+ * (extraction, validation, the database) is a small fraction of its recognition, while a born-digital batch
+ * keeps one core for the main thread (see createPooledOcrEngine).
+ */
+export function ocrWarmUp(paths: readonly string[], cores = availableParallelism()): OcrWarmUp {
+  const scans = paths.filter((p) => IMAGE_FILE.test(p)).length;
+  const warmUp: OcrWarmUp = { scans: scans > 0, pdfs: scans < paths.length };
+  if (scans > 1 && scans * 2 >= paths.length) warmUp.threads = Math.min(cores, scans);
+  return warmUp;
+}
 
 interface ProcessOptions extends CommonOptions {
   json?: boolean;
@@ -21,12 +36,9 @@ export function define(command: Command, common: () => CommonOptions): void {
     .action(async (paths: string[], opts: ProcessOptions) => {
       const files = await collectInputFiles(paths);
       if (files.length === 0) throw new UsageError('no files found in the given paths');
-      const runtime = await openRuntime({ ...common(), einvoice: opts.einvoice });
+      const runtime = await openRuntime({ ...common(), einvoice: opts.einvoice }, ocrWarmUp(files.map((f) => f.path)));
       let unsettled: number;
       try {
-        // Images are scans: start the OCR threads' tesseract workers too (PDFs are mostly born-digital); load
-        // pdfjs ahead only when something else than images is there.
-        runtime.warmUp({ scans: files.some((f) => IMAGE_FILE.test(f.path)), pdfs: files.some((f) => !IMAGE_FILE.test(f.path)) });
         const batch = await submitBatch(runtime, files, { progress: opts.progress ?? process.stderr.isTTY });
         unsettled = batch.unsettled.length;
         const lines = [];

@@ -59,8 +59,10 @@ export function define(command: Command, common: () => CommonOptions): void {
       if (opts.api !== false && !isLoopbackHost(opts.host)) throw new UsageError(`--host must be a loopback address (127.0.0.1, ::1, localhost), not ${opts.host}`);
 
       // The audit sample is drawn when an invoice is scored: the pipeline and the API share the rate.
-      const runtime = await openRuntime({ ...base, einvoice: opts.einvoice, ...(auditRate !== undefined ? { auditSampleRate: auditRate } : {}) });
-      runtime.warmUp({ scans: true });
+      const runtime = await openRuntime(
+        { ...base, einvoice: opts.einvoice, ...(auditRate !== undefined ? { auditSampleRate: auditRate } : {}) },
+        { pdfs: true, scans: true },
+      );
       // Scheduled jobs (retraining, prediction-log pruning) run inside serve, as Cloud Scheduler runs them on GCP.
       const scheduler = await startServeScheduler(base, runtime);
       const monitoringApi = (await import('../monitoring-api.js')).localMonitoringApi(base);

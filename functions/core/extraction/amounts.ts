@@ -45,6 +45,8 @@ const LABEL_RULES: ReadonlyArray<{ test: (t: string) => boolean; weights: RoleWe
   { test: (t) => R(String.raw`total\s+(?:paid|payment)|amount\s+(?:paid|tendered)|paid\s+amount`).test(t), weights: { tendered: 0.6, total: 0.5 }, strength: 'weak' },
   { test: (t) => R(String.raw`cash|tender(?:ed)?|paid|payment|credit(?!\s*note)|visa|master\s*card|mastercard|amex|debit|credit\s*card|card|bar(?:geld)?|gegeben|esp[èe]ces|carte(?:\s+bancaire)?|cb|ch[èe]que|cheque|eftpos|tunai`).test(t), weights: { tendered: 1 }, strength: 'strong' },
   { test: (t) => R(String.raw`net\s*(?:à|a)\s*payer|(?:reste|somme|montant)\s*(?:à|a)\s*payer|zahlbetrag|zu\s*zahlen(?:der\s*betrag)?|offener\s*betrag|(?:amount|balance|total)\s*(?:now\s+)?due|amount\s*payable|balance|te\s*betalen|do\s*zapłaty`).test(t), weights: { due: 1, total: 0.6 }, strength: 'strong' },
+  // "GST 6% included in total", "darin enthaltene MwSt", "dont TVA": the tax inside a total, not the total.
+  { test: (t) => HAS_TAX.test(t) && R(String.raw`included\s+in(?:\s+the)?(?:\s+(?:total|price|amount))?|(?:darin\s+)?enthalten\p{L}*|dont`).test(t), weights: { tax: 1 }, strength: 'strong' },
   { test: (t) => INCL.test(t) && (HAS_TOTAL.test(t) || HAS_TAX.test(t)), weights: { total: 1 }, strength: 'strong' },
   { test: (t) => (EXCL.test(t) && (HAS_TOTAL.test(t) || HAS_TAX.test(t))) || R(String.raw`sub\s*-?\s*total|zwischensumme|sous[-\s]*total|subtotaal|nettobetrag|nettosumme|warenwert|nettowert|taxable\s+(?:amount|value)|base\s+(?:ht|imposable)|net\s+(?:amount|total|value)|nett?\s+total|(?:total|summe|gesamt)\s+net(?:to)?|netto`).test(t), weights: { net: 1, total: 0.3 }, strength: 'strong' },
   { test: (t) => HAS_TAX.test(t) && !R(String.raw`invoice|id|no\.?|nr\.?|number|nummer|reg(?:istration)?|identifi\p{L}*|code|exempt|free|base|basis\p{L}*`).test(t), weights: { tax: 1 }, strength: 'strong' },
@@ -100,6 +102,8 @@ export interface AmountCandidate {
    * a last row that adds up the rows above it (the column's printed sum).
    */
   cell?: 'part' | 'sum';
+  /** A large amount on a "Rounding" line, taken for the rounded total (see settleRoundingLines). */
+  roundedTotal?: boolean;
 }
 
 interface Row { segments: Segment[]; cy: number; h: number }
@@ -162,8 +166,10 @@ export function amountCandidates(layouts: readonly PageLayout[], hint: DecimalSe
           const s = seg.starts[k] ?? 0;
           return s < a.index + a.length && s + t.text.length > a.index;
         });
-        // A rounding adjustment is a few cents: a large amount on a "Rounding" line is the rounded total.
-        if (label?.weights.rounding && Math.abs(a.value) >= 0.5) label = { ...label, weights: { total: 0.9 } };
+        // A rounding adjustment is a few cents: a large amount on a "Rounding" line is either the rounded total
+        // or a misread adjustment ("0.00" read as "9.00"); settleRoundingLines tells which.
+        const roundedTotal = label?.weights.rounding !== undefined && Math.abs(a.value) >= 0.5;
+        if (roundedTotal) label = { ...label!, weights: { total: 0.9 } };
         const cand: AmountCandidate = {
           value: a.value, raw: a.raw, page: page.page, box: subBox(seg, a.index, a.index + a.length),
           position: page.page - 1 + seg.box.y, hasDecimals: a.hasDecimals, ...(a.currencyMark ? { currencyMark: a.currencyMark } : {}),
@@ -172,6 +178,7 @@ export function amountCandidates(layouts: readonly PageLayout[], hint: DecimalSe
           ...(rate ? { rate: Number((rate[1] ?? '').replace(',', '.')) } : {}),
           segment: seg,
           ...(column ? { column } : {}),
+          ...(roundedTotal ? { roundedTotal } : {}),
         };
         cells[ri]!.push(cand);
         out.push(cand);
@@ -179,7 +186,28 @@ export function amountCandidates(layouts: readonly PageLayout[], hint: DecimalSe
     });
   }
   markColumnCells(out);
+  settleRoundingLines(out);
   return out;
+}
+
+/** How far a rounded total may be from the amount it rounds (cash rounding is to 5 or 10 cents). */
+const MAX_ROUNDING = 0.1;
+
+/**
+ * A large amount on a "Rounding" line is the rounded total only when another total-like amount on the page lies
+ * within a rounding step of it (Total 45.28, Rounding 45.30). Otherwise it is an adjustment the OCR misread
+ * ("0.01" as "60,01", "0.00" as "9.00"): it then means nothing, rather than a total that outranks the printed one.
+ */
+function settleRoundingLines(cands: AmountCandidate[]): void {
+  for (const c of cands) {
+    if (!c.roundedTotal) continue;
+    const rounds = cands.some((o) => o !== c && !o.roundedTotal && (o.weights.total ?? 0) + (o.weights.net ?? 0) + (o.weights.due ?? 0) > 0
+      && Math.abs(Math.abs(o.value) - Math.abs(c.value)) <= MAX_ROUNDING + 1e-9);
+    if (!rounds) {
+      c.weights = {};
+      c.strength = 'none';
+    }
+  }
 }
 
 /**

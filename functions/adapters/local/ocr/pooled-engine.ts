@@ -44,6 +44,9 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
   const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
   let pool: Piscina | undefined;
   let warm = false;
+  // What each thread was already asked to load: a command may warm the engine before the runtime that owns it
+  // does, and a second request must not start a second tesseract worker per thread.
+  const warmed = { pdfs: false, scans: false };
   const getPool = () =>
     (pool ??= new Piscina({
       filename: workerFile(),
@@ -93,9 +96,17 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
     readsAttachments: true,
     warmUp(warmOptions = {}) {
       warm = true;
-      sendWarmUp({ pdfs: warmOptions.pdfs ?? true, scans: warmOptions.scans ?? false });
+      const wanted = { pdfs: (warmOptions.pdfs ?? true) && !warmed.pdfs, scans: (warmOptions.scans ?? false) && !warmed.scans };
+      warmed.pdfs ||= wanted.pdfs;
+      warmed.scans ||= wanted.scans;
+      // The first request always starts the threads, even with nothing to load in them.
+      if (wanted.pdfs || wanted.scans || !pool) sendWarmUp(wanted);
     },
-    warmUpScans: () => sendWarmUp({ pdfs: false, scans: true }),
+    warmUpScans() {
+      if (warmed.scans) return;
+      warmed.scans = true;
+      sendWarmUp({ pdfs: false, scans: true });
+    },
     async recognize(input: OcrInput, limits: OcrLimits): Promise<OcrDocument> {
       const result = await run(input, limits, false);
       if (!('doc' in result)) throw new Error('OCR worker returned no document');
