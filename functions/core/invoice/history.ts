@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { InvoiceRecordSchema, type InvoiceRecord } from './record.js';
 
+/** Why a revision was re-run, e.g. `reprocess: extraction change`, `backfill: quality@v2`. */
+const RevisionReasonSchema = z.string().min(1).max(500);
+
+/** The record fields an entry keeps when present, besides revision, status, timings and updatedAt. */
+const HISTORY_FIELDS = ['rejection', 'invoice', 'validations', 'featureSchemaVersion', 'features', 'decision'] as const;
+
 /**
  * One earlier result of an invoice, kept when a new revision starts (InvoiceStore.startRevision): what the
  * record said at the end of that revision — status, fields, validations, features, decision with its scores and
  * model versions — and when and why it was superseded.
  */
-/** Why a revision was re-run, e.g. `reprocess: extraction change`, `backfill: quality@v2`. */
-const RevisionReasonSchema = z.string().min(1).max(500);
-
-/** The record fields an entry keeps besides revision and status. */
-const HISTORY_FIELDS = ['rejection', 'invoice', 'validations', 'featureSchemaVersion', 'features', 'decision'] as const;
-
 export const InvoiceHistoryEntrySchema = InvoiceRecordSchema.pick({
   revision: true,
   status: true,
