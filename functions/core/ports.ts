@@ -181,6 +181,11 @@ export interface UpdatedQuery {
   cursor?: string | undefined;
 }
 
+/** One invoice's answer to {@link InvoiceStore.startRevisions}: its new record, or why it was left alone. */
+export type RevisionStartResult =
+  | { invoiceId: string; applied: true; record: InvoiceRecord }
+  | { invoiceId: string; applied: false; reason: string; record?: InvoiceRecord | undefined };
+
 export interface InvoiceStore {
   get(invoiceId: string): Promise<InvoiceRecord | null>;
   /** Inserts the record if no record with that id exists; returns the stored one either way. */
@@ -220,6 +225,14 @@ export interface InvoiceStore {
    * restart needs (see revisionBlocker). Throws for an unknown invoice.
    */
   startRevision(invoiceId: string, request: RevisionRequest): Promise<TransitionResult & { reason?: string | undefined }>;
+  /**
+   * {@link startRevision} for each request of a chunk (a batch job's page), in as few transactions as the database
+   * allows. Each invoice is decided on its own: its history entry and its new record are written together or not
+   * at all, and a refused request (an unknown invoice, a stale `expectedRevision`, an unsettled record) refuses that
+   * invoice only. Idempotent like startRevision: the same chunk again starts nothing. Results in request order.
+   * Throws (nothing of the failing transaction written) only when the database does (RetryableError on GCP).
+   */
+  startRevisions(requests: ReadonlyArray<RevisionRequest & { invoiceId: string }>): Promise<RevisionStartResult[]>;
   /** The earlier results of an invoice, oldest revision first. */
   history(invoiceId: string): Promise<InvoiceHistoryEntry[]>;
   /**

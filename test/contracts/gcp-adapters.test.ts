@@ -71,7 +71,11 @@ describe.skipIf(!firestoreReady)('Firestore adapters on the Firestore emulator',
     await resetFirestore(emulator.host, PROJECT);
     return db;
   };
-  runInvoiceStoreContract('Firestore emulator', async () => ({ store: new FirestoreInvoiceStore(await fresh()), dispose: async () => {} }));
+  runInvoiceStoreContract('Firestore emulator', async () => ({
+    store: new FirestoreInvoiceStore(await fresh()),
+    childEnv: { FIRESTORE_EMULATOR_HOST: emulator.host, LEDGERX_TEST_PROJECT: PROJECT },
+    dispose: async () => {},
+  }));
   runIdempotencyStoreContract('Firestore emulator', async () => ({
     store: new FirestoreIdempotencyStore(await fresh()),
     dispose: async () => {},

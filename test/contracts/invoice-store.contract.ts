@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InvoiceStatus } from '../../functions/core/invoice/status.js';
 import type { InvoiceStore, ListQuery } from '../../functions/core/ports.js';
@@ -7,6 +9,31 @@ import { isoAt, makeRecord, sha, summaryOf, type RecordSpec } from './invoice-re
 export interface InvoiceStoreHarness {
   store: InvoiceStore;
   dispose(): Promise<void>;
+  /** The environment with which test/helpers/revision-chunks-child.ts opens the same store in another process. */
+  childEnv: Record<string, string>;
+}
+
+/** Runs test/helpers/revision-chunks-child.ts until it printed `round <r>` for `round`, then kills it with SIGKILL. */
+async function killChildAfterRound(env: Record<string, string>, round: number): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../helpers/revision-chunks-child.ts')], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<NodeJS.Signals | number | null>((res) => child.once('exit', (code, signal) => res(signal ?? code)));
+  await new Promise<void>((res, rej) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      // Killed at once: the next round's first chunk is being written.
+      if (out.includes(`round ${round}\n`)) {
+        child.kill('SIGKILL');
+        res();
+      }
+    });
+    void exited.then((how) => rej(new Error(`the child ended (${String(how)}) before round ${round}: ${err.slice(-2000)}`)));
+  });
+  expect(await exited).toBe('SIGKILL');
 }
 
 /**
@@ -190,6 +217,64 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       expect(history[0]!.invoice?.fields.total_amount?.value).toBe(20);
       expect(await h.store.history('r-1')).toEqual([]);
       await expect(h.store.startRevision('nope', { from: 'OCR_DONE', reason: 'x', expectedRevision: 1 })).rejects.toThrow();
+    });
+
+    describe('startRevisions (a chunk of a batch job)', () => {
+      const settled = async (n: number, prefix: string) => {
+        const records = Array.from({ length: n }, (_, i) => ({
+          ...makeRecord({ id: `${prefix}-${String(i).padStart(3, '0')}`, at: i, status: 'SCORED', decision: 'APPROVE', total: 10 + i }),
+          ocrUri: 'artifacts/ocr/x.json',
+        }));
+        for (const r of records) await h.store.createIfAbsent(r);
+        return records.map((r) => r.invoiceId);
+      };
+      const request = (invoiceId: string, expectedRevision = 1, reason = 'reprocess [job j1]') => ({ invoiceId, from: 'OCR_DONE' as const, reason, expectedRevision });
+
+      it('decides each invoice on its own: a stale, unsettled or unknown one is refused alone, the rest start with their history', async () => {
+        const [a, b, c] = await settled(3, 'c');
+        await seed([{ id: 'busy', at: 10, status: 'FEATURES_DONE' }]);
+        // b moved on since the job read it: revision 2 already.
+        await h.store.startRevision(b!, { from: 'OCR_DONE', reason: 'earlier', expectedRevision: 1 });
+        const results = await h.store.startRevisions([request(a!), request(b!), request('busy'), request('nope'), request(c!)]);
+        expect(results.map((r) => [r.invoiceId, r.applied])).toEqual([[a, true], [b, false], ['busy', false], ['nope', false], [c, true]]);
+        expect(results[1]).toMatchObject({ reason: expect.stringContaining('revision 2') });
+        expect(results[0]).toMatchObject({ record: { revision: 2, status: 'OCR_DONE', ocrUri: 'artifacts/ocr/x.json' } });
+        for (const id of [a!, c!]) {
+          expect(await h.store.get(id)).toMatchObject({ revision: 2, status: 'OCR_DONE' });
+          expect((await h.store.history(id)).map((e) => [e.revision, e.status, e.decision?.decision, e.reason])).toEqual([[1, 'SCORED', 'APPROVE', 'reprocess [job j1]']]);
+        }
+        expect((await h.store.history(b!)).map((e) => e.reason)).toEqual(['earlier']);
+        expect(await h.store.get('busy')).toMatchObject({ revision: 1, status: 'FEATURES_DONE' });
+        expect(await h.store.history('busy')).toEqual([]);
+      });
+
+      it('starts nothing for the same chunk again, nor twice for two copies of a chunk at the same time', async () => {
+        const ids = await settled(12, 'd');
+        const chunk = ids.map((id) => request(id));
+        expect((await h.store.startRevisions(chunk)).every((r) => r.applied)).toBe(true);
+        expect((await h.store.startRevisions(chunk)).some((r) => r.applied)).toBe(false);
+        for (const id of ids) await h.store.transition(id, 'FAILED', {}, { revision: 2 });
+        const again = ids.map((id) => request(id, 2, 'second run'));
+        const [first, second] = await Promise.all([h.store.startRevisions(again), h.store.startRevisions(again)]);
+        for (let i = 0; i < ids.length; i++) expect([first![i]!.applied, second![i]!.applied].filter(Boolean)).toHaveLength(1);
+        for (const id of ids) {
+          expect((await h.store.get(id))?.revision).toBe(3);
+          expect((await h.store.history(id)).map((e) => e.revision)).toEqual([1, 2]);
+        }
+      });
+
+      it('a process killed (SIGKILL) half way through a chunk leaves each invoice with all of its revision or none', async () => {
+        const ids = await settled(60, 'k');
+        await killChildAfterRound({ ...h.childEnv, LEDGERX_TEST_IDS: ids.join(','), LEDGERX_TEST_CHUNK: '20' }, 2);
+        const revisions: number[] = [];
+        for (const id of ids) {
+          const record = (await h.store.get(id))!;
+          // Revision n has exactly the n - 1 earlier results in its history: a start is never half written.
+          expect((await h.store.history(id)).map((e) => e.revision)).toEqual(Array.from({ length: record.revision - 1 }, (_, i) => i + 1));
+          revisions.push(record.revision);
+        }
+        expect(Math.min(...revisions)).toBeGreaterThanOrEqual(3);
+      }, 60_000);
     });
 
     it('finds near duplicates by supplier, amount range, date range and currency', async () => {

@@ -36,6 +36,7 @@ runInvoiceStoreContract('sqlite (file, WAL)', async () => {
   const db = openLedgerDatabase(join(root, 'ledger.db'));
   return {
     store: new SqliteInvoiceStore(db),
+    childEnv: { LEDGERX_TEST_SQLITE: join(root, 'ledger.db') },
     dispose: async () => {
       db.close();
       rmSync(root, { recursive: true, force: true });

@@ -15,9 +15,11 @@ import {
   FieldPath,
   type CollectionReference,
   type DocumentData,
+  type DocumentReference,
   type Firestore,
   type Query,
   type QueryDocumentSnapshot,
+  type Transaction,
 } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { InvoiceRecordSchema, type InvoiceRecord } from '../../core/invoice/record.js';
@@ -31,6 +33,7 @@ import type {
   InvoiceSummary,
   ListQuery,
   NearDuplicateQuery,
+  RevisionStartResult,
   SupplierHistory,
   TransitionOptions,
   TransitionResult,
@@ -71,6 +74,11 @@ export interface FirestoreInvoiceStoreOptions {
 
 /** Top-level fields that are copies of nested record values (never part of the record itself). */
 const DENORMALIZED = ['totalAmount', 'currency', 'invoiceDate', 'supplierIban', 'reasonCodes', 'modelVersionTags', 'inReviewQueue'] as const;
+/**
+ * Invoices per transaction of startRevisions: two writes each, well under Firestore's 500 writes per transaction,
+ * and few enough documents that a transaction seldom meets a pipeline write and retries.
+ */
+const REVISIONS_PER_TRANSACTION = 100;
 /** Bounds a duplicate lookup: more matches than this say nothing new to a reviewer. */
 const MAX_DUPLICATES = 100;
 /** Bounds the amount-band scan of a near-duplicate lookup before the date filter. */
@@ -310,13 +318,7 @@ export class FirestoreInvoiceStore implements InvoiceStore {
           const data = (await tx.get(ref)).data();
           if (!data) throw new InvoiceNotFoundError(`invoice ${invoiceId} does not exist`);
           const current = fromDocument(data);
-          const blocker = revisionBlocker(current, request);
-          if (blocker) return { applied: false, record: current, reason: blocker };
-          const { next, entry } = nextRevision(current, request, this.clock.now().toISOString());
-          const valid = InvoiceRecordSchema.parse(next);
-          tx.create(ref.collection('history').doc(String(entry.revision)), withoutUndefined(entry));
-          tx.set(ref, toDocument(valid));
-          return { applied: true, record: valid };
+          return this.reviseInTransaction(tx, ref, current, request, this.clock.now().toISOString());
         },
         { maxAttempts: this.maxAttempts },
       );
@@ -324,6 +326,56 @@ export class FirestoreInvoiceStore implements InvoiceStore {
       if (err instanceof InvoiceNotFoundError || err instanceof z.ZodError) throw err;
       return rethrowClassified(err, 'invoice revision');
     }
+  }
+
+  /**
+   * One transaction per {@link REVISIONS_PER_TRANSACTION} invoices of the chunk (one batched read of their
+   * documents, then their writes), instead of one per invoice. A transaction commits all of its writes or none,
+   * so each invoice's history entry and new record go together.
+   */
+  async startRevisions(requests: ReadonlyArray<RevisionRequest & { invoiceId: string }>): Promise<RevisionStartResult[]> {
+    const results: RevisionStartResult[] = [];
+    for (let i = 0; i < requests.length; i += REVISIONS_PER_TRANSACTION) {
+      const group = requests.slice(i, i + REVISIONS_PER_TRANSACTION);
+      const refs = group.map((r) => this.invoices.doc(r.invoiceId));
+      try {
+        results.push(...(await this.db.runTransaction(
+          async (tx) => {
+            const snaps = await tx.getAll(...refs);
+            const at = this.clock.now().toISOString();
+            // An invoice named twice in a group sees its own first start, as it would in separate transactions.
+            const revised = new Map<string, InvoiceRecord>();
+            return group.map(({ invoiceId, ...request }, k): RevisionStartResult => {
+              const data = snaps[k]!.data();
+              if (!data) return { invoiceId, applied: false, reason: 'no such invoice' };
+              const result = this.reviseInTransaction(tx, refs[k]!, revised.get(invoiceId) ?? fromDocument(data), request, at);
+              if (result.applied) revised.set(invoiceId, result.record);
+              return result.applied ? { invoiceId, applied: true, record: result.record } : { invoiceId, applied: false, reason: result.reason, record: result.record };
+            });
+          },
+          { maxAttempts: this.maxAttempts },
+        )));
+      } catch (err) {
+        if (err instanceof z.ZodError) throw err;
+        return rethrowClassified(err, 'invoice revisions');
+      }
+    }
+    return results;
+  }
+
+  /**
+   * `current` to `history/{revision}` and revision n+1 set, in `tx`, or the blocker. `current` was validated when
+   * read (fromDocument), and nextRevision only clears fields and sets status, revision and time.
+   */
+  private reviseInTransaction(
+    tx: Transaction, ref: DocumentReference, current: InvoiceRecord, request: RevisionRequest, at: string,
+  ): { applied: true; record: InvoiceRecord } | { applied: false; record: InvoiceRecord; reason: string } {
+    const blocker = revisionBlocker(current, request);
+    if (blocker) return { applied: false, record: current, reason: blocker };
+    const { next, entry } = nextRevision(current, request, at);
+    tx.create(ref.collection('history').doc(String(entry.revision)), withoutUndefined(entry));
+    tx.set(ref, toDocument(next));
+    return { applied: true, record: next };
   }
 
   async history(invoiceId: string): Promise<InvoiceHistoryEntry[]> {

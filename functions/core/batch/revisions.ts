@@ -17,7 +17,7 @@ import { Topics } from '../messages.js';
 import { featuresComputedOf } from '../pipeline/features-stage.js';
 import { invoiceIdFor } from '../pipeline/invoice-id.js';
 import { ocrCompletedOf } from '../pipeline/ocr-stage.js';
-import { startRevision } from '../pipeline/revise.js';
+import { startRevisions } from '../pipeline/revise.js';
 import type { BatchDeps } from './deps.js';
 import type { BackfillParams, ReprocessParams } from './params.js';
 
@@ -47,6 +47,7 @@ async function reviseAll(
   const { store } = deps.pipeline;
   for await (const page of pages) {
     const started: Array<{ invoiceId: string; revision: number }> = [];
+    const toStart: Array<{ record: InvoiceRecord; from: RevisionStart; reason: string }> = [];
     for (const invoiceId of page.ids) {
       counts.listed! += 1;
       const record = await store.get(invoiceId);
@@ -73,10 +74,13 @@ async function reviseAll(
         counts.skipped! += 1;
         continue;
       }
-      const outcome = await startRevision(deps.pipeline, invoiceId, { from: choice.from, reason: `${reason} ${marker}`, expectedRevision: record.revision });
+      toStart.push({ record, from: choice.from, reason: `${reason} ${marker}` });
+    }
+    // The page's revisions start together (one store transaction locally); each invoice is still refused on its own.
+    for (const outcome of await startRevisions(deps.pipeline, toStart)) {
       if (outcome.started) {
         counts.started! += 1;
-        started.push({ invoiceId, revision: outcome.revision });
+        started.push({ invoiceId: outcome.invoiceId, revision: outcome.revision });
       } else counts.skipped! += 1;
     }
     if (deps.settled && started.length > 0) await deps.settled(started);

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { InvoiceRecordSchema, type InvoiceRecord } from './record.js';
 
+/** Why a revision was re-run, e.g. `reprocess: extraction change`, `backfill: quality@v2`. */
+const RevisionReasonSchema = z.string().min(1).max(500);
+
+/** The record fields an entry keeps when present, besides revision, status, timings and updatedAt. */
+const HISTORY_FIELDS = ['rejection', 'invoice', 'validations', 'featureSchemaVersion', 'features', 'decision'] as const;
+
 /**
  * One earlier result of an invoice, kept when a new revision starts (InvoiceStore.startRevision): what the
  * record said at the end of that revision — status, fields, validations, features, decision with its scores and
@@ -9,19 +15,13 @@ import { InvoiceRecordSchema, type InvoiceRecord } from './record.js';
 export const InvoiceHistoryEntrySchema = InvoiceRecordSchema.pick({
   revision: true,
   status: true,
-  rejection: true,
-  invoice: true,
-  validations: true,
-  featureSchemaVersion: true,
-  features: true,
-  decision: true,
   timings: true,
   updatedAt: true,
+  ...Object.fromEntries(HISTORY_FIELDS.map((k) => [k, true])) as Record<(typeof HISTORY_FIELDS)[number], true>,
 }).extend({
   /** When the next revision started. */
   supersededAt: z.string(),
-  /** Why it was re-run, e.g. `reprocess: extraction change`, `backfill: quality@v2`. */
-  reason: z.string().min(1).max(500),
+  reason: RevisionReasonSchema,
 });
 export type InvoiceHistoryEntry = z.infer<typeof InvoiceHistoryEntrySchema>;
 
@@ -50,7 +50,13 @@ export function revisionBlocker(record: InvoiceRecord, request: RevisionRequest)
  * cleared (they will be computed again); the OCR facts stay.
  */
 export function nextRevision(record: InvoiceRecord, request: RevisionRequest, at: string): { next: InvoiceRecord; entry: InvoiceHistoryEntry } {
-  const entry = InvoiceHistoryEntrySchema.parse({ ...record, supersededAt: at, reason: request.reason });
+  // `record` is a stored record, validated when it was written: the entry takes its fields as they are (parsing
+  // the whole extracted invoice again was most of a revision's start), and only the caller's reason is checked.
+  const entry: InvoiceHistoryEntry = {
+    revision: record.revision, status: record.status, timings: record.timings ?? {}, updatedAt: record.updatedAt,
+    supersededAt: at, reason: RevisionReasonSchema.parse(request.reason),
+  };
+  for (const key of HISTORY_FIELDS) if (record[key] !== undefined) Object.assign(entry, { [key]: record[key] });
   const next: InvoiceRecord = {
     ...record,
     revision: record.revision + 1,

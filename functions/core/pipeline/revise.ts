@@ -1,5 +1,6 @@
 import { FEATURE_SCHEMA_VERSION } from '../features/schema.js';
 import type { RevisionStart } from '../invoice/history.js';
+import type { InvoiceRecord } from '../invoice/record.js';
 import { Topics } from '../messages.js';
 import type { PipelineDeps } from './deps.js';
 import { featuresComputedOf } from './features-stage.js';
@@ -27,19 +28,64 @@ export async function startRevision(
 ): Promise<RevisionOutcome> {
   const record = await deps.store.get(invoiceId);
   if (!record) return { started: false, invoiceId, reason: 'no such invoice' };
-  // Stored features of an earlier schema mean something else to today's models (inference would dead-letter
-  // them as FEATURE_SCHEMA_MISMATCH): they must be computed again from the stored OCR document.
-  if (request.from === 'FEATURES_DONE' && record.featureSchemaVersion && record.featureSchemaVersion !== FEATURE_SCHEMA_VERSION) {
-    return { started: false, invoiceId, reason: `stored features are ${record.featureSchemaVersion}, this code computes ${FEATURE_SCHEMA_VERSION}: start from OCR_DONE` };
-  }
+  const blocker = schemaBlocker(record, request.from);
+  if (blocker) return { started: false, invoiceId, reason: blocker };
   const result = await deps.store.startRevision(invoiceId, {
     from: request.from,
     reason: request.reason,
     expectedRevision: request.expectedRevision ?? record.revision,
   });
   if (!result.applied) return { started: false, invoiceId, reason: result.reason ?? 'not applied' };
-  const next = result.record;
-  if (request.from === 'OCR_DONE') await deps.bus.publish(Topics.ocrCompleted, ocrCompletedOf(next, traceparent), { orderingKey: invoiceId });
-  else await deps.bus.publish(Topics.featuresComputed, featuresComputedOf(next, traceparent), { orderingKey: invoiceId });
-  return { started: true, invoiceId, revision: next.revision };
+  await publishStart(deps, result.record, traceparent);
+  return { started: true, invoiceId, revision: result.record.revision };
+}
+
+/** The message the normal path publishes at the restart status of a new revision. */
+async function publishStart(deps: PipelineDeps, next: InvoiceRecord, traceparent?: string): Promise<void> {
+  const orderingKey = next.invoiceId;
+  if (next.status === 'OCR_DONE') await deps.bus.publish(Topics.ocrCompleted, ocrCompletedOf(next, traceparent), { orderingKey });
+  else await deps.bus.publish(Topics.featuresComputed, featuresComputedOf(next, traceparent), { orderingKey });
+}
+
+/** Why a stored record cannot restart from `from` with this code's features, or null. */
+function schemaBlocker(record: InvoiceRecord, from: RevisionStart): string | null {
+  // Stored features of an earlier schema mean something else to today's models (inference would dead-letter
+  // them as FEATURE_SCHEMA_MISMATCH): they must be computed again from the stored OCR document.
+  if (from === 'FEATURES_DONE' && record.featureSchemaVersion && record.featureSchemaVersion !== FEATURE_SCHEMA_VERSION) {
+    return `stored features are ${record.featureSchemaVersion}, this code computes ${FEATURE_SCHEMA_VERSION}: start from OCR_DONE`;
+  }
+  return null;
+}
+
+/**
+ * {@link startRevision} for a chunk of records the caller has read (a batch job's page): each restarts from the
+ * revision it was read at, all of them through one InvoiceStore.startRevisions call (one transaction per chunk
+ * locally), then the started ones' messages are published. Outcomes in request order; the same chunk twice starts
+ * nothing the second time. A crash between the store call and the publishes leaves records waiting at their restart
+ * status, which the job (at its resume) and the sweep re-publish from the record.
+ */
+export async function startRevisions(
+  deps: PipelineDeps,
+  requests: ReadonlyArray<{ record: InvoiceRecord; from: RevisionStart; reason: string }>,
+): Promise<RevisionOutcome[]> {
+  const outcomes: Array<RevisionOutcome | undefined> = requests.map(({ record, from }) => {
+    const blocker = schemaBlocker(record, from);
+    return blocker ? { started: false, invoiceId: record.invoiceId, reason: blocker } : undefined;
+  });
+  const toStart = requests.filter((_, i) => !outcomes[i]);
+  const results = toStart.length === 0 ? [] : await deps.store.startRevisions(
+    toStart.map(({ record, from, reason }) => ({ invoiceId: record.invoiceId, from, reason, expectedRevision: record.revision })),
+  );
+  let next = 0;
+  for (let i = 0; i < requests.length; i++) {
+    if (outcomes[i]) continue;
+    const result = results[next++]!;
+    if (!result.applied) {
+      outcomes[i] = { started: false, invoiceId: result.invoiceId, reason: result.reason };
+      continue;
+    }
+    await publishStart(deps, result.record);
+    outcomes[i] = { started: true, invoiceId: result.invoiceId, revision: result.record.revision };
+  }
+  return outcomes as RevisionOutcome[];
 }

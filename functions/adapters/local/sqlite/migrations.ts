@@ -250,6 +250,15 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
     // never the whole status.
     sql: `CREATE INDEX invoices_by_status_updated ON invoices (status, updated_at, invoice_id);`,
   },
+  {
+    version: 71,
+    name: 'near-duplicate index (supplier, total amount)',
+    // A near-duplicate lookup is one supplier's invoices in a +-1 % band of the total. Through the supplier's
+    // (supplier_key, created_at) index it read every earlier invoice of the supplier, so each lookup grew with the
+    // store (a reprocess of 10,000 invoices slowed down as it went); the band of this index holds only the few
+    // candidates (as Firestore's (supplierKey, totalAmount) index does).
+    sql: 'CREATE INDEX invoices_by_supplier_amount ON invoices (supplier_key, total_amount);',
+  },
 ];
 
 /**
