@@ -13,17 +13,19 @@ import { PipelineConfigSchema } from '../core/pipeline/config.js';
 const HERE = import.meta.dirname;
 
 /**
- * The adapter's TypeScript sources: next to this file when run from source, three levels up from the compiled
- * `dist/functions/training/` otherwise; the compiled files of the adapter when no source is shipped. Hashing the
- * source in both cases gives `tsx` and the built CLI the same identity (and so the same cache).
+ * The adapter's TypeScript sources, found from this module upwards: `../adapters/local/ocr` when run from
+ * source, the repository's `functions/adapters/local/ocr` from the compiled CLI (dist/cli/, bundled) or
+ * dist/functions/. Hashing the source in every case gives `tsx` and the built CLI the same identity (and cache).
+ * Throws when no source is found: a cache key that cannot see an OCR change would serve stale rows.
  */
 function adapterFiles(): { dir: string; files: string[] } {
-  for (const dir of [path.resolve(HERE, '../adapters/local/ocr'), path.resolve(HERE, '../../../functions/adapters/local/ocr')]) {
+  const candidates = [path.resolve(HERE, '../adapters/local/ocr')];
+  for (let up = HERE, k = 0; k < 5; k++, up = path.dirname(up)) candidates.push(path.join(up, 'functions/adapters/local/ocr'));
+  for (const dir of candidates) {
     const files = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.ts')).sort() : [];
     if (files.length > 0) return { dir, files };
   }
-  const dir = path.resolve(HERE, '../adapters/local/ocr');
-  return { dir, files: readdirSync(dir).filter((n) => n.endsWith('.js')).sort() };
+  throw new Error('the local OCR adapter source (functions/adapters/local/ocr) is not next to this build: the training-set cache cannot key on the OCR engine');
 }
 
 let memo: string | undefined;
