@@ -49,8 +49,9 @@ export function defaultCorpusSpecs(seed: number, count: number, scanCount?: numb
 }
 
 /**
- * Scans per scan corpus (about 10 minutes of rendering and OCR on 2 quiet cores, 30 on a loaded host): small
- * enough that an interrupted build keeps most of its scans and a larger `--scans` adds corpora to the cached ones.
+ * Scans per scan corpus (measured on 2 shared cores: 17 minutes of rendering and OCR at a load average of 4-5,
+ * 44 at 9-14): small enough that an interrupted build keeps most of its scans and a larger `--scans` adds
+ * corpora to the cached ones.
  */
 export const SCAN_CHUNK = 200;
 
