@@ -39,6 +39,8 @@ export const DatasetMetaSchema = z.object({
   skipped: z.number().int(),
   sha256: z.string(),
   buildSeconds: z.number(),
+  /** The OCR engine the documents went through (absent on caches written before it was part of the key). */
+  ocrEngine: z.string().optional(),
   /** Pipeline settlement counts of a fresh build (absent on caches written before they were recorded). */
   settlement: z.object({
     files: z.number().int(),

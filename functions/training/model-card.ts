@@ -1,5 +1,6 @@
 import type { FeatureDefinition } from '../core/features/schema.js';
 import { SplitMetricsSchema, type ModelMetadata, type SplitMetrics } from '../core/registry/model-metadata.js';
+import type { Calibrator } from '../core/training/calibration.js';
 
 const fmt = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
 
@@ -67,6 +68,12 @@ function trainCommand(meta: ModelMetadata): string {
   return `ledgerx train --seed ${t.seed} --count ${count} --scans ${scans}`;
 }
 
+function calibrationText(c: Calibrator): string {
+  return c.kind === 'per-medium'
+    ? `per medium by \`${c.feature}\`: ${c.textLayer.kind} for text layers, ${c.ocr.kind} for OCR, ${c.pooled.kind} pooled when the feature is missing`
+    : c.kind;
+}
+
 /** The README.md model card of one shipped model version. */
 export function modelCard(meta: ModelMetadata, schema: readonly FeatureDefinition[]): string {
   const t = meta.trainingData;
@@ -86,7 +93,7 @@ ${splitFeatures(meta)}${schema.length === meta.featureNames.length ? '' : '\n**W
 ## Outputs
 
 \`${meta.outputName}\`: ${meta.outputName === 'probabilities' ? 'float [N, 2], column 1 = positive class (raw, uncalibrated)' : 'float [N, 1], raw isolation score 2^(-E[h]/c(psi))'}.
-The served score applies \`calibration\` (${meta.calibration.kind}) from metadata.json. The operating threshold on the calibrated score (F1-best on validation, used for the metrics below) is ${fmt(meta.threshold)}; the pipeline's decision policy applies its own configured cut (metrics at its default below).
+The served score applies \`calibration\` (${calibrationText(meta.calibration)}) from metadata.json. The operating threshold on the calibrated score (F1-best on validation, used for the metrics below) is ${fmt(meta.threshold)}; the pipeline's decision policy applies its own configured cut (metrics at its default below).
 Explanations: top-5 signed contributions per invoice (${meta.kind === 'logistic' ? 'exact: coefficient x standardized value' : meta.kind === 'gbdt' ? 'path-based (Saabas) in log-odds' : 'path-based (Saabas) in isolation steps saved: positive = made the invoice more unusual; the HIGH_ANOMALY reason names the top two'}).
 
 ## Label

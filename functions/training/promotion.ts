@@ -5,7 +5,7 @@
  * is promoted or waits for approval (config). Every step is idempotent, so a resumed run repeats it safely.
  * `ledgerx train --promote` and the retraining job both come through here.
  */
-import { calibrateAll } from '../core/training/calibration.js';
+import { calibrateAll, matrixFeatures } from '../core/training/calibration.js';
 import { FEATURE_NAMES } from '../core/features/schema.js';
 import type { LearningConfig } from '../core/learning/config.js';
 import { evaluateGate, type GateResult, type SliceFamily } from '../core/learning/gate.js';
@@ -64,7 +64,7 @@ async function championScores(artifacts: ModelArtifactStore, name: string, versi
   try {
     if (loaded.metadata.featureNames.join() !== FEATURE_NAMES.join()) return null;
     const raw = await loaded.predictor.predict(test);
-    return { scores: calibrateAll(loaded.metadata.calibration, raw), featureSchemaVersion: loaded.metadata.featureSchemaVersion };
+    return { scores: calibrateAll(loaded.metadata.calibration, raw, matrixFeatures(test, loaded.metadata.featureNames)), featureSchemaVersion: loaded.metadata.featureSchemaVersion };
   } finally {
     await loaded.predictor.close();
   }

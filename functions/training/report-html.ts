@@ -71,7 +71,7 @@ function modelSection(m: ModelReport, report: TrainingReport): string {
   const c = m.test.confusion;
   const target = m.name === 'quality' ? report.targets.qualityF1 : m.name === 'failure' ? report.targets.failureF1 : null;
   const verdict = (ok: boolean) => `<b class="${ok ? 'ok' : 'miss'}">${ok ? 'met' : 'missed'}</b>`;
-  const targetLine = target === null ? '' : `<p>Target F1 &ge; ${target}: ${verdict((m.test.f1 ?? 0) >= target)}; ECE &lt; ${report.targets.ece}: ${verdict((m.test.ece ?? 1) < report.targets.ece)} (uncalibrated ECE ${fmt(m.testUncalibratedEce)}).</p>`;
+  const targetLine = target === null ? '' : `<p>Target F1 &ge; ${target}: ${verdict((m.test.f1 ?? 0) >= target)}; ECE &lt; ${report.targets.ece}: ${verdict((m.test.ece ?? 1) < report.targets.ece)} (uncalibrated ECE ${fmt(m.testUncalibratedEce)}; calibration ${esc(m.calibration ?? 'pooled')}).</p>`;
   const slices = (title: string, s: Record<string, SplitMetrics>) => `<h4>${esc(title)}</h4><table>${HEAD}${Object.entries(s).map(([k, v]) => metricsRow(k, v)).join('')}</table>`;
   return `<section><h2>${esc(m.name)} <small>(${m.kind}${m.shipped ? ', shipped' : ''})</small></h2>
 <p class="rule">${esc(m.target)}</p>${targetLine}
@@ -79,7 +79,7 @@ function modelSection(m: ModelReport, report: TrainingReport): string {
 <p>Threshold ${fmt(m.threshold)}. Confusion on test: <table class="cm"><tr><th></th><th>predicted +</th><th>predicted &minus;</th></tr><tr><th>actual +</th><td>${c.tp}</td><td>${c.fn}</td></tr><tr><th>actual &minus;</th><td>${c.fp}</td><td>${c.tn}</td></tr></table></p>
 <p>ONNX vs TypeScript, max |difference| on the test split: ${m.onnxMaxAbsDiff.toExponential(2)}. Training time ${m.trainingSeconds} s. Hyperparameters: <code>${esc(JSON.stringify(m.hyperparameters))}</code></p>
 <div class="charts">${curveChart('ROC (test)', 'false-positive rate', 'true-positive rate', m.curves.roc, true)}${curveChart('Precision-recall (test)', 'recall', 'precision', m.curves.pr, false)}${calibrationChart(m)}${importanceChart(m)}</div>
-${slices('By language', m.slices.language)}${slices('By scan quality', m.slices.scanQuality)}${slices('By document kind', m.slices.kind)}
+${slices('By language', m.slices.language)}${slices('By scan quality', m.slices.scanQuality)}${slices('By document kind', m.slices.kind)}${m.slices.medium ? slices('By medium (calibration)', m.slices.medium) : ''}
 </section>`;
 }
 

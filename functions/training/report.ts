@@ -12,9 +12,11 @@ export interface ModelReport {
   validation: SplitMetrics;
   test: SplitMetrics;
   testUncalibratedEce: number | null;
+  /** The calibrator's kind (`per-medium`: one curve for text layers, one for OCR). */
+  calibration?: string;
   /** Test metrics at the threshold the decision policy uses by default (decide(), DEFAULT_DECISION_THRESHOLDS). */
   testAtDecisionPolicy: SplitMetrics;
-  slices: { language: Record<string, SplitMetrics>; scanQuality: Record<string, SplitMetrics>; kind: Record<string, SplitMetrics>; captureSource?: Record<string, SplitMetrics> };
+  slices: { language: Record<string, SplitMetrics>; scanQuality: Record<string, SplitMetrics>; kind: Record<string, SplitMetrics>; captureSource?: Record<string, SplitMetrics>; medium?: Record<string, SplitMetrics> };
   curves: { roc: CurvePoint[]; pr: CurvePoint[]; calibration: Array<{ predicted: number; observed: number; count: number }> };
   importance: Array<{ feature: string; value: number }>;
   onnxMaxAbsDiff: number;

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FEATURE_NAMES, FEATURE_SCHEMA, FEATURE_SCHEMA_VERSION, type FeatureGroup } from '../core/features/schema.js';
-import { calibrate, calibrateAll, fitIsotonic, fitPlatt, type Calibrator } from '../core/training/calibration.js';
+import { calibrate, calibrateAll, fitIsotonic, fitPlatt, matrixFeatures, type Calibrator, type Curve, type FeatureOf, type PerMediumCalibrator } from '../core/training/calibration.js';
 import { gbdtPredict, type GbdtModel } from '../core/training/gbdt-model.js';
 import { trainGbdt, type GbdtOptions } from '../core/training/gbdt.js';
 import { isolationForestScore, trainIsolationForest, type IsolationForestModel } from '../core/training/isolation-forest.js';
@@ -65,6 +65,15 @@ const POLICY_THRESHOLD: Record<ModelName, number> = {
   anomaly: DEFAULT_DECISION_THRESHOLDS.maxAnomaly,
 };
 const ANOMALY_WEAK_PROBLEMS = new Set(['unusual-amount', 'exact-duplicate', 'business-duplicate', 'near-duplicate']);
+/** The binary feature that tells the media apart for calibration (1 = some page was read by OCR). */
+export const MEDIUM_FEATURE = 'is_scanned';
+const MEDIUM_COLUMN = FEATURE_NAMES.indexOf(MEDIUM_FEATURE);
+/**
+ * A medium gets a curve of its own with at least this many validation rows and of each class among them;
+ * below, its rows are calibrated by the pooled curve (a Platt fit on a handful of rows is noise).
+ */
+export const MIN_MEDIUM_ROWS = 60;
+export const MIN_MEDIUM_CLASS_ROWS = 5;
 
 export interface TrainOptions {
   dataset: Dataset;
@@ -158,7 +167,8 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   const failureGbdt = fitGbdtCandidate('failure', X, Y.failure, seed + 1, options.trials ?? 8, searchRows);
   step('failure: logistic regression search');
   const failureLr = fitLogisticCandidate(X, Y.failure);
-  const f1Of = (c: Candidate, y: Float64Array) => splitMetrics(y, calibrateAll(c.calibration, c.raw.validation), c.threshold).f1 ?? 0;
+  const rowsOf = { validation: matrixFeatures(X.validation, FEATURE_NAMES), test: matrixFeatures(X.test, FEATURE_NAMES) };
+  const f1Of = (c: Candidate, y: Float64Array) => splitMetrics(y, calibrateAll(c.calibration, c.raw.validation, rowsOf.validation), c.threshold).f1 ?? 0;
   const failure = f1Of(failureLr, Y.failure.validation) > f1Of(failureGbdt, Y.failure.validation) ? failureLr : failureGbdt;
   step('anomaly: isolation forest');
   const anomaly = fitAnomalyCandidate(X, Y.weakAnomaly.validation, seed);
@@ -175,11 +185,11 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
   const trained: TrainedModel[] = [];
   const createdAt = options.createdAt ?? new Date().toISOString();
   const trainDist = featureDistributions(FEATURE_NAMES, X.train.data, X.train.rows);
-  const baseline = driftBaselineOf(X.validation, X.test, candidates.filter((k) => k.shipped).map((k) => k.c));
+  const baseline = driftBaselineOf(X.validation, X.test, candidates.filter((k) => k.shipped).map((k) => k.c), rowsOf);
 
   for (const { c, y: testY, vy: validY, shipped, target } of candidates) {
-    const testP = calibrateAll(c.calibration, c.raw.test);
-    const validP = calibrateAll(c.calibration, c.raw.validation);
+    const testP = calibrateAll(c.calibration, c.raw.test, rowsOf.test);
+    const validP = calibrateAll(c.calibration, c.raw.validation, rowsOf.validation);
     const onnxDiff = await onnxParity(c, X.test);
     const test = splitMetrics(testY, testP, c.threshold);
     const report: ModelReport = {
@@ -192,12 +202,14 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
       validation: splitMetrics(validY, validP, c.threshold),
       test,
       testUncalibratedEce: c.kind === 'isolation-forest' ? null : round(expectedCalibrationError(testY, c.raw.test)),
+      calibration: c.calibration.kind,
       testAtDecisionPolicy: splitMetrics(testY, testP, POLICY_THRESHOLD[c.name]),
       slices: {
         language: sliceMetrics(testRows.map((r) => r.language), testY, testP, c.threshold),
         scanQuality: sliceMetrics(testRows.map((r) => r.scanQuality), testY, testP, c.threshold),
         kind: sliceMetrics(testRows.map((r) => r.kind), testY, testP, c.threshold),
         captureSource: sliceMetrics(testRows.map((r) => r.captureSource ?? 'generated'), testY, testP, c.threshold),
+        medium: sliceMetrics(mediaOf(X.test), testY, testP, c.threshold),
       },
       curves: { roc: rocCurve(testY, testP), pr: prCurve(testY, testP), calibration: calibrationCurve(testY, testP) },
       importance: importanceOf(c),
@@ -237,7 +249,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
       createdAt,
     });
     trained.push({
-      name: c.name, version, kind: c.kind, metadata, files: modelFiles(c, metadata, X.test, testRows, baseline), test,
+      name: c.name, version, kind: c.kind, metadata, files: modelFiles(c, metadata, X.test, testRows, baseline, rowsOf.test), test,
       testScores: testP, testLabels: testY, onnxMaxAbsDiff: onnxDiff, report,
     });
   }
@@ -270,13 +282,12 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
 
 type Splits<T> = { train: T; validation: T; test: T };
 
-/** Calibrator fitted on validation: isotonic with enough rows and both classes, else Platt. */
 /**
  * Platt or isotonic, whichever has the lower 5-fold cross-validated Brier score on the validation rows:
  * isotonic fits any monotone shape but, on a few hundred rows, learns steps at exactly 0 and 1 that are
  * overconfident on new suppliers; Platt is smoother. Small or one-sided validation sets get Platt (or identity).
  */
-function fitCalibration(raw: Float64Array, y: Float64Array): Calibrator {
+function fitCurve(raw: Float64Array, y: Float64Array): Curve {
   let pos = 0;
   for (const v of y) pos += v;
   if (pos === 0 || pos === y.length) return { kind: 'identity' };
@@ -294,6 +305,50 @@ function fitCalibration(raw: Float64Array, y: Float64Array): Calibrator {
     return sum / y.length;
   };
   return cvBrier(fitIsotonic) < cvBrier(fitPlatt) ? fitIsotonic(raw, y) : fitPlatt(raw, y);
+}
+
+/** 'ocr', 'text-layer' or 'unknown' per row of a feature matrix (the medium slice of the report). */
+function mediaOf(x: Matrix): string[] {
+  return Array.from({ length: x.rows }, (_, i) => {
+    const v = x.data[i * x.cols + MEDIUM_COLUMN]!;
+    return Number.isNaN(v) ? 'unknown' : v >= 0.5 ? 'ocr' : 'text-layer';
+  });
+}
+
+/**
+ * The calibration of a classifier, fitted on its validation rows: one curve per medium (text layer / OCR) when
+ * it beats the pooled curve in 5-fold cross-validated Brier score on those rows, else the pooled curve. Scans
+ * score on another raw scale than text layers (the same raw score is right less often), and a pooled curve
+ * fitted on a validation split of mostly born-digital rows is mostly their curve: overconfident on scans. A
+ * medium with too few rows (MIN_MEDIUM_ROWS, MIN_MEDIUM_CLASS_ROWS of each class) keeps the pooled curve.
+ */
+export function fitCalibration(raw: Float64Array, y: Float64Array, x: Matrix): Calibrator {
+  const medium = Array.from({ length: x.rows }, (_, i) => x.data[i * x.cols + MEDIUM_COLUMN]!);
+  const pick = (a: Float64Array, from: readonly number[]) => Float64Array.from(from, (i) => a[i]!);
+  const fit = (idx: readonly number[]): PerMediumCalibrator => {
+    const pooled = fitCurve(pick(raw, idx), pick(y, idx));
+    const curveOf = (ocr: boolean): Curve => {
+      const rows = idx.filter((i) => !Number.isNaN(medium[i]!) && (medium[i]! >= 0.5) === ocr);
+      let pos = 0;
+      for (const i of rows) pos += y[i]!;
+      return rows.length < MIN_MEDIUM_ROWS || pos < MIN_MEDIUM_CLASS_ROWS || rows.length - pos < MIN_MEDIUM_CLASS_ROWS ? pooled : fitCurve(pick(raw, rows), pick(y, rows));
+    };
+    return { kind: 'per-medium', feature: MEDIUM_FEATURE, textLayer: curveOf(false), ocr: curveOf(true), pooled };
+  };
+  const all = Array.from(y.keys());
+  const perMedium = fit(all);
+  if (perMedium.textLayer === perMedium.pooled && perMedium.ocr === perMedium.pooled) return perMedium.pooled;
+  const folds = 5;
+  let pooledBrier = 0;
+  let mediumBrier = 0;
+  for (let k = 0; k < folds; k++) {
+    const c = fit(all.filter((i) => i % folds !== k));
+    for (let i = k; i < y.length; i += folds) {
+      pooledBrier += (calibrate(c.pooled, raw[i]!) - y[i]!) ** 2;
+      mediumBrier += (calibrate(c, raw[i]!, () => medium[i]) - y[i]!) ** 2;
+    }
+  }
+  return mediumBrier < pooledBrier ? perMedium : perMedium.pooled;
 }
 
 /** A seeded sample of at most `max` row indices with both classes in their proportion (all rows when fewer). */
@@ -342,8 +397,8 @@ function fitGbdtCandidate(name: ModelName, X: Splits<Matrix>, y: Splits<Float64A
   const params = { ...base, ...search.best.params };
   const model = trainGbdt(train, params, validation).model;
   const rawValidation = gbdtPredict(model, X.validation);
-  const calibration = fitCalibration(rawValidation, y.validation);
-  const threshold = chooseThreshold(y.validation, calibrateAll(calibration, rawValidation));
+  const calibration = fitCalibration(rawValidation, y.validation, X.validation);
+  const threshold = chooseThreshold(y.validation, calibrateAll(calibration, rawValidation, matrixFeatures(X.validation, FEATURE_NAMES)));
   return {
     name, kind: 'gbdt', model, artifact: gbdtToOnnx(model, `ledgerx_${name}`), calibration, threshold,
     hyperparameters: { ...params, bestIteration: model.bestIteration, trees: model.trees.length, searchTrials: search.trials.length, searchScore: 'validation PR-AUC', ...(sample ? { searchRows: sample.length } : {}) },
@@ -361,8 +416,8 @@ function fitLogisticCandidate(X: Splits<Matrix>, y: Splits<Float64Array>): Candi
     averagePrecisionSafe(y.validation, logisticPredict(trainLogistic(X.train, y.train, { l2, positiveWeight }), X.validation)));
   const model = trainLogistic(X.train, y.train, { l2: search.best.params.l2, positiveWeight });
   const rawValidation = logisticPredict(model, X.validation);
-  const calibration = fitCalibration(rawValidation, y.validation);
-  const threshold = chooseThreshold(y.validation, calibrateAll(calibration, rawValidation));
+  const calibration = fitCalibration(rawValidation, y.validation, X.validation);
+  const threshold = chooseThreshold(y.validation, calibrateAll(calibration, rawValidation, matrixFeatures(X.validation, FEATURE_NAMES)));
   return {
     name: 'failure', kind: 'logistic', model, artifact: logisticToOnnx(model, 'ledgerx_failure_lr'), calibration, threshold,
     hyperparameters: { l2: search.best.params.l2, positiveWeight, iterations: model.iterations, converged: model.converged, searchScore: 'validation PR-AUC' },
@@ -457,7 +512,7 @@ const GOLDEN_ROWS = 24;
  * The files of one model version: `model.onnx`, `model.json`, `metadata.json`, `README.md` and `test_data/`
  * (golden rows evenly spaced over the test split, so both classes and several kinds appear).
  */
-function modelFiles(c: Candidate, metadata: ModelMetadata, test: Matrix, testRows: readonly DatasetRow[], baseline: DriftBaseline): Record<string, Uint8Array | string> {
+function modelFiles(c: Candidate, metadata: ModelMetadata, test: Matrix, testRows: readonly DatasetRow[], baseline: DriftBaseline, testFeatures: (row: number) => FeatureOf): Record<string, Uint8Array | string> {
   const n = Math.min(GOLDEN_ROWS, test.rows);
   const idx = Array.from({ length: n }, (_, k) => Math.floor((k * test.rows) / n));
   const inputs = idx.map((i) => Array.from(test.data.subarray(i * test.cols, (i + 1) * test.cols), (v) => (Number.isNaN(v) ? null : v)));
@@ -472,7 +527,7 @@ function modelFiles(c: Candidate, metadata: ModelMetadata, test: Matrix, testRow
     'test_data/expected.json': JSON.stringify({
       output: metadata.outputName,
       raw,
-      calibrated: raw.map((r) => calibrateAll(c.calibration, [r])[0]!),
+      calibrated: idx.map((i) => calibrate(c.calibration, c.raw.test[i]!, testFeatures(i))),
       tolerance: 1e-5,
     }, null, 2) + '\n',
   };
@@ -483,14 +538,14 @@ function modelFiles(c: Candidate, metadata: ModelMetadata, test: Matrix, testRow
  * (validation + test, what serving will look like; the training rows are what the trees memorised) and each
  * shipped model's calibrated scores on the same rows.
  */
-function driftBaselineOf(validation: Matrix, test: Matrix, shipped: readonly Candidate[]): DriftBaseline {
+function driftBaselineOf(validation: Matrix, test: Matrix, shipped: readonly Candidate[], rowsOf: Record<'validation' | 'test', (row: number) => FeatureOf>): DriftBaseline {
   const data = new Float32Array((validation.rows + test.rows) * validation.cols);
   data.set(validation.data.subarray(0, validation.rows * validation.cols), 0);
   data.set(test.data.subarray(0, test.rows * test.cols), validation.rows * validation.cols);
   const scores: Record<string, Float64Array> = {};
   for (const c of shipped) {
-    const v = calibrateAll(c.calibration, c.raw.validation);
-    const t = calibrateAll(c.calibration, c.raw.test);
+    const v = calibrateAll(c.calibration, c.raw.validation, rowsOf.validation);
+    const t = calibrateAll(c.calibration, c.raw.test, rowsOf.test);
     const all = new Float64Array(v.length + t.length);
     all.set(v, 0);
     all.set(t, v.length);

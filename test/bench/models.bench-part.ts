@@ -28,16 +28,18 @@ function percentile(values: number[], q: number): number {
 function tsScorer(m: LoadedModel, dir: string): (row: Float32Array) => number {
   const json: unknown = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
   const cal = m.metadata.calibration;
+  const names = m.metadata.featureNames;
+  const of = (row: Float32Array) => (name: string) => row[names.indexOf(name)];
   if (m.metadata.kind === 'gbdt') {
     const g = parseGbdtModel(json);
-    return (row) => calibrate(cal, sigmoid(gbdtMargin(g, row)));
+    return (row) => calibrate(cal, sigmoid(gbdtMargin(g, row)), of(row));
   }
   if (m.metadata.kind === 'logistic') {
     const l = parseLogisticModel(json);
-    return (row) => calibrate(cal, sigmoid(logisticMargin(l, row)));
+    return (row) => calibrate(cal, sigmoid(logisticMargin(l, row)), of(row));
   }
   const f = parseIsolationForest(json);
-  return (row) => calibrate(cal, isolationScoreFromPathLength(isolationPathLength(f, row), f.subsampleSize));
+  return (row) => calibrate(cal, isolationScoreFromPathLength(isolationPathLength(f, row), f.subsampleSize), of(row));
 }
 
 const publicSessions = new Map<LoadedModel, Promise<ort.InferenceSession>>();
@@ -87,7 +89,7 @@ export async function benchModels(): Promise<Record<string, number>> {
     const row = rows[i % rows.length]!;
     t = performance.now();
     const raw = serving.score(row, 1);
-    for (const [k, l] of loaded.entries()) sink += calibrate(l.metadata.calibration, raw[k]![0]!);
+    for (const [k, l] of loaded.entries()) sink += calibrate(l.metadata.calibration, raw[k]![0]!, (name) => row[FEATURE_NAMES.indexOf(name)]);
     const mid = performance.now();
     for (const s of scorers) sink += s(row);
     const end = performance.now();

@@ -120,7 +120,7 @@ export function scoringModelsOf(models: readonly LoadedModel[]): ScoringModels {
       models.forEach((m, k) => {
         const rawValue = raw[k]![0]!;
         scores.raw![m.metadata.name] = Number.isFinite(rawValue) ? rawValue : null;
-        const value = calibrate(m.metadata.calibration, rawValue);
+        const value = calibrate(m.metadata.calibration, rawValue, (n) => features[n]);
         if (m.metadata.name === 'quality') scores.quality = value;
         else if (m.metadata.name === 'failure') scores.failureRisk = value;
         else scores.anomaly = value;

@@ -1,19 +1,43 @@
 /**
  * Probability calibration fitted on a validation split: Platt scaling (a sigmoid on the logit) and isotonic
- * regression (pool adjacent violators). Calibrators are plain JSON, applied after the model (TypeScript or ONNX).
+ * regression (pool adjacent violators), one curve for all rows or one per medium (a binary feature: text layer
+ * or OCR). Calibrators are plain JSON, applied after the model (TypeScript or ONNX) by the same function in
+ * training, evaluation and serving, so the served score is the evaluated one.
  */
 import { z } from 'zod';
 import { solveSpd } from './linalg.js';
 import { sigmoid } from './matrix.js';
 
-export const CalibratorSchema = z.discriminatedUnion('kind', [
+export const CurveSchema = z.discriminatedUnion('kind', [
   /** p' = sigmoid(a * logit(p) + b). */
   z.object({ kind: z.literal('platt'), a: z.number(), b: z.number() }),
   /** Piecewise-linear through (x[i], y[i]), x increasing, y non-decreasing; flat outside the range. */
   z.object({ kind: z.literal('isotonic'), x: z.array(z.number()).min(1), y: z.array(z.number()).min(1) }),
   z.object({ kind: z.literal('identity') }),
 ]);
+/** One calibration curve. */
+export type Curve = z.infer<typeof CurveSchema>;
+
+/**
+ * A curve per medium: scans and born-digital documents score on different raw scales (a scan's raw 0.9 is right
+ * less often than a text layer's), so one curve fitted on a validation split of mostly born-digital rows is
+ * off on scans. `feature` is a binary feature of the row (1 = OCR); `pooled` serves a row without it.
+ */
+export const PerMediumCalibratorSchema = z.object({
+  kind: z.literal('per-medium'),
+  feature: z.string().min(1),
+  textLayer: CurveSchema,
+  ocr: CurveSchema,
+  pooled: CurveSchema,
+});
+
+export type PerMediumCalibrator = z.infer<typeof PerMediumCalibratorSchema>;
+
+export const CalibratorSchema = z.union([CurveSchema, PerMediumCalibratorSchema]);
 export type Calibrator = z.infer<typeof CalibratorSchema>;
+
+/** A feature of the row being calibrated by name (null, undefined or NaN = missing). */
+export type FeatureOf = (name: string) => number | null | undefined;
 
 function logit(p: number): number {
   const q = Math.min(Math.max(p, 1e-12), 1 - 1e-12);
@@ -29,7 +53,7 @@ function check(p: ArrayLike<number>, y: ArrayLike<number>): void {
  * Platt scaling with Platt's smoothed targets ((N+ + 1)/(N+ + 2) and 1/(N- + 2)), fitted by Newton's method.
  * Throws RangeError on empty or mismatched input.
  */
-export function fitPlatt(p: ArrayLike<number>, y: ArrayLike<number>): Calibrator {
+export function fitPlatt(p: ArrayLike<number>, y: ArrayLike<number>): Curve {
   check(p, y);
   const n = p.length;
   let nPos = 0;
@@ -90,7 +114,7 @@ export function fitPlatt(p: ArrayLike<number>, y: ArrayLike<number>): Calibrator
  * Isotonic regression by pool adjacent violators (ties in score pooled first), increasing in the score.
  * Throws RangeError on empty or mismatched input.
  */
-export function fitIsotonic(p: ArrayLike<number>, y: ArrayLike<number>): Calibrator {
+export function fitIsotonic(p: ArrayLike<number>, y: ArrayLike<number>): Curve {
   check(p, y);
   const order = Array.from({ length: p.length }, (_, i) => i).sort((i, j) => p[i]! - p[j]!);
   const blocks: Array<{ sum: number; weight: number; xMin: number; xMax: number }> = [];
@@ -128,8 +152,23 @@ export function fitIsotonic(p: ArrayLike<number>, y: ArrayLike<number>): Calibra
   return { kind: 'isotonic', x: xs, y: ys };
 }
 
-/** Applies a calibrator to one probability. */
-export function calibrate(calibrator: Calibrator, p: number): number {
+/**
+ * Applies a calibrator to one probability. A per-medium calibrator reads its feature through `featureOf`
+ * and throws RangeError without it: a caller that cannot see the row must not silently get another curve.
+ */
+export function calibrate(calibrator: Calibrator, p: number, featureOf?: FeatureOf): number {
+  if (calibrator.kind !== 'per-medium') return applyCurve(calibrator, p);
+  if (!featureOf) throw new RangeError(`per-medium calibration needs the row's ${calibrator.feature}`);
+  return applyCurve(curveFor(calibrator, featureOf(calibrator.feature)), p);
+}
+
+/** The curve of a row whose medium feature has this value (missing: pooled). */
+export function curveFor(calibrator: PerMediumCalibrator, value: number | null | undefined): Curve {
+  if (value === null || value === undefined || Number.isNaN(value)) return calibrator.pooled;
+  return value >= 0.5 ? calibrator.ocr : calibrator.textLayer;
+}
+
+function applyCurve(calibrator: Curve, p: number): number {
   switch (calibrator.kind) {
     case 'identity':
       return p;
@@ -153,7 +192,15 @@ export function calibrate(calibrator: Calibrator, p: number): number {
   }
 }
 
-/** Applies a calibrator to many probabilities. */
-export function calibrateAll(calibrator: Calibrator, p: ArrayLike<number>): Float64Array {
-  return Float64Array.from({ length: p.length }, (_, i) => calibrate(calibrator, p[i]!));
+/** Rows of a row-major feature matrix (NaN = missing) by feature name, for {@link calibrateAll}. */
+export function matrixFeatures(matrix: { cols: number; data: ArrayLike<number> }, featureNames: readonly string[]): (row: number) => FeatureOf {
+  return (row) => (name) => {
+    const f = featureNames.indexOf(name);
+    return f < 0 ? undefined : matrix.data[row * matrix.cols + f];
+  };
+}
+
+/** Applies a calibrator to many probabilities; `rowFeatures(i)` gives row i's features (per-medium calibrators). */
+export function calibrateAll(calibrator: Calibrator, p: ArrayLike<number>, rowFeatures?: (row: number) => FeatureOf): Float64Array {
+  return Float64Array.from({ length: p.length }, (_, i) => calibrate(calibrator, p[i]!, rowFeatures?.(i)));
 }
