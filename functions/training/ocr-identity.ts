@@ -28,15 +28,18 @@ function adapterFiles(): { dir: string; files: string[] } {
   throw new Error('the local OCR adapter source (functions/adapters/local/ocr) is not next to this build: the training-set cache cannot key on the OCR engine');
 }
 
-let memo: string | undefined;
+let sourceHash: string | undefined;
 
-/** `local|<library versions>|<languages>|adapter-<16 hex>`; computed once per process. */
-export function localOcrEngineIdentity(): string {
-  if (memo) return memo;
-  const { dir, files } = adapterFiles();
-  const hash = createHash('sha256');
-  for (const name of files) hash.update(name).update(readFileSync(path.join(dir, name)));
-  const languages = PipelineConfigSchema.shape.ocr.parse({}).languages;
-  memo = `local|${LOCAL_OCR_ENGINE_VERSION}|${languages.join('+')}|adapter-${hash.digest('hex').slice(0, 16)}`;
-  return memo;
+/**
+ * `local|<library versions>|<languages>|adapter-<16 hex>` for OCR with `languages` (default: the pipeline's); the
+ * source is hashed once per process. Also the key of the evaluation's OCR cache.
+ */
+export function localOcrEngineIdentity(languages: readonly string[] = PipelineConfigSchema.shape.ocr.parse({}).languages): string {
+  if (sourceHash === undefined) {
+    const { dir, files } = adapterFiles();
+    const hash = createHash('sha256');
+    for (const name of files) hash.update(name).update(readFileSync(path.join(dir, name)));
+    sourceHash = hash.digest('hex').slice(0, 16);
+  }
+  return `local|${LOCAL_OCR_ENGINE_VERSION}|${languages.join('+')}|adapter-${sourceHash}`;
 }

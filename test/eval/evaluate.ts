@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { documentAiToOcrDocument } from '../../functions/adapters/gcp/docai-mapping.js';
-import { createLocalOcrEngine, LOCAL_OCR_ENGINE_VERSION, type LocalOcrEngine } from '../../functions/adapters/local/ocr/index.js';
+import { createLocalOcrEngine, type LocalOcrEngine } from '../../functions/adapters/local/ocr/index.js';
+import { localOcrEngineIdentity } from '../../functions/training/ocr-identity.js';
 import { PermanentError } from '../../functions/core/errors.js';
 import { extractInvoice } from '../../functions/core/extraction/extract-invoice.js';
 import { linesFromPlainText } from '../../functions/core/extraction/layout.js';
@@ -179,16 +179,9 @@ function textToOcrDocument(text: string): OcrDocument {
   };
 }
 
-const OCR_ADAPTER_DIR = path.resolve(import.meta.dirname, '../../functions/adapters/local/ocr');
-
-/**
- * The identity of the local OCR engine for the cache: library versions, languages and a hash of the adapter's
- * source, so that a new configuration of the same libraries (thresholding, passes, scaling) reads again.
- */
+/** The identity of the local OCR engine for the cache (see localOcrEngineIdentity), with the eval's languages. */
 export function ocrEngineId(): string {
-  const hash = createHash('sha256');
-  for (const name of readdirSync(OCR_ADAPTER_DIR).filter((n) => n.endsWith('.ts')).sort()) hash.update(name).update(readFileSync(path.join(OCR_ADAPTER_DIR, name)));
-  return `local|${LOCAL_OCR_ENGINE_VERSION}|${LIMITS.languages.join('+')}|adapter-${hash.digest('hex').slice(0, 16)}`;
+  return localOcrEngineIdentity(LIMITS.languages);
 }
 
 /** Reads corpus files into OCR documents: the local engine behind the cache, or the file's own JSON/text. */
