@@ -52,7 +52,8 @@ export async function runSweep(deps: BatchDeps, ctx: JobContext<SweepCheckpoint>
   const { store, blobs, bus, config, clock } = deps.pipeline;
   const now = clock.now().getTime();
   const counts: Record<string, number> = { objects: 0, lostUploads: 0, young: 0, backlog: 0, stuck: 0, failed: 0, failedTotal: 0, ...ctx.checkpoint?.counts };
-  const full = isFullSweep(params);
+  // Start of the sweep's window (undefined: a full sweep, no window).
+  const windowStart = isFullSweep(params) ? undefined : now - params.lookbackHours * 3_600_000;
   const retriggered: SweepResult['retriggered'] = [];
   const note = (entry: SweepResult['retriggered'][number]) => {
     if (retriggered.length < MAX_LISTED) retriggered.push(entry);
@@ -65,7 +66,7 @@ export async function runSweep(deps: BatchDeps, ctx: JobContext<SweepCheckpoint>
     const after = ctx.checkpoint?.afterName;
     // The listing itself is cheap (names and times, a thousand per call); the record reads are what cost, so
     // objects older than the lookback are left out before any read (the weekly full sweep covers them).
-    const since = full ? -Infinity : now - params.lookbackHours * 3_600_000;
+    const since = windowStart ?? -Infinity;
     const objects = (await blobs.list(config.buckets.inbox, config.inboxPrefix + params.prefix))
       .filter((o) => !o.name.endsWith('/') && (after === undefined || o.name > after) && Date.parse(o.updatedAt) >= since)
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -115,7 +116,7 @@ export async function runSweep(deps: BatchDeps, ctx: JobContext<SweepCheckpoint>
   const failed: SweepResult['failed'] = [];
   // A FAILED record's updatedAt is when it failed: an hourly sweep reports the failures of its window (older ones
   // were reported by the sweeps of their hours, and every week by the full sweep), with the total as a count.
-  const failedSince = full ? undefined : new Date(now - params.lookbackHours * 3_600_000).toISOString();
+  const failedSince = windowStart === undefined ? undefined : new Date(windowStart).toISOString();
   counts.failed = 0;
   counts.failedTotal = await store.countByStatus('FAILED');
   for await (const record of recordsUpdated(deps, { status: 'FAILED', updatedFrom: failedSince }, params.chunk)) {
