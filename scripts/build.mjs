@@ -90,8 +90,9 @@ export async function buildLocalProgram(entryPoints, outdir) {
     ...common,
     entryPoints: {
       ...entryPoints,
-      // piscina starts the OCR worker from its own file, next to the code that creates the pool.
+      // piscina starts each worker from its own file, next to the code that creates the pool.
       'ocr-worker': join(ROOT, 'functions/adapters/local/ocr/ocr-worker.ts'),
+      'extraction-worker': join(ROOT, 'functions/adapters/local/extraction/extraction-worker.ts'),
     },
     outdir,
     splitting: true,

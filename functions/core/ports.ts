@@ -5,6 +5,7 @@
 import type { BlobRef, MessageOf, Topic } from './messages.js';
 import type { OcrDocument } from './ocr-document.js';
 import type { InvoiceHistoryEntry, RevisionRequest } from './invoice/history.js';
+import type { Invoice } from './invoice/invoice.js';
 import type { InvoiceRecord } from './invoice/record.js';
 import type { InvoiceStatus } from './invoice/status.js';
 
@@ -192,8 +193,9 @@ export interface InvoiceStore {
   createIfAbsent(record: InvoiceRecord): Promise<{ created: boolean; record: InvoiceRecord }>;
   /**
    * Moves to `to` and merges `patch` iff the move is forward (see canTransition) and, when `options.revision` is
-   * given, the record is at that revision. The first move of an invoice to FEATURES_DONE also adds it to its
-   * supplier's running stats (patch.supplierKey), in the same transaction.
+   * given, the record is at that revision. The first move of an invoice that records its features (to
+   * FEATURES_DONE, or from OCR_DONE straight to SCORED) also adds it to its supplier's running stats
+   * (patch.supplierKey), in the same transaction.
    */
   transition(invoiceId: string, to: InvoiceStatus, patch: Partial<InvoiceRecord>, options?: TransitionOptions): Promise<TransitionResult>;
   /**
@@ -339,6 +341,16 @@ export interface SerializedOcrDocument {
   pageCount: number;
   mimeType: string;
   engineName: string;
+}
+
+/**
+ * Runs core/extraction's `extractInvoice` on a stored OCR document somewhere else than the calling thread (the
+ * local batch jobs: worker threads, so that extraction, a third of a reprocess, runs beside the database work).
+ * `ocrJson` is the stored document as read; it is validated where it is extracted. Same result and errors as
+ * `extractInvoice(OcrDocumentSchema.parse(JSON.parse(ocrJson)), options)`.
+ */
+export interface InvoiceExtractor {
+  extract(ocrJson: string, options: { einvoice: boolean; referenceDate: Date }): Promise<Invoice>;
 }
 
 // ---------------------------------------------------------------------------------------------- usage

@@ -78,6 +78,7 @@ export function localBatchDeps(runtime: LocalRuntime, options: LocalBatchOptions
     exportsBucket: LOCAL_EXPORTS_BUCKET,
     usage: runtime.usage,
     settled,
+    inlineStages: { settled: (invoiceId) => runtime.reportSettled(invoiceId), extractor: runtime.extractor },
     ...(options.pageBudget !== undefined ? { pageBudget: options.pageBudget } : {}),
     ...(options.monitoring ? { monitoring: options.monitoring } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

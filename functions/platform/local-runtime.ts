@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Topics, ObjectFinalizedSchema, OcrCompletedSchema, FeaturesComputedSchema, type DeadLetter } from '../core/messages.js';
-import type { Clock, Logger, ModelRegistry, OcrEngine, UsageCounter } from '../core/ports.js';
+import type { Clock, InvoiceExtractor, Logger, ModelRegistry, OcrEngine, UsageCounter } from '../core/ports.js';
 import { PipelineConfigSchema, type PipelineConfigInput } from '../core/pipeline/config.js';
 import type { PipelineDeps, StageOutcome } from '../core/pipeline/deps.js';
 import { invoiceIdFor } from '../core/pipeline/invoice-id.js';
@@ -22,6 +22,7 @@ import type { LocalOcrEngineOptions } from '../adapters/local/ocr/index.js';
 import { SqlitePredictionLog } from '../adapters/local/sqlite/prediction-log.js';
 import type { PredictionLog } from '../core/learning/prediction-log.js';
 import { createPooledOcrEngine, type PooledOcrEngine } from '../adapters/local/ocr/pooled-engine.js';
+import { createExtractionPool } from '../adapters/local/extraction/extraction-pool.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { defineMessageHandler, type Delivery } from './message-handler.js';
 import { errorFields, silentLogger } from './logger.js';
@@ -104,6 +105,10 @@ export interface LocalRuntime {
   submitFile(path: string, name: string): Promise<SubmittedFile>;
   /** Calls `listener` whenever an invoice reaches SCORED, REJECTED or FAILED. */
   onSettled(listener: (invoiceId: string) => void): void;
+  /** Tells the settle listeners about an invoice settled outside the bus (a batch job running the stages inline). */
+  reportSettled(invoiceId: string): void;
+  /** Extraction on worker threads for the batch jobs that run the stages inline (threads start on first use). */
+  extractor: InvoiceExtractor;
   /**
    * Starts the OCR threads and loads the production models in the background, so that a command about to
    * process files does not pay for them on its first file (commands that only read records never call it).
@@ -174,6 +179,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
   });
   const ocr = options.ocrEngine ?? createPooledOcrEngine({ threads: options.ocrThreads, engine: options.ocr });
+  const extractor = createExtractionPool();
   const usage = new SqliteUsageCounter(db);
   const config = PipelineConfigSchema.parse({
     buckets: LOCAL_BUCKETS,
@@ -255,6 +261,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     onSettled(listener) {
       settledListeners.push(listener);
     },
+    reportSettled: notifySettled,
+    extractor,
     warmUp(warmOptions) {
       ocr.warmUp(warmOptions);
       // A failure here is reported where it matters: the inference stage loads the models again and fails there.
@@ -264,7 +272,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     async close() {
       try {
         await bus.close();
-        await ocr.close();
+        await Promise.all([ocr.close(), extractor.close()]);
         db.close();
       } finally {
         unlock();

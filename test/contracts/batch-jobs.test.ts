@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firestore-invoice-store.js';
 import { FirestoreJobStore } from '../../functions/adapters/gcp/firestore-job-store.js';
 import { FirestoreDriftReportStore, FirestoreOpsStore } from '../../functions/adapters/gcp/firestore-monitoring-store.js';
+import { createExtractionPool } from '../../functions/adapters/local/extraction/extraction-pool.js';
 import { createFsBlobStore } from '../../functions/adapters/local/fs-blob-store.js';
 import { SqliteInvoiceStore } from '../../functions/adapters/local/sqlite/invoice-store.js';
 import { SqliteJobStore } from '../../functions/adapters/local/sqlite/job-store.js';
@@ -19,7 +20,9 @@ import type { MonitoringReaders } from '../../functions/core/batch/monitoring-st
 import type { DailySummary } from '../../functions/core/batch/summary.js';
 import { jobMarker } from '../../functions/core/batch/revisions.js';
 import { startBatchJob } from '../../functions/core/batch/start.js';
+import { extractInvoice } from '../../functions/core/extraction/extract-invoice.js';
 import { runJob, type JobStore } from '../../functions/core/learning/jobs.js';
+import type { OcrDocument } from '../../functions/core/ocr-document.js';
 import { Topics, type Topic } from '../../functions/core/messages.js';
 import type { EventBus, InvoiceStore } from '../../functions/core/ports.js';
 import { PipelineConfigSchema } from '../../functions/core/pipeline/config.js';
@@ -29,12 +32,14 @@ import { ValidationConfigSchema } from '../../functions/core/validation/index.js
 import { silentLogger } from '../../functions/platform/logger.js';
 import { emulatorAvailable } from '../helpers/emulators.js';
 import { useFirestoreEmulator } from '../helpers/firestore-emulator.js';
+import { generatedOcrDocuments, meetingNotes } from '../helpers/ocr-documents.js';
 import { tempDir } from '../helpers/runtime.js';
 import { isoAt, makeRecord } from './invoice-records.js';
 import { actionsOf, report } from './monitoring-stores.contract.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 const PROJECT = 'ledgerx-batch-test';
+const INLINE_INVOICES = 3;
 const firestoreReady = emulatorAvailable('firestore');
 if (!firestoreReady) console.warn('[batch-jobs] Firestore emulator not installed (Cloud SDK): the Firestore suite is skipped');
 
@@ -72,6 +77,7 @@ function runBatchJobsContract(name: string, make: () => Promise<Stores>): void {
     let dispose: () => Promise<void>;
     const bus = recordingBus();
     let deps: PipelineDeps;
+    let inlineDocs: OcrDocument[] = [];
     // Objects under backlog/ are the docai-backlog job's: the sweep leaves them alone.
     const handlers = () => createBatchHandlers({ pipeline: deps, exportsBucket: 'exports', backlogPrefix: 'backlog/' });
 
@@ -94,7 +100,17 @@ function runBatchJobsContract(name: string, make: () => Promise<Stores>): void {
       await stores.invoices.createIfAbsent({ ...makeRecord({ id: 'inv-stuck', at: 600, status: 'OCR_DONE' }), ocrUri: 'artifacts/ocr/local/stuck.json', contentSha256: 'a'.repeat(64), mimeType: 'application/pdf', pageCount: 1 });
       await stores.invoices.createIfAbsent(makeRecord({ id: 'inv-failed', at: 700 }));
       await stores.invoices.transition('inv-failed', 'FAILED', { rejection: { code: 'OCR_UNAVAILABLE', message: 'retries exhausted' } });
-    }, 60_000);
+      // Day 2025-03-02: three scored invoices whose stored OCR documents are real ones, and one whose document no
+      // longer reads as an invoice (an extraction change that rejects it).
+      const docs = [...(await generatedOcrDocuments(join(dir, 'generated'), INLINE_INVOICES, 12)), meetingNotes()];
+      for (const [i, doc] of docs.entries()) {
+        const ocrUri = `artifacts/ocr/local/inline-${i}.json`;
+        await deps.blobs.write({ bucket: 'artifacts', name: `ocr/local/inline-${i}.json` }, JSON.stringify(doc));
+        const r = makeRecord({ id: `inv-i${i}`, at: 86_400 + i * 60, status: 'SCORED', total: 10 + i, currency: 'EUR', decision: 'APPROVE', models: { quality: 'v0' }, sha: String(i).repeat(64) });
+        await stores.invoices.createIfAbsent({ ...r, ocrUri, mimeType: 'application/pdf', pageCount: 1, sizeBytes: 30_000 });
+      }
+      inlineDocs = docs;
+    }, 120_000);
     afterAll(async () => {
       await stores.dispose();
       await dispose();
@@ -171,6 +187,57 @@ function runBatchJobsContract(name: string, make: () => Promise<Stores>): void {
       expect([...new Set(ids)].sort()).toEqual(['inv-s0', 'inv-s1', 'inv-s2', 'inv-s3', 'inv-s4', 'inv-s5']);
       expect(ids.length).toBeLessThanOrEqual(6 + 2);
     });
+
+    it('reprocess with the stages inline: each revision scored by the job itself from its stored OCR document, once, history kept', async () => {
+      bus.published.length = 0;
+      const settled: string[] = [];
+      const extractor = createExtractionPool({ threads: 1 });
+      try {
+        const inline = createBatchHandlers({ pipeline: deps, exportsBucket: 'exports', inlineStages: { settled: (id) => settled.push(id), extractor } });
+        const runTwiceAtOnce = async (id: string) => {
+          const s = await startBatchJob(stores.jobs, { id, kind: 'reprocess', params: { from: '2025-03-02', to: '2025-03-02', chunk: 3 }, now: new Date() });
+          expect(s.started).toBe(true);
+          // Two schedulers run the same job at the same time: its lease lets one of them do the work.
+          const outcomes = await Promise.all(['a', 'b'].map((owner) => runJob(id, { store: stores.jobs, handlers: inline, owner, log: silentLogger, now: () => new Date() })));
+          expect(outcomes.map((o) => o.status)).toContain('succeeded');
+        };
+        await runTwiceAtOnce('job-inline-1');
+        const ids = inlineDocs.map((_, i) => `inv-i${i}`);
+        const rejected = ids.at(-1)!;
+        for (const [i, id] of ids.entries()) {
+          const r = (await stores.invoices.get(id))!;
+          expect(r.revision).toBe(2);
+          const history = await stores.invoices.history(id);
+          expect(history).toHaveLength(1);
+          expect(history[0]).toMatchObject({ revision: 1, status: 'SCORED', reason: expect.stringContaining(jobMarker('job-inline-1')) });
+          if (id === rejected) {
+            expect(r).toMatchObject({ status: 'REJECTED', rejection: { code: 'NOT_AN_INVOICE' } });
+            continue;
+          }
+          // Scored from the stored document: the fields are the extractor's, not the record's earlier ones.
+          const expected = extractInvoice(inlineDocs[i]!, { einvoice: false, referenceDate: new Date() });
+          expect(r.status).toBe('SCORED');
+          expect(r.invoice?.fields.total_amount?.value).toBe(expected.fields.total_amount?.value);
+          expect(r.invoice?.fields.invoice_id?.value).toBe(expected.fields.invoice_id?.value);
+          expect(r.features && Object.keys(r.features).length).toBeGreaterThan(10);
+          expect(r.decision?.decision).toMatch(/^(APPROVE|REVIEW|REJECT)$/);
+        }
+        // No message for the stage functions; one invoice-scored per scored invoice; every invoice reported settled.
+        const scored = ids.slice(0, -1);
+        expect(bus.published.filter((p) => p.topic !== Topics.invoiceScored)).toEqual([]);
+        expect(bus.published.map((p) => p.message.invoiceId).sort()).toEqual(scored);
+        expect([...settled].sort()).toEqual(ids);
+        // The revision recorded the supplier's invoice once: a second reprocess does not count it again.
+        const supplier = (await stores.invoices.get(scored[0]!))!.supplierKey!;
+        const before = await stores.invoices.supplierHistory(supplier);
+        await runTwiceAtOnce('job-inline-2');
+        expect((await stores.invoices.get(scored[0]!))!.revision).toBe(3);
+        expect(await stores.invoices.supplierHistory(supplier)).toEqual(before);
+        expect(await stores.invoices.history(scored[0]!)).toHaveLength(2);
+      } finally {
+        await extractor.close();
+      }
+    }, 60_000);
 
     it('summary: "not configured" without the monitoring stores; with them the latest drift verdict, F1 per model and the actions waiting', async () => {
       const bare = await run('summary', { day: '2025-03-01' });

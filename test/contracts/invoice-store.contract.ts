@@ -339,6 +339,19 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       expect(none.lastInvoiceDate).toBeUndefined();
     });
 
+    it('counts an invoice that moves from OCR_DONE straight to SCORED (a batch job running the stages inline) once', async () => {
+      const record = { ...makeRecord({ id: 'inline-1', at: 5, status: 'OCR_DONE', total: 42, date: '2025-05-01' }), ocrUri: 'artifacts/ocr/local/inline-1.json' };
+      await h.store.createIfAbsent(record);
+      const before = await h.store.supplierHistory('inline-supplier');
+      const patch = { supplierKey: 'inline-supplier', invoice: record.invoice };
+      expect((await h.store.transition('inline-1', 'SCORED', patch)).applied).toBe(true);
+      expect((await h.store.supplierHistory('inline-supplier')).count).toBe(before.count + 1);
+      // Its next revision scored again is the same invoice: not counted twice.
+      await h.store.startRevision('inline-1', { from: 'OCR_DONE', reason: 'reprocess', expectedRevision: 1 });
+      await h.store.transition('inline-1', 'SCORED', patch, { revision: 2 });
+      expect((await h.store.supplierHistory('inline-supplier')).count).toBe(before.count + 1);
+    });
+
     it('lists newest first with filters and a keyset cursor that visits every invoice once', async () => {
       await seed(
         Array.from({ length: 23 }, (_, i) => ({

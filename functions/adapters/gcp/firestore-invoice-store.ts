@@ -219,8 +219,8 @@ export class FirestoreInvoiceStore implements InvoiceStore {
   /**
    * Moves to `to` and merges `patch` iff {@link canTransition} allows it, reading and writing in one
    * transaction (the database runs pessimistic concurrency, so concurrent duplicates serialize on the
-   * document). `invoiceId`, `createdAt`, `source` and `revision` are never changed by a patch. The first move to
-   * FEATURES_DONE updates the supplier's stats document in the same transaction (two reads, two writes: the
+   * document). `invoiceId`, `createdAt`, `source` and `revision` are never changed by a patch. The first move that
+   * records the features (to FEATURES_DONE, or straight to SCORED from a batch job's inline stages) updates the supplier's stats document in the same transaction (two reads, two writes: the
    * same whatever the supplier's history).
    * @throws InvoiceNotFoundError for an unknown id; ZodError when the merged record does not validate.
    */
@@ -242,7 +242,7 @@ export class FirestoreInvoiceStore implements InvoiceStore {
             status: to,
             updatedAt: changes.updatedAt ?? this.clock.now().toISOString(),
           });
-          if (to === 'FEATURES_DONE' && next.supplierKey && !current.supplierStatsApplied) {
+          if ((to === 'FEATURES_DONE' || to === 'SCORED') && next.supplierKey && !current.supplierStatsApplied) {
             // Firestore transactions need every read before the first write.
             const supplierRef = this.suppliers.doc(hashId(next.supplierKey));
             const stats = statsOf((await tx.get(supplierRef)).data());

@@ -1,5 +1,5 @@
 import type { PipelineDeps } from '../pipeline/deps.js';
-import type { UsageCounter } from '../ports.js';
+import type { InvoiceExtractor, UsageCounter } from '../ports.js';
 import type { MonitoringReaders } from './monitoring-status.js';
 
 /** Everything the batch jobs need, passed in by the composition root (local runtime or the `batch` function). */
@@ -25,6 +25,18 @@ export interface BatchDeps {
    * GCP it is absent: the pipeline functions do the work behind Pub/Sub, and the job only starts it.
    */
   settled?: (targets: ReadonlyArray<{ invoiceId: string; revision: number }>) => Promise<void>;
+  /**
+   * Locally: the job runs the features and inference stages itself for each revision it starts (runStagesInline:
+   * one record write instead of a queue round trip, an idempotency claim and a record write per stage) and reports
+   * each invoice it settles here (the runtime's settle listeners: live updates, metrics). A revision whose stages
+   * throw anything but a permanent error is handed to the stage functions with their retries and dead letters.
+   * Absent on GCP: the job publishes each revision's message and the functions scale out behind Pub/Sub.
+   */
+  inlineStages?: {
+    settled(invoiceId: string): void;
+    /** Extracts the invoices on other threads while the job writes the records (a third of the work of a reprocess). */
+    extractor?: InvoiceExtractor;
+  };
   /** Called after each chunk with the job's running counts (the CLI's progress bar). */
   onProgress?: (counts: Record<string, number>, total: number | undefined) => void;
 }

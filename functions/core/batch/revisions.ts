@@ -13,11 +13,9 @@ import type { RevisionStart } from '../invoice/history.js';
 import type { InvoiceRecord } from '../invoice/record.js';
 import { SETTLED_STATUSES } from '../invoice/status.js';
 import type { JobContext } from '../learning/jobs.js';
-import { Topics } from '../messages.js';
-import { featuresComputedOf } from '../pipeline/features-stage.js';
+import { runPageInline } from '../pipeline/inline-stages.js';
 import { invoiceIdFor } from '../pipeline/invoice-id.js';
-import { ocrCompletedOf } from '../pipeline/ocr-stage.js';
-import { startRevisions } from '../pipeline/revise.js';
+import { publishStart, startRevisions } from '../pipeline/revise.js';
 import type { BatchDeps } from './deps.js';
 import type { BackfillParams, ReprocessParams } from './params.js';
 
@@ -60,7 +58,7 @@ async function reviseAll(
         if (!SETTLED_STATUSES.has(record.status)) {
           // Started before a crash, maybe without its message (the revision is committed before the publish):
           // send it again from the record; the stages are idempotent per revision, a second copy changes nothing.
-          await republish(deps, record);
+          await publishStart(deps.pipeline, record);
           started.push({ invoiceId, revision: record.revision });
         }
         continue;
@@ -77,24 +75,38 @@ async function reviseAll(
       toStart.push({ record, from: choice.from, reason: `${reason} ${marker}` });
     }
     // The page's revisions start together (one store transaction locally); each invoice is still refused on its own.
-    for (const outcome of await startRevisions(deps.pipeline, toStart)) {
-      if (outcome.started) {
-        counts.started! += 1;
-        started.push({ invoiceId: outcome.invoiceId, revision: outcome.revision });
-      } else counts.skipped! += 1;
+    const inline: InvoiceRecord[] = [];
+    for (const outcome of await startRevisions(deps.pipeline, toStart, { publish: !deps.inlineStages })) {
+      if (!outcome.started) {
+        counts.skipped! += 1;
+        continue;
+      }
+      counts.started! += 1;
+      if (deps.inlineStages) inline.push(outcome.record);
+      else started.push({ invoiceId: outcome.invoiceId, revision: outcome.revision });
+    }
+    if (deps.inlineStages) {
+      for await (const run of runPageInline(deps.pipeline, inline, ctx.log, { extractor: deps.inlineStages.extractor })) {
+        if ('outcome' in run) {
+          if ('invoiceId' in run.outcome) deps.inlineStages.settled(run.outcome.invoiceId);
+          continue;
+        }
+        // Not a permanent error (those end REJECTED): the stage functions take the revision, with their retries
+        // and dead letters, and the job waits for it like a published one.
+        const { record, error } = run;
+        ctx.log.warn('inline stages failed: the revision goes to the stage functions', {
+          invoiceId: record.invoiceId, revision: record.revision,
+          errorName: error instanceof Error ? error.name : typeof error, errorMessage: error instanceof Error ? error.message : String(error),
+        });
+        await publishStart(deps.pipeline, record);
+        started.push({ invoiceId: record.invoiceId, revision: record.revision });
+      }
     }
     if (deps.settled && started.length > 0) await deps.settled(started);
     await ctx.progress({ checkpoint: { ...page.checkpoint, counts: { ...counts } }, counts: { ...counts } });
     deps.onProgress?.({ ...counts }, total);
   }
   return counts;
-}
-
-/** The message that moves a record on from the restart status of its revision. */
-async function republish(deps: BatchDeps, record: InvoiceRecord): Promise<void> {
-  const orderingKey = record.invoiceId;
-  if (record.status === 'OCR_DONE') await deps.pipeline.bus.publish(Topics.ocrCompleted, ocrCompletedOf(record), { orderingKey });
-  else if (record.status === 'FEATURES_DONE') await deps.pipeline.bus.publish(Topics.featuresComputed, featuresComputedOf(record), { orderingKey });
 }
 
 /** Ids of invoices received in [from, to] (UTC days), oldest first, one page per chunk, resumable by cursor. */

@@ -126,11 +126,12 @@ export function calibratedByModel(scores: Record<string, number | null | undefin
 }
 
 /** The prediction-log entry of one scoring (slices from the record: language, scan, e-invoice, capture source). */
-export function predictionEntryOf(facts: ScoringFacts): PredictionLogEntry {
+export function predictionEntryOf(facts: ScoringFacts): PredictionLogEntryInput {
   const scores: Record<string, { raw: number | null; calibrated: number | null }> = {};
   for (const name of Object.keys(facts.modelVersions)) scores[name] = { raw: facts.raw[name] ?? null, calibrated: facts.calibrated[name] ?? null };
   const segment = facts.objectName.includes('/') ? facts.objectName.slice(0, facts.objectName.indexOf('/')) : 'root';
-  return PredictionLogEntrySchema.parse({
+  // Validated where it is written (PredictionLog.record parses its input), not twice.
+  return {
     invoiceId: facts.invoiceId,
     revision: facts.revision,
     featureSchemaVersion: facts.featureSchemaVersion,
@@ -146,5 +147,5 @@ export function predictionEntryOf(facts: ScoringFacts): PredictionLogEntry {
       captureSource: segment.slice(0, 60) || 'root',
     },
     scoredAt: facts.scoredAt.toISOString(),
-  });
+  };
 }

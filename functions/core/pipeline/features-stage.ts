@@ -3,10 +3,11 @@ import { extractInvoice } from '../extraction/extract-invoice.js';
 import { computeFeatures, FEATURE_SCHEMA_VERSION } from '../features/schema.js';
 import { businessKey, nearDuplicateWindow, supplierKey } from '../invoice/keys.js';
 import { assertLooksLikeInvoice } from '../invoice/plausibility.js';
+import type { Invoice } from '../invoice/invoice.js';
 import type { InvoiceRecord } from '../invoice/record.js';
 import { summarizeRecord } from '../invoice/summary.js';
 import { Topics, type FeaturesComputed, type OcrCompleted } from '../messages.js';
-import { OcrDocumentSchema } from '../ocr-document.js';
+import { OcrDocumentSchema, type OcrDocument } from '../ocr-document.js';
 import type { DuplicateKeyKind, InvoiceStore, InvoiceSummary } from '../ports.js';
 import { validateInvoice } from '../validation/index.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
@@ -44,6 +45,78 @@ async function duplicateOf(store: InvoiceStore, kind: DuplicateKeyKind, key: str
   return [{ invoiceId: holder.invoiceId, fileName: '', status: 'RECEIVED', createdAt: holder.createdAt }];
 }
 
+/** The stored OCR document an `ocr-completed` (or a record's `ocrUri`) points to, validated. */
+export async function readOcrDocument(deps: Pick<PipelineDeps, 'blobs'>, ref: { bucket: string; name: string }): Promise<OcrDocument> {
+  return OcrDocumentSchema.parse(JSON.parse(new TextDecoder().decode(await deps.blobs.read(ref))));
+}
+
+/** What the features stage adds to a record, and the facts its log line reports (never invoice contents). */
+export interface ComputedFeatures {
+  patch: Required<Pick<InvoiceRecord, 'invoice' | 'validations' | 'features' | 'featureSchemaVersion'>> & Pick<InvoiceRecord, 'supplierKey' | 'businessKey'>;
+  summary: { method: string; failedChecks: number; duplicates: number };
+}
+
+/**
+ * The features stage's work on one record at its current revision, without the record write: extract the
+ * invoice fields (e-invoice XML first when enabled), reserve its duplicate keys, read the supplier history,
+ * validate and compute the versioned feature vector. Throws a PermanentError for a document that is not an
+ * invoice (or an XML invoice while the e-invoice path is off). Shared by the stage and by a batch job that runs
+ * the stages itself (inline-stages.ts), which may pass the invoice `extracted` from `doc` elsewhere (a worker thread).
+ */
+export async function computeInvoiceFeatures(
+  deps: PipelineDeps, current: InvoiceRecord, doc: OcrDocument, contentSha256: string, extracted?: Invoice,
+): Promise<ComputedFeatures> {
+  const { store, clock, config } = deps;
+  const invoiceId = current.invoiceId;
+  const now = clock.now();
+  if (!config.einvoice && doc.pages.length === 0) {
+    throw new PermanentError('EINVOICE_DISABLED', 'a standalone XML invoice needs the e-invoice path, which is off');
+  }
+  const invoice = extracted ?? extractInvoice(doc, { einvoice: config.einvoice, referenceDate: now });
+  assertLooksLikeInvoice(invoice, doc);
+  const sKey = supplierKey(invoice);
+  const bKey = businessKey(invoice);
+  const self: InvoiceSummary = { invoiceId, fileName: current.fileName, status: current.status, createdAt: current.createdAt };
+
+  // Reserved, never looked up: two copies processed at the same time cannot both be the original.
+  const byContentHash = await duplicateOf(store, 'content', contentSha256, current);
+  const byBusinessKey = bKey ? await duplicateOf(store, 'business', bKey, current) : [];
+  // A new revision that reads another invoice number frees the key the earlier revision held.
+  if (current.businessKey && current.businessKey !== bKey) await store.releaseDuplicateKey('business', current.businessKey, invoiceId);
+  const window = sKey ? nearDuplicateWindow(invoice) : undefined;
+  const nearDuplicates =
+    sKey && window
+      ? (await store.findNearDuplicates(
+          { supplierKey: sKey, currency: invoice.fields.currency?.value, ...window, excludeInvoiceId: invoiceId },
+          self,
+        )).filter((d) => !byContentHash.some((c) => c.invoiceId === d.invoiceId) && !byBusinessKey.some((c) => c.invoiceId === d.invoiceId))
+      : [];
+  const history = await store.supplierHistory(sKey ?? '', invoice.fields.supplier_iban?.value);
+
+  const validations = validateInvoice(invoice, {
+    now,
+    duplicates: { byContentHash, byBusinessKey, nearDuplicates },
+    config: deps.validation,
+  });
+  const features = computeFeatures({
+    doc,
+    invoice,
+    validations,
+    history,
+    duplicates: { contentHash: byContentHash.length, businessKey: byBusinessKey.length, near: nearDuplicates.length },
+    fileSizeBytes: current.sizeBytes ?? 0,
+    now,
+  });
+  return {
+    patch: { invoice, validations, features: featuresToWire(features), featureSchemaVersion: FEATURE_SCHEMA_VERSION, supplierKey: sKey, businessKey: bKey },
+    summary: {
+      method: invoice.extraction.method,
+      failedChecks: validations.filter((v) => !v.passed).length,
+      duplicates: byContentHash.length + byBusinessKey.length + nearDuplicates.length,
+    },
+  };
+}
+
 /**
  * Stage 2, on `ocr-completed`: extract the invoice fields (e-invoice XML first when enabled), reserve its
  * duplicate keys, read the supplier history, validate, compute the versioned feature vector, move the invoice to
@@ -54,7 +127,7 @@ async function duplicateOf(store: InvoiceStore, kind: DuplicateKeyKind, key: str
  * e-invoice, or a document that is not an invoice, ends REJECTED.
  */
 export async function runFeaturesStage(deps: PipelineDeps, msg: OcrCompleted, ctx: StageContext): Promise<StageOutcome> {
-  const { store, clock, config } = deps;
+  const { store } = deps;
   const invoiceId = msg.invoiceId;
   const log = ctx.log.child({ invoiceId, stage: 'features', revision: msg.revision });
   const record = await store.get(invoiceId);
@@ -72,58 +145,12 @@ export async function runFeaturesStage(deps: PipelineDeps, msg: OcrCompleted, ct
       return { invoiceId, skipped: false };
     }
     const start = performance.now();
-    const doc = OcrDocumentSchema.parse(JSON.parse(new TextDecoder().decode(await deps.blobs.read(msg.ocr))));
-    const now = clock.now();
-    if (!config.einvoice && doc.pages.length === 0) {
-      throw new PermanentError('EINVOICE_DISABLED', 'a standalone XML invoice needs the e-invoice path, which is off');
-    }
-    const invoice = extractInvoice(doc, { einvoice: config.einvoice, referenceDate: now });
-    assertLooksLikeInvoice(invoice, doc);
-    const sKey = supplierKey(invoice);
-    const bKey = businessKey(invoice);
-    const self: InvoiceSummary = { invoiceId, fileName: current.fileName, status: current.status, createdAt: current.createdAt };
-
-    // Reserved, never looked up: two copies processed at the same time cannot both be the original.
-    const byContentHash = await duplicateOf(store, 'content', msg.contentSha256, current);
-    const byBusinessKey = bKey ? await duplicateOf(store, 'business', bKey, current) : [];
-    // A new revision that reads another invoice number frees the key the earlier revision held.
-    if (current.businessKey && current.businessKey !== bKey) await store.releaseDuplicateKey('business', current.businessKey, invoiceId);
-    const window = sKey ? nearDuplicateWindow(invoice) : undefined;
-    const nearDuplicates =
-      sKey && window
-        ? (await store.findNearDuplicates(
-            { supplierKey: sKey, currency: invoice.fields.currency?.value, ...window, excludeInvoiceId: invoiceId },
-            self,
-          )).filter((d) => !byContentHash.some((c) => c.invoiceId === d.invoiceId) && !byBusinessKey.some((c) => c.invoiceId === d.invoiceId))
-        : [];
-    const history = await store.supplierHistory(sKey ?? '', invoice.fields.supplier_iban?.value);
-
-    const validations = validateInvoice(invoice, {
-      now,
-      duplicates: { byContentHash, byBusinessKey, nearDuplicates },
-      config: deps.validation,
-    });
-    const features = computeFeatures({
-      doc,
-      invoice,
-      validations,
-      history,
-      duplicates: { contentHash: byContentHash.length, businessKey: byBusinessKey.length, near: nearDuplicates.length },
-      fileSizeBytes: current.sizeBytes ?? 0,
-      now,
-    });
+    const doc = await readOcrDocument(deps, msg.ocr);
+    const computed = await computeInvoiceFeatures(deps, current, doc, msg.contentSha256);
     const { record: done } = await store.transition(
       invoiceId,
       'FEATURES_DONE',
-      {
-        invoice,
-        validations,
-        features: featuresToWire(features),
-        featureSchemaVersion: FEATURE_SCHEMA_VERSION,
-        supplierKey: sKey,
-        businessKey: bKey,
-        timings: { ...current.timings, features: elapsedMs(start) },
-      },
+      { ...computed.patch, timings: { ...current.timings, features: elapsedMs(start) } },
       { revision: msg.revision },
     );
     if (done.status !== 'FEATURES_DONE' || done.revision !== msg.revision) {
@@ -131,12 +158,7 @@ export async function runFeaturesStage(deps: PipelineDeps, msg: OcrCompleted, ct
       return { invoiceId, skipped: true };
     }
     await deps.bus.publish(Topics.featuresComputed, featuresComputedOf(done, ctx.traceparent), { orderingKey: invoiceId });
-    log.info('features computed', {
-      method: invoice.extraction.method,
-      failedChecks: validations.filter((v) => !v.passed).length,
-      duplicates: byContentHash.length + byBusinessKey.length + nearDuplicates.length,
-      ms: elapsedMs(start),
-    });
+    log.info('features computed', { ...computed.summary, ms: elapsedMs(start) });
     return { invoiceId, skipped: false };
   });
 }

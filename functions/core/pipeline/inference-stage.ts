@@ -3,6 +3,7 @@ import type { InvoiceRecord } from '../invoice/record.js';
 import { Topics, type FeaturesComputed, type InvoiceScored } from '../messages.js';
 import { decide } from '../scoring/decide.js';
 import { inAuditSample } from '../api/audit-sample.js';
+import type { ModelScores } from '../ports.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
 import { featuresFromWire } from './feature-wire.js';
@@ -20,6 +21,58 @@ export function invoiceScoredOf(record: InvoiceRecord, traceparent?: string): In
     decision: record.decision?.decision ?? 'REVIEW',
     modelVersions: record.decision?.modelVersions ?? {},
   };
+}
+
+/** What the inference stage decided for one invoice: the decision record and the models' raw scores. */
+export interface DecidedInvoice {
+  decision: NonNullable<InvoiceRecord['decision']>;
+  scores: ModelScores | null;
+}
+
+/**
+ * The inference stage's work on one invoice, without the record write: score `features` with the production
+ * models (when any are installed) and decide APPROVE / REVIEW / REJECT with reasons from them and the record's
+ * validations. Throws a PermanentError when the models expect another feature schema. Shared by the stage and
+ * by a batch job that runs the stages itself.
+ */
+export async function decideInvoice(
+  deps: PipelineDeps,
+  record: Pick<InvoiceRecord, 'invoiceId' | 'validations'>,
+  computed: Pick<FeaturesComputed, 'featureSchemaVersion' | 'features'>,
+): Promise<DecidedInvoice> {
+  const models = await deps.models.loadProduction();
+  if (models && models.featureSchemaVersion !== computed.featureSchemaVersion) {
+    throw new PermanentError(
+      'FEATURE_SCHEMA_MISMATCH',
+      `models expect features ${models.featureSchemaVersion}, message has ${computed.featureSchemaVersion}`,
+    );
+  }
+  const features = featuresFromWire(computed.features);
+  const scores = models ? await models.score(features) : null;
+  const decided = decide({
+    validations: record.validations ?? [],
+    features,
+    scores,
+    thresholds: deps.thresholds,
+    modelVersions: models?.versions ?? {},
+  });
+  // Decided here, once, from the invoice id: a redelivery draws the same, and the review queue reads an index.
+  return { decision: { ...decided, auditSample: decided.decision === 'APPROVE' && inAuditSample(record.invoiceId, deps.config.auditSampleRate) }, scores };
+}
+
+/**
+ * Learning loop: logs what was scored, by which versions, with what outcome (before it is announced). An entry
+ * is keyed by invoice, revision and versions, so a rerun after a crash writes the same entry again.
+ */
+export async function logPrediction(deps: PipelineDeps, scored: InvoiceRecord, scores: ModelScores | null): Promise<void> {
+  const decision = scored.decision;
+  if (!deps.predictions || !decision) return;
+  await deps.predictions.record(predictionEntryOf({
+    invoiceId: scored.invoiceId, revision: scored.revision, featureSchemaVersion: scored.featureSchemaVersion ?? '', features: scored.features ?? {},
+    calibrated: calibratedByModel(decision.scores), raw: scores?.raw ?? {}, modelVersions: decision.modelVersions,
+    decision: decision.decision, basis: decision.basis, language: scored.invoice?.extraction.language,
+    objectName: scored.source.name, scoredAt: deps.clock.now(),
+  }));
 }
 
 /**
@@ -48,25 +101,8 @@ export async function runInferenceStage(deps: PipelineDeps, msg: FeaturesCompute
       log.info('invoice-scored published again from the record');
       return { invoiceId };
     }
-    const models = await deps.models.loadProduction();
-    if (models && models.featureSchemaVersion !== msg.featureSchemaVersion) {
-      throw new PermanentError(
-        'FEATURE_SCHEMA_MISMATCH',
-        `models expect features ${models.featureSchemaVersion}, message has ${msg.featureSchemaVersion}`,
-      );
-    }
     const start = performance.now();
-    const features = featuresFromWire(msg.features);
-    const scores = models ? await models.score(features) : null;
-    const decided = decide({
-      validations: current.validations ?? [],
-      features,
-      scores,
-      thresholds: deps.thresholds,
-      modelVersions: models?.versions ?? {},
-    });
-    // Decided here, once, from the invoice id: a redelivery draws the same, and the review queue reads an index.
-    const decision = { ...decided, auditSample: decided.decision === 'APPROVE' && inAuditSample(invoiceId, deps.config.auditSampleRate) };
+    const { decision, scores } = await decideInvoice(deps, current, msg);
     const { record: done } = await store.transition(
       invoiceId,
       'SCORED',
@@ -77,16 +113,7 @@ export async function runInferenceStage(deps: PipelineDeps, msg: FeaturesCompute
       log.info('decision not recorded: the invoice moved on meanwhile', { status: done.status, recordRevision: done.revision });
       return { invoiceId };
     }
-    // Learning loop: log what was scored, by which versions, with what outcome (before announcing it). An entry
-    // is keyed by invoice, revision and versions, so a rerun after a crash writes the same entry again.
-    if (deps.predictions) {
-      await deps.predictions.record(predictionEntryOf({
-        invoiceId, revision: msg.revision, featureSchemaVersion: msg.featureSchemaVersion, features: msg.features,
-        calibrated: calibratedByModel(decision.scores), raw: scores?.raw ?? {}, modelVersions: decision.modelVersions,
-        decision: decision.decision, basis: decision.basis, language: current.invoice?.extraction.language,
-        objectName: current.source.name, scoredAt: deps.clock.now(),
-      }));
-    }
+    await logPrediction(deps, done, scores);
     await deps.bus.publish(Topics.invoiceScored, invoiceScoredOf(done, ctx.traceparent), { orderingKey: invoiceId });
     log.info('invoice scored', {
       decision: decision.decision,

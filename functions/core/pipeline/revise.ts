@@ -10,6 +10,9 @@ export type RevisionOutcome =
   | { started: true; invoiceId: string; revision: number }
   | { started: false; invoiceId: string; reason: string };
 
+/** A revision of a page: a started one carries its new record (at its restart status). */
+export type PageRevisionOutcome = Exclude<RevisionOutcome, { started: true }> | { started: true; invoiceId: string; revision: number; record: InvoiceRecord };
+
 /**
  * Re-runs a settled invoice on purpose as revision n+1: `from: 'OCR_DONE'` runs features and inference again
  * from the stored OCR document (no second OCR, no Document AI cost), `from: 'FEATURES_DONE'` scores the stored
@@ -41,7 +44,7 @@ export async function startRevision(
 }
 
 /** The message the normal path publishes at the restart status of a new revision. */
-async function publishStart(deps: PipelineDeps, next: InvoiceRecord, traceparent?: string): Promise<void> {
+export async function publishStart(deps: PipelineDeps, next: InvoiceRecord, traceparent?: string): Promise<void> {
   const orderingKey = next.invoiceId;
   if (next.status === 'OCR_DONE') await deps.bus.publish(Topics.ocrCompleted, ocrCompletedOf(next, traceparent), { orderingKey });
   else await deps.bus.publish(Topics.featuresComputed, featuresComputedOf(next, traceparent), { orderingKey });
@@ -62,13 +65,15 @@ function schemaBlocker(record: InvoiceRecord, from: RevisionStart): string | nul
  * revision it was read at, all of them through one InvoiceStore.startRevisions call (one transaction per chunk
  * locally), then the started ones' messages are published. Outcomes in request order; the same chunk twice starts
  * nothing the second time. A crash between the store call and the publishes leaves records waiting at their restart
- * status, which the job (at its resume) and the sweep re-publish from the record.
+ * status, which the job (at its resume) and the sweep re-publish from the record. With `publish: false` the caller
+ * runs the stages itself (runStagesInline) from the started records.
  */
 export async function startRevisions(
   deps: PipelineDeps,
   requests: ReadonlyArray<{ record: InvoiceRecord; from: RevisionStart; reason: string }>,
-): Promise<RevisionOutcome[]> {
-  const outcomes: Array<RevisionOutcome | undefined> = requests.map(({ record, from }) => {
+  options: { publish?: boolean } = {},
+): Promise<PageRevisionOutcome[]> {
+  const outcomes: Array<PageRevisionOutcome | undefined> = requests.map(({ record, from }) => {
     const blocker = schemaBlocker(record, from);
     return blocker ? { started: false, invoiceId: record.invoiceId, reason: blocker } : undefined;
   });
@@ -84,8 +89,8 @@ export async function startRevisions(
       outcomes[i] = { started: false, invoiceId: result.invoiceId, reason: result.reason };
       continue;
     }
-    await publishStart(deps, result.record);
-    outcomes[i] = { started: true, invoiceId: result.invoiceId, revision: result.record.revision };
+    if (options.publish !== false) await publishStart(deps, result.record);
+    outcomes[i] = { started: true, invoiceId: result.invoiceId, revision: result.record.revision, record: result.record };
   }
-  return outcomes as RevisionOutcome[];
+  return outcomes as PageRevisionOutcome[];
 }

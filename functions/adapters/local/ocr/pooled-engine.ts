@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { PermanentError, RejectReason, RetryableError } from '../../../core/errors.js';
 import type { OcrDocument } from '../../../core/ocr-document.js';
 import type { OcrInput, OcrLimits, SerializedOcrDocument } from '../../../core/ports.js';
 import type { LocalOcrEngine, LocalOcrEngineOptions } from './index.js';
 import type { OcrTask, OcrTaskResult } from './ocr-worker.js';
+import { workerExecArgv, workerFile } from '../worker-threads.js';
 import { deserializeError } from './worker-errors.js';
 
 /** Old-generation heap of one OCR thread; pdfjs needs ~25 MB for a typical invoice; a
@@ -49,12 +48,12 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
   const warmed = { pdfs: false, scans: false };
   const getPool = () =>
     (pool ??= new Piscina({
-      filename: workerFile(),
+      filename: ocrWorkerFile(),
       minThreads: warm ? threads : 0,
       maxThreads: threads,
       // Each thread loads pdfjs (and tesseract on demand): keep threads warm for the whole batch.
       idleTimeout: 60_000,
-      execArgv: workerExecArgv(),
+      execArgv: workerExecArgv(ocrWorkerFile()),
       // A small young generation makes each thread collect garbage sooner: pdfjs allocates a lot of short-lived
       // objects per page, and V8's default semi-spaces let each isolate's resident memory balloon under a batch.
       resourceLimits: { maxYoungGenerationSizeMb: options.maxYoungGenerationSizeMb ?? 4, maxOldGenerationSizeMb: MAX_OLD_GENERATION_MB },
@@ -130,28 +129,4 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
 const WARM_LIMITS: OcrLimits = { maxPages: 1, maxBytes: 1, timeoutMs: 1, languages: ['eng'] };
 
 /** The compiled worker in dist/, or the TypeScript source when running from a clone through tsx. */
-function workerFile(): string {
-  const js = fileURLToPath(new URL('./ocr-worker.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('./ocr-worker.ts', import.meta.url));
-}
-
-/**
- * Module-loading flags only: a worker refuses V8 flags such as --max-semi-space-size or --expose-gc (its heap is
- * set by resourceLimits) and would fail to start; a TypeScript worker needs the tsx loader, which a test
- * runner's own transform does not give threads.
- */
-function workerExecArgv(): string[] {
-  const kept: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const flag = arg.split('=')[0]!;
-    if (!MODULE_FLAGS.has(flag)) continue;
-    kept.push(arg);
-    if (!arg.includes('=') && i + 1 < args.length) kept.push(args[++i]!);
-  }
-  if (workerFile().endsWith('.js') || kept.some((a) => a.includes('tsx'))) return kept;
-  return [...kept, '--import', 'tsx'];
-}
-
-const MODULE_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
+const ocrWorkerFile = () => workerFile(new URL('./ocr-worker.js', import.meta.url), new URL('./ocr-worker.ts', import.meta.url));

@@ -46,8 +46,13 @@ export class SqliteDatabase {
     if (path !== ':memory:') {
       connection.pragma('wal_autocheckpoint = 16000');
       connection.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      // Reads from the OS page cache through a mapping instead of a read() copy into SQLite's 2 MiB heap cache:
+      // with 10,000 records (~130 MiB) a reprocess spent a fifth of its time re-reading pages that cache had
+      // dropped (134 -> 172 invoices/s). Mapped pages are the kernel's: reclaimable, and shared by connections.
+      connection.pragma(`mmap_size = ${256 * 1024 * 1024}`);
     }
     connection.pragma('foreign_keys = ON');
+
     const db = new SqliteDatabase(connection);
     db.migrate(options.migrations ?? []);
     return db;

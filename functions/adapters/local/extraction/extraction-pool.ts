@@ -1,0 +1,45 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { PermanentError, RetryableError } from '../../../core/errors.js';
+import type { Invoice } from '../../../core/invoice/invoice.js';
+import type { InvoiceExtractor } from '../../../core/ports.js';
+import { workerExecArgv, workerFile } from '../worker-threads.js';
+import type { ExtractionResult, ExtractionTask } from './extraction-worker.js';
+
+export interface ExtractionPool extends InvoiceExtractor {
+  close(): Promise<void>;
+}
+
+/**
+ * {@link InvoiceExtractor} on worker threads (piscina), started on first use. Default threads: one core less than
+ * the machine has (at least 1): the main thread writes the records meanwhile. A document that does not validate
+ * or an e-invoice that is refused rejects with its PermanentError, as in-process; a thread that dies rejects with a
+ * RetryableError.
+ */
+export function createExtractionPool(options: { threads?: number } = {}): ExtractionPool {
+  const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
+  let pool: Piscina | undefined;
+  const filename = () => workerFile(new URL('./extraction-worker.js', import.meta.url), new URL('./extraction-worker.ts', import.meta.url));
+  return {
+    async extract(ocrJson, { einvoice, referenceDate }): Promise<Invoice> {
+      pool ??= new Piscina({ filename: filename(), minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: 2, idleTimeout: 30_000, execArgv: workerExecArgv(filename()) });
+      const task: ExtractionTask = { ocrJson, einvoice, referenceDate: referenceDate.getTime() };
+      let result: ExtractionResult;
+      try {
+        result = (await pool.run(task)) as ExtractionResult;
+      } catch (err) {
+        throw new RetryableError('EXTRACTION_WORKER_FAILED', err instanceof Error ? err.message : String(err));
+      }
+      if (result.ok) return result.invoice;
+      const { kind, code, message, details } = result.error;
+      if (kind === 'permanent') throw new PermanentError(code ?? 'UNKNOWN', message, details);
+      if (kind === 'retryable') throw new RetryableError(code ?? 'UNKNOWN', message);
+      throw new Error(message);
+    },
+    async close() {
+      const p = pool;
+      pool = undefined;
+      await p?.destroy();
+    },
+  };
+}
