@@ -221,18 +221,13 @@ export interface InvoiceStore {
   /** The supplier's running stats as features read them (one read): the invoices counted before this call. */
   supplierHistory(supplierKey: string, iban?: string): Promise<SupplierHistory>;
   /**
-   * Starts revision n+1 of a settled invoice (reprocessing, a backfill with a newer model): the current result
-   * goes to the record's history and the status restarts at `request.from`, in one transaction. Not applied
-   * (and nothing written) when the record is not at `request.expectedRevision`, not settled, or lacks what the
-   * restart needs (see revisionBlocker). Throws for an unknown invoice.
-   */
-  startRevision(invoiceId: string, request: RevisionRequest): Promise<TransitionResult & { reason?: string | undefined }>;
-  /**
-   * {@link startRevision} for each request of a chunk (a batch job's page), in as few transactions as the database
-   * allows. Each invoice is decided on its own: its history entry and its new record are written together or not
-   * at all, and a refused request (an unknown invoice, a stale `expectedRevision`, an unsettled record) refuses that
-   * invoice only. Idempotent like startRevision: the same chunk again starts nothing. Results in request order.
-   * Throws (nothing of the failing transaction written) only when the database does (RetryableError on GCP).
+   * Starts revision n+1 of each settled invoice of `requests` (reprocessing, a backfill with a newer model; one
+   * request, or a batch job's page): its current result goes to the record's history and its status restarts at
+   * `from`, both written together or not at all, in as few transactions as the database allows. Each invoice is
+   * decided on its own: one not at its `expectedRevision`, not settled, lacking what the restart needs (see
+   * revisionBlocker) or unknown is refused alone, with its reason. The same requests again start nothing. Results
+   * in request order. Throws (nothing of the failing transaction written) only when the database does
+   * (RetryableError on GCP).
    */
   startRevisions(requests: ReadonlyArray<RevisionRequest & { invoiceId: string }>): Promise<RevisionStartResult[]>;
   /** The earlier results of an invoice, oldest revision first. */

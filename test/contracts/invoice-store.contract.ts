@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InvoiceStatus } from '../../functions/core/invoice/status.js';
+import type { RevisionRequest } from '../../functions/core/invoice/history.js';
 import type { InvoiceStore, ListQuery } from '../../functions/core/ports.js';
 import { isoAt, makeRecord, sha, summaryOf, type RecordSpec } from './invoice-records.js';
 
@@ -55,6 +56,8 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       for (const r of records) await h.store.createIfAbsent(r);
       return records;
     };
+    /** One invoice's start, as a request of one. */
+    const startOne = async (invoiceId: string, request: RevisionRequest) => (await h.store.startRevisions([{ invoiceId, ...request }]))[0]!;
 
     it('creates a record once and returns the stored one on a second create', async () => {
       expect(await h.store.get('inv-1')).toBeNull();
@@ -187,28 +190,28 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       ]);
       await h.store.transition('r-1', 'FAILED', {});
       // Not settled yet / nothing to restart from.
-      expect((await h.store.startRevision('r-busy', { from: 'OCR_DONE', reason: 'x', expectedRevision: 1 })).applied).toBe(false);
-      const noOcr = await h.store.startRevision('r-1', { from: 'OCR_DONE', reason: 'reprocess', expectedRevision: 1 });
+      expect((await startOne('r-busy', { from: 'OCR_DONE', reason: 'x', expectedRevision: 1 })).applied).toBe(false);
+      const noOcr = await startOne('r-1', { from: 'OCR_DONE', reason: 'reprocess', expectedRevision: 1 });
       expect(noOcr).toMatchObject({ applied: false, reason: expect.stringContaining('OCR') });
       await seed([{ id: 'r-2', at: 3, status: 'SCORED', decision: 'REVIEW', total: 20 }]);
       const features = { f1: 1, f2: null };
       // Give r-2 the facts a restart needs (as the pipeline records them).
       const withFacts = { ...makeRecord({ id: 'r-2b', at: 4, status: 'SCORED', decision: 'REVIEW', total: 20 }), ocrUri: 'artifacts/ocr/x.json', features, featureSchemaVersion: 'v-test' };
       await h.store.createIfAbsent(withFacts);
-      const started = await h.store.startRevision('r-2b', { from: 'FEATURES_DONE', reason: 'backfill: quality@v2', expectedRevision: 1 });
+      const started = await startOne('r-2b', { from: 'FEATURES_DONE', reason: 'backfill: quality@v2', expectedRevision: 1 });
       expect(started.applied).toBe(true);
       expect(started.record).toMatchObject({ revision: 2, status: 'FEATURES_DONE', features, featureSchemaVersion: 'v-test' });
-      expect(started.record.decision).toBeUndefined();
+      expect(started.record?.decision).toBeUndefined();
       // The same start again (a rerun of the batch job) does nothing.
-      expect((await h.store.startRevision('r-2b', { from: 'FEATURES_DONE', reason: 'again', expectedRevision: 1 })).applied).toBe(false);
+      expect((await startOne('r-2b', { from: 'FEATURES_DONE', reason: 'again', expectedRevision: 1 })).applied).toBe(false);
       // A stale write of revision 1 cannot touch revision 2; revision 2 moves forward normally.
       expect((await h.store.transition('r-2b', 'SCORED', {}, { revision: 1 })).applied).toBe(false);
       const rescored = await h.store.transition('r-2b', 'SCORED', { decision: { ...withFacts.decision!, decision: 'APPROVE' } }, { revision: 2 });
       expect(rescored.applied).toBe(true);
-      const reprocessed = await h.store.startRevision('r-2b', { from: 'OCR_DONE', reason: 'reprocess: extraction change', expectedRevision: 2 });
+      const reprocessed = await startOne('r-2b', { from: 'OCR_DONE', reason: 'reprocess: extraction change', expectedRevision: 2 });
       expect(reprocessed.record).toMatchObject({ revision: 3, status: 'OCR_DONE' });
-      expect(reprocessed.record.invoice).toBeUndefined();
-      expect(reprocessed.record.features).toBeUndefined();
+      expect(reprocessed.record?.invoice).toBeUndefined();
+      expect(reprocessed.record?.features).toBeUndefined();
       const history = await h.store.history('r-2b');
       expect(history.map((e) => [e.revision, e.status, e.decision?.decision, e.reason])).toEqual([
         [1, 'SCORED', 'REVIEW', 'backfill: quality@v2'],
@@ -216,7 +219,7 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       ]);
       expect(history[0]!.invoice?.fields.total_amount?.value).toBe(20);
       expect(await h.store.history('r-1')).toEqual([]);
-      await expect(h.store.startRevision('nope', { from: 'OCR_DONE', reason: 'x', expectedRevision: 1 })).rejects.toThrow();
+      expect(await startOne('nope', { from: 'OCR_DONE', reason: 'x', expectedRevision: 1 })).toMatchObject({ applied: false, reason: 'no such invoice' });
     });
 
     describe('startRevisions (a chunk of a batch job)', () => {
@@ -234,7 +237,7 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
         const [a, b, c] = await settled(3, 'c');
         await seed([{ id: 'busy', at: 10, status: 'FEATURES_DONE' }]);
         // b moved on since the job read it: revision 2 already.
-        await h.store.startRevision(b!, { from: 'OCR_DONE', reason: 'earlier', expectedRevision: 1 });
+        await startOne(b!, { from: 'OCR_DONE', reason: 'earlier', expectedRevision: 1 });
         const results = await h.store.startRevisions([request(a!), request(b!), request('busy'), request('nope'), request(c!)]);
         expect(results.map((r) => [r.invoiceId, r.applied])).toEqual([[a, true], [b, false], ['busy', false], ['nope', false], [c, true]]);
         expect(results[1]).toMatchObject({ reason: expect.stringContaining('revision 2') });
@@ -347,7 +350,7 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       expect((await h.store.transition('inline-1', 'SCORED', patch)).applied).toBe(true);
       expect((await h.store.supplierHistory('inline-supplier')).count).toBe(before.count + 1);
       // Its next revision scored again is the same invoice: not counted twice.
-      await h.store.startRevision('inline-1', { from: 'OCR_DONE', reason: 'reprocess', expectedRevision: 1 });
+      await startOne('inline-1', { from: 'OCR_DONE', reason: 'reprocess', expectedRevision: 1 });
       await h.store.transition('inline-1', 'SCORED', patch, { revision: 2 });
       expect((await h.store.supplierHistory('inline-supplier')).count).toBe(before.count + 1);
     });
@@ -486,7 +489,7 @@ export function runInvoiceStoreContract(name: string, factory: () => Promise<Inv
       open = open.filter((id) => id !== first.items[1]!.invoiceId);
 
       // A new revision of a reviewed invoice: out while it is re-scored, back with its new REVIEW decision.
-      const started = await h.store.startRevision('q-00', { from: 'FEATURES_DONE', reason: 'backfill: test', expectedRevision: 1 });
+      const started = await startOne('q-00', { from: 'FEATURES_DONE', reason: 'backfill: test', expectedRevision: 1 });
       expect(started.applied).toBe(true);
       expect(await queue(50)).toEqual(open);
       await h.store.transition('q-00', 'SCORED', { decision: makeRecord({ id: 'q-00', at: 200, decision: 'REVIEW' }).decision }, { revision: 2 });

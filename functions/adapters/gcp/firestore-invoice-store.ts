@@ -309,25 +309,6 @@ export class FirestoreInvoiceStore implements InvoiceStore {
     }
   }
 
-  /** The current record goes to `history/{revision}` and revision n+1 starts, in one transaction. */
-  async startRevision(invoiceId: string, request: RevisionRequest): Promise<TransitionResult & { reason?: string | undefined }> {
-    const ref = this.invoices.doc(invoiceId);
-    try {
-      return await this.db.runTransaction(
-        async (tx) => {
-          const data = (await tx.get(ref)).data();
-          if (!data) throw new InvoiceNotFoundError(`invoice ${invoiceId} does not exist`);
-          const current = fromDocument(data);
-          return this.reviseInTransaction(tx, ref, current, request, this.clock.now().toISOString());
-        },
-        { maxAttempts: this.maxAttempts },
-      );
-    } catch (err) {
-      if (err instanceof InvoiceNotFoundError || err instanceof z.ZodError) throw err;
-      return rethrowClassified(err, 'invoice revision');
-    }
-  }
-
   /**
    * One transaction per {@link REVISIONS_PER_TRANSACTION} invoices of the chunk (one batched read of their
    * documents, then their writes), instead of one per invoice. A transaction commits all of its writes or none,

@@ -1,6 +1,6 @@
 /**
  * Reprocessing and backfills: a new revision of each selected invoice through the pipeline's own path
- * (startRevision: the current result goes to the record's history, the record restarts at OCR_DONE or
+ * (startRevisions: the current result goes to the record's history, the record restarts at OCR_DONE or
  * FEATURES_DONE and the message the normal path would publish is published). No second OCR: the features
  * stage reads the stored OCR document.
  *

@@ -8,7 +8,7 @@ const RevisionReasonSchema = z.string().min(1).max(500);
 const HISTORY_FIELDS = ['rejection', 'invoice', 'validations', 'featureSchemaVersion', 'features', 'decision'] as const;
 
 /**
- * One earlier result of an invoice, kept when a new revision starts (InvoiceStore.startRevision): what the
+ * One earlier result of an invoice, kept when a new revision starts (InvoiceStore.startRevisions): what the
  * record said at the end of that revision — status, fields, validations, features, decision with its scores and
  * model versions — and when and why it was superseded.
  */

@@ -23,7 +23,7 @@ export const SETTLED_STATUSES: ReadonlySet<InvoiceStatus> = new Set(['SCORED', '
 /**
  * Whether `from -> to` is a forward move within one revision. FAILED can be left again (a replay moves it
  * forward); REJECTED and SCORED are final: a redelivery never re-scores, and re-running an invoice on purpose is
- * a new revision (InvoiceStore.startRevision), never a move backwards.
+ * a new revision (InvoiceStore.startRevisions), never a move backwards.
  */
 export function canTransition(from: InvoiceStatus | undefined, to: InvoiceStatus): boolean {
   if (from === undefined) return true;

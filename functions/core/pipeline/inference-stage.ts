@@ -82,7 +82,7 @@ export async function logPrediction(deps: PipelineDeps, scored: InvoiceRecord, s
  * Idempotent per `invoiceId:revision`: a redelivery never re-scores a SCORED invoice, whatever models the
  * instance that receives it has loaded (a run that stopped after SCORED publishes the stored decision again);
  * a message of an earlier revision is acked and ignored. Scoring with a newer model is a new revision
- * (InvoiceStore.startRevision), never a rewrite.
+ * (InvoiceStore.startRevisions), never a rewrite.
  */
 export async function runInferenceStage(deps: PipelineDeps, msg: FeaturesComputed, ctx: StageContext): Promise<StageOutcome> {
   const { store } = deps;

@@ -33,12 +33,10 @@ export async function startRevision(
   if (!record) return { started: false, invoiceId, reason: 'no such invoice' };
   const blocker = schemaBlocker(record, request.from);
   if (blocker) return { started: false, invoiceId, reason: blocker };
-  const result = await deps.store.startRevision(invoiceId, {
-    from: request.from,
-    reason: request.reason,
-    expectedRevision: request.expectedRevision ?? record.revision,
-  });
-  if (!result.applied) return { started: false, invoiceId, reason: result.reason ?? 'not applied' };
+  const [result] = await deps.store.startRevisions([
+    { invoiceId, from: request.from, reason: request.reason, expectedRevision: request.expectedRevision ?? record.revision },
+  ]);
+  if (!result?.applied) return { started: false, invoiceId, reason: result?.reason ?? 'not applied' };
   await publishStart(deps, result.record, traceparent);
   return { started: true, invoiceId, revision: result.record.revision };
 }

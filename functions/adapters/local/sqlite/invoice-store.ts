@@ -217,15 +217,6 @@ export class SqliteInvoiceStore implements InvoiceStore {
     this.db.statement('DELETE FROM duplicate_keys WHERE kind = ? AND key = ? AND invoice_id = ?').run(kind, key, invoiceId);
   }
 
-  /** The current record goes to invoice_history and revision n+1 starts, in one IMMEDIATE transaction. */
-  async startRevision(invoiceId: string, request: RevisionRequest): Promise<TransitionResult & { reason?: string | undefined }> {
-    return this.db.immediate(() => {
-      const current = this.readRecord(invoiceId);
-      if (!current) throw new InvoiceNotFoundError(`invoice ${invoiceId} does not exist`);
-      return this.reviseRecord(current, request, this.clock.now().toISOString());
-    });
-  }
-
   /**
    * The whole chunk in one IMMEDIATE transaction (one commit instead of one per invoice): all of it or, when the
    * process dies first, none of it. A refused invoice writes nothing and does not stop the others.
