@@ -220,8 +220,8 @@ export class FirestoreInvoiceStore implements InvoiceStore {
    * Moves to `to` and merges `patch` iff {@link canTransition} allows it, reading and writing in one
    * transaction (the database runs pessimistic concurrency, so concurrent duplicates serialize on the
    * document). `invoiceId`, `createdAt`, `source` and `revision` are never changed by a patch. The first move that
-   * records the features (to FEATURES_DONE, or straight to SCORED from a batch job's inline stages) updates the supplier's stats document in the same transaction (two reads, two writes: the
-   * same whatever the supplier's history).
+   * records the features (to FEATURES_DONE, or straight to SCORED from a batch job's inline stages) updates the
+   * supplier's stats document in the same transaction (two reads, two writes: the same whatever its history).
    * @throws InvoiceNotFoundError for an unknown id; ZodError when the merged record does not validate.
    */
   async transition(invoiceId: string, to: InvoiceStatus, patch: Partial<InvoiceRecord>, options: TransitionOptions = {}): Promise<TransitionResult> {

@@ -1,8 +1,8 @@
 /**
  * Reprocessing and backfills: a new revision of each selected invoice through the pipeline's own path
  * (startRevisions: the current result goes to the record's history, the record restarts at OCR_DONE or
- * FEATURES_DONE and the message the normal path would publish is published). No second OCR: the features
- * stage reads the stored OCR document.
+ * FEATURES_DONE and the message the normal path would publish is published, or, locally, the job runs the two
+ * stages itself: BatchDeps.inlineStages). No second OCR: the features stage reads the stored OCR document.
  *
  * Exactly once per invoice and job, across crashes: the checkpoint is the last page (or object name) whose
  * revisions were all started, and each revision's reason carries the job id, so an invoice of a page that was

@@ -22,7 +22,12 @@ export function createExtractionPool(options: { threads?: number } = {}): Extrac
   const filename = () => workerFile(new URL('./extraction-worker.js', import.meta.url), new URL('./extraction-worker.ts', import.meta.url));
   return {
     async extract(ocrJson, { einvoice, referenceDate }): Promise<Invoice> {
-      pool ??= new Piscina({ filename: filename(), minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: 2, idleTimeout: 30_000, execArgv: workerExecArgv(filename()) });
+      pool ??= new Piscina({
+        filename: filename(), minThreads: threads, maxThreads: threads, idleTimeout: 30_000, execArgv: workerExecArgv(filename()),
+        // A second task waits in the thread, which starts it as soon as the first ends instead of waiting for a
+        // busy main thread to hand it over.
+        concurrentTasksPerWorker: 2,
+      });
       const task: ExtractionTask = { ocrJson, einvoice, referenceDate: referenceDate.getTime() };
       let result: ExtractionResult;
       try {

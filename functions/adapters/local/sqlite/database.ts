@@ -52,7 +52,6 @@ export class SqliteDatabase {
       connection.pragma(`mmap_size = ${256 * 1024 * 1024}`);
     }
     connection.pragma('foreign_keys = ON');
-
     const db = new SqliteDatabase(connection);
     db.migrate(options.migrations ?? []);
     return db;
