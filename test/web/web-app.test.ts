@@ -195,6 +195,8 @@ describe.skipIf(!chromiumAvailable)('the web app in Chromium', () => {
       const { page, dialogs } = await signedInPage(context, served.url, keys.reviewer);
       await page.goto(`${served.url}/review`);
       const current = () => page.getByTestId('review-item').getAttribute('data-invoice');
+      // A decision is a POST and a queue refresh: under a loaded test run that can outlast poll's 1 s default.
+      const afterDecision = { timeout: 10_000 };
       await expect.poll(current).toBe(idOf(3));
       await page.locator('table.fields').waitFor();
       await check(page, 'review');
@@ -209,9 +211,9 @@ describe.skipIf(!chromiumAvailable)('the web app in Chromium', () => {
       await page.keyboard.press('Enter');
       await expect.poll(() => page.getByTestId('correction').textContent()).toBe('120.5');
       await page.keyboard.press('a');
-      await expect.poll(current).toBe(idOf(8));
+      await expect.poll(current, afterDecision).toBe(idOf(8));
       await page.keyboard.press('r');
-      await expect.poll(current).toBe(idOf(13));
+      await expect.poll(current, afterDecision).toBe(idOf(13));
       const approved = await apiCall<{ items: Array<{ decision: string; corrections: Record<string, unknown>; modelVersions: Record<string, string>; reviewer: string; current: boolean }> }>(served.url, served.adminKey, `/v1/invoices/${idOf(3)}/reviews`);
       expect(approved.body.items).toHaveLength(1);
       expect(approved.body.items[0]).toMatchObject({ decision: 'approve', corrections: { total_amount: 120.5 }, modelVersions: { quality: 'v1-s42-2db4544e86' }, current: true });

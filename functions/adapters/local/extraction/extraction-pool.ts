@@ -23,7 +23,8 @@ export function createExtractionPool(options: { threads?: number } = {}): Extrac
   return {
     async extract(ocrJson, { einvoice, referenceDate }): Promise<Invoice> {
       pool ??= new Piscina({
-        filename: filename(), minThreads: threads, maxThreads: threads, idleTimeout: 30_000, execArgv: workerExecArgv(filename()),
+        // Started with a job's first page, ended 30 s after its last: a long-running `serve` does not keep them.
+        filename: filename(), minThreads: 0, maxThreads: threads, idleTimeout: 30_000, execArgv: workerExecArgv(filename()),
         // A second task waits in the thread, which starts it as soon as the first ends instead of waiting for a
         // busy main thread to hand it over.
         concurrentTasksPerWorker: 2,
