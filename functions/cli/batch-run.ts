@@ -9,6 +9,7 @@ import { startBatchJob } from '../core/batch/start.js';
 import { runJob, type JobRecord } from '../core/learning/jobs.js';
 import type { Logger } from '../core/ports.js';
 import { createJobProgress } from '../platform/job-progress.js';
+import { BATCH_SQLITE_MAP_MB } from '../platform/local-batch-jobs.js';
 import type { LocalRuntime } from '../platform/local-runtime.js';
 import type { LocalLearning } from '../platform/local-learning.js';
 import { SystemFailure, UsageError } from './errors.js';
@@ -30,7 +31,7 @@ export interface BatchSession {
 
 export async function openBatchSession(common: CommonOptions, kind: string, command: string): Promise<BatchSession> {
   const logger = cliLogger(common, command);
-  const runtime = await openRuntime({ ...common, pipeline: needsPipeline(kind) });
+  const runtime = await openRuntime({ ...common, pipeline: needsPipeline(kind), sqliteMapMb: BATCH_SQLITE_MAP_MB });
   try {
     const learning = await openLearning(common, logger);
     return {

@@ -12,6 +12,8 @@ export interface CommonOptions {
   pipeline?: boolean;
   /** Share of auto-approved invoices drawn for the review queue's audit sample when scored (default 0.05). */
   auditSampleRate?: number;
+  /** MiB of the database read through a memory map (batch jobs; see LocalRuntimeOptions). */
+  sqliteMapMb?: number;
 }
 
 /** Where the local stack keeps its bucket folders and database unless told otherwise. */
@@ -65,6 +67,7 @@ export async function openRuntime(options: CommonOptions, warmUp?: OcrWarmUp): P
       dataDir: options.dataDir,
       einvoice: options.einvoice ?? true,
       pipeline: options.pipeline ?? true,
+      ...(options.sqliteMapMb ? { sqliteMapMb: options.sqliteMapMb } : {}),
       ...(options.auditSampleRate !== undefined ? { pipelineConfig: { auditSampleRate: options.auditSampleRate } } : {}),
       logger,
       models: learning.serving(),

@@ -14,6 +14,12 @@ import type { JobHandler } from '../core/learning/jobs.js';
 import type { LocalLearning } from './local-learning.js';
 import type { LocalRuntime } from './local-runtime.js';
 
+/**
+ * The memory map a batch job's process reads the database through: a job reads most records of a large table
+ * (reprocess, backfill, sweep), which SQLite's small page cache cannot hold (see OpenDatabaseOptions.mmapMb).
+ */
+export const BATCH_SQLITE_MAP_MB = 256;
+
 /** The local exports bucket: `<data-dir>/buckets/exports`. */
 export const LOCAL_EXPORTS_BUCKET = 'exports';
 

@@ -58,6 +58,8 @@ export type LocalRuntimeOptions = z.input<typeof LocalRuntimeOptionsSchema> & {
   ocr?: LocalOcrEngineOptions;
   /** OCR worker threads (default: one core less than the machine has). */
   ocrThreads?: number;
+  /** MiB of the database read through a memory map (batch jobs: BATCH_SQLITE_MAP_MB; default off, see OpenDatabaseOptions). */
+  sqliteMapMb?: number;
   /**
    * An OCR engine already started (and warming up) by the caller, so that its threads load while the rest of
    * the stack opens; the runtime owns it from then on and closes it. `ocr` and `ocrThreads` are then ignored.
@@ -130,7 +132,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   mkdirSync(opts.dataDir, { recursive: true });
   const unlock = opts.pipeline ? lockDataDir(opts.dataDir) : () => undefined;
 
-  const db = openLedgerDatabase(join(opts.dataDir, 'ledgerx.db'));
+  const db = openLedgerDatabase(join(opts.dataDir, 'ledgerx.db'), { mmapMb: options.sqliteMapMb ?? 0 });
   const store = new SqliteInvoiceStore(db, clock);
   const idempotency = new SqliteIdempotencyStore(db);
   const settledListeners: Array<(id: string) => void> = [];

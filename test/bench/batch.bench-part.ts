@@ -34,7 +34,7 @@ import { invoiceIdFor } from '../../functions/core/pipeline/invoice-id.js';
 import { DecisionThresholdsSchema } from '../../functions/core/scoring/decide.js';
 import { ValidationConfigSchema } from '../../functions/core/validation/index.js';
 import { generateCorpus } from '../../functions/generator/index.js';
-import { localBatchHandlers } from '../../functions/platform/local-batch-jobs.js';
+import { BATCH_SQLITE_MAP_MB, localBatchHandlers } from '../../functions/platform/local-batch-jobs.js';
 import { submitBatch } from '../../functions/platform/local-batch.js';
 import { createLocalRuntime } from '../../functions/platform/local-runtime.js';
 import { silentLogger } from '../../functions/platform/logger.js';
@@ -248,7 +248,8 @@ async function benchReprocess(out: Record<string, number>): Promise<void> {
       }
     })());
     db.close();
-    runtime = createLocalRuntime({ dataDir: data });
+    // As `ledgerx batch run` opens it.
+    runtime = createLocalRuntime({ dataDir: data, sqliteMapMb: BATCH_SQLITE_MAP_MB });
     try {
       const jobs = new SqliteJobStore(openLedgerDatabase(join(data, 'ledgerx.db')));
       await jobs.create({ id: 'job-reprocess', kind: 'reprocess', key: 'reprocess:bench', params: { from: '2025-04-01', to: '2025-04-30', chunk: 500 }, now: new Date() });
