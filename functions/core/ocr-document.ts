@@ -118,3 +118,6 @@ export const OcrDocumentSchema = z.object({
   elapsedMs: z.number().nonnegative(),
 });
 export type OcrDocument = z.infer<typeof OcrDocumentSchema>;
+
+/** A stored OCR document (its JSON text), validated. */
+export const parseOcrDocument = (json: string): OcrDocument => OcrDocumentSchema.parse(JSON.parse(json));

@@ -342,7 +342,7 @@ export interface SerializedOcrDocument {
  * Runs core/extraction's `extractInvoice` on a stored OCR document somewhere else than the calling thread (the
  * local batch jobs: worker threads, so that extraction, a third of a reprocess, runs beside the database work).
  * `ocrJson` is the stored document as read; it is validated where it is extracted. Same result and errors as
- * `extractInvoice(OcrDocumentSchema.parse(JSON.parse(ocrJson)), options)`.
+ * `extractInvoice(parseOcrDocument(ocrJson), options)`.
  */
 export interface InvoiceExtractor {
   extract(ocrJson: string, options: { einvoice: boolean; referenceDate: Date }): Promise<Invoice>;

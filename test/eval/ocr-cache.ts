@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { OcrDocumentSchema, type OcrDocument } from '../../functions/core/ocr-document.js';
+import { parseOcrDocument, type OcrDocument } from '../../functions/core/ocr-document.js';
 
 /**
  * OCR documents of corpus files kept on disk between evaluation runs (tesseract takes ~10 s a receipt), keyed
@@ -23,7 +23,7 @@ export class OcrCache {
     const file = path.join(this.dir, `${this.keyOf(bytes)}.json`);
     if (!existsSync(file)) return undefined;
     try {
-      return OcrDocumentSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+      return parseOcrDocument(readFileSync(file, 'utf8'));
     } catch {
       return undefined; // a torn or outdated entry is read again
     }

@@ -7,7 +7,7 @@ import type { Invoice } from '../invoice/invoice.js';
 import type { InvoiceRecord } from '../invoice/record.js';
 import { summarizeRecord } from '../invoice/summary.js';
 import { Topics, type FeaturesComputed, type OcrCompleted } from '../messages.js';
-import { OcrDocumentSchema, type OcrDocument } from '../ocr-document.js';
+import { parseOcrDocument, type OcrDocument } from '../ocr-document.js';
 import type { DuplicateKeyKind, InvoiceStore, InvoiceSummary } from '../ports.js';
 import { validateInvoice } from '../validation/index.js';
 import type { PipelineDeps, StageContext, StageOutcome } from './deps.js';
@@ -47,7 +47,7 @@ async function duplicateOf(store: InvoiceStore, kind: DuplicateKeyKind, key: str
 
 /** The stored OCR document an `ocr-completed` (or a record's `ocrUri`) points to, validated. */
 export async function readOcrDocument(deps: Pick<PipelineDeps, 'blobs'>, ref: { bucket: string; name: string }): Promise<OcrDocument> {
-  return OcrDocumentSchema.parse(JSON.parse(new TextDecoder().decode(await deps.blobs.read(ref))));
+  return parseOcrDocument(new TextDecoder().decode(await deps.blobs.read(ref)));
 }
 
 /** What the features stage adds to a record, and the facts its log line reports (never invoice contents). */

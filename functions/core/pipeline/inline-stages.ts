@@ -2,7 +2,7 @@ import { PermanentError } from '../errors.js';
 import type { Invoice } from '../invoice/invoice.js';
 import type { InvoiceRecord } from '../invoice/record.js';
 import { Topics } from '../messages.js';
-import { OcrDocumentSchema, type OcrDocument } from '../ocr-document.js';
+import { parseOcrDocument, type OcrDocument } from '../ocr-document.js';
 import type { InvoiceExtractor, Logger } from '../ports.js';
 import type { PipelineDeps, StageOutcome } from './deps.js';
 import { elapsedMs } from './deps.js';
@@ -110,6 +110,6 @@ async function prepareDocument(deps: PipelineDeps, record: InvoiceRecord, extrac
   const ocrJson = new TextDecoder().decode(await deps.blobs.read(ocrCompletedOf(record).ocr));
   const invoice = extractor.extract(ocrJson, { einvoice: deps.config.einvoice, referenceDate: deps.clock.now() });
   invoice.catch(() => undefined);
-  const doc = OcrDocumentSchema.parse(JSON.parse(ocrJson));
+  const doc = parseOcrDocument(ocrJson);
   return { doc, invoice: await invoice };
 }

@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { PermanentError, RetryableError } from '../../../core/errors.js';
+import { RetryableError } from '../../../core/errors.js';
 import type { Invoice } from '../../../core/invoice/invoice.js';
 import type { InvoiceExtractor } from '../../../core/ports.js';
+import { deserializeError } from '../ocr/worker-errors.js';
 import { workerExecArgv, workerFile } from '../worker-threads.js';
 import type { ExtractionResult, ExtractionTask } from './extraction-worker.js';
 
@@ -37,10 +38,9 @@ export function createExtractionPool(options: { threads?: number } = {}): Extrac
         throw new RetryableError('EXTRACTION_WORKER_FAILED', err instanceof Error ? err.message : String(err));
       }
       if (result.ok) return result.invoice;
-      const { kind, code, message, details } = result.error;
-      if (kind === 'permanent') throw new PermanentError(code ?? 'UNKNOWN', message, details);
-      if (kind === 'retryable') throw new RetryableError(code ?? 'UNKNOWN', message);
-      throw new Error(message);
+      // A bug in extraction is not a worker failure (which deserializeError makes of it): it stays a plain Error.
+      if (result.error.kind === 'other') throw new Error(result.error.message);
+      throw deserializeError(result.error);
     },
     async close() {
       const p = pool;

@@ -4,7 +4,7 @@
  */
 import { extractInvoice } from '../../../core/extraction/extract-invoice.js';
 import type { Invoice } from '../../../core/invoice/invoice.js';
-import { OcrDocumentSchema } from '../../../core/ocr-document.js';
+import { parseOcrDocument } from '../../../core/ocr-document.js';
 import { serializeError, type SerializedError } from '../ocr/worker-errors.js';
 
 export interface ExtractionTask {
@@ -18,8 +18,7 @@ export type ExtractionResult = { ok: true; invoice: Invoice } | { ok: false; err
 
 export default function extract(task: ExtractionTask): ExtractionResult {
   try {
-    const doc = OcrDocumentSchema.parse(JSON.parse(task.ocrJson));
-    return { ok: true, invoice: extractInvoice(doc, { einvoice: task.einvoice, referenceDate: new Date(task.referenceDate) }) };
+    return { ok: true, invoice: extractInvoice(parseOcrDocument(task.ocrJson), { einvoice: task.einvoice, referenceDate: new Date(task.referenceDate) }) };
   } catch (err) {
     return { ok: false, error: serializeError(err) };
   }
