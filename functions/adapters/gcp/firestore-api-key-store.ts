@@ -1,6 +1,6 @@
 import type { CollectionReference, Firestore } from '@google-cloud/firestore';
 import { ApiKeyRecordSchema, type ApiKeyRecord, type ApiKeyStore } from '../../core/api/ports.js';
-import { GrpcCode, grpcCodeOf, rethrowClassified, withoutUndefined } from './firestore-data.js';
+import { GrpcCode, grpcCodeOf, rethrowClassified, runTransaction, withoutUndefined } from './firestore-data.js';
 
 /** {@link ApiKeyStore} on Firestore: one document per key (id = key id) holding the record (hash only). */
 export class FirestoreApiKeyStore implements ApiKeyStore {
@@ -41,7 +41,7 @@ export class FirestoreApiKeyStore implements ApiKeyStore {
   async revoke(id: string, at: string): Promise<boolean> {
     const ref = this.keys.doc(id);
     try {
-      return await this.db.runTransaction(async (tx) => {
+      return await runTransaction(this.db, async (tx) => {
         const data = (await tx.get(ref)).data();
         if (!data) return false;
         const record = ApiKeyRecordSchema.parse(data);

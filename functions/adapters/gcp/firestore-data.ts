@@ -1,10 +1,13 @@
 /**
  * Small helpers shared by the Firestore adapters: error-code checks and plain-data conversion.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { RetryableError } from '../../core/errors.js';
 
 /** gRPC status codes the Firestore client reports in `err.code`. */
 export const GrpcCode = {
+  INVALID_ARGUMENT: 3,
   NOT_FOUND: 5,
   ALREADY_EXISTS: 6,
   RESOURCE_EXHAUSTED: 8,
@@ -30,12 +33,38 @@ const TRANSIENT = new Set<number>([
 ]);
 
 /**
+ * A transaction the server closed under the caller: Firestore answers INVALID_ARGUMENT for an expired
+ * transaction id, and its emulator for one it closed while the transaction waited on another's lock ("Transaction
+ * is invalid or closed"). The client retries only the first wording; both are contention, not a bad request.
+ */
+export function isClosedTransaction(err: unknown): boolean {
+  return grpcCodeOf(err) === GrpcCode.INVALID_ARGUMENT && /transaction (is invalid or closed|has expired)/i.test(String((err as Error).message));
+}
+
+const CLOSED_TRANSACTION_RUNS = 4;
+
+/**
+ * `db.runTransaction`, run again (after a short random pause) when the server closed the transaction under it
+ * ({@link isClosedTransaction}), which the client does not retry itself for the emulator's wording.
+ */
+export async function runTransaction<T>(db: Firestore, update: (tx: Transaction) => Promise<T>, options: { maxAttempts?: number } = {}): Promise<T> {
+  for (let run = 1; ; run++) {
+    try {
+      return await db.runTransaction(update, options);
+    } catch (err) {
+      if (run >= CLOSED_TRANSACTION_RUNS || !isClosedTransaction(err)) throw err;
+      await sleep(20 + Math.random() * 80 * run);
+    }
+  }
+}
+
+/**
  * Rethrows quota / contention / availability failures as {@link RetryableError} (so that the platform
  * redelivers instead of treating them as bugs) and anything else unchanged.
  */
 export function rethrowClassified(err: unknown, what: string): never {
   const code = grpcCodeOf(err);
-  if (code !== undefined && TRANSIENT.has(code)) {
+  if ((code !== undefined && TRANSIENT.has(code)) || isClosedTransaction(err)) {
     throw new RetryableError(`FIRESTORE_${code}`, `${what}: ${(err as Error).message}`);
   }
   throw err;

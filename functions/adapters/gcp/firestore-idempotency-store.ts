@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Timestamp, type CollectionReference, type DocumentReference, type Firestore, type Transaction } from '@google-cloud/firestore';
 import { z } from 'zod';
 import type { ClaimResult, IdempotencyStore } from '../../core/ports.js';
-import { GrpcCode, grpcCodeOf, rethrowClassified } from './firestore-data.js';
+import { GrpcCode, grpcCodeOf, rethrowClassified, runTransaction } from './firestore-data.js';
 
 export interface FirestoreIdempotencyStoreOptions {
   /** Collection of claim documents; default `idempotency` (the one with the TTL policy on `expiresAt`). */
@@ -85,7 +85,7 @@ export class FirestoreIdempotencyStore implements IdempotencyStore {
         return outcome(existing);
       }
       // Expired (or released meanwhile): take it over unless another contender got there first.
-      return await this.db.runTransaction(async (tx) => {
+      return await runTransaction(this.db, async (tx) => {
         const snap = await tx.get(ref);
         const current = snap.exists ? ClaimDocSchema.parse(snap.data()) : null;
         if (current && (current.state === 'COMPLETED' || current.expiresAt.toMillis() > now.getTime())) {
@@ -112,7 +112,7 @@ export class FirestoreIdempotencyStore implements IdempotencyStore {
     };
     const ref = this.claims.doc(documentId(key));
     try {
-      return await this.db.runTransaction(async (tx) => {
+      return await runTransaction(this.db, async (tx) => {
         if (!(await this.ownedBy(tx, ref, token))) return false;
         tx.set(ref, doc);
         return true;
@@ -126,7 +126,7 @@ export class FirestoreIdempotencyStore implements IdempotencyStore {
   async release(key: string, token: string): Promise<boolean> {
     const ref = this.claims.doc(documentId(key));
     try {
-      return await this.db.runTransaction(async (tx) => {
+      return await runTransaction(this.db, async (tx) => {
         if (!(await this.ownedBy(tx, ref, token))) return false;
         tx.delete(ref);
         return true;

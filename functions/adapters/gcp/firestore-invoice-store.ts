@@ -45,7 +45,7 @@ import {
 import {
   addToSupplierStats, EMPTY_SUPPLIER_STATS, supplierHistoryOf, supplierObservation, SupplierStatsSchema, type SupplierStats,
 } from '../../core/invoice/supplier-stats.js';
-import { GrpcCode, grpcCodeOf, rethrowClassified, withoutUndefined } from './firestore-data.js';
+import { GrpcCode, grpcCodeOf, rethrowClassified, runTransaction, withoutUndefined } from './firestore-data.js';
 import { normalizeIban } from '../../core/invoice/keys.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { modelVersionTagsOf, reasonCodesOf } from '../../core/invoice/list-tags.js';
@@ -228,7 +228,7 @@ export class FirestoreInvoiceStore implements InvoiceStore {
     const ref = this.invoices.doc(invoiceId);
     const { invoiceId: _id, createdAt: _created, source: _source, revision: _revision, ...changes } = patch;
     try {
-      return await this.db.runTransaction(
+      return await runTransaction(this.db, 
         async (tx) => {
           const snap = await tx.get(ref);
           const data = snap.data();
@@ -276,7 +276,7 @@ export class FirestoreInvoiceStore implements InvoiceStore {
     try {
       if (options.replacing !== undefined) {
         const replacing = options.replacing;
-        return await this.db.runTransaction(async (tx) => {
+        return await runTransaction(this.db, async (tx) => {
           const snap = await tx.get(ref);
           const held = snap.exists ? HolderDocSchema.parse(snap.data()) : undefined;
           if (held && held.invoiceId !== replacing) return { invoiceId: held.invoiceId, createdAt: held.createdAt };
@@ -300,7 +300,7 @@ export class FirestoreInvoiceStore implements InvoiceStore {
   async releaseDuplicateKey(kind: DuplicateKeyKind, key: string, invoiceId: string): Promise<void> {
     const ref = this.duplicateKeys.doc(`${kind}-${hashId(key)}`);
     try {
-      await this.db.runTransaction(async (tx) => {
+      await runTransaction(this.db, async (tx) => {
         const snap = await tx.get(ref);
         if (snap.exists && HolderDocSchema.parse(snap.data()).invoiceId === invoiceId) tx.delete(ref);
       });
@@ -320,7 +320,7 @@ export class FirestoreInvoiceStore implements InvoiceStore {
       const group = requests.slice(i, i + REVISIONS_PER_TRANSACTION);
       const refs = group.map((r) => this.invoices.doc(r.invoiceId));
       try {
-        results.push(...(await this.db.runTransaction(
+        results.push(...(await runTransaction(this.db, 
           async (tx) => {
             const snaps = await tx.getAll(...refs);
             const at = this.clock.now().toISOString();
@@ -464,7 +464,7 @@ export class FirestoreInvoiceStore implements InvoiceStore {
   async markReviewed(invoiceId: string, revision: number): Promise<boolean> {
     const ref = this.invoices.doc(invoiceId);
     try {
-      return await this.db.runTransaction(async (tx) => {
+      return await runTransaction(this.db, async (tx) => {
         const data = (await tx.get(ref)).data();
         if (!data) return false;
         const current = fromDocument(data);

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { CollectionReference, Firestore, Query, Transaction } from '@google-cloud/firestore';
 import { JobRecordSchema, TERMINAL_STATUSES, type JobRecord, type JobStatus, type JobStore } from '../../core/learning/jobs.js';
-import { rethrowClassified } from './firestore-data.js';
+import { rethrowClassified, runTransaction } from './firestore-data.js';
 
 const keyId = (key: string) => `k-${createHash('sha256').update(key).digest('hex')}`;
 
@@ -32,7 +32,7 @@ export class FirestoreJobStore implements JobStore {
   }
 
   private tx<T>(what: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.db.runTransaction(fn, { maxAttempts: this.attempts }).catch((err: unknown) => rethrowClassified(err, what));
+    return runTransaction(this.db, fn, { maxAttempts: this.attempts }).catch((err: unknown) => rethrowClassified(err, what));
   }
 
   private doc(job: JobRecord) {

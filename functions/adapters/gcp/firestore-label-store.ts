@@ -12,7 +12,7 @@ import {
   type LabelPage, type PutLabelOptions, type LabelStore, type ReviewLabel, type ReviewLabelInput, type StoredReview,
 } from '../../core/learning/review-labels.js';
 import { decodeCursor, encodeCursor } from '../page-cursor.js';
-import { rethrowClassified } from './firestore-data.js';
+import { rethrowClassified, runTransaction } from './firestore-data.js';
 
 const h = (...parts: Array<string | number>) => createHash('sha256').update(parts.join('\u0000')).digest('hex');
 
@@ -45,7 +45,7 @@ export class FirestoreLabelStore implements LabelStore {
     const invoiceRef = this.invoices.doc(h(label.invoiceId));
     const currentRef = this.current_.doc(h(label.invoiceId, label.revision, label.reviewer));
     try {
-      return await this.db.runTransaction(async (tx) => {
+      return await runTransaction(this.db, async (tx) => {
         const [inv, cur, others] = await Promise.all([tx.get(invoiceRef), tx.get(currentRef), tx.get(this.current_.where('invoiceId', '==', label.invoiceId))]);
         if (options.exclusive) {
           const ofRevision = others.docs.map((d) => ReviewLabelSchema.parse(JSON.parse(String(d.get('json'))))).filter((l) => l.revision === label.revision);

@@ -12,7 +12,7 @@ import {
   type AuditEntry, type ChangeContext, type ModelRegistryStore, type ModelVersionRecord, type NewModelVersion, type PointerState,
   type PromotionRequest, type StageChange,
 } from '../../core/learning/model-registry.js';
-import { rethrowClassified } from './firestore-data.js';
+import { rethrowClassified, runTransaction } from './firestore-data.js';
 
 export interface FirestoreRegistryOptions {
   /** Collection prefix (default none). */
@@ -55,7 +55,7 @@ export class FirestoreModelRegistryStore implements ModelRegistryStore {
   }
 
   private tx<T>(what: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.db.runTransaction(fn, { maxAttempts: this.attempts }).catch((err: unknown) => {
+    return runTransaction(this.db, fn, { maxAttempts: this.attempts }).catch((err: unknown) => {
       if (err instanceof RegistryConflictError) throw err;
       return rethrowClassified(err, what);
     });

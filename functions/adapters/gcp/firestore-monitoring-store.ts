@@ -11,7 +11,7 @@ import {
   type ActionStatus, type Finding, type OpsAction, type OpsStore,
 } from '../../core/monitoring/ops.js';
 import { decodeCursor, encodeCursor } from '../page-cursor.js';
-import { GrpcCode, grpcCodeOf, rethrowClassified } from './firestore-data.js';
+import { GrpcCode, grpcCodeOf, rethrowClassified, runTransaction } from './firestore-data.js';
 
 export interface FirestoreMonitoringOptions {
   /** Collection name prefix (tests, several environments in one database). */
@@ -67,7 +67,7 @@ export class FirestoreOpsStore implements OpsStore {
   }
 
   private tx<T>(what: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.db.runTransaction(fn, { maxAttempts: 30 }).catch((err: unknown) => {
+    return runTransaction(this.db, fn, { maxAttempts: 30 }).catch((err: unknown) => {
       if (err instanceof OpsConflictError) throw err;
       return rethrowClassified(err, what);
     });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Timestamp, type CollectionReference, type Firestore } from '@google-cloud/firestore';
 import type { RateDecision, RateLimiter } from '../../core/api/ports.js';
-import { GrpcCode, grpcCodeOf, rethrowClassified } from './firestore-data.js';
+import { GrpcCode, grpcCodeOf, rethrowClassified, runTransaction } from './firestore-data.js';
 
 const WINDOW_MS = 60_000;
 
@@ -55,7 +55,7 @@ export class FirestoreRateLimiter implements RateLimiter {
       const ref = this.counters.doc(`${key}-${k}`);
       let taken: number | null;
       try {
-        taken = await this.db.runTransaction(
+        taken = await runTransaction(this.db, 
           async (tx) => {
             const count = Number((await tx.get(ref)).get('count') ?? 0);
             if (count >= cap(k)) return null;

@@ -4,7 +4,7 @@ import {
   type WebhookRecord, type WebhookStore,
 } from '../../core/api/ports.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
-import { GrpcCode, grpcCodeOf, rethrowClassified, withoutUndefined } from './firestore-data.js';
+import { GrpcCode, grpcCodeOf, rethrowClassified, runTransaction, withoutUndefined } from './firestore-data.js';
 
 const MAX_PAGE = 500;
 
@@ -65,7 +65,7 @@ export class FirestoreWebhookStore implements WebhookStore {
   async delete(id: string): Promise<boolean> {
     const ref = this.hooks.doc(id);
     try {
-      return await this.db.runTransaction(async (tx) => {
+      return await runTransaction(this.db, async (tx) => {
         if (!(await tx.get(ref)).exists) return false;
         tx.delete(ref);
         return true;
@@ -91,7 +91,7 @@ export class FirestoreWebhookStore implements WebhookStore {
   async leaseDelivery(id: string, now: string, leaseUntil: string): Promise<WebhookDelivery | null> {
     const ref = this.deliveries.doc(id);
     try {
-      return await this.db.runTransaction(async (tx) => {
+      return await runTransaction(this.db, async (tx) => {
         const data = (await tx.get(ref)).data();
         if (!data) return null;
         const current = WebhookDeliverySchema.parse(data);
@@ -109,7 +109,7 @@ export class FirestoreWebhookStore implements WebhookStore {
   async recordAttempt(id: string, attempt: DeliveryAttempt, outcome: { status: DeliveryStatus; nextAttemptAt?: string | undefined }): Promise<WebhookDelivery> {
     const ref = this.deliveries.doc(id);
     try {
-      return await this.db.runTransaction(async (tx) => {
+      return await runTransaction(this.db, async (tx) => {
         const data = (await tx.get(ref)).data();
         if (!data) throw new Error(`delivery ${id} does not exist`);
         const { leaseUntil: _lease, nextAttemptAt: _next, ...rest } = WebhookDeliverySchema.parse(data);
