@@ -14,6 +14,7 @@ import { Topics } from '../../functions/core/messages.js';
 import type { InvoiceExtractor } from '../../functions/core/ports.js';
 import { readOcrDocument } from '../../functions/core/pipeline/features-stage.js';
 import { runPageInline } from '../../functions/core/pipeline/inline-stages.js';
+import { parseOcrDocument } from '../../functions/core/ocr-document.js';
 import { ocrCompletedOf } from '../../functions/core/pipeline/ocr-stage.js';
 import { startRevisions } from '../../functions/core/pipeline/revise.js';
 import { generateCorpus } from '../../functions/generator/index.js';
@@ -114,6 +115,28 @@ describe('reprocess with the stages inline', () => {
       expect('outcome' in run && run.outcome.outcome).toBe('done');
     }
     expect(calls).toBe(COUNT);
+    expect((await records()).map(outcomeOf)).toEqual(before.map(outcomeOf));
+  }, 60_000);
+
+  it('reads each answer of the extraction thread before the next revision, so the thread gets every document ahead', async () => {
+    const before = await records();
+    let calls = 0;
+    // Extracts at once and answers as a thread does: with a message, read on a turn of the event loop.
+    const macrotask: InvoiceExtractor = {
+      extract: (json, options) => {
+        calls += 1;
+        const invoice = extractInvoice(parseOcrDocument(json), options);
+        return new Promise((resolve) => setImmediate(() => resolve(invoice)));
+      },
+    };
+    const started = await startRevisions(runtime.deps, before.map((record) => ({ record, from: 'OCR_DONE' as const, reason: 'answer turns' })), { publish: false });
+    const pending = started.flatMap((s) => (s.started ? [s.record] : []));
+    for await (const run of runPageInline(runtime.deps, pending, silentLogger, { extractor: macrotask, distance: 1, inFlight: 1 })) {
+      expect('outcome' in run && run.outcome.outcome).toBe('done');
+    }
+    // One in flight, one place ahead: every revision after the first, as the answer of the one before is read
+    // before it. Answers read late would leave every other revision to this thread.
+    expect(calls).toBe(COUNT - 1);
     expect((await records()).map(outcomeOf)).toEqual(before.map(outcomeOf));
   }, 60_000);
 

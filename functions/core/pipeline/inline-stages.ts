@@ -64,9 +64,8 @@ export async function runStagesInline(
 /**
  * {@link runStagesInline} over a page of started revisions, in order, each yielding its outcome or its error.
  * With an extractor, its threads extract the invoices of revisions a few places ahead (`distance`) while this
- * thread writes the earlier ones, at most `inFlight` at a time; a revision this thread reaches unclaimed it
- * extracts itself. The split balances itself: on 2 cores a worker thread extracts at about half the speed of
- * this one while both run, so a fixed hand-off of every document made the worker the bottleneck.
+ * thread writes the earlier ones, at most `inFlight` at a time; a revision this thread reaches unclaimed (its
+ * extractor busy or slow) it extracts itself, so the split balances itself.
  */
 export async function* runPageInline(
   deps: PipelineDeps,
@@ -93,6 +92,10 @@ export async function* runPageInline(
     }
   };
   for (let i = 0; i < records.length; i++) {
+    // A thread's answer is a message, read only when this thread reaches its event loop; the stages' work here
+    // (SQLite, the blob reads) is synchronous, so without this turn answers waited a whole revision or more and
+    // the extraction thread stood idle for 60% of a reprocess, this thread extracting half the documents itself.
+    if (pending > 0) await new Promise((resolve) => setImmediate(resolve));
     dispatch(i);
     const record = records[i]!;
     try {
