@@ -18,10 +18,11 @@ export interface OcrTask {
   serialized: boolean;
 }
 
+/** `scanned`: a page of the document was recognized from its image (a scan, not a text layer). */
 export type OcrTaskResult =
   | { ok: true; warm: true }
-  | { ok: true; doc: OcrDocument }
-  | { ok: true; serialized: SerializedOcrDocument }
+  | { ok: true; doc: OcrDocument; scanned: boolean }
+  | { ok: true; serialized: SerializedOcrDocument; scanned: boolean }
   | { ok: false; error: SerializedError };
 
 let engine: LocalOcrEngine | undefined;
@@ -37,10 +38,12 @@ export default async function run(task: OcrTask): Promise<OcrTaskResult> {
   }
   try {
     const doc = await engine.recognize(task.input, task.limits);
-    if (!task.serialized) return { ok: true, doc };
+    const scanned = doc.pages.some((p) => p.textSource === 'ocr');
+    if (!task.serialized) return { ok: true, doc, scanned };
     return {
       ok: true,
       serialized: { json: JSON.stringify(doc), pageCount: doc.pages.length, mimeType: doc.mimeType, engineName: doc.engine.name },
+      scanned,
     };
   } catch (err) {
     return { ok: false, error: serializeError(err) };

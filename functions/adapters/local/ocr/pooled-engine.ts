@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
 import { Piscina } from 'piscina';
 import { PermanentError, RejectReason, RetryableError } from '../../../core/errors.js';
 import type { OcrDocument } from '../../../core/ocr-document.js';
@@ -21,15 +22,23 @@ export interface PooledOcrEngine extends LocalOcrEngine {
    * born-digital PDFs does not carry it.
    */
   warmUp(options?: { pdfs?: boolean; scans?: boolean }): void;
+  /** Documents read at once now: `threads`, or `scanThreads` while the documents are scans. */
+  readonly concurrency: number;
 }
 
 export interface PooledOcrEngineOptions {
   /**
-   * Worker threads; default: one core less than the machine has (at least 1). The main thread runs the rest of
+   * Worker threads for born-digital documents; default: one core less than the machine has (at least 1). The main thread runs the rest of
    * the pipeline (extraction, validations, database) and needs a core of its own: on 2 cores, 1 OCR thread
    * processed 59 born-digital invoices/s in 263 MiB, 2 threads 55/s in 311 MiB (a third isolate, and contention).
    */
   threads?: number;
+  /**
+   * Threads while the documents are scans (the last one read was recognized from its image, whatever its file
+   * type: a scanner's PDF is one); default every core, at least `threads`. A scan's recognition is most of its
+   * time and the main thread's part of it small, so a folder of scanned PDFs no longer leaves a core idle.
+   */
+  scanThreads?: number;
   engine?: LocalOcrEngineOptions;
   /** V8 young-generation size per thread (MiB); default 8. */
   maxYoungGenerationSizeMb?: number;
@@ -41,6 +50,10 @@ export interface PooledOcrEngineOptions {
  */
 export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): PooledOcrEngine {
   const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
+  const scanThreads = Math.max(threads, options.scanThreads ?? availableParallelism());
+  // Documents handed to the pool at once: piscina starts a thread only for a task no running thread can take,
+  // so a born-digital batch keeps `threads` threads (and their memory) and the second appears with the scans.
+  const gate = pLimit(threads);
   let pool: Piscina | undefined;
   let warm = false;
   // What each thread was already asked to load: a command may warm the engine before the runtime that owns it
@@ -50,7 +63,7 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
     (pool ??= new Piscina({
       filename: ocrWorkerFile(),
       minThreads: warm ? threads : 0,
-      maxThreads: threads,
+      maxThreads: scanThreads,
       // Each thread loads pdfjs (and tesseract on demand): keep threads warm for the whole batch.
       idleTimeout: 60_000,
       execArgv: workerExecArgv(ocrWorkerFile()),
@@ -76,7 +89,7 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
     };
     let result: OcrTaskResult;
     try {
-      result = (await getPool().run(task)) as OcrTaskResult;
+      result = await gate(async () => (await getPool().run(task)) as OcrTaskResult);
     } catch (err) {
       // Only this document's thread died: one that needs more memory than a worker may have will never fit.
       if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
@@ -87,12 +100,16 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
       throw new RetryableError('OCR_WORKER_FAILED', err instanceof Error ? err.message : String(err));
     }
     if (!result.ok) throw deserializeError(result.error);
+    if ('scanned' in result) gate.concurrency = result.scanned ? scanThreads : threads;
     return result;
   };
   return {
     name: 'local',
     // The engine in the worker reads a PDF's attachments with its text layer.
     readsAttachments: true,
+    get concurrency() {
+      return gate.concurrency;
+    },
     warmUp(warmOptions = {}) {
       warm = true;
       const wanted = { pdfs: (warmOptions.pdfs ?? true) && !warmed.pdfs, scans: (warmOptions.scans ?? false) && !warmed.scans };
