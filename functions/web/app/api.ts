@@ -54,15 +54,28 @@ async function problemOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, code, message);
 }
 
+/** Times a request is sent again when the API answers 503 with a Retry-After (it says the request is safe to resend). */
+const RESENDS = 2;
+const MAX_RETRY_AFTER_MS = 5_000;
+
 export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
-  const res = await fetch(path, {
-    method: init.method ?? 'GET',
-    headers: authHeaders(init.body !== undefined ? { 'Content-Type': 'application/json' } : undefined),
-    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-    signal: init.signal,
-  });
-  if (!res.ok) throw await problemOf(res);
-  return (await res.json()) as T;
+  for (let resend = 0; ; resend++) {
+    const res = await fetch(path, {
+      method: init.method ?? 'GET',
+      headers: authHeaders(init.body !== undefined ? { 'Content-Type': 'application/json' } : undefined),
+      body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      signal: init.signal,
+    });
+    const retryAfter = res.status === 503 && res.headers.has('Retry-After') ? Number(res.headers.get('Retry-After')) : NaN;
+    // A review store's contention outlasting the server's own retries: the action is stored once, so the
+    // reviewer's click is sent again after the pause asked for rather than shown as an error.
+    if (Number.isFinite(retryAfter) && retryAfter >= 0 && resend < RESENDS && !init.signal?.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter * 1000, MAX_RETRY_AFTER_MS)));
+      continue;
+    }
+    if (!res.ok) throw await problemOf(res);
+    return (await res.json()) as T;
+  }
 }
 
 /** A binary answer (page images) as an object URL; the caller revokes it. */
