@@ -28,9 +28,10 @@ export interface PooledOcrEngine extends LocalOcrEngine {
 
 export interface PooledOcrEngineOptions {
   /**
-   * Worker threads for born-digital documents; default: one core less than the machine has (at least 1). The main thread runs the rest of
-   * the pipeline (extraction, validations, database) and needs a core of its own: on 2 cores, 1 OCR thread
-   * processed 59 born-digital invoices/s in 263 MiB, 2 threads 55/s in 311 MiB (a third isolate, and contention).
+   * Worker threads for born-digital documents; default: one core less than the machine has (at least 1). The
+   * main thread runs the rest of the pipeline (extraction, validations, database) and needs a core of its own: on
+   * 2 cores, 1 OCR thread processed 59 born-digital invoices/s in 263 MiB, 2 threads 55/s in 311 MiB (a third
+   * isolate, and contention).
    */
   threads?: number;
   /**
@@ -40,7 +41,7 @@ export interface PooledOcrEngineOptions {
    */
   scanThreads?: number;
   engine?: LocalOcrEngineOptions;
-  /** V8 young-generation size per thread (MiB); default 8. */
+  /** V8 young-generation size per thread (MiB); default 4. */
   maxYoungGenerationSizeMb?: number;
 }
 
