@@ -228,7 +228,8 @@ export class FirestoreInvoiceStore implements InvoiceStore {
     const ref = this.invoices.doc(invoiceId);
     const { invoiceId: _id, createdAt: _created, source: _source, revision: _revision, ...changes } = patch;
     try {
-      return await runTransaction(this.db, 
+      return await runTransaction(
+        this.db,
         async (tx) => {
           const snap = await tx.get(ref);
           const data = snap.data();
@@ -320,7 +321,8 @@ export class FirestoreInvoiceStore implements InvoiceStore {
       const group = requests.slice(i, i + REVISIONS_PER_TRANSACTION);
       const refs = group.map((r) => this.invoices.doc(r.invoiceId));
       try {
-        results.push(...(await runTransaction(this.db, 
+        results.push(...(await runTransaction(
+          this.db,
           async (tx) => {
             const snaps = await tx.getAll(...refs);
             const at = this.clock.now().toISOString();

@@ -55,7 +55,8 @@ export class FirestoreRateLimiter implements RateLimiter {
       const ref = this.counters.doc(`${key}-${k}`);
       let taken: number | null;
       try {
-        taken = await runTransaction(this.db, 
+        taken = await runTransaction(
+          this.db,
           async (tx) => {
             const count = Number((await tx.get(ref)).get('count') ?? 0);
             if (count >= cap(k)) return null;
