@@ -7,7 +7,7 @@ import { createLocalOcrEngine } from '../../functions/adapters/local/ocr/index.j
 import { PermanentError, RejectReason } from '../../functions/core/errors.js';
 import { OcrDocumentSchema, type OcrDocument } from '../../functions/core/ocr-document.js';
 import type { OcrLimits } from '../../functions/core/ports.js';
-import { blankPng, helveticaWidth, imagePdf, invoicePage, renderPdfToPng, textPdf } from '../fixtures/ocr/documents.js';
+import { blankPng, helveticaWidth, imagePdf, invoicePage, receiptOnTable, renderPdfToPng, textPdf } from '../fixtures/ocr/documents.js';
 import { buildEncryptedPdf } from '../fixtures/ocr/encrypted-pdf.js';
 
 const LIMITS: OcrLimits = { maxPages: 10, maxBytes: 5_000_000, timeoutMs: 90_000, languages: ['eng'] };
@@ -230,6 +230,13 @@ describe('local OCR engine: scans and images (tesseract)', () => {
     const doc = valid(await recognize(new Uint8Array(scan), 'rechnung.png', { languages: ['eng', 'deu', 'fra'] }));
     expect(doc.pages[0]!.languages).toEqual(['deu']);
     for (const word of ['Müller', 'Söhne', 'Straße', 'für']) expect(doc.text).toContain(word);
+  });
+
+  it('reads faint print on a receipt photographed on a dark table (margins cleared before thresholding)', async () => {
+    const png = await receiptOnTable(['CORNER MART SDN BHD', 'INVOICE NO 17566', 'SUGAR 1KG 13.80', 'TOTAL SALES RM 82.80', 'CHANGE RM 0.00']);
+    const doc = valid(await recognize(new Uint8Array(png), 'receipt.png'));
+    expect(doc.pages[0]!.textSource).toBe('ocr');
+    for (const word of ['CORNER', 'INVOICE', '17566', 'TOTAL', '82.80']) expect(doc.text).toContain(word);
   });
 
   it('reads every page of a multi-page TIFF', async () => {

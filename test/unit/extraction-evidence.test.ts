@@ -24,6 +24,10 @@ describe('label meanings', () => {
     ['Summe netto', 'net'], ['Total VAT', 'tax'], ['MwSt. 19 %', 'tax'], ['TVA 20 %', 'tax'], ['Rounding Adj', 'rounding'],
     ['CASH', 'tendered'], ['Change', 'change'], ['Balance due', 'due'], ['Net à payer', 'due'], ['Total Qty', undefined],
     ['GST @6% included in total', 'tax'], ['darin enthaltene MwSt. 19 %', 'tax'], ['dont TVA 20 %', 'tax'], ['Total Incl. GST@6%', 'total'],
+    // One misread letter in a long label word (OCR of thermal receipts): still the same label.
+    ['Rourding RM', 'rounding'], ['Subtota1', 'net'], ['Total Sales (Inc1usive GST)', 'total'], ['Paynent', 'tendered'],
+    // Short words and words one letter from two label words are left alone.
+    ['Totel', undefined], ['Founding member', undefined],
   ])('%s -> %s', (label, role) => {
     const weights = classifyLabel(label)?.weights ?? {};
     const top = Object.entries(weights).sort((a, b) => b[1] - a[1])[0]?.[0];
@@ -107,6 +111,30 @@ describe('till receipts', () => {
     const rounded = extractFromOcr(syntheticDoc([...head, ['Total Incl. GST', 10, 130], ['45.28', 180, 130], ['Rounding', 10, 142], ['45.30', 180, 142],
       ['CASH', 10, 166], ['50.00', 180, 166], ['CHANGE', 10, 178], ['4.70', 180, 178]], { ...RECEIPT, textSource: 'ocr' }));
     expect(rounded.fields.total_amount?.value).toBe(45.3);
+    // The same with the rounding label misread by one letter.
+    const misspelt = extractFromOcr(syntheticDoc([...head, ['Total Sales (Inclusive GST)', 10, 130], ['37.44', 180, 130], ['Rourding RM', 10, 142], ['37.45', 180, 142],
+      ['CREDIT RM', 10, 166], ['37.45', 180, 166], ['CHANGE RM', 10, 178], ['0.00', 180, 178]], { ...RECEIPT, textSource: 'ocr' }));
+    expect(misspelt.fields.total_amount?.value).toBe(37.45);
+  });
+
+  it('corrects a total the OCR misread by one digit only when two independent derivations prove the value', () => {
+    const head: Placed[] = [['POPULAR BOOK CO SDN BHD', 20, 30], ['TAX INVOICE', 60, 60], ['06/02/18 18:47', 20, 75], ['CORR. PEN', 10, 100], ['7.85', 180, 100],
+      ['RING FILE', 10, 112], ['6.99', 180, 112], ['Total RM Incl. of GST', 10, 130], ['14.64', 180, 130], ['Rounding Adj', 10, 142], ['0.01', 180, 142],
+      ['Total RM', 10, 154], ['14.85', 180, 154]];
+    // "50." and "00" read as two words: one amount again. Cash - change and total + rounding both give 14.65.
+    const paid: Placed[] = [['Cash', 10, 166], ['50. 00', 170, 166], ['CHANGE', 10, 178], ['35.35', 180, 178]];
+    const ocr = { ...RECEIPT, textSource: 'ocr' as const, confidence: 0.9 };
+    const repaired = extractFromOcr(syntheticDoc([...head, ...paid], ocr));
+    expect(repaired.fields.total_amount?.value).toBe(14.65);
+    expect(repaired.fields.total_amount?.raw).toBe('14.85');
+    expect(repaired.extraction.warnings.join(' ')).toContain('corrected by the page\'s arithmetic');
+    // One derivation alone (no cash and change) proves nothing: the printed amounts stand.
+    const alone = extractFromOcr(syntheticDoc(head, ocr));
+    expect([14.64, 14.85]).toContain(alone.fields.total_amount?.value);
+    expect(alone.extraction.warnings.join(' ')).not.toContain('corrected');
+    // A text layer is not misread: nothing is corrected, and "50." "00" stay two numbers.
+    const text = extractFromOcr(syntheticDoc([...head, ...paid], RECEIPT));
+    expect(text.fields.total_amount?.value).not.toBe(14.65);
   });
 
   it('reads "GST included in total" as the tax, not as a second total', () => {

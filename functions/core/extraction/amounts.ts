@@ -1,6 +1,7 @@
 import type { Box } from '../geometry.js';
 import { subBox, type PageLayout, type Segment } from './layout.js';
 import { findAmounts, type AmountMatch, type DecimalSeparator } from './numbers.js';
+import { repairLabelWords } from './ocr-words.js';
 
 /**
  * Total, net, tax and amount due, chosen jointly. Every money amount on the pages becomes a candidate with
@@ -60,7 +61,8 @@ const LABEL_RULES: ReadonlyArray<{ test: (t: string) => boolean; weights: RoleWe
  * Only the last chunk of the phrase counts (chunks are separated by column gaps): in "Total 3 items   Cash"
  * the amount is the cash.
  */
-export function classifyLabel(text: string): { weights: RoleWeights; strength: 'strong' | 'weak'; at: number } | undefined {
+export function classifyLabel(label: string): { weights: RoleWeights; strength: 'strong' | 'weak'; at: number } | undefined {
+  const text = repairLabelWords(label);
   const chunks = [...text.matchAll(/\S+(?:\s\S+)*/g)].filter((m) => /\p{L}{2}/u.test(m[0].replace(/\b(?:EUR|USD|GBP|CHF|RM|MYR|SGD|Rs)\b/g, '')));
   const chunk = chunks[chunks.length - 1];
   if (!chunk) return undefined;
@@ -104,6 +106,8 @@ export interface AmountCandidate {
   cell?: 'part' | 'sum';
   /** A large amount on a "Rounding" line, taken for the rounded total (see settleRoundingLines). */
   roundedTotal?: boolean;
+  /** The amount the OCR read (`raw`) differs by one digit from the value, which the page's arithmetic proves (see repairMisreadTotals). */
+  repaired?: boolean;
 }
 
 interface Row { segments: Segment[]; cy: number; h: number }
@@ -126,7 +130,7 @@ const ROUNDING_WORD = /(?<![\p{L}])(?:round(?:ing|ed)?|rundung|arrondi|afronding
 
 /** Whether a rounding line is printed (its amount may be unreadable). */
 export function hasRoundingLine(layouts: readonly PageLayout[]): boolean {
-  return layouts.some((p) => p.segments.some((s) => ROUNDING_WORD.test(s.text)));
+  return layouts.some((p) => p.segments.some((s) => ROUNDING_WORD.test(repairLabelWords(s.text))));
 }
 
 /** Money amounts of every page with the meaning of their labels. */
@@ -187,7 +191,55 @@ export function amountCandidates(layouts: readonly PageLayout[], hint: DecimalSe
   }
   markColumnCells(out);
   settleRoundingLines(out);
+  repairMisreadTotals(out);
   return out;
+}
+
+/** Whether two amounts are printed one digit apart (a digit misread, dropped or added): 14.85 / 14.65, 11.90 / 111.90. */
+function oneDigitApart(a: number, b: number): boolean {
+  const x = Math.abs(a).toFixed(2);
+  const y = Math.abs(b).toFixed(2);
+  if (x === y || Math.abs(x.length - y.length) > 1) return false;
+  const [short, long] = x.length <= y.length ? [x, y] : [y, x];
+  let i = 0;
+  while (i < short.length && short[i] === long[i]) i++;
+  // Same length: one substitution; else one insertion into the shorter.
+  return short.length === long.length ? short.slice(i + 1) === long.slice(i + 1) : short.slice(i) === long.slice(i + 1);
+}
+
+/**
+ * A total the OCR misread by one digit, proven by the page's own arithmetic: two independent derivations from
+ * other amounts (cash - change, the unrounded total + the rounding line, net + tax; no amount in both) give the
+ * same value, and the printed total is one digit away from it ("Total RM 14.85" under "Total incl. GST 14.64",
+ * "Rounding 0.01", "Cash 50.00", "Change 35.35"). The total then takes the derived value. Two derivations, not
+ * one: a single one may rest on a misread amount itself (a change read 4.90 for 4.70 would "correct" a right
+ * total). Text layers are never misread, so only OCR-read totals are repaired.
+ */
+function repairMisreadTotals(cands: AmountCandidate[]): void {
+  const money = cands.filter((c) => c.cell !== 'part' && c.value !== 0);
+  const withRole = (role: Role, min: number) => money.filter((c) => roleScore(c, role) > min);
+  const totals = withRole('total', 0.5);
+  const derivations: Array<{ value: number; from: [AmountCandidate, AmountCandidate] }> = [];
+  const derive = (value: number, a: AmountCandidate, b: AmountCandidate) => {
+    if (a !== b && value > 0) derivations.push({ value: Math.round(value * 100) / 100, from: [a, b] });
+  };
+  for (const p of withRole('tendered', 0.5)) for (const ch of withRole('change', 0.5)) derive(Math.abs(p.value) - Math.abs(ch.value), p, ch);
+  for (const r of withRole('rounding', 0.5).filter((c) => Math.abs(c.value) <= MAX_ROUNDING)) {
+    for (const t of totals.filter((c) => c.position <= r.position + 1e-6)) {
+      derive(Math.abs(t.value) + Math.abs(r.value), t, r);
+      derive(Math.abs(t.value) - Math.abs(r.value), t, r);
+    }
+  }
+  for (const n of withRole('net', 0.5)) for (const x of withRole('tax', 0.5)) derive(Math.abs(n.value) + Math.abs(x.value), n, x);
+  for (const t of totals) {
+    if (t.read >= 0.995) continue;
+    const near = derivations.filter((d) => !d.from.includes(t) && oneDigitApart(t.value, d.value));
+    const proven = near.find((d) => near.some((e) => e !== d && same(e.value, d.value) && !e.from.some((a) => d.from.includes(a))));
+    if (proven) {
+      t.value = Math.sign(t.value) * proven.value;
+      t.repaired = true;
+    }
+  }
 }
 
 /** How far a rounded total may be from the amount it rounds (cash rounding is to 5 or 10 cents). */

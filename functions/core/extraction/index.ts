@@ -171,6 +171,7 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
   const total = amounts.total;
   const negative = creditNote && total !== undefined && total.value < 0;
   if (total) fields.total_amount = amountField(total, totalConfidence(amounts), negative, total.derived);
+  if (total?.repaired) warnings.push('total amount: one digit the OCR read differently, corrected by the page\'s arithmetic');
   if (amounts.net) fields.net_amount = amountField(amounts.net, partConfidence(amounts.net, 'net', amounts.consistent), negative);
   if (amounts.tax) fields.total_tax_amount = amountField(amounts.tax, partConfidence(amounts.tax, 'tax', amounts.consistent), negative);
   if (amounts.due) {

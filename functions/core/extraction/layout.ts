@@ -67,6 +67,24 @@ export function linesFromPlainText(text: string): { width: number; height: numbe
   return { width: cols * 6, height: count * 12, lines };
 }
 
+/**
+ * OCR on widely spaced receipt print splits an amount after its decimal point ("50." "00"): two such tokens
+ * about a space apart (well under a column gap) are one amount again, "50.00".
+ */
+function joinSplitDecimals(tokens: readonly Token[], width: number, height: number): Token[] {
+  const out: Token[] = [];
+  for (const t of tokens) {
+    const prev = out[out.length - 1];
+    if (prev && /\d[.,]$/.test(prev.text) && /^\d{2}(?!\d)/.test(t.text)
+      && t.box.x * width - (prev.box.x + prev.box.w) * width < 0.8 * Math.max(t.box.h, prev.box.h) * height) {
+      out[out.length - 1] = { text: `${prev.text}${t.text}`, box: union([prev.box, t.box]), confidence: Math.min(prev.confidence, t.confidence) };
+      continue;
+    }
+    out.push(t);
+  }
+  return out;
+}
+
 /** Splits each line of each page into column segments. */
 export function buildLayout(doc: OcrDocument): PageLayout[] {
   const noLines = doc.pages.every((p) => p.lines.length === 0);
@@ -82,10 +100,11 @@ export function buildLayout(doc: OcrDocument): PageLayout[] {
   return doc.pages.map((p) => {
     const segs: Array<Omit<Segment, 'id'>> = [];
     for (const line of p.lines) {
-      const tokens = (line.tokens.length > 0 ? line.tokens : [{ text: line.text, box: line.box, confidence: line.confidence }])
+      const read = (line.tokens.length > 0 ? line.tokens : [{ text: line.text, box: line.box, confidence: line.confidence }])
         .filter((t) => t.text.trim() !== '')
         .slice()
         .sort((a, b) => a.box.x - b.box.x);
+      const tokens = p.textSource === 'text-layer' ? read : joinSplitDecimals(read, p.width, p.height);
       let current: Token[] = [];
       let prevEnd = -Infinity;
       for (const t of tokens) {

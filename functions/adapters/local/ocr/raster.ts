@@ -8,6 +8,7 @@ import type { Deadline } from './deadline.js';
 import { estimateSkew } from './deskew.js';
 import type { GreyImage } from './grey-image.js';
 import { measureQuality } from './image-quality.js';
+import { clearDarkMargins } from './margins.js';
 import { detectLanguage, firstPassLanguage, firstPassModels, usableLanguages, type OcrLanguage } from './language.js';
 import type { TesseractPool } from './tesseract-pool.js';
 import { measureTextSize } from './text-size.js';
@@ -104,9 +105,18 @@ export async function recognizeRaster(
   const quality = measureQuality(img, skew, dpi);
   deadline.check();
   let page = Math.abs(skew) >= MIN_DESKEW_DEGREES ? await rotateKeepingFrame(img, skew) : img;
+  let size = measureTextSize(page);
+  if (size.glyphHeight === 0) {
+    // No print measurable under the page's global threshold: dark margins may have taken it (margins.ts). Only
+    // then are they cleared: on receipts that read already, clearing changed as many fields for the worse as
+    // for the better (sroie-dev development: 2 totals won, 2 lost).
+    const cleared = clearDarkMargins(page).image;
+    const clearedSize = measureTextSize(cleared);
+    if (clearedSize.glyphHeight > 0) [page, size] = [cleared, clearedSize];
+  }
   const factor = knownScanDpi !== undefined && knownScanDpi < UPSCALE_BELOW_DPI
     ? Math.min(MAX_UPSCALE, TARGET_DPI / knownScanDpi)
-    : resampleFactor(measureTextSize(page).glyphHeight);
+    : resampleFactor(size.glyphHeight);
   if (factor !== 1) {
     page = await toGrey(raw(page).resize({ width: Math.max(1, Math.round(page.width * factor)), kernel: factor > 1 ? 'lanczos3' : 'linear' }));
   }
