@@ -16,6 +16,7 @@ import { Topics } from '../../functions/core/messages.js';
 import { startLocalApi, type LocalApi } from '../../functions/api/local/server.js';
 import type { LocalRuntime } from '../../functions/platform/local-runtime.js';
 import { tempDir, testRuntime } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 interface Received { body: string; headers: Record<string, string | string[] | undefined>; at: number }
 
@@ -60,7 +61,7 @@ describe('the local API server over HTTP on the real pipeline', () => {
 
   beforeAll(async () => {
     work = await tempDir('api-pdfs');
-    await generateCorpus({ outDir: work.dir, count: 6, seed: 91, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 } });
+    await generateCorpus({ outDir: work.dir, count: 6, seed: 91, mix: BORN_DIGITAL_ONLY, problemRates: NO_PROBLEMS });
     const names = (await readdir(work.dir)).filter((f) => f.endsWith('.pdf')).sort();
     pdfs = await Promise.all(names.map(async (n) => new Uint8Array(await readFile(join(work.dir, n)))));
     ({ runtime, dispose: disposeRuntime } = await testRuntime());

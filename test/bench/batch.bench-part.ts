@@ -38,6 +38,7 @@ import { BATCH_SQLITE_MAP_MB, localBatchHandlers } from '../../functions/platfor
 import { submitBatch } from '../../functions/platform/local-batch.js';
 import { createLocalRuntime } from '../../functions/platform/local-runtime.js';
 import { silentLogger } from '../../functions/platform/logger.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 const field = <T>(value: T) => ({ value, confidence: 0.93, source: 'layout' as const, pageNumber: 1, box: { x: 0.1, y: 0.2, w: 0.2, h: 0.02 } });
 
@@ -226,8 +227,8 @@ async function benchReprocess(out: Record<string, number>): Promise<void> {
     const src = join(dir, 'src');
     await generateCorpus({
       outDir: src, count: Number(process.env.BENCH_BATCH_ORIGINALS ?? 1000), seed: 31,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     const files = (await readdir(src)).filter((f) => f.endsWith('.pdf')).map((f) => ({ path: join(src, f), display: f, objectName: `real/${f}` }));
     const data = join(dir, 'data');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateCorpus } from '../../functions/generator/index.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/ledgerx.mjs');
@@ -29,8 +30,8 @@ export async function benchCli(): Promise<Record<string, number>> {
   try {
     await generateCorpus({
       outDir: join(work, 'in'), count: 1, seed: 5,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0, badFile: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     const pdf = join(work, 'in', (await readdir(join(work, 'in'))).find((f) => f.endsWith('.pdf'))!);
     const node: number[] = [];

@@ -23,6 +23,7 @@ import { documentFromOcr, sha256Of } from '../helpers/fake-documentai.js';
 import {
   assertBundlesFresh, BUCKETS, PROJECT, startFunction, startTopology, TOPICS, type FunctionName, type Topology,
 } from '../helpers/topology.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 interface Probe {
   ms: number;
@@ -88,8 +89,8 @@ export async function benchColdStart(): Promise<Record<string, number>> {
   try {
     const manifest = await generateCorpus({
       outDir: join(work, 'in'), count: 2, seed: 99,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0, badFile: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     await topology.pubsub.topic(TOPICS.ocrCompleted).createSubscription('ocr-completed-bench');
     await topology.pubsub.topic(TOPICS.features).createSubscription('features-computed-bench');

@@ -19,6 +19,7 @@ import { silentLogger } from '../../functions/platform/logger.js';
 import { datasetHash, type Dataset, type DatasetRow } from '../../functions/training/dataset-rows.js';
 import { createRetrainHandler } from '../../functions/training/retrain.js';
 import { registerCopy } from '../helpers/model-copy.js';
+import { BORN_DIGITAL_ONLY } from '../helpers/corpus.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -81,7 +82,7 @@ async function retrainBench(out: Record<string, number>): Promise<void> {
 async function promotionDelayBench(out: Record<string, number>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ledgerx-bench-promote-'));
   try {
-    await generateCorpus({ outDir: join(dir, 'in'), count: 150, seed: 9, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, problemRates: { badFile: 0 } });
+    await generateCorpus({ outDir: join(dir, 'in'), count: 150, seed: 9, mix: BORN_DIGITAL_ONLY, problemRates: { badFile: 0 } });
     const learning = await openLocalLearning({ dataDir: join(dir, 'data'), seedDir: join(ROOT, 'models') });
     const refreshMs = learning.config.registryRefreshSeconds * 1000;
     const runtime = createLocalRuntime({ dataDir: join(dir, 'data'), logger: silentLogger, models: learning.serving(), bus: { concurrency: 2 } });

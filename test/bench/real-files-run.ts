@@ -15,6 +15,7 @@ import { submitBatch } from '../../functions/platform/local-batch.js';
 import { createLocalRuntime } from '../../functions/platform/local-runtime.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 import { repoRoot } from '../../functions/platform/repo-root.js';
+import { BORN_DIGITAL_ONLY } from '../helpers/corpus.js';
 
 const args = process.argv.slice(2);
 const dataDir = args.shift();
@@ -46,7 +47,7 @@ const pdftotext = (path: string): number => {
 
 // Start-up is not what this measures: one generated invoice first takes the threads, pdfjs and the models in.
 const warm = join(dataDir, 'warm-up');
-await generateCorpus({ outDir: warm, count: 1, seed: 3, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, problemRates: { badFile: 0 } });
+await generateCorpus({ outDir: warm, count: 1, seed: 3, mix: BORN_DIGITAL_ONLY, problemRates: { badFile: 0 } });
 await one(join(warm, (await import('node:fs')).readdirSync(warm).find((f) => f.endsWith('.pdf'))!));
 
 const files: Array<{ file: string; ms: number; cpuMs: number; pdftotextMs?: number; status: string; timings: Record<string, number> }> = [];

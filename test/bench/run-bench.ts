@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateCorpus } from '../../functions/generator/index.js';
+import { BORN_DIGITAL_ONLY } from '../helpers/corpus.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The same Node flags the `ledgerx` launcher uses for batch work (see bin/ledgerx.mjs). */
@@ -27,7 +28,7 @@ async function pipelineBench(kind: 'born-digital' | 'scan', count: number): Prom
   const work = await mkdtemp(join(tmpdir(), `ledgerx-bench-${kind}-`));
   try {
     process.stderr.write(`generating ${count} ${kind} invoices...\n`);
-    const mix = kind === 'scan' ? { bornDigital: 0, scan: 1, einvoicePdf: 0, einvoiceXml: 0 } : { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 };
+    const mix = kind === 'scan' ? { bornDigital: 0, scan: 1, einvoicePdf: 0, einvoiceXml: 0 } : BORN_DIGITAL_ONLY;
     const noBadFiles = { badFile: 0 };
     await generateCorpus({ outDir: join(work, 'in'), count, seed: 7, mix, problemRates: noBadFiles, scanFormats: ['png', 'jpeg', 'pdf'] });
     process.stderr.write(`running the local pipeline on them...\n`);

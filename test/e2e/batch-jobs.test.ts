@@ -27,6 +27,7 @@ import { silentLogger } from '../../functions/platform/logger.js';
 import { startLocalScheduler } from '../../functions/platform/local-scheduler.js';
 import { BATCH_SCHEDULES } from '../../functions/core/batch/handlers.js';
 import { processFiles, tempDir } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 /** A registry whose production versions are whatever `current.version` says: a promotion is a reassignment. */
 function switchableModels(current: { version: string; quality: number }): ModelRegistry {
@@ -68,8 +69,8 @@ describe('batch jobs on the local stack', () => {
     src = files.dir;
     await generateCorpus({
       outDir: src, count: 8, seed: 77,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     names = (await readdir(src)).filter((n) => n.endsWith('.pdf')).sort();
     const data = await tempDir('batch-data');

@@ -16,6 +16,7 @@ import { jobMarker } from '../../functions/core/batch/revisions.js';
 import type { JobRecord } from '../../functions/core/learning/jobs.js';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { tempDir } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 const execFileP = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
@@ -42,8 +43,8 @@ describe('a batch job killed half way resumes from its checkpoint', () => {
     data = join(t.dir, 'data');
     await generateCorpus({
       outDir: src, count: COUNT, seed: 5,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     const pdfs = (await readdir(src)).filter((f) => f.endsWith('.pdf'));
     expect(pdfs).toHaveLength(COUNT);

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { tempDir } from '../helpers/runtime.js';
+import { NO_PROBLEMS } from '../helpers/corpus.js';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
@@ -34,7 +35,7 @@ describe('the ledgerx command on real files', () => {
     await generateCorpus({
       outDir: inbox, count: 4, seed: 5,
       mix: { bornDigital: 1, scan: 0, einvoicePdf: 1, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      problemRates: NO_PROBLEMS,
     });
     await writeFile(join(inbox, 'zero.pdf'), '');
   });
@@ -66,7 +67,7 @@ describe('the ledgerx command on real files', () => {
     await generateCorpus({
       outDir: scans.dir, count: 2, seed: 11,
       mix: { bornDigital: 0, scan: 1, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      problemRates: NO_PROBLEMS,
     });
     const images = (await readdir(scans.dir)).filter((n) => /\.(png|jpe?g|tiff?)$/i.test(n)).sort();
     expect(images.length).toBe(2);

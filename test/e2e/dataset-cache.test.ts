@@ -6,6 +6,7 @@ import { LOCAL_OCR_ENGINE_VERSION } from '../../functions/adapters/local/ocr/ind
 import { buildDataset, type CorpusSpec } from '../../functions/training/dataset.js';
 import { localOcrEngineIdentity } from '../../functions/training/ocr-identity.js';
 import { silentLogger } from '../../functions/platform/logger.js';
+import { BORN_DIGITAL_ONLY } from '../helpers/corpus.js';
 
 /**
  * The training-set cache: corpora through the real pipeline are kept by generator recipe, feature schema and
@@ -14,7 +15,7 @@ import { silentLogger } from '../../functions/platform/logger.js';
 const work = mkdtempSync(path.join(tmpdir(), 'ledgerx-dataset-cache-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const specs: CorpusSpec[] = [{ seed: 11, count: 12, suppliers: 4, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 } }];
+const specs: CorpusSpec[] = [{ seed: 11, count: 12, suppliers: 4, mix: BORN_DIGITAL_ONLY }];
 const cacheDir = path.join(work, 'cache');
 
 async function build(ocrEngine?: string) {

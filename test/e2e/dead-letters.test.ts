@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetryableError } from '../../functions/core/errors.js';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { processFiles, tempDir, testRuntime } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 /** Retries exhausted: the invoice ends FAILED with the reason, the message waits in the dead-letter store, and
  * a replay after the fault is gone finishes the work. Nothing is silently lost. */
@@ -17,8 +18,8 @@ describe('dead letters and replay on the local stack', () => {
     dir = files.dir;
     await generateCorpus({
       outDir: dir, count: 2, seed: 17,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     names = (await readdir(dir)).filter((n) => n.endsWith('.pdf')).sort();
   });

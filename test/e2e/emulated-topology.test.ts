@@ -27,6 +27,7 @@ import { emulatorAvailable } from '../helpers/emulators.js';
 import { documentFromOcr, savedDocument, sha256Of } from '../helpers/fake-documentai.js';
 import { tempDir } from '../helpers/runtime.js';
 import { DEAD_LETTER_HOLD, REPO, startTopology, type Topology } from '../helpers/topology.js';
+import { NO_PROBLEMS } from '../helpers/corpus.js';
 
 const run = promisify(execFile);
 const available = emulatorAvailable('pubsub') && emulatorAvailable('firestore');
@@ -64,7 +65,7 @@ describe.skipIf(!available)('emulated GCP topology: function bundles, push subsc
     manifest = await generateCorpus({
       outDir: samples, count: 6, seed: 4242,
       mix: { bornDigital: 1, scan: 0, einvoicePdf: 1, einvoiceXml: 0 },
-      problemRates: { exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0, badFile: 0 },
+      problemRates: NO_PROBLEMS,
     });
     topology = await startTopology({ copies: 2, maxDeliveryAttempts: MAX_ATTEMPTS });
     cleanup.push(() => topology.close());

@@ -4,6 +4,7 @@ import { generateCorpus } from '../../functions/generator/index.js';
 import type { Topic } from '../../functions/core/messages.js';
 import type { LocalRuntime } from '../../functions/platform/local-runtime.js';
 import { processFiles, tempDir, testRuntime } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 /** Counts what each topic received, by wrapping the bus every stage publishes through. */
 function countPublishes(runtime: LocalRuntime, failOnce?: Topic): Map<string, number> {
@@ -33,8 +34,8 @@ describe('idempotent handlers on the local stack', () => {
     dir = files.dir;
     await generateCorpus({
       outDir: dir, count: 6, seed: 11,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     names = (await readdir(dir)).filter((n) => n !== 'manifest.json').sort();
   });

@@ -25,6 +25,7 @@ import { openLedgerDatabase } from '../../functions/adapters/local/sqlite/migrat
 import { silentLogger } from '../../functions/platform/logger.js';
 import { meetingNotes } from '../helpers/ocr-documents.js';
 import { processFiles, tempDir, testRuntime } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 const COUNT = 6;
 
@@ -46,8 +47,8 @@ describe('reprocess with the stages inline', () => {
     cleanup.push(files.dispose);
     await generateCorpus({
       outDir: files.dir, count: COUNT, seed: 21,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     const t = await testRuntime();
     cleanup.push(t.dispose);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { openLocalLearning, type LocalLearning } from '../../functions/platform/local-learning.js';
 import { tempDir } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
@@ -50,10 +51,9 @@ describe('learning loop through the ledgerx command', () => {
     [dataDir, seedDir, inbox, inbox2] = dirs.map((d) => d.dir) as [string, string, string, string];
     // An empty seed: the first retrain has no champion. Approval required; only `admin` decides.
     writeFileSync(join(dataDir, 'learning.json'), JSON.stringify({ promotion: { mode: 'approval', admins: ['admin'] }, registryRefreshSeconds: 1, retrain: { seed: 7, trials: 3, baseCount: 120, baseScans: 0 } }));
-    const noDuplicates = { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 };
-    await generateCorpus({ outDir: inbox, count: 6, seed: 31, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0.3, einvoiceXml: 0 }, problemRates: noDuplicates });
+    await generateCorpus({ outDir: inbox, count: 6, seed: 31, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0.3, einvoiceXml: 0 }, problemRates: NO_PROBLEMS });
     await mkdir(inbox2, { recursive: true });
-    await generateCorpus({ outDir: inbox2, count: 3, seed: 32, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, problemRates: noDuplicates });
+    await generateCorpus({ outDir: inbox2, count: 3, seed: 32, mix: BORN_DIGITAL_ONLY, problemRates: NO_PROBLEMS });
   }, 120_000);
   afterAll(async () => {
     for (const c of cleanup) await c();

@@ -7,6 +7,7 @@ import { runBatch } from '../../functions/platform/local-batch.js';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { createLocalRuntime } from '../../functions/platform/local-runtime.js';
 import { silentLogger } from '../../functions/platform/logger.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 const MODELS = path.resolve(import.meta.dirname, '../../models');
 const work = mkdtempSync(path.join(tmpdir(), 'ledgerx-models-e2e-'));
@@ -17,8 +18,8 @@ describe('local pipeline with the shipped models', () => {
     const corpus = path.join(work, 'corpus');
     const manifest = await generateCorpus({
       outDir: corpus, seed: 5, count: 4,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     const runtime = createLocalRuntime({ dataDir: path.join(work, 'data'), models: createFileModelRegistry(MODELS, silentLogger) });
     try {

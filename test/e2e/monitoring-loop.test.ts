@@ -16,6 +16,7 @@ import type { DriftReport } from '../../functions/core/monitoring/report.js';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { openLocalLearning, type LocalLearning } from '../../functions/platform/local-learning.js';
 import { tempDir } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
@@ -53,10 +54,9 @@ describe('monitoring loop through the ledgerx command', () => {
     // Gate: the challenger must not be worse overall (margin 0); slices are not judged on corpora this small.
     writeFileSync(join(dataDir, 'learning.json'), JSON.stringify({ promotion: { mode: 'auto' }, registryRefreshSeconds: 1, gate: { margin: 0, sliceTolerance: 1 }, retrain: { seed: 7, trials: 2, baseCount: 120, baseScans: 0 } }));
     writeFileSync(join(dataDir, 'monitoring.json'), JSON.stringify({ drift: { minRows: 5, datasetDriftShare: 0.2 }, policy: { retrainTrials: 2 } }));
-    const noProblems = { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 };
     // Production saw born-digital PDFs; the window is standalone XML e-invoices only: no page, no OCR, every field from XML.
-    await generateCorpus({ outDir: drifted, count: 12, seed: 41, mix: { bornDigital: 0, scan: 0, einvoicePdf: 0, einvoiceXml: 1 }, problemRates: noProblems });
-    await generateCorpus({ outDir: later, count: 2, seed: 42, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, problemRates: noProblems });
+    await generateCorpus({ outDir: drifted, count: 12, seed: 41, mix: { bornDigital: 0, scan: 0, einvoicePdf: 0, einvoiceXml: 1 }, problemRates: NO_PROBLEMS });
+    await generateCorpus({ outDir: later, count: 2, seed: 42, mix: BORN_DIGITAL_ONLY, problemRates: NO_PROBLEMS });
   }, 120_000);
   afterAll(async () => {
     for (const c of cleanup) await c();

@@ -9,6 +9,7 @@ import { createPooledOcrEngine, type PooledOcrEngine } from '../../functions/ada
 import { generateCorpus } from '../../functions/generator/corpus.js';
 import type { OcrLimits } from '../../functions/core/ports.js';
 import { tempDir } from '../helpers/runtime.js';
+import { NO_PROBLEMS } from '../helpers/corpus.js';
 
 const LIMITS: OcrLimits = { maxPages: 2, maxBytes: 20 * 1024 * 1024, timeoutMs: 120_000, languages: ['eng'] };
 
@@ -25,7 +26,7 @@ describe('OCR threads follow the documents', () => {
       await generateCorpus({
         outDir: out, count: 1, seed: 5, scanFormats: ['pdf'],
         mix: { bornDigital: kind === 'bornDigital' ? 1 : 0, scan: kind === 'scan' ? 1 : 0, einvoicePdf: 0, einvoiceXml: 0 },
-        problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+        problemRates: NO_PROBLEMS,
       });
       const pdf = (await readdir(out)).find((n) => n.endsWith('.pdf'))!;
       files[kind] = new Uint8Array(await readFile(join(out, pdf)));

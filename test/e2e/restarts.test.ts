@@ -12,6 +12,7 @@ import { openLedgerDatabase } from '../../functions/adapters/local/sqlite/migrat
 import { generateCorpus } from '../../functions/generator/index.js';
 import { submitBatch } from '../../functions/platform/local-batch.js';
 import { inputFiles, processFiles, tempDir, testRuntime } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
@@ -44,8 +45,8 @@ describe('restarts and repeats on the local stack', () => {
     src = join(work, 'src');
     await generateCorpus({
       outDir: src, count: 48, seed: 21,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     unique = (await readdir(src)).filter((f) => f.endsWith('.pdf')).sort();
   });
@@ -103,8 +104,8 @@ describe('restarts and repeats on the local stack', () => {
     const dir = join(work, 'killed');
     await generateCorpus({
       outDir: dir, count: 80, seed: 33,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     await (await import('node:fs/promises')).rm(join(dir, 'manifest.json'));
     expect((await readdir(dir)).length).toBe(80);

@@ -12,6 +12,7 @@ import { startRevision } from '../../functions/core/pipeline/revise.js';
 import { generateCorpus } from '../../functions/generator/index.js';
 import type { LocalRuntime } from '../../functions/platform/local-runtime.js';
 import { processFiles, tempDir, testRuntime } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 /** A registry whose production version is whatever `current.version` says when asked: a promotion is a reassignment. */
 function switchableModels(current: { version: string; quality: number }): ModelRegistry {
@@ -48,8 +49,8 @@ describe('revisions and stale redeliveries', () => {
     dir = files.dir;
     await generateCorpus({
       outDir: dir, count: 2, seed: 4,
-      mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-      problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+      mix: BORN_DIGITAL_ONLY,
+      problemRates: NO_PROBLEMS,
     });
     names = (await readdir(dir)).filter((n) => n.endsWith('.pdf')).sort();
   });

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { tempDir } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
 
@@ -40,7 +41,7 @@ describe('ledgerx serve: the API in a real process, killed and restarted', () =>
   const children: ChildProcess[] = [];
   beforeAll(async () => {
     work = await tempDir('serve-api');
-    await generateCorpus({ outDir: join(work.dir, 'in'), count: 3, seed: 5, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 } });
+    await generateCorpus({ outDir: join(work.dir, 'in'), count: 3, seed: 5, mix: BORN_DIGITAL_ONLY, problemRates: NO_PROBLEMS });
   });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

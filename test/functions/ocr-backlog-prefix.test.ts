@@ -14,6 +14,7 @@ import { storageNotificationPush } from './cloud-events.js';
 import { BUCKETS, fakeStageRuntime, serveFunction, type FakeStage, type FunctionServer } from './fakes.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BORN_DIGITAL_ONLY } from '../helpers/corpus.js';
 
 let stage: FakeStage;
 http('ocr-backlog', makeOcrHandler(async () => stage.runtime, () => 'backlog/'));
@@ -25,7 +26,7 @@ describe('ocr with a backlog prefix', () => {
   beforeAll(async () => {
     const samples = await tempDir('ocr-backlog');
     cleanup.push(samples.dispose);
-    const manifest = await generateCorpus({ outDir: samples.dir, count: 1, seed: 5, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 } });
+    const manifest = await generateCorpus({ outDir: samples.dir, count: 1, seed: 5, mix: BORN_DIGITAL_ONLY });
     pdf = await readFile(join(samples.dir, manifest.documents[0]!.file));
     stage = await fakeStageRuntime({ dir: samples.dir + '/state' });
     cleanup.push(() => stage.dispose());

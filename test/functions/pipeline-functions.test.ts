@@ -23,6 +23,7 @@ import {
   structuredMode,
 } from './cloud-events.js';
 import { BUCKETS, fakeStageRuntime, serveFunction, type FakeStage, type FunctionServer } from './fakes.js';
+import { BORN_DIGITAL_ONLY } from '../helpers/corpus.js';
 
 const NO_PROBLEMS = {
   missingField: 0, arithmetic: 0, invalidVatId: 0, invalidIban: 0, futureDate: 0, dueBeforeIssue: 0,
@@ -45,7 +46,7 @@ describe('event entry points (functions-framework, fake deps)', () => {
   beforeAll(async () => {
     const samples = await tempDir('fn-samples');
     cleanup.push(samples.dispose);
-    const manifest = await generateCorpus({ outDir: samples.dir, count: 1, seed: 11, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, problemRates: NO_PROBLEMS });
+    const manifest = await generateCorpus({ outDir: samples.dir, count: 1, seed: 11, mix: BORN_DIGITAL_ONLY, problemRates: NO_PROBLEMS });
     pdf = await readFile(join(samples.dir, manifest.documents[0]!.file));
     ocr = await serveFunction('ocr');
     features = await serveFunction('features');

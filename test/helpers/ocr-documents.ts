@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { createLocalOcrEngine } from '../../functions/adapters/local/ocr/index.js';
 import type { OcrDocument } from '../../functions/core/ocr-document.js';
 import { generateCorpus } from '../../functions/generator/index.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from './corpus.js';
 
 /** OCR documents of `count` generated born-digital invoices, read by the local engine (text layer, no tesseract). */
 export async function generatedOcrDocuments(dir: string, count: number, seed: number): Promise<OcrDocument[]> {
   await generateCorpus({
     outDir: dir, count, seed,
-    mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 },
-    problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 },
+    mix: BORN_DIGITAL_ONLY,
+    problemRates: NO_PROBLEMS,
   });
   const engine = createLocalOcrEngine();
   try {

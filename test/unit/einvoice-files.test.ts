@@ -20,6 +20,7 @@ import { generateCorpus } from '../../functions/generator/index.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 import { BUCKETS, fakeStageRuntime, type FakeStage } from '../functions/fakes.js';
 import { tempDir } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const FIXTURES = path.join(REPO, 'test/fixtures/einvoice');
@@ -61,10 +62,9 @@ describe('e-invoice files read by the OCR stage', () => {
   let work: { dir: string; dispose: () => Promise<void> };
   beforeAll(async () => {
     work = await tempDir('einvoice-files');
-    const noProblems = { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 };
-    const fx = await generateCorpus({ outDir: path.join(work.dir, 'fx'), count: 1, seed: 5, mix: { bornDigital: 0, scan: 0, einvoicePdf: 1, einvoiceXml: 0 }, problemRates: noProblems });
+    const fx = await generateCorpus({ outDir: path.join(work.dir, 'fx'), count: 1, seed: 5, mix: { bornDigital: 0, scan: 0, einvoicePdf: 1, einvoiceXml: 0 }, problemRates: NO_PROBLEMS });
     facturX = new Uint8Array(await readFile(path.join(work.dir, 'fx', fx.documents[0]!.file)));
-    const plain = await generateCorpus({ outDir: path.join(work.dir, 'plain'), count: 1, seed: 6, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, problemRates: noProblems });
+    const plain = await generateCorpus({ outDir: path.join(work.dir, 'plain'), count: 1, seed: 6, mix: BORN_DIGITAL_ONLY, problemRates: NO_PROBLEMS });
     plainPdf = new Uint8Array(await readFile(path.join(work.dir, 'plain', plain.documents[0]!.file)));
   });
   afterAll(async () => work?.dispose());

@@ -18,6 +18,7 @@ import {
   documentFromOcr, savedDocument, sha256Of, sharedDataDir, startFakeDocumentAi, type FakeDocumentAi,
 } from '../helpers/fake-documentai.js';
 import { tempDir } from '../helpers/runtime.js';
+import { BORN_DIGITAL_ONLY } from '../helpers/corpus.js';
 
 /**
  * Protobuf floats are float32 on the wire: numbers must agree within float32 precision (boxes are differences
@@ -48,7 +49,7 @@ describe('Document AI engine through the real client and the fake Document AI se
   beforeAll(async () => {
     fake = await startFakeDocumentAi();
     work = await tempDir('docai-client');
-    const manifest = await generateCorpus({ outDir: work.dir, count: 1, seed: 21, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, problemRates: { badFile: 0 } });
+    const manifest = await generateCorpus({ outDir: work.dir, count: 1, seed: 21, mix: BORN_DIGITAL_ONLY, problemRates: { badFile: 0 } });
     pdf = new Uint8Array(await readFile(path.join(work.dir, manifest.documents[0]!.file)));
   });
   afterAll(async () => {

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus, generateDemoSet, GenerateOptionsSchema, type GenerateOptions, type Manifest, type ManifestEntry } from '../../functions/generator/index.js';
+import { BORN_DIGITAL_ONLY } from '../helpers/corpus.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -69,7 +70,7 @@ describe('generateCorpus', () => {
   });
 
   it('changes with the seed', async () => {
-    const c = await generateCorpus({ ...OPTIONS, count: 3, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, seed: 43, outDir: tmp() });
+    const c = await generateCorpus({ ...OPTIONS, count: 3, mix: BORN_DIGITAL_ONLY, seed: 43, outDir: tmp() });
     expect(c.documents.map((d) => d.sha256)).not.toEqual(a.documents.slice(0, 3).map((d) => d.sha256));
   });
 

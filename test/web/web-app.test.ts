@@ -20,6 +20,7 @@ import { HOSTILE_SUPPLIER, seedInvoices, seededRecord } from './seed.js';
 import {
   apiCall, axeViolations, chromiumAvailable, ensureBuilt, launchChromium, screenshots, signedInPage, SKIP_MESSAGE, startServe, tempDataDir, type Served,
 } from './harness.js';
+import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 
 if (!chromiumAvailable) console.warn(SKIP_MESSAGE);
 
@@ -60,7 +61,7 @@ describe.skipIf(!chromiumAvailable)('the web app in Chromium', () => {
     data = await tempDataDir();
     await seedInvoices(data.dir, 20, [seededRecord(100, { decision: 'REVIEW', supplierName: HOSTILE_SUPPLIER })]);
     const corpus = join(data.dir, 'corpus');
-    await generateCorpus({ outDir: corpus, count: 2, seed: 5, mix: { bornDigital: 1, scan: 0, einvoicePdf: 0, einvoiceXml: 0 }, problemRates: { badFile: 0, exactDuplicate: 0, businessDuplicate: 0, nearDuplicate: 0 } });
+    await generateCorpus({ outDir: corpus, count: 2, seed: 5, mix: BORN_DIGITAL_ONLY, problemRates: NO_PROBLEMS });
     const names = (await readdir(corpus)).filter((f) => f.endsWith('.pdf')).sort();
     pdfs = await Promise.all(names.map(async (name) => ({ name, base64: (await readFile(join(corpus, name))).toString('base64') })));
     [served, browser] = await Promise.all([startServe(data.dir, ['--audit-rate', '0', '--upload-ttl', '4']), launchChromium()]);
