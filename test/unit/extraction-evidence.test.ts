@@ -235,3 +235,20 @@ describe('labels are not values', () => {
     expect(inv.fields.purchase_order?.value).toBe('4500012');
   });
 });
+
+describe('the supplier named by the payment details and the footer', () => {
+  // A page with no letterhead: the supplier is named only where the invoice is paid and in the legal footer.
+  const body: Placed[] = [['ALEXINUX', 390, 115], ['27 rue Henri Rolland', 390, 127], ['69100 Villeurbanne', 390, 139], ['Facture n° 2022089083', 245, 178],
+    ['Date : 28/11/2022', 55, 190], ['Total HT :', 375, 365], ['46,68 €', 510, 365], ['TVA 20% :', 375, 390], ['9,34 €', 515, 390], ['Total TTC :', 375, 414], ['56,02 €', 510, 414]];
+  const footer: Placed[] = [['NETPRESSE', 280, 795], ['Siège social : 16 rue Mollien - 92100 BOULOGNE', 140, 803], ['Sarl au capital de 10 000€ - RCS Paris B 530 848 134', 150, 811]];
+
+  it('reads the account holder of the bank details as the supplier', () => {
+    const inv = extractFromOcr(syntheticDoc([...body, ['Virement : Titulaire du compte : NETPRESSE - IBAN FR76 1010 7002 4500 6170 5231 739', 55, 515]]));
+    expect(inv.fields.supplier_name?.value).toBe('NETPRESSE');
+  });
+
+  it('takes the name above a footer line that starts with the legal form, not the legal form itself', () => {
+    const inv = extractFromOcr(syntheticDoc([...body, ...footer]));
+    expect(inv.fields.supplier_name?.value).toBe('NETPRESSE');
+  });
+});

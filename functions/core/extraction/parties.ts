@@ -16,6 +16,7 @@ const LEGAL_FORM = /(?<![\p{L}])(?:gmbh(?:\s*&\s*co\.?(?:\s*kg)?)?|ag|kg|ohg|e\.
 const TITLE_WORDS = /^(?:invoice|tax\s+invoice|rechnung|facture|factuur|receipt|payment\s+receipt|bill|credit\s+note|gutschrift|avoir|kopie\s+factuur|retail\s+invoices?\/bill)[.:]?$/i;
 const STRIP_TITLE = /^(?:invoice|rechnung|facture|factuur)[.:]?\s+|\s+(?:(?:tax\s+)?invoice|rechnung|facture|factuur|(?:payment\s+|cash\s+|official\s+)?receipt)$/i;
 const NOT_NAME = /@|www\.|https?:|^\+?\d|\b(?:thank|thanks|please|welcome|goods\s+sold|danke|merci)\b|[a-zäöü]+nummer\b|\b(?:tel|fax|phone|telefon|gln|nummer|number|iban|bic|page|seite|datum|date|nr\.?|no\.?)\b|^\d{4,5}\s/i;
+const PAYEE = /(?<![\p{L}])(?:account\s+holder|beneficiary|payee|kontoinhaber(?:in)?|begünstigte[rn]?|titulaire(?:\s+du\s+compte)?|bénéficiaire|rekeninghouder)\s*[:.]\s*/iu;
 const NAME_PREFIX = /^(?:name|firma|company|raison\s+sociale|attn|z\.\s?hd\.?|t\.a\.v\.)\s*[:.]?\s*/i;
 
 function cleanName(text: string): string {
@@ -182,9 +183,18 @@ export function extractSupplier(layouts: readonly PageLayout[], ctx: SupplierCon
     const seg = page.segments.find((s) => s.box.y >= 0.8 && LEGAL_FORM.test(s.text));
     const m = seg && LEGAL_FORM.exec(seg.text);
     if (seg && m) {
-      const text = cleanName(seg.text.slice(0, m.index + m[0].length));
-      if (text.split(/\s+/).length <= 6) { add(text, seg, 0.45); break; }
+      // "Sarl au capital de 10 000 €": a footer line that starts with the legal form describes the company
+      // named on the footer line above it.
+      const named = m.index === 0 ? footerLineAbove(page, seg) : seg;
+      const text = named === seg ? cleanName(seg.text.slice(0, m.index + m[0].length)) : cleanName(named?.text ?? '');
+      if (named && text.split(/\s+/).length <= 6) { add(text, named, 0.45); break; }
     }
+  }
+  // The holder of the account the invoice is paid to is the supplier (or its legal name).
+  for (const page of layouts) {
+    const hit = page.segments.map((seg) => ({ seg, m: PAYEE.exec(seg.text) })).find((x) => x.m);
+    const name = hit?.m && cleanName(hit.seg.text.slice(hit.m.index + hit.m[0].length).split(/\s+[-–|]\s+|,\s/)[0] ?? '');
+    if (hit && name && name.split(/\s+/).length <= 6) { add(name, hit.seg, 0.6); break; }
   }
   if (evidence.length === 0) {
     const seg = first.segments.find((s) => s.box.y <= 0.25 && !ctx.receiverBlock.has(s) && nameLike(s.text) && !ADDRESS.test(s.text) && !findLabelsAny(s.text));
@@ -336,4 +346,23 @@ function headsBlockWith(layouts: readonly PageLayout[], seg: Segment, target: Se
   const page = layouts.find((p) => p.page === seg.page);
   if (!page || target.page !== seg.page) return false;
   return below(page, seg, seg.pt.x0, seg.pt.x1, 2.6).slice(0, 8).includes(target);
+}
+
+/**
+ * The name printed above `seg` in the same footer block: going up line by line (each within two line heights of
+ * the one below, overlapping it horizontally), past at most two address lines, the first line that looks like a
+ * name and not like an address.
+ */
+function footerLineAbove(page: PageLayout, seg: Segment): Segment | undefined {
+  let current = seg;
+  for (let k = 0; k < 3; k++) {
+    const next = page.segments
+      .filter((s) => s !== current && s.pt.y1 <= current.pt.y0 + current.pt.h * 0.3 && current.pt.y0 - s.pt.y1 < current.pt.h * 2
+        && s.pt.x0 < current.pt.x1 && s.pt.x1 > current.pt.x0)
+      .sort((a, b) => b.pt.y1 - a.pt.y1)[0];
+    if (!next) return undefined;
+    if (nameLike(next.text) && !ADDRESS.test(next.text)) return next;
+    current = next;
+  }
+  return undefined;
 }
