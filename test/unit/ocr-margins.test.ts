@@ -44,6 +44,31 @@ describe('dark margins of a photographed page', () => {
     expect(result.image).toBe(clean);
   });
 
+  it('paints exactly the dark pixels 4-connected to the edge (checked against a pixel-by-pixel flood fill)', () => {
+    let state = 7;
+    const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 20; round++) {
+      const width = 5 + Math.floor(next() * 40), height = 5 + Math.floor(next() * 30);
+      // Blotches of dark on light paper: many regions, some touching the edge, some diagonal-only neighbours.
+      const data = Uint8Array.from({ length: width * height }, () => (next() < 0.45 ? 20 : 230));
+      const { image } = clearDarkMargins({ data, width, height });
+      const threshold = 125;
+      const reached = new Uint8Array(width * height);
+      const queue: number[] = [];
+      const visit = (i: number) => { if (!reached[i] && data[i]! <= threshold) { reached[i] = 1; queue.push(i); } };
+      for (let x = 0; x < width; x++) { visit(x); visit((height - 1) * width + x); }
+      for (let y = 0; y < height; y++) { visit(y * width); visit(y * width + width - 1); }
+      while (queue.length > 0) {
+        const i = queue.shift()!, x = i % width;
+        if (x > 0) visit(i - 1);
+        if (x < width - 1) visit(i + 1);
+        if (i >= width) visit(i - width);
+        if (i < (height - 1) * width) visit(i + width);
+      }
+      for (let i = 0; i < data.length; i++) expect(image.data[i]).toBe(reached[i] ? 230 : data[i]);
+    }
+  });
+
   it('handles an empty and a one-pixel page', () => {
     expect(clearDarkMargins({ data: new Uint8Array(0), width: 0, height: 0 }).cleared).toBe(0);
     // A page that is all margin has no paper to take the level of: it becomes white.
