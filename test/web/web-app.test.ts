@@ -233,6 +233,29 @@ describe.skipIf(!chromiumAvailable)('the web app in Chromium', () => {
     }
   });
 
+  it('opens the field editor only once the invoice has loaded, so that typing replaces the loaded value', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const { page, dialogs } = await signedInPage(context, served.url, keys.reviewer);
+      // Hold the invoice's detail back: E and the field's key come before its values do.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => { release = resolve; });
+      await page.route(/\/v1\/invoices\/[^/?]+$/, async (route) => { await held; await route.continue(); });
+      await page.goto(`${served.url}/review`);
+      await page.getByTestId('review-item').waitFor();
+      await page.keyboard.press('e');
+      await page.keyboard.press('c');
+      release();
+      await page.locator('table.fields').waitFor();
+      await page.keyboard.type('55.50');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.getByTestId('correction').textContent()).toBe('55.5');
+      expect(dialogs).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('rolls back and promotes a model as admin, each after a confirmation', async () => {
     const { page } = admin;
     const production = async () => (await apiCall<{ production: Record<string, string> }>(served.url, served.adminKey, '/v1/models')).body.production.quality;

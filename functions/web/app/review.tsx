@@ -138,15 +138,14 @@ export function ReviewPage() {
     return () => removeEventListener('keydown', onKey);
   });
 
-  useEffect(() => {
-    const input = editInput.current;
-    if (editing && editing !== 'choose' && input) {
-      input.focus();
-      if (typed.current) input.value = typed.current;
-      else input.select();
-      typed.current = '';
-    }
-  }, [editing]);
+  // Called when the field's input appears (once the invoice's detail is in, so that its value is final): what was
+  // typed before replaces the value, else the value is selected for typing over.
+  const onEditorShown = (input: HTMLInputElement) => {
+    input.focus();
+    if (typed.current) input.value = typed.current;
+    else input.select();
+    typed.current = '';
+  };
 
   return (
     <div class="review-page">
@@ -165,6 +164,7 @@ export function ReviewPage() {
             editing={editing}
             pending={pending}
             editInput={editInput}
+            onEditorShown={onEditorShown}
             onSave={(field, raw) => {
               try {
                 setPendingNow({ ...pendingNow.current, [field]: parseCorrection(field, raw) });
@@ -221,13 +221,21 @@ function ReviewItem(props: {
   editing: null | 'choose' | string;
   pending: Record<string, string | number>;
   editInput: { current: HTMLInputElement | null };
+  onEditorShown(input: HTMLInputElement): void;
   onSave(field: string, raw: string): void;
   onCancel(): void;
 }) {
   const { item, editing, pending } = props;
   const { detail, error } = useDetail(item.invoiceId);
   const fields = detail?.invoice.invoice?.fields ?? {};
-  const editField = editing && editing !== 'choose' ? editing : undefined;
+  // The editor waits for the detail: a value that arrived after the input was focused would move the caret to the
+  // start of the new value, and what the reviewer typed would land before it ("120.50" + "122"). Keys typed in
+  // the meantime are kept by the page and put in when the input appears.
+  const editField = editing && editing !== 'choose' && (detail || error) ? editing : undefined;
+  const { editInput, onEditorShown } = props;
+  useEffect(() => {
+    if (editField && editInput.current) onEditorShown(editInput.current);
+  }, [editField]);
   return (
     <article class="review-item" data-testid="review-item" data-invoice={item.invoiceId} aria-label={`Invoice ${props.position}`}>
       <p class="muted">
