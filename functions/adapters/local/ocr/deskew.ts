@@ -33,6 +33,17 @@ export function otsuThreshold(img: GreyImage): number {
   return best;
 }
 
+/** The lowest grey level with more than `share` of the `count` pixels of a 256-bin histogram at or below it (255 if none). */
+export function histogramLevel(hist: Float64Array, count: number, share: number): number {
+  const target = share * count;
+  let seen = 0;
+  for (let t = 0; t < 256; t++) {
+    seen += hist[t]!;
+    if (seen > target) return t;
+  }
+  return 255;
+}
+
 /**
  * Grey level below which a pixel counts as ink for the skew estimate: halfway between the darkest pixels (the
  * 0.5th percentile) and the paper (the median), capped by Otsu's threshold. Otsu alone fails on scans with
@@ -43,17 +54,8 @@ export function otsuThreshold(img: GreyImage): number {
 export function inkThreshold(img: GreyImage): number {
   const hist = new Float64Array(256);
   for (let i = 0; i < img.data.length; i++) hist[img.data[i]!]!++;
-  const level = (share: number): number => {
-    const target = share * img.data.length;
-    let seen = 0;
-    for (let t = 0; t < 256; t++) {
-      seen += hist[t]!;
-      if (seen > target) return t;
-    }
-    return 255;
-  };
-  const dark = level(0.005);
-  const paper = level(0.5);
+  const dark = histogramLevel(hist, img.data.length, 0.005);
+  const paper = histogramLevel(hist, img.data.length, 0.5);
   return Math.min(otsuThreshold(img) + 1, Math.round((dark + paper) / 2));
 }
 

@@ -5,7 +5,7 @@
  * print falls on the paper side, so tesseract sees an empty page (a sroie-dev receipt read as no text at all,
  * native tesseract included; with its margins cleared it reads every line).
  */
-import { otsuThreshold } from './deskew.js';
+import { histogramLevel, otsuThreshold } from './deskew.js';
 import type { GreyImage } from './grey-image.js';
 
 export interface ClearedMargins {
@@ -59,14 +59,7 @@ export function clearDarkMargins(img: GreyImage): ClearedMargins {
   if (cleared === 0) return { image: img, cleared: 0 };
   const hist = new Float64Array(256);
   for (let i = 0; i < size; i++) if (margin[i] === 0) hist[data[i]!]!++;
-  let paper = 255;
-  for (let level = 0, seen = 0; level < 256; level++) {
-    seen += hist[level]!;
-    if (seen > (size - cleared) / 2) {
-      paper = level;
-      break;
-    }
-  }
+  const paper = histogramLevel(hist, size - cleared, 0.5);
   const out = new Uint8Array(data);
   for (let i = 0; i < size; i++) if (margin[i] === 1) out[i] = paper;
   return { image: { data: out, width, height }, cleared: cleared / size };
