@@ -101,6 +101,27 @@ describe('till receipts', () => {
     expect(inv.fields.total_amount!.confidence).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('joins a shop name broken across rows by its bracket, and nothing set apart above it', () => {
+    const slip: Placed[] = [['NO. 17-G, JALAN SETIA INDAH', 10, 70], ['TAX INVOICE', 70, 90], ['30/03/2017 16:44', 10, 105], ['PVC TAPE', 10, 130],
+      ['6.00', 180, 130], ['TOTAL', 10, 154], ['6.00', 180, 154], ['CASH', 10, 166], ['10.00', 180, 166], ['CHANGE', 10, 178], ['4.00', 180, 178]];
+    const supplier = (head: Placed[]) => extractFromOcr(syntheticDoc([...head, ...slip], { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.supplier_name?.value;
+    expect(supplier([['AIK HUAT HARDWARE', 20, 30], ['ENTERPRISE (SETIA', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD');
+    // A slogan a blank line above the name is not part of it.
+    expect(supplier([['BEST PRICES IN TOWN', 20, 16], ['ENTERPRISE (SETIA', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('ENTERPRISE (SETIA ALAM) SDN BHD');
+    // Rows above that do not open the bracket are not joined: nothing says they belong to the name.
+    expect(supplier([['AIK HUAT HARDWARE', 20, 30], ['ENTERPRISE', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('ALAM) SDN BHD');
+  });
+
+  it('takes the name right above a bracketed registration number over a name-like row above it', () => {
+    const slip: Placed[] = [['NO 122 JALAN DEDAP 12', 10, 80], ['SIMPLIFIED TAX INVOICE', 40, 100], ['25/12/2018', 150, 115], ['RICE 5KG', 10, 130],
+      ['80.90', 180, 130], ['TOTAL', 10, 154], ['80.90', 180, 154], ['CASH', 10, 166], ['100.00', 175, 166], ['CHANGE', 10, 178], ['19.10', 180, 178]];
+    const supplier = (head: Placed[]) => extractFromOcr(syntheticDoc([...head, ...slip], { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.supplier_name?.value;
+    // A customer's name printed at the top, the shop's registered name and number below it.
+    expect(supplier([['tan woon yann', 50, 20], ['YONGFATT ENTERPRISE', 40, 45], ['(JM0517726)', 80, 60]])).toBe('YONGFATT ENTERPRISE');
+    // Without the number, the first name-like row stands.
+    expect(supplier([['tan woon yann', 50, 20], ['YONGFATT ENTERPRISE', 40, 45]])).toBe('tan woon yann');
+  });
+
   it('takes a large amount on a rounding line for the rounded total only next to the total it rounds', () => {
     const head: Placed[] = [['HARDWARE TRADING SDN BHD', 20, 30], ['TAX INVOICE', 60, 60], ['Date: 30/03/2017', 20, 75], ['PVC TAPE', 10, 100], ['6.00', 180, 100]];
     // "0.00" misread as "9.00" (and the change misread too, so cash - change agrees with nothing): the printed total stands.

@@ -12,7 +12,8 @@ export { normalizeVatId, extractIban, extractTaxIds } from './identifiers.js';
  * elsewhere, in the e-mail or web domain, or heading the block that carries the supplier's VAT id.
  */
 
-const LEGAL_FORM = /(?<![\p{L}])(?:gmbh(?:\s*&\s*co\.?(?:\s*kg)?)?|ag|kg|ohg|e\.\s?k\.|ug|b\.\s?v\.?|n\.\s?v\.?|bv|nv|inc\.?|ltd\.?|limited|llc|llp|plc|corp\.?|corporation|sas|sarl|s\.a\.r\.l\.|s\.a\.?|sa|spa|s\.p\.a\.|pvt\.?|gbr|a\.g\.|co\.|sdn\.?\s*bhd\.?|bhd\.?|berhad|s\/b|pte\.?\s*ltd\.?|pty\.?\s*ltd\.?)(?![\p{L}])/iu;
+// Not after a digit either: "5KG" on an item line is a weight, not a Kommanditgesellschaft.
+const LEGAL_FORM = /(?<![\p{L}\d])(?:gmbh(?:\s*&\s*co\.?(?:\s*kg)?)?|ag|kg|ohg|e\.\s?k\.|ug|b\.\s?v\.?|n\.\s?v\.?|bv|nv|inc\.?|ltd\.?|limited|llc|llp|plc|corp\.?|corporation|sas|sarl|s\.a\.r\.l\.|s\.a\.?|sa|spa|s\.p\.a\.|pvt\.?|gbr|a\.g\.|co\.|sdn\.?\s*bhd\.?|bhd\.?|berhad|s\/b|pte\.?\s*ltd\.?|pty\.?\s*ltd\.?)(?![\p{L}])/iu;
 const TITLE_WORDS = /^(?:invoice|tax\s+invoice|rechnung|facture|factuur|receipt|payment\s+receipt|bill|credit\s+note|gutschrift|avoir|kopie\s+factuur|retail\s+invoices?\/bill)[.:]?$/i;
 const STRIP_TITLE = /^(?:invoice|rechnung|facture|factuur)[.:]?\s+|\s+(?:(?:tax\s+)?invoice|rechnung|facture|factuur|(?:payment\s+|cash\s+|official\s+)?receipt)$/i;
 const NOT_NAME = /@|www\.|https?:|^\+?\d|\b(?:thank|thanks|please|welcome|goods\s+sold|danke|merci)\b|[a-zäöü]+nummer\b|\b(?:tel|fax|phone|telefon|gln|nummer|number|iban|bic|page|seite|datum|date|nr\.?|no\.?)\b|^\d{4,5}\s/i;
@@ -289,16 +290,46 @@ function receiptHeader(page: PageLayout): { text: string; seg: Segment; legal: b
     let text = cleanName(legal.text.slice(0, m.index + m[0].length));
     // The form alone on its row ("BHD", "SDN BHD"): the name is on the row above.
     if (!usable(legal.text.slice(0, m.index)) && legalAt > 0) text = `${cleanName(rows[legalAt - 1]!.text)} ${text}`;
+    // A name broken across rows ("AIK HUAT HARDWARE" / "ENTERPRISE (SETIA" / "ALAM) SDN BHD"): a row that closes
+    // a bracket it did not open continues the rows right above it, when they close up into one name.
+    else if (bracketDepth(text) < 0) {
+      const above = nameRowsAbove(rows, legalAt, usable);
+      if (above.length > 0 && bracketDepth(`${above.join(' ')} ${text}`) === 0) text = `${above.join(' ')} ${text}`;
+    }
     const first = rows.findIndex((r) => usable(r.text));
     return { text, seg: legal.seg, legal: true, first: first === legalAt || first === legalAt - 1 };
   }
-  const i = rows.findIndex((r) => usable(r.text));
+  // The row right above a bracketed registration number ("(002107265-V)") is the registered name, even below
+  // another name-like row (a customer's name typed in, a footer line of the previous slip cut by the tear).
+  const lineBelow = (seg: Segment) => page.segments.find((s) => s.pt.y0 >= seg.pt.y1 - seg.pt.h * 0.3 && s.text.trim().length >= 3);
+  const registered = rows.slice(0, 6).findIndex((r) => usable(r.text) && REGISTRATION_ROW.test(lineBelow(r.seg)?.text.trim() ?? ''));
+  const i = registered >= 0 ? registered : rows.findIndex((r) => usable(r.text));
   const row = rows[i];
   if (!row) return undefined;
   let text = cleanName(row.text);
   const next = rows[i + 1];
   if (next && /(?:&|\band|-)$/i.test(text) && usable(next.text)) text = `${text} ${cleanName(next.text)}`;
   return { text, seg: row.seg, legal: false, first: true };
+}
+
+/** A row that is only a company registration number in brackets: "(002107265-V)", "(JM0517726)", "(65351-M)". */
+const REGISTRATION_ROW = /^\(\s*[A-Z]{0,3}\d[\d\s-]{3,}[A-Z]?\s*\)$/i;
+
+/** Opened minus closed brackets: negative when a text closes a bracket opened before it. */
+const bracketDepth = (t: string): number => (t.match(/\(/g) ?? []).length - (t.match(/\)/g) ?? []).length;
+
+/**
+ * The name-like rows stacked right above row `at` (at most three), nearest last: each no further above the next
+ * than its own height, so that a slogan or a logo separated by space does not join the name.
+ */
+function nameRowsAbove(rows: ReadonlyArray<{ text: string; seg: Segment }>, at: number, usable: (t: string) => boolean): string[] {
+  const out: string[] = [];
+  for (let i = at - 1; i >= 0 && out.length < 3; i--) {
+    const row = rows[i]!, below = rows[i + 1]!.seg;
+    if (!usable(row.text) || below.pt.y0 - row.seg.pt.y1 > Math.max(row.seg.pt.h, below.pt.h)) break;
+    out.unshift(cleanName(row.text));
+  }
+  return out;
 }
 
 /** The name-like line set in clearly larger type than the body, in the top third of page 1. */
