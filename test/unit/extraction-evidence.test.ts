@@ -118,6 +118,8 @@ describe('till receipts', () => {
     const supplier = (head: Placed[]) => extractFromOcr(syntheticDoc([...head, ...slip], { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.supplier_name?.value;
     // A customer's name printed at the top, the shop's registered name and number below it.
     expect(supplier([['tan woon yann', 50, 20], ['YONGFATT ENTERPRISE', 40, 45], ['(JM0517726)', 80, 60]])).toBe('YONGFATT ENTERPRISE');
+    // The closing bracket read as a brace.
+    expect(supplier([['BREWERY TAF', 40, 20], ['Owner by Castle Blue', 30, 33], ['(1935683-T}', 60, 46]])).toBe('Owner by Castle Blue');
     // Without the number, the first name-like row stands.
     expect(supplier([['tan woon yann', 50, 20], ['YONGFATT ENTERPRISE', 40, 45]])).toBe('tan woon yann');
   });

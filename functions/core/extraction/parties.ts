@@ -312,8 +312,11 @@ function receiptHeader(page: PageLayout): { text: string; seg: Segment; legal: b
   return { text, seg: row.seg, legal: false, first: true };
 }
 
-/** A row that is only a company registration number in brackets: "(002107265-V)", "(JM0517726)", "(65351-M)". */
-const REGISTRATION_ROW = /^\(\s*[A-Z]{0,3}\d[\d\s-]{3,}[A-Z]?\s*\)$/i;
+/**
+ * A row that is only a company registration number in brackets: "(002107265-V)", "(JM0517726)", "(65351-M)"; OCR
+ * reads a bracket as a brace now and then ("(1935683-T}").
+ */
+const REGISTRATION_ROW = /^[({[]\s*[A-Z]{0,3}\d[\d\s-]{3,}[A-Z]?\s*[)}\]]$/i;
 
 /** Opened minus closed brackets: negative when a text closes a bracket opened before it. */
 const bracketDepth = (t: string): number => (t.match(/\(/g) ?? []).length - (t.match(/\)/g) ?? []).length;
