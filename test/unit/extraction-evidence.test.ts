@@ -270,6 +270,11 @@ describe('the supplier named by the payment details and the footer', () => {
     expect(inv.fields.supplier_name?.value).toBe('NETPRESSE');
   });
 
+  it('reads who received the payment as the supplier, and not the title of a payment receipt', () => {
+    const inv = extractFromOcr(syntheticDoc([['PAYMENT RECEIPT', 120, 40], ...body, ['Payment received by NETPRESSE', 55, 515]]));
+    expect(inv.fields.supplier_name?.value).toBe('NETPRESSE');
+  });
+
   it('takes the name above a footer line that starts with the legal form, not the legal form itself', () => {
     const inv = extractFromOcr(syntheticDoc([...body, ...footer]));
     expect(inv.fields.supplier_name?.value).toBe('NETPRESSE');

@@ -17,7 +17,7 @@ const LEGAL_FORM = /(?<![\p{L}\d])(?:gmbh(?:\s*&\s*co\.?(?:\s*kg)?)?|ag|kg|ohg|e
 const TITLE_WORDS = /^(?:invoice|tax\s+invoice|rechnung|facture|factuur|receipt|payment\s+receipt|bill|credit\s+note|gutschrift|avoir|kopie\s+factuur|retail\s+invoices?\/bill)[.:]?$/i;
 const STRIP_TITLE = /^(?:invoice|rechnung|facture|factuur)[.:]?\s+|\s+(?:(?:tax\s+)?invoice|rechnung|facture|factuur|(?:payment\s+|cash\s+|official\s+)?receipt)$/i;
 const NOT_NAME = /@|www\.|https?:|^\+?\d|\b(?:thank|thanks|please|welcome|goods\s+sold|danke|merci)\b|[a-zäöü]+nummer\b|\b(?:tel|fax|phone|telefon|gln|nummer|number|iban|bic|page|seite|datum|date|nr\.?|no\.?)\b|^\d{4,5}\s/i;
-const PAYEE = /(?<![\p{L}])(?:account\s+holder|beneficiary|payee|kontoinhaber(?:in)?|begünstigte[rn]?|titulaire(?:\s+du\s+compte)?|bénéficiaire|rekeninghouder)\s*[:.]\s*/iu;
+const PAYEE = /(?<![\p{L}])(?:(?:account\s+holder|beneficiary|payee|kontoinhaber(?:in)?|begünstigte[rn]?|titulaire(?:\s+du\s+compte)?|bénéficiaire|rekeninghouder)\s*[:.]|payment\s+received\s+by\s*:?)\s*/iu;
 const NAME_PREFIX = /^(?:name|firma|company|raison\s+sociale|attn|z\.\s?hd\.?|t\.a\.v\.)\s*[:.]?\s*/i;
 
 function cleanName(text: string): string {
@@ -26,7 +26,8 @@ function cleanName(text: string): string {
 
 function nameLike(text: string): boolean {
   const t = cleanName(text);
-  return t.length >= 2 && /\p{L}{2}/u.test(t) && !NOT_NAME.test(t) && !TITLE_WORDS.test(t) && !/^\d/.test(t);
+  // The title is checked before and after cleaning: "PAYMENT RECEIPT" cleaned of its "RECEIPT" is no name either.
+  return t.length >= 2 && /\p{L}{2}/u.test(t) && !NOT_NAME.test(t) && !TITLE_WORDS.test(t) && !TITLE_WORDS.test(text.trim()) && !/^\d/.test(t);
 }
 
 /** The first name-like text inline after, right of, or below a label segment. */
@@ -191,7 +192,7 @@ export function extractSupplier(layouts: readonly PageLayout[], ctx: SupplierCon
       if (named && text.split(/\s+/).length <= 6) { add(text, named, 0.45); break; }
     }
   }
-  // The holder of the account the invoice is paid to is the supplier (or its legal name).
+  // The holder of the account the invoice is paid to, or who received the payment, is the supplier (or its legal name).
   for (const page of layouts) {
     const hit = page.segments.map((seg) => ({ seg, m: PAYEE.exec(seg.text) })).find((x) => x.m);
     const name = hit?.m && cleanName(hit.seg.text.slice(hit.m.index + hit.m[0].length).split(/\s+[-–|]\s+|,\s/)[0] ?? '');
