@@ -101,10 +101,12 @@ describe('till receipts', () => {
     expect(inv.fields.total_amount!.confidence).toBeGreaterThanOrEqual(0.9);
   });
 
+  const receiptSupplier = (items: Placed[]) => extractFromOcr(syntheticDoc(items, { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.supplier_name?.value;
+
   it('joins a shop name broken across rows by its bracket, and nothing set apart above it', () => {
     const slip: Placed[] = [['NO. 17-G, JALAN SETIA INDAH', 10, 70], ['TAX INVOICE', 70, 90], ['30/03/2017 16:44', 10, 105], ['PVC TAPE', 10, 130],
       ['6.00', 180, 130], ['TOTAL', 10, 154], ['6.00', 180, 154], ['CASH', 10, 166], ['10.00', 180, 166], ['CHANGE', 10, 178], ['4.00', 180, 178]];
-    const supplier = (head: Placed[]) => extractFromOcr(syntheticDoc([...head, ...slip], { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.supplier_name?.value;
+    const supplier = (head: Placed[]) => receiptSupplier([...head, ...slip]);
     expect(supplier([['AIK HUAT HARDWARE', 20, 30], ['ENTERPRISE (SETIA', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD');
     // A slogan a blank line above the name is not part of it.
     expect(supplier([['BEST PRICES IN TOWN', 20, 16], ['ENTERPRISE (SETIA', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('ENTERPRISE (SETIA ALAM) SDN BHD');
@@ -115,7 +117,7 @@ describe('till receipts', () => {
   it('takes the name right above a bracketed registration number over a name-like row above it', () => {
     const slip: Placed[] = [['NO 122 JALAN DEDAP 12', 10, 80], ['SIMPLIFIED TAX INVOICE', 40, 100], ['25/12/2018', 150, 115], ['RICE 5KG', 10, 130],
       ['80.90', 180, 130], ['TOTAL', 10, 154], ['80.90', 180, 154], ['CASH', 10, 166], ['100.00', 175, 166], ['CHANGE', 10, 178], ['19.10', 180, 178]];
-    const supplier = (head: Placed[]) => extractFromOcr(syntheticDoc([...head, ...slip], { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.supplier_name?.value;
+    const supplier = (head: Placed[]) => receiptSupplier([...head, ...slip]);
     // A customer's name printed at the top, the shop's registered name and number below it.
     expect(supplier([['tan woon yann', 50, 20], ['YONGFATT ENTERPRISE', 40, 45], ['(JM0517726)', 80, 60]])).toBe('YONGFATT ENTERPRISE');
     // The closing bracket read as a brace.
