@@ -114,6 +114,17 @@ describe('till receipts', () => {
     expect(supplier([['AIK HUAT HARDWARE', 20, 30], ['ENTERPRISE', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('ALAM) SDN BHD');
   });
 
+  it('does not take the continuation of the address for the shop name', () => {
+    const address: Placed[] = [['NO 1&3, Jalan Wangsa Delima 12,', 10, 30], ['Wangsa Link, Wangsa Maju,', 20, 42], ['53300 Kuala Lumpur', 30, 54]];
+    const slip: Placed[] = [['TAX INVOICE', 60, 80], ['28/02/2018 6:02:25', 100, 95], ['GLUE STICK', 10, 130], ['10.45', 180, 130],
+      ['TOTAL', 10, 154], ['10.45', 180, 154], ['CASH', 10, 166], ['20.00', 180, 166], ['CHANGE', 10, 178], ['9.55', 180, 178]];
+    const read = (items: Placed[]) => extractFromOcr(syntheticDoc(items, { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.supplier_name;
+    // No name above the address: whatever is guessed is not reported as likely right.
+    const guessed = read([...address, ...slip]);
+    expect(guessed === undefined || guessed.confidence < 0.5).toBe(true);
+    expect(read([['ADVANCO TRADING', 30, 18], ...address, ...slip])?.value).toBe('ADVANCO TRADING');
+  });
+
   it('takes the name right above a bracketed registration number over a name-like row above it', () => {
     const slip: Placed[] = [['NO 122 JALAN DEDAP 12', 10, 80], ['SIMPLIFIED TAX INVOICE', 40, 100], ['25/12/2018', 150, 115], ['RICE 5KG', 10, 130],
       ['80.90', 180, 130], ['TOTAL', 10, 154], ['80.90', 180, 154], ['CASH', 10, 166], ['100.00', 175, 166], ['CHANGE', 10, 178], ['19.10', 180, 178]];

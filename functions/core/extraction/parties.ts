@@ -304,7 +304,11 @@ function receiptHeader(page: PageLayout): { text: string; seg: Segment; legal: b
   // another name-like row (a customer's name typed in, a footer line of the previous slip cut by the tear).
   const lineBelow = (seg: Segment) => page.segments.find((s) => s.pt.y0 >= seg.pt.y1 - seg.pt.h * 0.3 && s.text.trim().length >= 3);
   const registered = rows.slice(0, 6).findIndex((r) => usable(r.text) && REGISTRATION_ROW.test(lineBelow(r.seg)?.text.trim() ?? ''));
-  const i = registered >= 0 ? registered : rows.findIndex((r) => usable(r.text));
+  // The shop's name heads its address: a name-like row below the first address row continues the address
+  // ("NO 1&3, Jalan Wangsa Delima 12," / "Wangsa Link, Wangsa Maju,").
+  const address = rows.findIndex((r) => !usable(r.text) && ADDRESS.test(r.text) && /\p{L}{3}/u.test(r.text));
+  const named = rows.findIndex((r) => usable(r.text));
+  const i = registered >= 0 ? registered : address >= 0 && named > address ? -1 : named;
   const row = rows[i];
   if (!row) return undefined;
   let text = cleanName(row.text);
