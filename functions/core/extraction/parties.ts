@@ -263,9 +263,10 @@ function rowText(page: PageLayout, seg: Segment): string {
 }
 
 /**
- * The shop's name on a till receipt: the first name-like row at the top of the slip that is not an address,
- * a phone or registration line, or a title ("TAX INVOICE"); a row ending in "&" continues on the next one.
- * A row with a company form ("Sdn Bhd", "GmbH") among the first rows is the legal name and is preferred.
+ * The shop's name on a till receipt: the first name-like row at the top of the slip, above its address, that is
+ * not an address, a phone or registration line, or a title ("TAX INVOICE"); a row ending in "&" continues on the
+ * next one. Preferred to it: a row with a company form ("Sdn Bhd", "GmbH") among the first rows (the legal name,
+ * with the rows above it when a bracket joins them), then the row right above a bracketed registration number.
  */
 function receiptHeader(page: PageLayout): { text: string; seg: Segment; legal: boolean; first: boolean } | undefined {
   const rows: Array<{ text: string; seg: Segment }> = [];
