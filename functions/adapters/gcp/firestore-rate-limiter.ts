@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Timestamp, type CollectionReference, type Firestore } from '@google-cloud/firestore';
 import type { RateDecision, RateLimiter } from '../../core/api/ports.js';
 import { GrpcCode, grpcCodeOf, rethrowClassified, runTransaction } from './firestore-data.js';
 
 const WINDOW_MS = 60_000;
+/** Rounds over the contended shards before a request fails as retryable rather than be refused wrongly. */
+const CONTENDED_ROUNDS = 4;
 
 export interface FirestoreRateLimiterOptions {
   /** Collection of the counters; default `rateLimits` (TTL policy on `expiresAt` in infra/modules/pipeline/firestore.tf). */
@@ -50,32 +53,42 @@ export class FirestoreRateLimiter implements RateLimiter {
     const shards = Math.max(1, Math.ceil(limit / this.perShard));
     const cap = (k: number) => Math.floor(limit / shards) + (k < limit % shards ? 1 : 0);
     const first = Math.floor(this.random() * shards);
-    for (let i = 0; i < shards; i++) {
-      const k = (first + i) % shards;
-      const ref = this.counters.doc(`${key}-${k}`);
-      let taken: number | null;
-      try {
-        taken = await runTransaction(
-          this.db,
-          async (tx) => {
-            const count = Number((await tx.get(ref)).get('count') ?? 0);
-            if (count >= cap(k)) return null;
-            tx.set(ref, { count: count + 1, window, expiresAt: Timestamp.fromMillis(resetAt.getTime() + WINDOW_MS) });
-            return count + 1;
-          },
-          { maxAttempts: 3 },
-        );
-      } catch (err) {
-        // A shard too contended right now (a burst from one identity): try the next one; only when every shard
-        // is contended does the error go up.
-        if (grpcCodeOf(err) === GrpcCode.ABORTED && i < shards - 1) continue;
-        return rethrowClassified(err, 'rate limit');
+    // Shards still to try: a contended one is tried again after the others, never taken for full. Refusing
+    // (and remembering the window as full) is only right once every shard has been seen full.
+    let pending = Array.from({ length: shards }, (_, i) => (first + i) % shards);
+    for (let round = 1; pending.length > 0; round++) {
+      const contended: number[] = [];
+      let contention: unknown;
+      for (const k of pending) {
+        const ref = this.counters.doc(`${key}-${k}`);
+        let taken: number | null;
+        try {
+          taken = await runTransaction(
+            this.db,
+            async (tx) => {
+              const count = Number((await tx.get(ref)).get('count') ?? 0);
+              if (count >= cap(k)) return null;
+              tx.set(ref, { count: count + 1, window, expiresAt: Timestamp.fromMillis(resetAt.getTime() + WINDOW_MS) });
+              return count + 1;
+            },
+            { maxAttempts: 3 },
+          );
+        } catch (err) {
+          if (grpcCodeOf(err) !== GrpcCode.ABORTED) return rethrowClassified(err, 'rate limit');
+          contended.push(k);
+          contention = err;
+          continue;
+        }
+        if (taken !== null) {
+          // Remaining is exact for this shard and an estimate for the others (not read, to keep one round trip).
+          const others = limit - cap(k);
+          return { allowed: true, limit, remaining: Math.max(0, cap(k) - taken + others), resetAt: resetAt.toISOString() };
+        }
       }
-      if (taken !== null) {
-        // Remaining is exact for this shard and an estimate for the others (not read, to keep one round trip).
-        const others = limit - cap(k);
-        return { allowed: true, limit, remaining: Math.max(0, cap(k) - taken + others), resetAt: resetAt.toISOString() };
-      }
+      // A burst from one identity keeps some shards contended: after a few rounds the error goes up (retryable).
+      if (contended.length > 0 && round >= CONTENDED_ROUNDS) return rethrowClassified(contention, 'rate limit');
+      if (contended.length > 0) await delay(10 + Math.random() * 40 * round);
+      pending = contended;
     }
     this.exhausted.set(key, window);
     if (this.exhausted.size > 10_000) for (const [k, w] of this.exhausted) if (w < window) this.exhausted.delete(k);
