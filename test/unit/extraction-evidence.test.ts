@@ -114,6 +114,21 @@ describe('till receipts', () => {
     expect(supplier([['AIK HUAT HARDWARE', 20, 30], ['ENTERPRISE', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('ALAM) SDN BHD');
   });
 
+  it('reads a tax summary row by its arithmetic when its label names no tax (and the tax label above was misread)', () => {
+    const head: Placed[] = [['HOME MASTER HARDWARE', 20, 30], ['TAX INVOICE', 60, 60], ['Date: 22/12/2017', 20, 75], ['PAINT BRUSH', 10, 100], ['15.90', 180, 100],
+      ['Subtotal :', 10, 130], ['15.90', 180, 130], ['Total Exel of GST', 10, 142], ['15.00', 180, 142], ['Total Incl. of GST', 10, 154], ['15.90', 180, 154],
+      ['CASH', 10, 166], ['50.00', 180, 166], ['CHANGE', 10, 178], ['34.10', 180, 178], ['GST Summary', 10, 195]];
+    const read = (rows: Placed[]) => extractFromOcr(syntheticDoc([...head, ...rows], { ...RECEIPT, confidence: 0.9, textSource: 'ocr' }));
+    // 15.00 at 6 % is 0.90: the row is the base and its tax, and net + tax = total.
+    const one = read([['SR @6%', 10, 210], ['15.00', 100, 210], ['0.90', 180, 210]]);
+    expect(values(one)).toMatchObject({ total_amount: 15.9, net_amount: 15, total_tax_amount: 0.9 });
+    expect(one.extraction.warnings).not.toContain('net + tax does not equal total');
+    // Two such rows are two rates, each adding up on its own: neither is the document's net and tax.
+    const two = read([['A @6%', 10, 210], ['10.00', 100, 210], ['0.60', 180, 210], ['B @10%', 10, 222], ['5.00', 100, 222], ['0.50', 180, 222]]);
+    expect(two.fields.total_amount?.value).toBe(15.9);
+    expect([0.6, 0.5]).not.toContain(two.fields.total_tax_amount?.value);
+  });
+
   it('does not take the continuation of the address for the shop name', () => {
     const address: Placed[] = [['NO 1&3, Jalan Wangsa Delima 12,', 10, 30], ['Wangsa Link, Wangsa Maju,', 20, 42], ['53300 Kuala Lumpur', 30, 54]];
     const slip: Placed[] = [['TAX INVOICE', 60, 80], ['28/02/2018 6:02:25', 100, 95], ['GLUE STICK', 10, 130], ['10.45', 180, 130],

@@ -190,9 +190,31 @@ export function amountCandidates(layouts: readonly PageLayout[], hint: DecimalSe
     });
   }
   markColumnCells(out);
+  weighRateRows(out);
   settleRoundingLines(out);
   repairMisreadTotals(out);
   return out;
+}
+
+/**
+ * A tax summary row that names no tax ("SR @6%  15.00  0.90", a till receipt's rate code): when the second amount
+ * is the first at the row's rate, the row is a base and its tax, which the arithmetic proves whatever the label
+ * (missing, or misread: "Total Exel of GST"). Only when the document has one such row: with several rates, each
+ * row adds up on its own, a part of the document's arithmetic and not the whole.
+ */
+function weighRateRows(cands: AmountCandidate[]): void {
+  const pairs: Array<[AmountCandidate, AmountCandidate]> = [];
+  for (let i = 1; i < cands.length; i++) {
+    const a = cands[i - 1]!, b = cands[i]!;
+    const rate = b.rate;
+    if (!rate || a.rate !== rate || a.strength !== 'none' || b.strength !== 'none' || a.value <= 0 || b.value <= 0) continue;
+    if (a.page !== b.page || Math.abs(a.position - b.position) > Math.max(a.box.h, b.box.h)) continue;
+    if (Math.abs((a.value * rate) / 100 - b.value) <= Math.max(0.011, 0.005 * b.value)) pairs.push([a, b]);
+  }
+  if (pairs.length !== 1) return;
+  const [base, tax] = pairs[0]!;
+  Object.assign(base, { weights: { net: 0.6 }, strength: 'weak', relation: 'right' } satisfies Partial<AmountCandidate>);
+  Object.assign(tax, { weights: { tax: 0.6 }, strength: 'weak', relation: 'right' } satisfies Partial<AmountCandidate>);
 }
 
 /** Whether two amounts are printed one digit apart (a digit misread, dropped or added): 14.85 / 14.65, 11.90 / 111.90. */
