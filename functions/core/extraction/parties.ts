@@ -287,6 +287,7 @@ function receiptHeader(page: PageLayout): { text: string; seg: Segment; legal: b
   const legalAt = rows.slice(0, 6).findIndex((r, i) => LEGAL_FORM.test(r.text)
     && (usable(r.text.slice(0, LEGAL_FORM.exec(r.text)!.index)) || (i > 0 && usable(rows[i - 1]!.text))));
   const legal = rows[legalAt];
+  const named = rows.findIndex((r) => usable(r.text));
   if (legal) {
     const m = LEGAL_FORM.exec(legal.text)!;
     let text = cleanName(legal.text.slice(0, m.index + m[0].length));
@@ -298,8 +299,7 @@ function receiptHeader(page: PageLayout): { text: string; seg: Segment; legal: b
       const above = nameRowsAbove(rows, legalAt, usable);
       if (above.length > 0 && bracketDepth(`${above.join(' ')} ${text}`) === 0) text = `${above.join(' ')} ${text}`;
     }
-    const first = rows.findIndex((r) => usable(r.text));
-    return { text, seg: legal.seg, legal: true, first: first === legalAt || first === legalAt - 1 };
+    return { text, seg: legal.seg, legal: true, first: named === legalAt || named === legalAt - 1 };
   }
   // The row right above a bracketed registration number ("(002107265-V)") is the registered name, even below
   // another name-like row (a customer's name typed in, a footer line of the previous slip cut by the tear).
@@ -308,7 +308,6 @@ function receiptHeader(page: PageLayout): { text: string; seg: Segment; legal: b
   // The shop's name heads its address: a name-like row below the first address row continues the address
   // ("NO 1&3, Jalan Wangsa Delima 12," / "Wangsa Link, Wangsa Maju,").
   const address = rows.findIndex((r) => !usable(r.text) && ADDRESS.test(r.text) && /\p{L}{3}/u.test(r.text));
-  const named = rows.findIndex((r) => usable(r.text));
   const i = registered >= 0 ? registered : address >= 0 && named > address ? -1 : named;
   const row = rows[i];
   if (!row) return undefined;
