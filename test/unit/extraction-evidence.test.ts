@@ -129,6 +129,29 @@ describe('till receipts', () => {
     expect([0.6, 0.5]).not.toContain(two.fields.total_tax_amount?.value);
   });
 
+  it('reads a ringgit receipt as one: misread glyphs are no currency, and its legal form puts the day first', () => {
+    const slip: Placed[] = [['AIK HUAT HARDWARE', 20, 30], ['ENTERPRISE SDN BHD', 20, 42], ['RECEIPT #8: CSP0368298 DATE: 10/05/2017', 10, 70],
+      ['CABLE TIES', 10, 100], ['16.00', 180, 100], ['TOTAL', 10, 130], ['16.00', 180, 130], ['CASH', 10, 142], ['20.00', 180, 142],
+      ['CHANGE', 10, 154], ['4.00', 180, 154], ['XGST € 6% INCLUDED IN TOTAL', 10, 170], ['£.&.0.E.', 10, 200]];
+    const inv = extractFromOcr(syntheticDoc(slip, { ...RECEIPT, confidence: 0.9, textSource: 'ocr' }));
+    expect(inv.fields.currency).toBeUndefined();
+    // No tax name survived the OCR ("XGST"), but "Sdn Bhd" is Malaysian, and Malaysia prints the day first.
+    expect(inv.fields.invoice_date?.value).toBe('2017-05-10');
+    expect(inv.extraction.warnings.some((w) => w.startsWith('invoice_date: day/month order is ambiguous'))).toBe(false);
+    // The same glyphs in a text layer are what the issuer printed.
+    const typed = extractFromOcr(syntheticDoc([...slip.slice(0, -2), ['Total in €', 10, 170]], { ...RECEIPT, textSource: 'text-layer' }));
+    expect(typed.fields.currency?.value).toBe('EUR');
+  });
+
+  it('reads "SDN BHD" that the OCR misread by one letter as the legal form', () => {
+    const slip: Placed[] = [['TAX INVOICE', 60, 80], ['06/04/2018', 100, 95], ['SCREWS', 10, 130], ['31.20', 180, 130],
+      ['TOTAL', 10, 154], ['31.20', 180, 154], ['CASH', 10, 166], ['50.00', 180, 166], ['CHANGE', 10, 178], ['18.80', 180, 178]];
+    expect(receiptSupplier([['MR. D.I.Y. (M) CON BHD', 20, 30], ['(CO.REG: 860671-D)', 30, 45], ...slip])).toBe('MR. D.I.Y. (M) SDN BHD');
+    expect(receiptSupplier([['SEAFOOD RESTAURANT SON.BHD', 20, 30], ...slip])).toBe('SEAFOOD RESTAURANT SDN BHD');
+    // The form as printed is kept as printed.
+    expect(receiptSupplier([['Sanjung Realiti Sdn. Bhd.', 20, 30], ...slip])).toBe('Sanjung Realiti Sdn. Bhd.');
+  });
+
   it('does not take the continuation of the address for the shop name', () => {
     const address: Placed[] = [['NO 1&3, Jalan Wangsa Delima 12,', 10, 30], ['Wangsa Link, Wangsa Maju,', 20, 42], ['53300 Kuala Lumpur', 30, 54]];
     const slip: Placed[] = [['TAX INVOICE', 60, 80], ['28/02/2018 6:02:25', 100, 95], ['GLUE STICK', 10, 130], ['10.45', 180, 130],

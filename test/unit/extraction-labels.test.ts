@@ -60,6 +60,26 @@ describe('currency', () => {
     expect(detectCurrency('$ 12.00')!.confidence).toBeLessThan(detectCurrency('USD 12.00')!.confidence);
   });
 
+  it('counts the ringgit named as a column\'s unit', () => {
+    expect(detectCurrency('GST Summary Amount(RM) Tax (RM)\nSR 6% 9.85 0.59')?.code).toBe('MYR');
+  });
+
+  it.each([
+    ['E.&.O.E. read as "£.&.0.E."', 'Total Payable: 33.80\n£.&.0.E.', null],
+    ['a lone "€" (a bullet) on its own line', 'Total 23.20\n€\nThank you', null],
+    ['a "£" inside a registration number', '(0005£83085-K)\nTotal 12.00', null],
+    ['a "$" after an amount and a dot', 'CHANGE 5,50.$R', null],
+    ['a misread glyph against the ringgit', 'XGST € 6% INCLUDED IN TOTAL\nAmount(RM) Tax(RM)', 'MYR'],
+    ['a pound sign printed with its amount', 'Total £12.50', 'GBP'],
+    ['a euro sign after its amount', 'Gesamt 12,50 €', 'EUR'],
+  ] as const)('on a scan, a one-glyph symbol counts only beside an amount: %s', (_name, text, code) => {
+    expect(detectCurrency(text, { scanned: true })?.code ?? null).toBe(code);
+  });
+
+  it('keeps a lone symbol of a text layer, which is never a misread', () => {
+    expect(detectCurrency('Prices in\n€\nTotal 12.00')?.code).toBe('EUR');
+  });
+
   it.each([['€', 'EUR'], ['usd', 'USD'], ['Rs', 'INR'], ['?', undefined]])('mark %s -> %s', (mark, code) => {
     expect(currencyOfMark(mark)).toBe(code);
   });

@@ -43,6 +43,7 @@ describe('resolveDateOrder', () => {
     ['03/04/2023', { language: 'en', currency: 'USD' }, 'MDY', 'locale'],
     ['03/04/2023', { language: 'en', currency: 'GBP' }, 'DMY', 'locale'],
     ['03/04/2023', { language: 'en' }, 'MDY', 'ambiguous'],
+    ['03/04/2023', { language: 'en', dayFirstLocale: true }, 'DMY', 'locale'],
     ['03/04/2023', {}, 'MDY', 'ambiguous'],
     ['March 4, 2023', {}, 'DMY', 'month-name'],
     ['2023-03-04', {}, 'YMD', 'iso'],

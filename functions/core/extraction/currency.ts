@@ -10,8 +10,9 @@ const SYMBOLS: ReadonlyArray<[RegExp, string]> = [
   [/£/g, 'GBP'],
   [/₹|(?<![\p{L}])Rs\.?(?=\s?-?\d)/gu, 'INR'],
   [/(?<![\p{L}])zł/gu, 'PLN'],
-  // Malaysian ringgit as printed on receipts ("RM 12.90"): only right before an amount.
-  [/(?<![\p{L}])RM(?=\s?\.?\d)/gu, 'MYR'],
+  // Malaysian ringgit as printed on receipts: right before an amount ("RM 12.90") or as a column's unit
+  // ("Amount(RM)  Tax(RM)" in a GST summary).
+  [/(?<![\p{L}])RM(?=\s?\.?\d)|\(\s?RM\s?\)/gu, 'MYR'],
   [/(?<![\p{L}])S\$/gu, 'SGD'],
   [/¥/g, 'JPY'],
   [/(?<![A-Z])(?<!S)\$/g, 'USD'],
@@ -44,8 +45,25 @@ export function currencyOfMark(mark: string): string | undefined {
   return undefined;
 }
 
-/** The document currency, or null when nothing on the page names one. */
-export function detectCurrency(text: string): CurrencyDetection | null {
+/** A one-glyph symbol, which OCR also makes of other marks ("E", "&", "S", a smudge). */
+const GLYPH = /^[€£¥$]$/u;
+const AMOUNT_AFTER = /^[ \u00a0]?-?\d{1,3}(?:[.,' ]?\d{3})*[.,]\d{2}(?!\d)/u;
+const AMOUNT_BEFORE = /(?<![\d.,])\d{1,3}(?:[.,' ]?\d{3})*[.,]\d{2}[ \u00a0]?$/u;
+
+/**
+ * Whether a symbol at `index` is printed with an amount ("£12.50", "12,50 €"). On a scan a lone "£" or "€"
+ * is as often a misread letter or smudge (a "£" in "E.&.O.E.", a "€" for a bullet) as a currency: 8 of the
+ * 57 development receipts, all in ringgit, were read as euros, pounds or dollars from such glyphs.
+ */
+function withAmount(text: string, index: number, length: number): boolean {
+  return AMOUNT_AFTER.test(text.slice(index + length, index + length + 24)) || AMOUNT_BEFORE.test(text.slice(Math.max(0, index - 24), index));
+}
+
+/**
+ * The document currency, or null when nothing on the page names one. `scanned`: the text was read by OCR,
+ * so a one-glyph symbol counts only beside an amount.
+ */
+export function detectCurrency(text: string, options: { scanned?: boolean } = {}): CurrencyDetection | null {
   const label = LABEL_RE.exec(text);
   if (label?.[1]) {
     const word = label[1].toLowerCase().replace(/\s+/g, ' ');
@@ -59,7 +77,12 @@ export function detectCurrency(text: string): CurrencyDetection | null {
     counts.set(code, c);
   };
   for (const m of text.matchAll(CODE_RE)) add(m[1] ?? '', m.index, m[0], 1);
-  for (const [re, code] of SYMBOLS) for (const m of text.matchAll(re)) add(code, m.index, m[0], code === 'USD' ? 0.7 : 1);
+  for (const [re, code] of SYMBOLS) {
+    for (const m of text.matchAll(re)) {
+      if (options.scanned && GLYPH.test(m[0]) && !withAmount(text, m.index, m[0].length)) continue;
+      add(code, m.index, m[0], code === 'USD' ? 0.7 : 1);
+    }
+  }
   let best: [string, { n: number; index: number; raw: string; weight: number }] | undefined;
   for (const entry of counts) if (!best || entry[1].weight > best[1].weight) best = entry;
   if (!best) return null;

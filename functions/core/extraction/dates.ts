@@ -114,12 +114,12 @@ export interface DateOrderDecision {
 /**
  * Decides day-first vs month-first for a document. Evidence in order of strength: a numeric date on the
  * page that only parses one way (a part > 12); the locale implied by the labels' language, dotted dates
- * (a German/French convention), the currency or the name of the tax (VAT, GST: `dayFirstTax`); otherwise
+ * (a German/French convention), the currency, or the name of the tax or a legal form of a day-first country (VAT, GST, Sdn Bhd: `dayFirstLocale`); otherwise
  * 'ambiguous' with the most likely order.
  */
 export function resolveDateOrder(
   dates: readonly DateMatch[],
-  context: { language?: string | undefined; currency?: string | undefined; dayFirstTax?: boolean | undefined },
+  context: { language?: string | undefined; currency?: string | undefined; dayFirstLocale?: boolean | undefined },
 ): DateOrderDecision {
   const numeric = dates.filter((d) => d.kind === 'numeric');
   let dmy = 0, mdy = 0;
@@ -142,7 +142,7 @@ export function resolveDateOrder(
   if (cur) return { order: 'DMY', evidence: 'locale' };
   // VAT and GST (the UK, Ireland, India, Malaysia, Singapore, Australia, New Zealand...) are taxes of countries
   // that print the day first; the United States, where the month comes first, has sales tax.
-  if (context.dayFirstTax) return { order: 'DMY', evidence: 'locale' };
+  if (context.dayFirstLocale) return { order: 'DMY', evidence: 'locale' };
   // English labels and no currency: month-first is the likelier reading, but nothing on the page proves it.
   return { order: 'MDY', evidence: 'ambiguous' };
 }

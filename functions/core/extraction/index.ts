@@ -33,8 +33,12 @@ export interface ExtractOptions {
   rawConfidences?: boolean;
 }
 
-/** Names of taxes levied in countries that print the day before the month. */
-const DAY_FIRST_TAX = /(?<![\p{L}])(?:vat|gst|sst|tva|mwst|ust|btw|iva)(?![\p{L}])/iu;
+/**
+ * Marks of countries that print the day before the month: the names of their taxes, and the legal forms of
+ * Malaysia, Singapore, Australia and India ("Sdn Bhd", "Pte Ltd", "Pty Ltd", "Pvt Ltd"), which a receipt
+ * prints when its tax line is misread ("XGST") and its currency is a column's unit.
+ */
+const DAY_FIRST_MARKS = /(?<![\p{L}])(?:vat|gst|sst|tva|mwst|ust|btw|iva|sdn\.?\s*bhd|bhd|berhad|pte\.?\s*ltd|pty\.?\s*ltd|pvt\.?\s*ltd)(?![\p{L}])/iu;
 
 const clamp = (v: number) => Math.max(0.01, Math.min(0.99, Number(v.toFixed(3))));
 
@@ -103,7 +107,8 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
   const text = doc.text || layouts.map((l) => l.segments.map((s) => s.text).join('\n')).join('\f');
   const language = detectLanguage(text);
   const decimal = dominantDecimalSeparator(text);
-  const currencyDetected = detectCurrency(text);
+  const scanned = doc.pages.filter((p) => p.textSource === 'ocr' || p.textSource === 'docai').length * 2 > doc.pages.length;
+  const currencyDetected = detectCurrency(text, { scanned });
   const kind = classifyDocument(layouts);
   const creditNote = kind.type === 'credit_note';
   const receipt = kind.type === 'receipt';
@@ -125,7 +130,7 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
 
   const currencyCode = fromEntities.currency?.value ?? currencyDetected?.code
     ?? (amounts.total?.currencyMark ? currencyOfMark(amounts.total.currencyMark) : undefined);
-  const order = resolveDateOrder(findDates(text), { language, currency: currencyCode, dayFirstTax: DAY_FIRST_TAX.test(text) });
+  const order = resolveDateOrder(findDates(text), { language, currency: currencyCode, dayFirstLocale: DAY_FIRST_MARKS.test(text) });
   const iso = (d: DateMatch) => toIsoDate(d, order.order) ?? toIsoDate(d, order.order === 'MDY' ? 'DMY' : 'MDY');
   // A date that is no calendar date either way ("30/63/2018", an OCR misread) is not a candidate.
   const dates = dateCandidates(layouts).filter((d) => iso(d.value) !== null);

@@ -20,8 +20,12 @@ const NOT_NAME = /@|www\.|https?:|^\+?\d|\b(?:thank|thanks|please|welcome|goods\
 const PAYEE = /(?<![\p{L}])(?:(?:account\s+holder|beneficiary|payee|kontoinhaber(?:in)?|begünstigte[rn]?|titulaire(?:\s+du\s+compte)?|bénéficiaire|rekeninghouder)\s*[:.]|payment\s+received\s+by\s*:?)\s*/iu;
 const NAME_PREFIX = /^(?:name|firma|company|raison\s+sociale|attn|z\.\s?hd\.?|t\.a\.v\.)\s*[:.]?\s*/i;
 
+// "SDN BHD" as scans misread it ("SON BHD", "CON BHD", "SEN BHD", "SDN BND"): a one-letter slip in a form this
+// common is the form, and a name scored without its form would otherwise keep a stray "CON".
+const MISREAD_SDN_BHD = /(?<![\p{L}\d])(?!sdn\.?\s*bhd)[sc5][do0e][nm]\.?(\s*)(?:bhd|8hd|bnd|bho)\.?(?![\p{L}])/giu;
+
 function cleanName(text: string): string {
-  return text.replace(NAME_PREFIX, '').replace(STRIP_TITLE, '').replace(/[,;:\s]+$/, '').trim();
+  return text.replace(NAME_PREFIX, '').replace(STRIP_TITLE, '').replace(MISREAD_SDN_BHD, (_m, gap: string) => `SDN${gap || ' '}BHD`).replace(/[,;:\s]+$/, '').trim();
 }
 
 function nameLike(text: string): boolean {
