@@ -104,12 +104,12 @@ export async function registerAndGate(options: RegisterOptions): Promise<ModelOu
     const gate = champion && !championP
       ? { ...evaluateGate({ y: m.testLabels, challenger: m.testScores, champion: null, slices }, config.gate), pass: false, reasons: ['CHAMPION_INCOMPARABLE'] }
       : otherSchema && !compared.reasons.includes('NO_SIGNAL')
-        ? { ...compared, pass: true, reasons: [`CHAMPION_OTHER_SCHEMA:${scored.featureSchemaVersion}`, ...compared.reasons.filter((r) => r !== 'BEATS_CHAMPION').map((r) => `REPORTED:${r}`)] }
+        ? { ...compared, pass: true, reasons: [`CHAMPION_OTHER_SCHEMA:${scored.featureSchemaVersion}`, ...compared.reasons.filter((r) => r !== 'BEATS_CHAMPION' && r !== 'BETTER_CALIBRATED').map((r) => `REPORTED:${r}`)] }
         : compared;
     out.gate = gate;
     const evidence = {
       runId: options.runId, snapshot: options.snapshot.sha256, champion, metric: gate.metric, championMetric: gate.champion,
-      challengerMetric: gate.challenger, delta: gate.delta, margin: gate.margin, reasons: gate.reasons,
+      challengerMetric: gate.challenger, delta: gate.delta, margin: gate.margin, logLoss: gate.logLoss, reasons: gate.reasons,
       slices: gate.slices.filter((s) => s.verdict !== 'not-judged').map((s) => ({ slice: `${s.family}=${s.value}`, rows: s.rows, delta: s.delta, verdict: s.verdict })),
       heldOutRows: result.testRows.length,
     };

@@ -49,6 +49,21 @@ describe('promotion gate', () => {
     expect(evaluateGate({ y, challenger: good, champion: good, slices: {} }, { margin: 0.001 })).toMatchObject({ pass: false, reasons: ['BELOW_MARGIN'] });
   });
 
+  it('promotes a challenger that ranks as well and is clearly better calibrated, and no other', () => {
+    // The same ranking, squeezed towards 0.5: an overconfident champion against calibrated probabilities.
+    const overconfident = good.map((p) => (p > 0.5 ? 0.999 : 0.001));
+    const calibrated = good.map((p) => (p > 0.5 ? 0.97 : 0.03));
+    const r = evaluateGate({ y, challenger: calibrated, champion: overconfident, slices: {} });
+    expect(r.delta).toBe(0);
+    expect(r.logLoss!.challenger).toBeLessThan(r.logLoss!.champion * 0.9);
+    expect(r).toMatchObject({ pass: true, reasons: ['BETTER_CALIBRATED'] });
+    // The way is closed when turned off, when the gain is too small, and for a challenger that ranks worse.
+    expect(evaluateGate({ y, challenger: calibrated, champion: overconfident, slices: {} }, { calibrationGain: 0 }).reasons).toEqual(['BELOW_MARGIN']);
+    expect(evaluateGate({ y, challenger: calibrated, champion: calibrated.map((p) => p * 0.99), slices: {} }).reasons).toEqual(['BELOW_MARGIN']);
+    const worseRanking = calibrated.map((p, i) => (i % 9 === 0 ? 1 - p : p));
+    expect(evaluateGate({ y, challenger: worseRanking, champion: overconfident.map((p) => (p > 0.5 ? 0.9999999 : 1e-7)), slices: {} }).reasons).toEqual(['BELOW_MARGIN']);
+  });
+
   it('blocks a challenger that is better overall but worse on a guarded slice', () => {
     // Better than the champion on English rows by a lot, slightly worse on German ones.
     const champion = y.map((v, i) => (i < 100 ? noisy[i]! : good[i]!));

@@ -1,10 +1,11 @@
 /**
  * The promotion gate: a challenger replaces the champion only when, on the same held-out rows, it beats the
- * champion's primary metric by the configured margin and loses on no guarded slice (language, scan,
- * e-invoice, capture source) by more than the tolerance. Pure: the caller scores both models on the rows.
+ * champion's primary metric by the configured margin (or ranks as well and is clearly better calibrated) and
+ * loses on no guarded slice (language, scan, e-invoice, capture source) by more than the tolerance. Pure: the
+ * caller scores both models on the rows, with their calibrated probabilities.
  */
 import { z } from 'zod';
-import { averagePrecision, rocAuc } from '../training/metrics.js';
+import { averagePrecision, logLoss, rocAuc } from '../training/metrics.js';
 
 export const GUARDED_SLICES = ['language', 'scan', 'einvoice', 'captureSource'] as const;
 export type SliceFamily = (typeof GUARDED_SLICES)[number];
@@ -14,6 +15,12 @@ export const GatePolicySchema = z.object({
   metric: z.enum(['prAuc', 'rocAuc']).default('prAuc'),
   /** The challenger must beat the champion by at least this much overall. */
   margin: z.number().min(0).max(1).default(0.002),
+  /**
+   * Or rank as well (its metric less than `margin` below the champion's) with a log loss lower by this share:
+   * the decision policy cuts on calibrated probabilities, so at the same ranking the better-calibrated model
+   * decides better. 0 turns this way off.
+   */
+  calibrationGain: z.number().min(0).max(1).default(0.1),
   /** A guarded slice may be at most this much worse than the champion's. */
   sliceTolerance: z.number().min(0).max(1).default(0.02),
   /** Slices with fewer rows (or one class only) are reported, not judged. */
@@ -49,7 +56,12 @@ export interface GateResult {
   challenger: number;
   delta: number | null;
   margin: number;
-  /** Machine-readable reasons: `NO_CHAMPION`, `BEATS_CHAMPION`, `BELOW_MARGIN`, `SLICE_WORSE:<family>=<value>`, `NO_SIGNAL`. */
+  /** Log loss of the calibrated probabilities on the same rows (lower is better); null without a champion. */
+  logLoss: { champion: number; challenger: number } | null;
+  /**
+   * Machine-readable reasons: `NO_CHAMPION`, `BEATS_CHAMPION`, `BETTER_CALIBRATED` (ranks as well, log loss
+   * lower by `calibrationGain`), `BELOW_MARGIN`, `SLICE_WORSE:<family>=<value>`, `NO_SIGNAL`.
+   */
   reasons: string[];
   slices: SliceVerdict[];
 }
@@ -69,15 +81,18 @@ export function evaluateGate(input: GateInput, policyInput: z.input<typeof GateP
   const policy = GatePolicySchema.parse(policyInput);
   const challenger = metricOf(policy.metric, input.y, input.challenger);
   if (challenger === null) {
-    return { pass: false, metric: policy.metric, champion: null, challenger: Number.NaN, delta: null, margin: policy.margin, reasons: ['NO_SIGNAL'], slices: [] };
+    return { pass: false, metric: policy.metric, champion: null, challenger: Number.NaN, delta: null, margin: policy.margin, logLoss: null, reasons: ['NO_SIGNAL'], slices: [] };
   }
   if (!input.champion) {
-    return { pass: true, metric: policy.metric, champion: null, challenger, delta: null, margin: policy.margin, reasons: ['NO_CHAMPION'], slices: [] };
+    return { pass: true, metric: policy.metric, champion: null, challenger, delta: null, margin: policy.margin, logLoss: null, reasons: ['NO_CHAMPION'], slices: [] };
   }
   const champion = metricOf(policy.metric, input.y, input.champion);
   const delta = champion === null ? null : round(challenger - champion);
+  const loss = { champion: round(logLoss(input.y, input.champion)), challenger: round(logLoss(input.y, input.challenger)) };
+  const betterCalibrated = delta !== null && delta > -policy.margin && policy.calibrationGain > 0
+    && loss.challenger <= loss.champion * (1 - policy.calibrationGain);
   const reasons: string[] = [];
-  if (delta === null || delta < policy.margin) reasons.push('BELOW_MARGIN');
+  if ((delta === null || delta < policy.margin) && !betterCalibrated) reasons.push('BELOW_MARGIN');
   const slices: SliceVerdict[] = [];
   for (const family of policy.guardedSlices) {
     const keys = input.slices[family];
@@ -95,6 +110,6 @@ export function evaluateGate(input: GateInput, policyInput: z.input<typeof GateP
     }
   }
   const pass = reasons.length === 0;
-  if (pass) reasons.push('BEATS_CHAMPION');
-  return { pass, metric: policy.metric, champion, challenger, delta, margin: policy.margin, reasons, slices };
+  if (pass) reasons.push(delta !== null && delta >= policy.margin ? 'BEATS_CHAMPION' : 'BETTER_CALIBRATED');
+  return { pass, metric: policy.metric, champion, challenger, delta, margin: policy.margin, logLoss: loss, reasons, slices };
 }
