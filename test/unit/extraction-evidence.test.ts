@@ -161,6 +161,9 @@ describe('till receipts', () => {
     const guessed = read([...address, ...slip]);
     expect(guessed === undefined || guessed.confidence < 0.5).toBe(true);
     expect(read([['ADVANCO TRADING', 30, 18], ...address, ...slip])?.value).toBe('ADVANCO TRADING');
+    // "Company" names a company; only "Company Reg. No." starts a registration line.
+    expect(read([['ADVANCO COMPANY', 30, 18], ...address, ...slip])?.value).toBe('ADVANCO COMPANY');
+    expect(read([['ADVANCO TRADING', 30, 18], ['Company Reg No: 1101083-T', 10, 24], ...address, ...slip])?.value).toBe('ADVANCO TRADING');
   });
 
   it('takes the name right above a bracketed registration number over a name-like row above it', () => {

@@ -247,7 +247,7 @@ export function nameShape(text: string): number {
   return f;
 }
 
-const ADDRESS = /(?<![\p{L}])(?:jalan|jln|lot|lorong|taman|street|st\.|road|rd\.?|avenue|ave\.?|blvd|floor|level|block|unit|suite|strasse|straße|str\.|rue|platz|weg|allee|tel|fax|phone|gst|vat|reg(?:istration)?|company|co\.\s*reg|no\.?)(?![\p{L}])|(?<!\d)\d{5}(?!\d)|\d+\s*,|,\s*\d/iu;
+const ADDRESS = /(?<![\p{L}])(?:jalan|jln|lot|lorong|taman|street|st\.|road|rd\.?|avenue|ave\.?|blvd|floor|level|block|unit|suite|strasse|straße|str\.|rue|platz|weg|allee|tel|fax|phone|gst|vat|reg(?:istration)?|company\s*(?:reg|no\.?|#)|co\.\s*reg|no\.?)(?![\p{L}])|(?<!\d)\d{5}(?!\d)|\d+\s*,|,\s*\d/iu;
 
 /** A receipt's header row: the segments of one visual row joined when their gaps are word gaps stretched by print. */
 function rowText(page: PageLayout, seg: Segment): string {
