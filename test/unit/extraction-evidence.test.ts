@@ -297,6 +297,16 @@ describe('credit notes (the total\'s printed sign kept, the other amounts take i
 });
 
 describe('labels are not values', () => {
+  it('does not read the delivery address heading beside the billing one as the receiver', () => {
+    const A4 = { width: 596, height: 843 };
+    const page = (right: string): Placed[] => [['ACME Supplies B.V.', 40, 40], ['Factuuradres', 78, 129], [right, 358, 129], ['Strategic Corp', 78, 145],
+      ['Fakestreet 46', 358, 145], ['3500 MJ Utrecht', 78, 157], ['Factuurnummer: VF1005', 40, 260], ['Factuurdatum: 08-09-2022', 40, 272],
+      ['Factuur totaal EUR', 400, 380], ['49,99', 520, 380]];
+    for (const heading of ['Afleveradres', 'Delivery address', 'Lieferadresse', 'Ship to']) {
+      expect(extractFromOcr(syntheticDoc(page(heading), { ...A4, textSource: 'text-layer' })).fields.receiver_name?.value, heading).toBe('Strategic Corp');
+    }
+  });
+
   it('does not read "P.O. / S.O." as the invoice number', () => {
     const inv = extractFromOcr(syntheticDoc([
       ['ACME SUPPLY CO', 40, 40], ['Invoice No.', 360, 100], ['P.O. / S.O.:', 440, 100], ['Date: 03/04/2023', 360, 115], ['Total', 360, 300], ['$12.00', 480, 300],

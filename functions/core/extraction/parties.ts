@@ -16,7 +16,8 @@ export { normalizeVatId, extractIban, extractTaxIds } from './identifiers.js';
 const LEGAL_FORM = /(?<![\p{L}\d])(?:gmbh(?:\s*&\s*co\.?(?:\s*kg)?)?|ag|kg|ohg|e\.\s?k\.|ug|b\.\s?v\.?|n\.\s?v\.?|bv|nv|inc\.?|ltd\.?|limited|llc|llp|plc|corp\.?|corporation|sas|sarl|s\.a\.r\.l\.|s\.a\.?|sa|spa|s\.p\.a\.|pvt\.?|gbr|a\.g\.|co\.|sdn\.?\s*bhd\.?|bhd\.?|berhad|s\/b|pte\.?\s*ltd\.?|pty\.?\s*ltd\.?)(?![\p{L}])/iu;
 const TITLE_WORDS = /^(?:invoice|tax\s+invoice|rechnung|facture|factuur|receipt|payment\s+receipt|bill|credit\s+note|gutschrift|avoir|kopie\s+factuur|retail\s+invoices?\/bill)[.:]?$/i;
 const STRIP_TITLE = /^(?:invoice|rechnung|facture|factuur)[.:]?\s+|\s+(?:(?:tax\s+)?invoice|rechnung|facture|factuur|(?:payment\s+|cash\s+|official\s+)?receipt)$/i;
-const NOT_NAME = /@|www\.|https?:|^\+?\d|\b(?:thank|thanks|please|welcome|goods\s+sold|danke|merci)\b|[a-zäöü]+nummer\b|\b(?:tel|fax|phone|telefon|gln|nummer|number|iban|bic|page|seite|datum|date|nr\.?|no\.?)\b|^\d{4,5}\s/i;
+// A delivery address's heading beside the billing one ("Factuuradres ... Afleveradres") is no party's name.
+const NOT_NAME = /@|www\.|https?:|^\+?\d|\b(?:thank|thanks|please|welcome|goods\s+sold|danke|merci)\b|\b(?:ship(?:ping)?\s+to|deliver(?:y|ed)?\s+(?:to|address)|liefer(?:adresse|anschrift)|adresse\s+de\s+livraison|livr[ée]\s+[àa]|afleveradres|bezorgadres)\b|[a-zäöü]+nummer\b|\b(?:tel|fax|phone|telefon|gln|nummer|number|iban|bic|page|seite|datum|date|nr\.?|no\.?)\b|^\d{4,5}\s/i;
 const PAYEE = /(?<![\p{L}])(?:(?:account\s+holder|beneficiary|payee|kontoinhaber(?:in)?|begünstigte[rn]?|titulaire(?:\s+du\s+compte)?|bénéficiaire|rekeninghouder)\s*[:.]|payment\s+received\s+by\s*:?)\s*/iu;
 const NAME_PREFIX = /^(?:name|firma|company|raison\s+sociale|attn|z\.\s?hd\.?|t\.a\.v\.)\s*[:.]?\s*/i;
 
