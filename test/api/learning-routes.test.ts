@@ -22,7 +22,7 @@ import type { RunStore } from '../../functions/core/learning/runs.js';
 import type { InvoiceStore } from '../../functions/core/ports.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 import { makeRecord } from '../contracts/invoice-records.js';
-import { emulatorAvailable, resetFirestore, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
+import { emulatorAvailable, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
 import { testApi } from './helpers.js';
 
 interface Harness {
@@ -204,10 +204,7 @@ let prefixes = 0;
 afterAll(async () => emulator?.stop());
 
 scenario('Firestore emulator', firestoreReady, async (mode) => {
-  if (!emulator) {
-    emulator = await startEmulator('firestore');
-    await resetFirestore(emulator.host, 'ledgerx-test');
-  }
+  emulator ??= await startEmulator('firestore');
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const firestore = new Firestore({ projectId: 'ledgerx-test', ignoreUndefinedProperties: true });
   const prefix = `t${++prefixes}_`;

@@ -26,7 +26,7 @@ import type { FirestoreInvoiceStore } from '../../functions/adapters/gcp/firesto
 import { FirestoreWebhookStore } from '../../functions/adapters/gcp/firestore-webhook-store.js';
 import { Topics } from '../../functions/core/messages.js';
 import { silentLogger } from '../../functions/platform/logger.js';
-import { emulatorAvailable, resetFirestore, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
+import { emulatorAvailable, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
 import { startGcsTestServer, type GcsTestServer } from '../gcs-server/server.js';
 import { makeRecord } from '../contracts/invoice-records.js';
 import { AUDIENCE, googleKeys, mintIdToken, tinyPdf } from '../api/helpers.js';
@@ -68,7 +68,6 @@ describe.skipIf(!firestoreReady)('api function on functions-framework, Firestore
     firestore = new Firestore({ projectId: PROJECT, ignoreUndefinedProperties: true });
     // The monitoring routes configure themselves from the function's environment (Terraform's common_env).
     Object.assign(process.env, { GOOGLE_CLOUD_PROJECT: PROJECT, LEDGERX_MODELS_BUCKET: 'models', LEDGERX_ARTIFACTS_BUCKET: 'artifacts', LEDGERX_LOG_LEVEL: 'silent' });
-    await resetFirestore(emulator.host, PROJECT);
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     gcs = await startGcsTestServer({ buckets: ['inbox', 'artifacts'], signers: { [EMAIL]: { publicKey } } });
     storage = new Storage({ projectId: PROJECT, apiEndpoint: gcs.url, credentials: { client_email: EMAIL, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } });

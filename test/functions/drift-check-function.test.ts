@@ -21,7 +21,7 @@ import { requestOf } from '../../functions/retrain.js';
 import { silentLogger } from '../../functions/platform/logger.js';
 import { loadMonitoringConfig } from '../../functions/platform/gcp/monitoring-config.js';
 import { gcpMonitoring, type DriftCheckRuntime } from '../../functions/platform/gcp/runtimes/drift-check.js';
-import { emulatorAvailable, resetFirestore, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
+import { emulatorAvailable, startEmulator, type RunningEmulator } from '../helpers/emulators.js';
 import { tempDir } from '../helpers/runtime.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -72,7 +72,6 @@ describe.skipIf(!firestoreReady)('drift-check on its GCP runtime (Firestore emul
     emulator = await startEmulator('firestore');
     process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
     db = new Firestore({ projectId: PROJECT });
-    await resetFirestore(emulator.host, PROJECT);
     ({ dir, dispose } = await tempDir('drift-check-fn'));
     await cp(path.join(REPO, 'models'), path.join(dir, 'buckets/models'), { recursive: true });
     const blobs = createFsBlobStore(path.join(dir, 'buckets'));
