@@ -311,9 +311,9 @@ describe('GCP learning configuration and the Cloud Run job launcher', () => {
   it('reads the trigger and job settings from the environment and lists every problem at once', async () => {
     const { loadRetrainJobConfig, loadRetrainTriggerConfig } = await import('../../functions/platform/gcp/learning-config.js');
     const { ConfigError } = await import('../../functions/platform/gcp/config.js');
-    const env = { GOOGLE_CLOUD_PROJECT: 'p', LEDGERX_MODELS_BUCKET: 'm', LEDGERX_REGION: 'europe-west1', LEDGERX_RETRAIN_JOB: 'ledgerx-retrain-job', LEDGERX_MODEL_ADMINS: 'ana, bo', LEDGERX_GATE_MARGIN: '0.01' };
+    const env = { GOOGLE_CLOUD_PROJECT: 'p', LEDGERX_MODELS_BUCKET: 'm', LEDGERX_REGION: 'europe-west1', LEDGERX_RETRAIN_JOB: 'ledgerx-retrain-job', LEDGERX_MODEL_ADMINS: 'ana, bo', LEDGERX_GATE_MARGIN: '0.01', LEDGERX_GATE_CALIBRATION_GAIN: '0.2' };
     const trigger = loadRetrainTriggerConfig(env);
-    expect(trigger).toMatchObject({ projectId: 'p', region: 'europe-west1', jobName: 'ledgerx-retrain-job', learning: { promotion: { mode: 'approval', admins: ['ana', 'bo'] }, gate: { margin: 0.01 } } });
+    expect(trigger).toMatchObject({ projectId: 'p', region: 'europe-west1', jobName: 'ledgerx-retrain-job', learning: { promotion: { mode: 'approval', admins: ['ana', 'bo'] }, gate: { margin: 0.01, calibrationGain: 0.2 } } });
     try {
       loadRetrainJobConfig({ LEDGERX_RETRAIN_JOB: 'x', LEDGERX_BASE_DATASET: 'not-jsonl', LEDGERX_PROMOTION_MODE: 'yolo' });
       throw new Error('expected a ConfigError');

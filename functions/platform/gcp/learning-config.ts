@@ -24,6 +24,7 @@ const LearningEnv = z.object({
   LEDGERX_MODEL_ADMINS: Csv.optional(),
   LEDGERX_GATE_MARGIN: PositiveNumber.optional(),
   LEDGERX_GATE_SLICE_TOLERANCE: PositiveNumber.optional(),
+  LEDGERX_GATE_CALIBRATION_GAIN: PositiveNumber.optional(),
   LEDGERX_RETRAIN_TRIALS: PositiveNumber.optional(),
   LEDGERX_RETRAIN_SEED: PositiveNumber.optional(),
 });
@@ -48,7 +49,8 @@ function learningOf(name: string, e: z.infer<typeof LearningEnv>): GcpLearningCo
   const learning = LearningConfigSchema.safeParse({
     ...(e.LEDGERX_PREDICTION_RETENTION_DAYS ? { predictionRetentionDays: e.LEDGERX_PREDICTION_RETENTION_DAYS } : {}),
     ...(e.LEDGERX_REGISTRY_REFRESH_SECONDS ? { registryRefreshSeconds: e.LEDGERX_REGISTRY_REFRESH_SECONDS } : {}),
-    gate: { ...(e.LEDGERX_GATE_MARGIN !== undefined ? { margin: e.LEDGERX_GATE_MARGIN } : {}), ...(e.LEDGERX_GATE_SLICE_TOLERANCE !== undefined ? { sliceTolerance: e.LEDGERX_GATE_SLICE_TOLERANCE } : {}) },
+    gate: { ...(e.LEDGERX_GATE_MARGIN !== undefined ? { margin: e.LEDGERX_GATE_MARGIN } : {}), ...(e.LEDGERX_GATE_SLICE_TOLERANCE !== undefined ? { sliceTolerance: e.LEDGERX_GATE_SLICE_TOLERANCE } : {}),
+      ...(e.LEDGERX_GATE_CALIBRATION_GAIN !== undefined ? { calibrationGain: e.LEDGERX_GATE_CALIBRATION_GAIN } : {}) },
     promotion: { mode: e.LEDGERX_PROMOTION_MODE, admins: e.LEDGERX_MODEL_ADMINS ?? [] },
     retrain: { ...(e.LEDGERX_RETRAIN_TRIALS ? { trials: e.LEDGERX_RETRAIN_TRIALS } : {}), ...(e.LEDGERX_RETRAIN_SEED !== undefined ? { seed: e.LEDGERX_RETRAIN_SEED } : {}) },
   });

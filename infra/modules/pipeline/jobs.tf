@@ -42,6 +42,7 @@ locals {
     LEDGERX_PROMOTION_MODE            = var.promotion_mode
     LEDGERX_MODEL_ADMINS              = join(",", var.model_admins)
     LEDGERX_GATE_MARGIN               = tostring(var.gate_margin)
+    LEDGERX_GATE_CALIBRATION_GAIN     = tostring(var.gate_calibration_gain)
   }
 
   retrain_job_env = merge(local.learning_env, {

@@ -424,6 +424,17 @@ variable "gate_margin" {
   }
 }
 
+variable "gate_calibration_gain" {
+  type        = number
+  description = "Or rank as well (less than gate_margin below) with a held-out log loss lower by this share (0 turns this way off)."
+  default     = 0.1
+
+  validation {
+    condition     = var.gate_calibration_gain >= 0 && var.gate_calibration_gain < 1
+    error_message = "gate_calibration_gain must be in [0, 1)."
+  }
+}
+
 variable "api_oauth_client_id" {
   type        = string
   description = "OAuth 2.0 client id of the web app (Google Identity Services): the audience the api checks on Google ID tokens. Empty = browser sign-in off, API keys only. Created in the console (APIs & Services > Credentials); not a secret."
