@@ -152,6 +152,17 @@ describe('till receipts', () => {
     expect(receiptSupplier([['Sanjung Realiti Sdn. Bhd.', 20, 30], ...slip])).toBe('Sanjung Realiti Sdn. Bhd.');
   });
 
+  it('reads a label across OCR noise printed between it and its amount', () => {
+    expect(classifyLabel('Final Total  eee"')).toMatchObject({ weights: { total: 0.85 } });
+    expect(classifyLabel('Total Gross  C RN')).toMatchObject({ weights: { total: 1 }, strength: 'strong' });
+    // A chunk that names something still wins, and noise alone names nothing.
+    expect(classifyLabel('Total 3 items   Cash')).toMatchObject({ weights: { tendered: 1 } });
+    expect(classifyLabel('eee"')).toBeUndefined();
+    const slip: Placed[] = [['SANYU STATIONERY SHOP', 20, 30], ['TAX INVOICE', 60, 60], ['Date: 12/08/2017', 20, 75], ['PEN', 10, 100], ['3.00', 180, 100],
+      ['Final Total', 90, 130], ['eee"', 150, 130], ['3.00', 180, 130], ['GST Summary', 10, 160], ['SR @ 6%', 10, 172], ['2.83', 180, 172]];
+    expect(extractFromOcr(syntheticDoc(slip, { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.total_amount?.value).toBe(3);
+  });
+
   it('does not take the continuation of the address for the shop name', () => {
     const address: Placed[] = [['NO 1&3, Jalan Wangsa Delima 12,', 10, 30], ['Wangsa Link, Wangsa Maju,', 20, 42], ['53300 Kuala Lumpur', 30, 54]];
     const slip: Placed[] = [['TAX INVOICE', 60, 80], ['28/02/2018 6:02:25', 100, 95], ['GLUE STICK', 10, 130], ['10.45', 180, 130],

@@ -64,6 +64,10 @@ const LABEL_RULES: ReadonlyArray<{ test: (t: string) => boolean; weights: RoleWe
 export function classifyLabel(label: string): { weights: RoleWeights; strength: 'strong' | 'weak'; at: number } | undefined {
   const text = repairLabelWords(label);
   const chunks = [...text.matchAll(/\S+(?:\s\S+)*/g)].filter((m) => /\p{L}{2}/u.test(m[0].replace(/\b(?:EUR|USD|GBP|CHF|RM|MYR|SGD|Rs)\b/g, '')));
+  // A short chunk that names nothing, right before the amount, is OCR noise between a label and its amount
+  // ("Final Total  eee\" 3.00", "Total Gross  C RN 85.54"): the label is the chunk before it.
+  const noise = (m: RegExpMatchArray) => m[0].replace(/\s/g, '').length <= 4 && LABEL_RULES.every((r) => !r.test(m[0]));
+  while (chunks.length > 1 && noise(chunks[chunks.length - 1]!)) chunks.pop();
   const chunk = chunks[chunks.length - 1];
   if (!chunk) return undefined;
   const rule = LABEL_RULES.findIndex((r) => r.test(chunk[0]));
