@@ -114,8 +114,8 @@ export interface DateOrderDecision {
 /**
  * Decides day-first vs month-first for a document. Evidence in order of strength: a numeric date on the
  * page that only parses one way (a part > 12); the locale implied by the labels' language, dotted dates
- * (a German/French convention), the currency, or the name of the tax or a legal form of a day-first country (VAT, GST, Sdn Bhd: `dayFirstLocale`); otherwise
- * 'ambiguous' with the most likely order.
+ * (a German/French convention), the currency, or the name of the tax or a legal form of a day-first country
+ * (VAT, GST, Sdn Bhd: `dayFirstLocale`); otherwise 'ambiguous' with the most likely order.
  */
 export function resolveDateOrder(
   dates: readonly DateMatch[],

@@ -35,8 +35,8 @@ export interface ExtractOptions {
 
 /**
  * Marks of countries that print the day before the month: the names of their taxes, and the legal forms of
- * Malaysia, Singapore, Australia and India ("Sdn Bhd", "Pte Ltd", "Pty Ltd", "Pvt Ltd"), which a receipt
- * prints when its tax line is misread ("XGST") and its currency is a column's unit.
+ * Malaysia, Singapore, Australia and India ("Sdn Bhd", "Pte Ltd", "Pty Ltd", "Pvt Ltd"), which a receipt still
+ * prints where the OCR misread its tax line ("XGST").
  */
 const DAY_FIRST_MARKS = /(?<![\p{L}])(?:vat|gst|sst|tva|mwst|ust|btw|iva|sdn\.?\s*bhd|bhd|berhad|pte\.?\s*ltd|pty\.?\s*ltd|pvt\.?\s*ltd)(?![\p{L}])/iu;
 
