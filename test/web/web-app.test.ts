@@ -211,9 +211,17 @@ describe.skipIf(!chromiumAvailable)('the web app in Chromium', () => {
       await page.keyboard.type('120.50');
       await page.keyboard.press('Enter');
       await expect.poll(() => page.getByTestId('correction').textContent()).toBe('120.5');
+      // A fast reviewer's R the moment the next invoice is on screen, before the page's effects have run (the
+      // key handler is re-attached after each paint): it rejects the invoice shown, never the one just approved.
+      await page.evaluate((next) => {
+        const seen = new MutationObserver(() => {
+          if (document.querySelector('[data-testid="review-item"]')?.getAttribute('data-invoice') !== next) return;
+          seen.disconnect();
+          document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'r', bubbles: true }));
+        });
+        seen.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-invoice'] });
+      }, idOf(8));
       await page.keyboard.press('a');
-      await expect.poll(current, afterDecision).toBe(idOf(8));
-      await page.keyboard.press('r');
       await expect.poll(current, afterDecision).toBe(idOf(13));
       const approved = await apiCall<{ items: Array<{ decision: string; corrections: Record<string, unknown>; modelVersions: Record<string, string>; reviewer: string; current: boolean }> }>(served.url, served.adminKey, `/v1/invoices/${idOf(3)}/reviews`);
       expect(approved.body.items).toHaveLength(1);

@@ -41,6 +41,12 @@ export function ReviewPage() {
   const noteInput = useRef<HTMLTextAreaElement>(null);
   const current = items?.[index];
   // Keys can arrive faster than renders: the key handler reads the latest state from these refs, set at once.
+  // The handler itself is re-attached only after each render has painted: until then the previous one runs, and
+  // it must act on the invoice now on screen (set here, during the render), never on the one just decided.
+  const shown = useRef(current);
+  shown.current = current;
+  const noteNow = useRef(note);
+  noteNow.current = note;
   const mode = useRef<null | 'choose' | string>(null);
   const typed = useRef('');
   const pendingNow = useRef<Record<string, string | number>>({});
@@ -79,19 +85,21 @@ export function ReviewPage() {
 
   const busyNow = useRef(false);
   const decide = async (decision: 'approve' | 'reject') => {
+    const item = shown.current;
     // One decision at a time: a key held down or pressed twice does not judge the same invoice twice.
-    if (!current || busyNow.current) return;
+    if (!item || busyNow.current) return;
     busyNow.current = true;
     const pending = pendingNow.current;
+    const written = noteNow.current.trim();
     setBusy(true);
     try {
-      await api(`/v1/invoices/${encodeURIComponent(current.invoiceId)}/review`, {
+      await api(`/v1/invoices/${encodeURIComponent(item.invoiceId)}/review`, {
         method: 'POST',
-        body: { decision, ...(Object.keys(pending).length ? { corrections: pending } : {}), ...(note.trim() ? { note: note.trim() } : {}) },
+        body: { decision, ...(Object.keys(pending).length ? { corrections: pending } : {}), ...(written ? { note: written } : {}) },
       });
-      const label = current.supplierName || current.fileName;
+      const label = item.supplierName || item.fileName;
       setMessage({ kind: 'ok', text: `${decision === 'approve' ? 'Approved' : 'Rejected'} ${label}${Object.keys(pending).length ? ` with ${Object.keys(pending).length} correction(s)` : ''}.` });
-      setItems((list) => (list ?? []).filter((i) => i.invoiceId !== current.invoiceId));
+      setItems((list) => (list ?? []).filter((i) => i.invoiceId !== item.invoiceId));
       setIndex((i) => Math.max(0, Math.min(i, (items?.length ?? 1) - 2)));
       setPendingNow({});
       setNote('');
@@ -125,8 +133,8 @@ export function ReviewPage() {
       const actions: Record<string, () => void> = {
         j: () => move(1), ArrowDown: () => move(1), k: () => move(-1), ArrowUp: () => move(-1),
         a: () => void decide('approve'), r: () => void decide('reject'),
-        e: () => current && setMode('choose'), n: () => noteInput.current?.focus(),
-        o: () => current && navigate(`/invoices/${encodeURIComponent(current.invoiceId)}`),
+        e: () => shown.current && setMode('choose'), n: () => noteInput.current?.focus(),
+        o: () => shown.current && navigate(`/invoices/${encodeURIComponent(shown.current.invoiceId)}`),
       };
       const act = actions[key] ?? actions[key.toLowerCase()];
       if (act) {
