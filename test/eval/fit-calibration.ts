@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  CALIBRATED_FIELDS, CalibrationTableSchema, MIN_CURVE_OBSERVATIONS, applyCurve, type CalibratedField, type CalibrationTable, type Curve, type Medium,
+  CALIBRATED_FIELDS, CalibrationTableSchema, MIN_CURVE_OBSERVATIONS, applyCurve, pageMedia, type CalibratedField, type CalibrationTable, type Curve, type Medium,
 } from '../../functions/core/extraction/calibration.js';
 import { extractInvoice } from '../../functions/core/extraction/extract-invoice.js';
 import type { Invoice } from '../../functions/core/invoice/invoice.js';
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       });
       if (!doc) continue;
       const inv: Invoice = extractInvoice(doc, { einvoice: false, rawConfidences: true });
-      const ocrPages = new Set(doc.pages.filter((p) => p.textSource === 'ocr' || p.textSource === 'docai').map((p) => p.pageNumber));
+      const media = pageMedia(doc);
       const predicted: Predicted = {
         invoice_number: inv.fields.invoice_id?.value, invoice_date: inv.fields.invoice_date?.value, total: inv.fields.total_amount?.value,
         currency: inv.fields.currency?.value, supplier: inv.fields.supplier_name?.value,
@@ -124,8 +124,7 @@ async function main(): Promise<void> {
         const field = FIELD_OF[name];
         const f = inv.fields[field];
         if (!f || f.source === 'ocr-entity') continue;
-        const onOcr = f.pageNumber === undefined ? ocrPages.size * 2 > doc.pages.length : ocrPages.has(f.pageNumber);
-        obs.push({ field, medium: onOcr ? 'ocr' : 'text', raw: f.confidence, correct: fieldCorrect(name, predicted, c.truth), group: `${c.corpus}|${c.group}` });
+        obs.push({ field, medium: media.mediumOf(f.pageNumber), raw: f.confidence, correct: fieldCorrect(name, predicted, c.truth), group: `${c.corpus}|${c.group}` });
       }
     }
   }

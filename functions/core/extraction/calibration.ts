@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { HeaderFields } from '../invoice/invoice.js';
+import type { OcrDocument } from '../ocr-document.js';
 import table from './calibration.json' with { type: 'json' };
 
 /**
@@ -67,6 +68,16 @@ export function curveFor(field: CalibratedField, medium: Medium, t: CalibrationT
   if (own && own.n >= MIN_CURVE_OBSERVATIONS) return own;
   const pooled = t.curves[field];
   return pooled && pooled.n >= MIN_CURVE_OBSERVATIONS ? pooled : undefined;
+}
+
+/**
+ * Which pages of `doc` were read from an image (OCR or Document AI): `mostlyOcr` when most were, and the medium
+ * of a page by its number (a field without a page takes the medium of most pages).
+ */
+export function pageMedia(doc: Pick<OcrDocument, 'pages'>): { mostlyOcr: boolean; mediumOf: (page: number | undefined) => Medium } {
+  const ocrPages = new Set(doc.pages.filter((p) => p.textSource === 'ocr' || p.textSource === 'docai').map((p) => p.pageNumber));
+  const mostlyOcr = ocrPages.size * 2 > doc.pages.length;
+  return { mostlyOcr, mediumOf: (page) => ((page === undefined ? mostlyOcr : ocrPages.has(page)) ? 'ocr' : 'text') };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { AmountField, DateField, HeaderFields, Invoice, TextField } from '../invoice/invoice.js';
 import type { OcrDocument } from '../ocr-document.js';
 import { amountCandidates, chooseAmounts, hasRoundingLine, type AmountCandidate, type JointAmounts } from './amounts.js';
-import { calibrateFields } from './calibration.js';
+import { calibrateFields, pageMedia } from './calibration.js';
 import { combine, competition, readFactor, weighByReading } from './confidence.js';
 import { orderConfirmed, termDays } from './date-checks.js';
 import { chooseDates, dateCandidates, type DateCandidate } from './date-fields.js';
@@ -107,8 +107,8 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
   const text = doc.text || layouts.map((l) => l.segments.map((s) => s.text).join('\n')).join('\f');
   const language = detectLanguage(text);
   const decimal = dominantDecimalSeparator(text);
-  const scanned = doc.pages.filter((p) => p.textSource === 'ocr' || p.textSource === 'docai').length * 2 > doc.pages.length;
-  const currencyDetected = detectCurrency(text, { scanned });
+  const media = pageMedia(doc);
+  const currencyDetected = detectCurrency(text, { scanned: media.mostlyOcr });
   const kind = classifyDocument(layouts);
   const creditNote = kind.type === 'credit_note';
   const receipt = kind.type === 'receipt';
@@ -198,11 +198,7 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
     fields.currency = { value: currencyCode, confidence: 0.4, source: 'derived' };
   }
   weighByReading(fields, layouts, new Set(['invoice_date', 'due_date', 'total_amount', 'net_amount', 'total_tax_amount', 'amount_due']));
-  if (!options.rawConfidences) {
-    const ocrPages = new Set(doc.pages.filter((p) => p.textSource === 'ocr' || p.textSource === 'docai').map((p) => p.pageNumber));
-    const mostlyOcr = ocrPages.size * 2 > doc.pages.length;
-    calibrateFields(fields, (page) => ((page === undefined ? mostlyOcr : ocrPages.has(page)) ? 'ocr' : 'text'));
-  }
+  if (!options.rawConfidences) calibrateFields(fields, media.mediumOf);
   for (const [name, factor] of Object.entries(risk)) {
     const f = fields[name as 'invoice_date' | 'due_date'];
     if (f) f.confidence = clamp(f.confidence * factor);
