@@ -41,12 +41,6 @@ export function ReviewPage() {
   const noteInput = useRef<HTMLTextAreaElement>(null);
   const current = items?.[index];
   // Keys can arrive faster than renders: the key handler reads the latest state from these refs, set at once.
-  // The handler itself is re-attached only after each render has painted: until then the previous one runs, and
-  // it must act on the invoice now on screen (set here, during the render), never on the one just decided.
-  const shown = useRef(current);
-  shown.current = current;
-  const noteNow = useRef(note);
-  noteNow.current = note;
   const mode = useRef<null | 'choose' | string>(null);
   const typed = useRef('');
   const pendingNow = useRef<Record<string, string | number>>({});
@@ -85,21 +79,19 @@ export function ReviewPage() {
 
   const busyNow = useRef(false);
   const decide = async (decision: 'approve' | 'reject') => {
-    const item = shown.current;
     // One decision at a time: a key held down or pressed twice does not judge the same invoice twice.
-    if (!item || busyNow.current) return;
+    if (!current || busyNow.current) return;
     busyNow.current = true;
     const pending = pendingNow.current;
-    const written = noteNow.current.trim();
     setBusy(true);
     try {
-      await api(`/v1/invoices/${encodeURIComponent(item.invoiceId)}/review`, {
+      await api(`/v1/invoices/${encodeURIComponent(current.invoiceId)}/review`, {
         method: 'POST',
-        body: { decision, ...(Object.keys(pending).length ? { corrections: pending } : {}), ...(written ? { note: written } : {}) },
+        body: { decision, ...(Object.keys(pending).length ? { corrections: pending } : {}), ...(note.trim() ? { note: note.trim() } : {}) },
       });
-      const label = item.supplierName || item.fileName;
+      const label = current.supplierName || current.fileName;
       setMessage({ kind: 'ok', text: `${decision === 'approve' ? 'Approved' : 'Rejected'} ${label}${Object.keys(pending).length ? ` with ${Object.keys(pending).length} correction(s)` : ''}.` });
-      setItems((list) => (list ?? []).filter((i) => i.invoiceId !== item.invoiceId));
+      setItems((list) => (list ?? []).filter((i) => i.invoiceId !== current.invoiceId));
       setIndex((i) => Math.max(0, Math.min(i, (items?.length ?? 1) - 2)));
       setPendingNow({});
       setNote('');
@@ -112,39 +104,44 @@ export function ReviewPage() {
     }
   };
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey) return;
-      const target = e.target as HTMLElement;
-      if (target.closest('input, textarea, select, dialog')) return;
-      if (mode.current === 'choose') {
-        e.preventDefault();
-        setMode(FIELD_OF[e.key.toLowerCase()] ?? null);
-        return;
-      }
-      if (mode.current) {
-        // A field was chosen and its input is not focused yet: keep what is typed for it.
-        if (e.key.length === 1) typed.current += e.key;
-        if (e.key === 'Escape') setMode(null);
-        e.preventDefault();
-        return;
-      }
-      const key = e.key;
-      const actions: Record<string, () => void> = {
-        j: () => move(1), ArrowDown: () => move(1), k: () => move(-1), ArrowUp: () => move(-1),
-        a: () => void decide('approve'), r: () => void decide('reject'),
-        e: () => shown.current && setMode('choose'), n: () => noteInput.current?.focus(),
-        o: () => shown.current && navigate(`/invoices/${encodeURIComponent(shown.current.invoiceId)}`),
-      };
-      const act = actions[key] ?? actions[key.toLowerCase()];
-      if (act) {
-        e.preventDefault();
-        act();
-      }
+  // The window's listener calls the handler of the latest render, set here during the render: a listener
+  // re-attached by an effect after each paint left the previous render's handler in place for the keys pressed
+  // in between, and an R right after an approve judged the invoice just approved again.
+  const keyHandler = useRef<(e: KeyboardEvent) => void>(() => {});
+  keyHandler.current = (e: KeyboardEvent) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const target = e.target as HTMLElement;
+    if (target.closest('input, textarea, select, dialog')) return;
+    if (mode.current === 'choose') {
+      e.preventDefault();
+      setMode(FIELD_OF[e.key.toLowerCase()] ?? null);
+      return;
+    }
+    if (mode.current) {
+      // A field was chosen and its input is not focused yet: keep what is typed for it.
+      if (e.key.length === 1) typed.current += e.key;
+      if (e.key === 'Escape') setMode(null);
+      e.preventDefault();
+      return;
+    }
+    const key = e.key;
+    const actions: Record<string, () => void> = {
+      j: () => move(1), ArrowDown: () => move(1), k: () => move(-1), ArrowUp: () => move(-1),
+      a: () => void decide('approve'), r: () => void decide('reject'),
+      e: () => current && setMode('choose'), n: () => noteInput.current?.focus(),
+      o: () => current && navigate(`/invoices/${encodeURIComponent(current.invoiceId)}`),
     };
+    const act = actions[key] ?? actions[key.toLowerCase()];
+    if (act) {
+      e.preventDefault();
+      act();
+    }
+  };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => keyHandler.current(e);
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  });
+  }, []);
 
   // Called when the field's input appears (once the invoice's detail is in, so that its value is final): what was
   // typed before replaces the value, else the value is selected for typing over.
