@@ -247,7 +247,7 @@ describe.skipIf(!chromiumAvailable)('the web app in Chromium', () => {
       const { page, dialogs } = await signedInPage(context, served.url, keys.reviewer);
       // Hold the invoice's detail back: E and the field's key come before its values do.
       let release!: () => void;
-      const held = new Promise<void>((resolve) => { release = resolve; });
+      let held = new Promise<void>((resolve) => { release = resolve; });
       await page.route(/\/v1\/invoices\/[^/?]+$/, async (route) => { await held; await route.continue(); });
       await page.goto(`${served.url}/review`);
       await page.getByTestId('review-item').waitFor();
@@ -258,6 +258,17 @@ describe.skipIf(!chromiumAvailable)('the web app in Chromium', () => {
       await page.keyboard.type('55.50');
       await page.keyboard.press('Enter');
       await expect.poll(() => page.getByTestId('correction').textContent()).toBe('55.5');
+      // The whole correction, Enter included, typed before the next invoice's values arrive: kept, not lost.
+      held = new Promise<void>((resolve) => { release = resolve; });
+      const first = await page.getByTestId('review-item').getAttribute('data-invoice');
+      await page.keyboard.press('j');
+      await expect.poll(() => page.getByTestId('review-item').getAttribute('data-invoice')).not.toBe(first);
+      await page.keyboard.press('e');
+      await page.keyboard.press('c');
+      await page.keyboard.type('77.00');
+      await page.keyboard.press('Enter');
+      release();
+      await expect.poll(() => page.getByTestId('correction').textContent()).toBe('77');
       expect(dialogs).toEqual([]);
     } finally {
       await context.close();

@@ -43,10 +43,12 @@ export function ReviewPage() {
   // Keys can arrive faster than renders: the key handler reads the latest state from these refs, set at once.
   const mode = useRef<null | 'choose' | string>(null);
   const typed = useRef('');
+  const entered = useRef(false);
   const pendingNow = useRef<Record<string, string | number>>({});
   const setMode = (m: null | 'choose' | string) => {
     mode.current = m;
     typed.current = '';
+    entered.current = false;
     setEditing(m);
   };
   const setPendingNow = (p: Record<string, string | number>) => {
@@ -118,8 +120,9 @@ export function ReviewPage() {
       return;
     }
     if (mode.current) {
-      // A field was chosen and its input is not focused yet: keep what is typed for it.
+      // A field was chosen and its input is not focused yet: keep what is typed for it, Enter included.
       if (e.key.length === 1) typed.current += e.key;
+      if (e.key === 'Enter') entered.current = true;
       if (e.key === 'Escape') setMode(null);
       e.preventDefault();
       return;
@@ -144,12 +147,13 @@ export function ReviewPage() {
   }, []);
 
   // Called when the field's input appears (once the invoice's detail is in, so that its value is final): what was
-  // typed before replaces the value, else the value is selected for typing over.
+  // typed before replaces the value, else the value is selected for typing over; an Enter typed before keeps it.
   const onEditorShown = (input: HTMLInputElement) => {
     input.focus();
     if (typed.current) input.value = typed.current;
     else input.select();
     typed.current = '';
+    if (entered.current) input.form?.requestSubmit();
   };
 
   return (
