@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     if (!existsSync(cached)) {
       writeFileSync(cached, execFileSync('tesseract', [c.absPath, '-', '-l', 'eng', 'tsv'], { env: { ...process.env, OMP_THREAD_LIMIT: '1' }, stdio: ['ignore', 'pipe', 'ignore'] }));
     }
-    const inv = extractInvoice(documentFromTsv(readFileSync(cached, 'utf8'), 'image/jpeg'), { einvoice: false });
+    const inv = extractInvoice(documentFromTsv(readFileSync(cached, 'utf8'), 'image/jpeg'), { einvoice: false, referenceDate: new Date() });
     const predicted: Predicted = { total: inv.fields.total_amount?.value, invoice_date: inv.fields.invoice_date?.value, supplier: inv.fields.supplier_name?.value };
     const fields: (typeof outcomes)[number]['fields'] = {};
     for (const [name, key] of Object.entries(FIELDS) as Array<[keyof typeof FIELDS, (typeof FIELDS)[keyof typeof FIELDS]]>) {

@@ -177,6 +177,19 @@ describe('till receipts', () => {
     expect(read([['ADVANCO TRADING', 30, 18], ['Company Reg No: 1101083-T', 10, 24], ...address, ...slip])?.value).toBe('ADVANCO TRADING');
   });
 
+  it('reads a slip whose only payment line is "Payment" with its amount apart as a receipt, and takes its shop name', () => {
+    // The "TAX INVOICE" title was misread into a longer line: only the slip's structure says receipt.
+    const slip: Placed[] = [['BERRY\'S CAKE HOUSE', 30, 30], ['No.1, Jln Puteri 1/6,', 30, 42], ['Bandar Puteri,', 40, 54], ['47100 Puchong,', 40, 66],
+      ['18/04/2018 9:18:08 PM Session: 11444', 10, 90], ['Users1 . TAX Invoice No 1455 POS2', 10, 102], ['RAISIN ALMOND BREAD', 10, 130], ['4.55', 180, 130],
+      ['Total Inclusive of Tax', 10, 160], ['4.55', 180, 160], ['RINGGIT MALAYSIA', 10, 172], ['20.00', 180, 172], ['Payment', 10, 184], ['-20.00', 175, 184]];
+    const inv = extractFromOcr(syntheticDoc(slip, { ...RECEIPT, confidence: 0.9, textSource: 'ocr' }));
+    expect(inv.documentType).toBe('receipt');
+    expect(values(inv)).toMatchObject({ supplier_name: 'BERRY\'S CAKE HOUSE', total_amount: 4.55 });
+    // "Payment" before anything but an amount ("Payment terms") is no till line.
+    const terms = extractFromOcr(syntheticDoc([...slip.slice(0, -2), ['Payment terms', 10, 184], ['30 days', 120, 184]], { ...RECEIPT, confidence: 0.9, textSource: 'ocr' }));
+    expect(terms.documentType).not.toBe('receipt');
+  });
+
   it('takes the name right above a bracketed registration number over a name-like row above it', () => {
     const slip: Placed[] = [['NO 122 JALAN DEDAP 12', 10, 80], ['SIMPLIFIED TAX INVOICE', 40, 100], ['25/12/2018', 150, 115], ['RICE 5KG', 10, 130],
       ['80.90', 180, 130], ['TOTAL', 10, 154], ['80.90', 180, 154], ['CASH', 10, 166], ['100.00', 175, 166], ['CHANGE', 10, 178], ['19.10', 180, 178]];
@@ -348,6 +361,15 @@ describe('the supplier named by the payment details and the footer', () => {
   it('reads who received the payment as the supplier, and not the title of a payment receipt', () => {
     const inv = extractFromOcr(syntheticDoc([['PAYMENT RECEIPT', 120, 40], ...body, ['Payment received by NETPRESSE', 55, 515]]));
     expect(inv.fields.supplier_name?.value).toBe('NETPRESSE');
+  });
+
+  it('takes no address line set in large type for the letterhead', () => {
+    const doc = syntheticDoc([['ACME TRADING', 40, 40], ['Bandar Puteri, Puchong', 40, 60], ['Invoice', 300, 100], ['Invoice No: 4711', 300, 115], ...body.slice(4)], { confidence: 0.9, textSource: 'ocr' });
+    // The town line was printed (or scanned) twice the height of the rest: still an address.
+    const town = doc.pages[0]!.lines[1]!;
+    town.box.h *= 2;
+    for (const t of town.tokens) t.box.h *= 2;
+    expect(extractFromOcr(doc).fields.supplier_name?.value).toBe('ACME TRADING');
   });
 
   it('takes the name above a footer line that starts with the legal form, not the legal form itself', () => {

@@ -400,7 +400,6 @@ export function chooseAmounts(
   // An amount that equals cash minus change is what was paid, whatever its (misread) label says.
   const paid = money.filter((c) => !totals.includes(c) && c.value > 0
     && tendered.some((p) => changes.some((ch) => ch.value !== 0 && same(Math.abs(p.value) - Math.abs(ch.value), c.value))));
-  // Without any total label: the largest amount of the page, weakly (a receipt whose label was misread).
   // Without any total label: a payment with nothing given back (a card pays the total exactly) is the total;
   // else the largest amount of the page, weakly (a receipt whose label was misread).
   const exact = totals.length === 0 && paid.length === 0 && !changes.some((c) => c.value !== 0) ? tendered.filter((p) => p.value > 0) : [];

@@ -17,7 +17,7 @@ const CREDIT_NOTE_TITLE = W(String.raw`credit\s*note|credit\s*memo|gutschrift(?:
 const RECEIPT_TITLE = W(String.raw`(?:official\s+|cash\s+|sales\s+|till\s+|payment\s+)?receipt|cash\s*(?:sale|bill)|simplified\s+tax\s+invoice|kassenbon|kassenbeleg|kassenzettel|quittung|ticket\s+de\s+caisse|re[çc]u|kassabon|kassaticket`);
 const INVOICE_TITLE = W(String.raw`(?:tax\s+|commercial\s+|proforma\s+|pro[\s-]forma\s+)?invoice|bill|rechnung|facture|factuur|faktura`);
 /** Lines of a till slip: how it was paid and what was given back. */
-const PAYMENT_LINE = W(String.raw`cash|change|tendered|tender|paid\s+amount|amount\s+paid|bar|bargeld|gegeben|r[üu]ckgeld|wechselgeld|esp[èe]ces|rendu|monnaie\s+rendue|visa|master\s*card|mastercard|debit\s+card|credit\s+card|card\s+payment|ec[-\s]karte|girocard|carte\s+bancaire|cb`);
+const PAYMENT_LINE = W(String.raw`cash|change|tendered|tender|payment(?=\s*[:=]?\s*(?:-?\s*\d|$))|paid\s+amount|amount\s+paid|bar|bargeld|gegeben|r[üu]ckgeld|wechselgeld|esp[èe]ces|rendu|monnaie\s+rendue|visa|master\s*card|mastercard|debit\s+card|credit\s+card|card\s+payment|ec[-\s]karte|girocard|carte\s+bancaire|cb`);
 const THANKS = W(String.raw`thank\s+you|thanks|please\s+come\s+again|vielen\s+dank|danke|merci|bedankt|goods\s+sold\s+are\s+not\s+(?:returnable|refundable)`);
 const INVOICE_PARTS = W(String.raw`due\s+date|payment\s+terms|bill(?:ed)?\s+to|invoice\s+to|iban|bic|swift|f[äa]llig\p{L}*|zahlungsziel|zahlungsbedingungen|rechnungsempf[äa]nger|[ée]ch[ée]ance|conditions\s+de\s+(?:paiement|r[èe]glement)|factur[ée]\s+[àa]|vervaldatum`);
 

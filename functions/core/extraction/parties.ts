@@ -248,7 +248,7 @@ export function nameShape(text: string): number {
   return f;
 }
 
-const ADDRESS = /(?<![\p{L}])(?:jalan|jln|lot|lorong|taman|street|st\.|road|rd\.?|avenue|ave\.?|blvd|floor|level|block|unit|suite|strasse|straße|str\.|rue|platz|weg|allee|tel|fax|phone|gst|vat|reg(?:istration)?|company\s*(?:reg|no\.?|#)|co\.\s*reg|no\.?)(?![\p{L}])|(?<!\d)\d{5}(?!\d)|\d+\s*,|,\s*\d/iu;
+const ADDRESS = /(?<![\p{L}])(?:jalan|jln|lot|lorong|taman|bandar|persiaran|lebuh(?:raya)?|kampung|seksyen|street|st\.|road|rd\.?|avenue|ave\.?|blvd|floor|level|block|unit|suite|strasse|straße|str\.|rue|platz|weg|allee|tel|fax|phone|gst|vat|reg(?:istration)?|company\s*(?:reg|no\.?|#)|co\.\s*reg|no\.?)(?![\p{L}])|(?<!\d)\d{5}(?!\d)|\d+\s*,|,\s*\d/iu;
 
 /** A receipt's header row: the segments of one visual row joined when their gaps are word gaps stretched by print. */
 function rowText(page: PageLayout, seg: Segment): string {
@@ -353,6 +353,8 @@ function letterheadType(page: PageLayout, receiverBlock: ReadonlySet<Segment>): 
   for (const seg of page.segments) {
     if (seg.box.y > 0.3) break;
     if (seg.pt.h < median * 1.25 || receiverBlock.has(seg) || !nameLike(seg.text) || !/\p{L}{3}/u.test(seg.text) || findLabelsAny(seg.text)) continue;
+    // An address line set large (a scan's enlarged street or town line) is no name, unless it carries a company form.
+    if (ADDRESS.test(seg.text) && !LEGAL_FORM.test(seg.text)) continue;
     if (!top || seg.pt.h > top.pt.h) top = seg;
   }
   return top;
