@@ -190,6 +190,32 @@ describe('till receipts', () => {
     expect(terms.documentType).not.toBe('receipt');
   });
 
+  it('takes a card payment equal to the total adjusted by the rounding line for the rounded total, where none is printed', () => {
+    const head: Placed[] = [['MIZU MENTAI SDN. BHD.', 20, 30], ['Date: 31-03-2018 18:12:41', 10, 60], ['Shiro Ramen', 10, 90], ['1x 12.80', 10, 100], ['12.80', 180, 100],
+      ['Total (Excluding GST):', 10, 130], ['56.20', 180, 130], ['GST Payable:', 10, 142], ['3.71', 180, 142], ['Total (Inclusive of GST):', 10, 154], ['65.53', 180, 154],
+      ['Rounding Adj:', 10, 166], ['0.02', 180, 166]];
+    const read = (rows: Placed[]) => extractFromOcr(syntheticDoc([...head, ...rows], { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.total_amount?.value;
+    expect(read([['VISA', 10, 190], ['65.55', 180, 190]])).toBe(65.55);
+    expect(read([['Total Rounded', 10, 178], ['65.55', 180, 178], ['VISA', 10, 190], ['65.55', 180, 190]])).toBe(65.55);
+    // A payment the rounding does not explain (a tip, a misread) leaves the printed total.
+    expect(read([['VISA', 10, 190], ['70.00', 180, 190]])).toBe(65.53);
+  });
+
+  it('reads the gross of one tax rate ("Total 0% supplies") as a part of the total payable, even printed twice', () => {
+    const head: Placed[] = [['GARDENIA BAKERIES (KL) SDN BHD', 10, 20], ['Date: 14/10/2017', 10, 50], ['WHOLEMEAL 3 @ 2.78', 10, 80], ['8.34', 180, 80]];
+    const read = (rows: Placed[]) => extractFromOcr(syntheticDoc([...head, ...rows], { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.total_amount;
+    // The first "Total 0% supplies" label was misread into nothing a rule knows, its repeat below is the same partial,
+    // and the 6 % gross lost a digit (15.26): no sum of parts proves the total payable.
+    const mixed = read([['Total @& supplies:', 10, 100], ['18.54', 180, 100], ['Total 6% supplies (excl. GST):', 10, 120], ['14.40', 180, 120],
+      ['GST:', 10, 132], ['0.86', 180, 132], ['Total 6% supplies (Inc. GST):', 10, 144], ['15.2', 180, 144], ['Total O% supplies:', 10, 156], ['18.54', 180, 156],
+      ['Total Payable:', 10, 168], ['33.80', 180, 168]]);
+    expect(mixed?.value).toBe(33.8);
+    // Every supply at 0 %: the partial equal to the total payable confirms it.
+    const zero = read([['Total 0% supplies:', 10, 100], ['29.59', 180, 100], ['Total Payable:', 10, 120], ['29.59', 180, 120]]);
+    expect(zero?.value).toBe(29.59);
+    expect(zero!.confidence).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('takes the name right above a bracketed registration number over a name-like row above it', () => {
     const slip: Placed[] = [['NO 122 JALAN DEDAP 12', 10, 80], ['SIMPLIFIED TAX INVOICE', 40, 100], ['25/12/2018', 150, 115], ['RICE 5KG', 10, 130],
       ['80.90', 180, 130], ['TOTAL', 10, 154], ['80.90', 180, 154], ['CASH', 10, 166], ['100.00', 175, 166], ['CHANGE', 10, 178], ['19.10', 180, 178]];

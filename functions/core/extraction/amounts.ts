@@ -48,6 +48,9 @@ const LABEL_RULES: ReadonlyArray<{ test: (t: string) => boolean; weights: RoleWe
   { test: (t) => R(String.raw`net\s*(?:à|a)\s*payer|(?:reste|somme|montant)\s*(?:à|a)\s*payer|zahlbetrag|zu\s*zahlen(?:der\s*betrag)?|offener\s*betrag|(?:amount|balance|total)\s*(?:now\s+)?due|amount\s*payable|balance|te\s*betalen|do\s*zapłaty`).test(t), weights: { due: 1, total: 0.6 }, strength: 'strong' },
   // "GST 6% included in total", "darin enthaltene MwSt", "dont TVA": the tax inside a total, not the total.
   { test: (t) => HAS_TAX.test(t) && R(String.raw`included\s+in(?:\s+the)?(?:\s+(?:total|price|amount))?|(?:darin\s+)?enthalten\p{L}*|dont`).test(t), weights: { tax: 1 }, strength: 'strong' },
+  // "Total 6% supplies (Inc. GST)", "Total 0% supplies" (its 0 often read as an O), "Total zero-rated supplies": the
+  // gross of one tax rate, a part of the document's total (the total payable sums them), whatever it says of the tax.
+  { test: (t) => R(String.raw`(?:[\dOo]+(?:[.,]\d+)?\s*%|zero[-\s]?rated|standard[-\s]?rated|exempt(?:ed)?|[sz]r)\s+supplies`).test(t), weights: { total: 0.5, net: 0.2 }, strength: 'weak' },
   { test: (t) => INCL.test(t) && (HAS_TOTAL.test(t) || HAS_TAX.test(t)), weights: { total: 1 }, strength: 'strong' },
   { test: (t) => (EXCL.test(t) && (HAS_TOTAL.test(t) || HAS_TAX.test(t))) || R(String.raw`sub\s*-?\s*total|zwischensumme|sous[-\s]*total|subtotaal|nettobetrag|nettosumme|warenwert|nettowert|taxable\s+(?:amount|value)|base\s+(?:ht|imposable)|net\s+(?:amount|total|value)|nett?\s+total|(?:total|summe|gesamt)\s+net(?:to)?|netto`).test(t), weights: { net: 1, total: 0.3 }, strength: 'strong' },
   { test: (t) => HAS_TAX.test(t) && !R(String.raw`invoice|id|no\.?|nr\.?|number|nummer|reg(?:istration)?|identifi\p{L}*|code|exempt|free|base|basis\p{L}*`).test(t), weights: { tax: 1 }, strength: 'strong' },
@@ -404,7 +407,16 @@ export function chooseAmounts(
   // else the largest amount of the page, weakly (a receipt whose label was misread).
   const exact = totals.length === 0 && paid.length === 0 && !changes.some((c) => c.value !== 0) ? tendered.filter((p) => p.value > 0) : [];
   const fallback = totals.length === 0 && paid.length === 0 && exact.length === 0 ? largest(money) : undefined;
-  const pool = fallback ? [fallback] : [...totals, ...paid, ...exact];
+  // A payment equal to a total adjusted by the rounding line printed between them is the rounded total, where the
+  // slip prints none of its own ("Total 65.53 / Rounding Adj 0.02 / VISA 65.55"); the total above it is unrounded.
+  const unrounded = new Set<AmountCandidate>();
+  const rounded = tendered.filter((p) => p.value > 0 && !totals.includes(p) && !paid.includes(p) && totals.some((s) => {
+    const adjusts = s.position < p.position && !same(Math.abs(s.value), p.value) && roundings.some((r) => r.value !== 0
+      && r.position > s.position - 1e-6 && r.position < p.position + 1e-6 && roundedBy(Math.abs(s.value), r.value, p.value));
+    if (adjusts) unrounded.add(s);
+    return adjusts;
+  }));
+  const pool = fallback ? [fallback] : [...totals, ...paid, ...exact, ...rounded];
   const roundingLabel = cands.some((c) => c.weights.rounding !== undefined) || roundingLine;
 
   const values = (xs: readonly AmountCandidate[]) => [...new Set(xs.map((x) => x.value))];
@@ -417,7 +429,7 @@ export function chooseAmounts(
   const readings: Reading[] = [];
   for (const t of pool) {
     const T = Math.abs(t.value);
-    const base = t === fallback ? 0.25 : paid.includes(t) || exact.includes(t) ? 0.3 : roleScore(t, 'total');
+    const base = t === fallback ? 0.25 : paid.includes(t) || exact.includes(t) || rounded.includes(t) ? 0.3 : roleScore(t, 'total');
     const agreements: string[] = [];
     let bonus = 0;
     // Independent agreements of this total with the rest of the page. What was handed over is the amount
@@ -429,10 +441,10 @@ export function chooseAmounts(
     if (changes.some((c) => c !== t && Math.abs(c.value) > 0 && totals.some((o) => o !== t && o.position < t.position - 1e-6 && same(T - Math.abs(c.value), Math.abs(o.value))))) bonus -= 0.6;
     else if (tendered.length > 0 && changes.every((c) => c.value === 0) && tendered.some((p) => p !== t && same(Math.abs(p.value), T))) { bonus += 0.3; agreements.push('tendered'); }
     if (tendered.length > 0 && changes.length > 0 && tendered.every((p) => Math.abs(p.value) + 0.011 < T)) bonus -= 0.5;
-    // The rounding line's sign is often lost (printed apart, or misread): either sign agrees.
     // The rounded total comes after its rounding line, the unrounded amount before it.
     if (roundings.some((r) => r.value !== 0 && r.position <= t.position + 1e-6 && money.some((s) => s !== t && s !== r && s.position <= r.position + 1e-6 && roleScore(s, 'total') + roleScore(s, 'net') > 0
-      && (same(Math.abs(s.value) + r.value, T) || same(Math.abs(s.value) - Math.abs(r.value), T) || same(Math.abs(s.value) + Math.abs(r.value), T))))) { bonus += 0.5; agreements.push('rounding'); }
+      && roundedBy(Math.abs(s.value), r.value, T)))) { bonus += 0.5; agreements.push('rounding'); }
+    if (unrounded.has(t)) bonus -= 0.6;
     // A rounding line whose amount was lost: the later of two totals a few cents apart is the rounded one.
     if (roundingLabel && !agreements.includes('rounding') && totals.some((s) => s !== t && s.position < t.position && Math.abs(Math.abs(s.value) - T) > 0.004 && Math.abs(Math.abs(s.value) - T) <= 0.1)) {
       bonus += 0.3; agreements.push('rounding');
@@ -447,7 +459,8 @@ export function chooseAmounts(
     if (totals.some((g) => g.position > t.position && money.some((a) => a !== g && a.value > 0 && !same(a.value, T) && partial(a) && same(T + a.value, Math.abs(g.value))))) bonus -= 0.6;
     // Line tables are often misread (a wrapped description, a repeated header): weak evidence.
     if (context.lineSum !== undefined && close(context.lineSum, T)) { bonus += 0.15; agreements.push('lines'); }
-    const repeats = money.filter((o) => o !== t && same(Math.abs(o.value), T) && (roleScore(o, 'total') > 0.3 || roleScore(o, 'due') > 0.3) && (o.page !== t.page || Math.abs(o.position - t.position) > 0.005));
+    // A per-rate partial equal to a total confirms it (every supply at that rate) only when the total's own label is strong.
+    const repeats = money.filter((o) => o !== t && same(Math.abs(o.value), T) && (roleScore(o, 'total') > (t.strength === 'strong' ? 0.3 : 0.5) || roleScore(o, 'due') > 0.3) && (o.page !== t.page || Math.abs(o.position - t.position) > 0.005));
     if (repeats.length > 0) { bonus += 0.25; agreements.push('repeated'); }
     // Rounding leaves a total at most a few cents from an unrounded one: a later total that differs by a
     // rounding line is the amount paid; otherwise, among equal labels, the later one is after the adjustments.
@@ -516,6 +529,11 @@ function sumsOfColumns(cands: readonly AmountCandidate[]): Array<{ sum: number; 
   const columns = new Map<string, AmountCandidate[]>();
   for (const c of cands) if (c.cell === 'part' && c.column) columns.set(c.column.id, [...(columns.get(c.column.id) ?? []), c]);
   return [...columns.values()].filter((col) => col.length >= 2).map((col) => ({ sum: Math.round(col.reduce((s, c) => s + Math.abs(c.value), 0) * 100) / 100, weights: col[0]!.weights }));
+}
+
+/** `to` is `from` adjusted by a rounding line of `by`: the sign of a rounding amount is often lost, either sign agrees. */
+function roundedBy(from: number, by: number, to: number): boolean {
+  return same(from + by, to) || same(from - Math.abs(by), to) || same(from + Math.abs(by), to);
 }
 
 function largest(cands: readonly AmountCandidate[]): AmountCandidate | undefined {
