@@ -216,6 +216,22 @@ describe('till receipts', () => {
     expect(zero!.confidence).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('doubts a total smaller than an item printed above it (a digit the OCR lost), unless a discount explains it', () => {
+    const slip = (total: string, extra: Placed[] = []): Placed[] => [['BERRY\'S CAKE HOUSE', 30, 30], ['TAX INVOICE', 60, 50], ['Date: 18/04/2018', 10, 65],
+      ['Desc', 10, 85], ['Qty', 110, 85], ['Amount', 170, 85],
+      ['RAISIN ALMOND BREAD', 10, 100], ['1.00', 110, 100], ['4.55', 180, 100], ['CHEESE ROLL', 10, 112], ['1.00', 110, 112], ['3.90', 180, 112],
+      ['BUTTER ROLL', 10, 124], ['1.00', 110, 124], ['2.80', 180, 124], ...extra,
+      ['Total Inclusive of Tax', 10, 150], [total, 180, 150], ['Cash', 10, 162], ['20.00', 180, 162], ['Change', 10, 174], ['8.75', 180, 174]];
+    const total = (items: Placed[]) => extractFromOcr(syntheticDoc(items, { ...RECEIPT, confidence: 0.95, textSource: 'ocr' })).fields.total_amount!;
+    // Cash - change agrees with the right reading and not with the misread one.
+    expect(total(slip('11.25')).confidence).toBeGreaterThanOrEqual(0.9);
+    const misread = total(slip('1.25'));
+    expect(misread.value).toBe(1.25);
+    expect(misread.confidence).toBeLessThan(0.9);
+    const withDiscount = total(slip('1.25', [['Member discount', 10, 136], ['-10.00', 175, 136]]));
+    expect(withDiscount.confidence).toBeGreaterThan(misread.confidence);
+  });
+
   it('takes the name right above a bracketed registration number over a name-like row above it', () => {
     const slip: Placed[] = [['NO 122 JALAN DEDAP 12', 10, 80], ['SIMPLIFIED TAX INVOICE', 40, 100], ['25/12/2018', 150, 115], ['RICE 5KG', 10, 130],
       ['80.90', 180, 130], ['TOTAL', 10, 154], ['80.90', 180, 154], ['CASH', 10, 166], ['100.00', 175, 166], ['CHANGE', 10, 178], ['19.10', 180, 178]];

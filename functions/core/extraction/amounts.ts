@@ -353,6 +353,8 @@ export interface AmountEvidence {
   /** Joint score of the reading chosen and of the best reading with another total. */
   score: number;
   runnerUp: number;
+  /** A table body amount above the total exceeds it, with no discount printed: a part larger than the whole. */
+  partExceeds?: boolean;
 }
 
 export interface JointAmounts {
@@ -518,7 +520,7 @@ export function chooseAmounts(
     ...(net ? { net } : {}),
     ...(tax ? { tax } : {}),
     ...(dueCand ? { due: dueCand } : {}),
-    evidence: { agreements: best.agreements, score: best.score, runnerUp },
+    evidence: { agreements: best.agreements, score: best.score, runnerUp, ...(partExceeds(all, best.t) ? { partExceeds: true } : {}) },
     consistent: best.consistent,
     prepaid,
   };
@@ -529,6 +531,16 @@ function sumsOfColumns(cands: readonly AmountCandidate[]): Array<{ sum: number; 
   const columns = new Map<string, AmountCandidate[]>();
   for (const c of cands) if (c.cell === 'part' && c.column) columns.set(c.column.id, [...(columns.get(c.column.id) ?? []), c]);
   return [...columns.values()].filter((col) => col.length >= 2).map((col) => ({ sum: Math.round(col.reduce((s, c) => s + Math.abs(c.value), 0) * 100) / 100, weights: col[0]!.weights }));
+}
+
+/**
+ * A body amount of a table above the total (an item, a tax base) larger than the total, with no discount or
+ * prepayment printed: a part cannot exceed the whole, so a digit of the total was most likely lost ("11.25" read
+ * "1.25"). It lowers the total's confidence, never its choice: nothing says which digit was lost.
+ */
+function partExceeds(cands: readonly AmountCandidate[], t: AmountCandidate): boolean {
+  if (cands.some((c) => (c.weights.discount ?? 0) > 0.5 || (c.weights.prepaid ?? 0) > 0.5)) return false;
+  return cands.some((c) => c.cell === 'part' && c.position < t.position && c.value > Math.abs(t.value) + 0.011);
 }
 
 /** `to` is `from` adjusted by a rounding line of `by`: the sign of a rounding amount is often lost, either sign agrees. */

@@ -69,13 +69,13 @@ const AGREEMENT_WEIGHT: Record<string, number> = {
   'net+tax': 0.85, 'tendered-change': 0.85, parts: 0.6, 'net+vat-lines': 0.75, rounding: 0.6, lines: 0.6, repeated: 0.5, tendered: 0.4, 'vat-lines': 0.3, derived: 0,
 };
 
-/** Confidence of the chosen total: its label, the agreements found, the nearest competitor, the OCR read. */
+/** Confidence of the chosen total: its label, the agreements found, the nearest competitor, the OCR read, a part larger than it. */
 function totalConfidence(a: JointAmounts): number {
   const t = a.total;
   if (!t) return 0;
   const labelled = t.strength === 'none' ? 0.2 : t.strength === 'strong' ? 0.9 : 0.7;
   const p = combine(labelled * Math.max(t.weights.total ?? 0, t.strength === 'none' ? 1 : 0), ...a.evidence.agreements.map((g) => AGREEMENT_WEIGHT[g] ?? 0));
-  return p * competition(a.evidence.score - a.evidence.runnerUp) * readFactor(t.read);
+  return p * competition(a.evidence.score - a.evidence.runnerUp) * readFactor(t.read) * (a.evidence.partExceeds ? 0.7 : 1);
 }
 
 /** Confidence of a net or tax amount: its own label, raised when it takes part in net + tax = total. */
