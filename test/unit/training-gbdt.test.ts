@@ -157,6 +157,12 @@ describe('trainGbdt', () => {
     expect(Array.from(gbdtPredict(again, test.x))).toEqual(Array.from(gbdtPredict(model, test.x)));
     expect(() => parseGbdtModel({ ...model, trees: [{ ...model.trees[0]!, left: [] }] })).toThrow(RangeError);
     expect(() => parseGbdtModel({ kind: 'gbdt' })).toThrow();
+    // Every element of a tree's arrays is checked: a string, a fractional index, a flag other than 0/1, a non-finite number.
+    const tree = model.trees[0]!;
+    const withNode = (key: keyof typeof tree, v: unknown) => ({ ...model, trees: [{ ...tree, [key]: [...tree[key].slice(0, -1), v] }] });
+    for (const [key, v] of [['threshold', '0.5'], ['feature', 0.5], ['left', -2], ['missingLeft', 2], ['value', Number.POSITIVE_INFINITY], ['cover', null]] as const) {
+      expect(() => parseGbdtModel(withNode(key, v)), `${key} ${String(v)}`).toThrow(/expected an array of/);
+    }
     expect(() => trainGbdt({ x: [[1], [2]], y: [0, 2] })).toThrow(RangeError);
     expect(() => trainGbdt(train, { learningRate: -1 })).toThrow();
     expect(() => gbdtPredict(model, [[1, 2]])).toThrow(RangeError);

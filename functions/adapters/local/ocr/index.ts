@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { z } from 'zod';
+import { decodeXml, MAX_EMBEDDED_XML_BYTES } from '../../../core/einvoice/xml-bytes.js';
 import { PermanentError, RejectReason } from '../../../core/errors.js';
 import { detectFileType, mimeTypeOf, type FileType } from '../../../core/invoice/file-type.js';
 import type { EmbeddedFile, OcrDocument, Page } from '../../../core/ocr-document.js';
@@ -17,7 +18,7 @@ import { OCR_DOCUMENT_SCHEMA_VERSION } from '../../../core/ocr-document.js';
 import type { OcrEngine, OcrInput, OcrLimits } from '../../../core/ports.js';
 import { Deadline } from './deadline.js';
 import { decodeImagePage, effectiveDpi, inspectImage, trustedDensity, type ImageLimits } from './images.js';
-import { decodeXmlText, openPdf, readPageCoverage, readTextLayer, readXmlAttachments } from './pdf.js';
+import { openPdf, readPageCoverage, readTextLayer, readXmlAttachments } from './pdf.js';
 import { recognizeRaster } from './raster.js';
 import { renderPage } from './render.js';
 import { firstPassModels, INSTALLED_LANGUAGES } from './language.js';
@@ -70,7 +71,7 @@ const OptionsSchema = z.object({
   renderDpi: z.number().positive().max(1200).default(300),
   maxImagePixels: z.number().int().positive().default(80_000_000),
   maxImageSide: z.number().int().positive().default(20_000),
-  maxEmbeddedFileBytes: z.number().int().positive().default(5 * 1024 * 1024),
+  maxEmbeddedFileBytes: z.number().int().positive().default(MAX_EMBEDDED_XML_BYTES),
   ocr: z.boolean().default(true),
   maxWorkers: z.number().int().positive().default(3),
   tessdataDir: z.string().min(1).optional(),
@@ -170,7 +171,7 @@ function recognizeByType(
     case 'xml':
       return Promise.resolve({
         pages: [],
-        embeddedFiles: [{ name: input.fileName, mimeType: mimeTypeOf('xml'), content: decodeXmlText(input.bytes) }],
+        embeddedFiles: [{ name: input.fileName, mimeType: mimeTypeOf('xml'), content: decodeXml(input.bytes) }],
       });
     case 'unknown':
       throw new PermanentError(RejectReason.UNSUPPORTED_TYPE, 'file type is not supported', {

@@ -8,6 +8,7 @@ import { inflateSync } from 'node:zlib';
 import type { PDFDocumentLoadingTask, PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist';
 import type * as PdfJsModule from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
+import { decodeXml } from '../../../core/einvoice/xml-bytes.js';
 import { PermanentError, RejectReason } from '../../../core/errors.js';
 import { detectFileType } from '../../../core/invoice/file-type.js';
 import type { EmbeddedFile, Line } from '../../../core/ocr-document.js';
@@ -302,14 +303,8 @@ export async function readXmlAttachments(doc: PDFDocumentProxy, maxBytes: number
     if (!(content instanceof Uint8Array) || content.byteLength === 0 || content.byteLength > maxBytes) continue;
     const name = att.filename ?? att.rawFilename ?? key;
     if (!XML_NAME.test(name) && detectFileType(content) !== 'xml') continue;
-    files.push({ name, mimeType: 'application/xml', content: decodeXmlText(content) });
+    files.push({ name, mimeType: 'application/xml', content: decodeXml(content) });
   }
   return files;
 }
 
-/** UTF-8 decode with a BOM removed (parsers downstream expect the document to start with `<`). */
-export function decodeXmlText(bytes: Uint8Array): string {
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
-  return new TextDecoder('utf-8', { ignoreBOM: false }).decode(bytes);
-}
