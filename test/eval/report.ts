@@ -9,7 +9,8 @@ import type { Part } from './split.js';
 const pct = (s: FieldScore) => (s.accuracy === null ? '–' : `${(s.accuracy * 100).toFixed(1)} % (${s.correct}/${s.total})`);
 const ms = (v: number | null) => (v === null ? '–' : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
 // Rounded down: a share just under a target (96.96 %) must not print as the target (97.0 %).
-const share = (v: number | null) => (v === null ? '–' : `${(Math.floor(1000 * v + 1e-9) / 10).toFixed(1)} %`);
+const percentDown = (v: number, digits: number) => `${(Math.floor(100 * 10 ** digits * v + 1e-9) / 10 ** digits).toFixed(digits)} %`;
+const share = (v: number | null) => (v === null ? '–' : percentDown(v, 1));
 
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -43,8 +44,8 @@ function reliabilityRows(rel: Reliability): string[][] {
 export function reliabilityTable(rel: Reliability): string {
   const head = ['field', 'extracted', ...rel.all.buckets.map((b) => `[${b.range[0]}, ${Math.min(1, b.range[1])}${b.range[1] > 1 ? ']' : ')'}`),
     `right at >= ${HIGH}`, `right ones at >= ${HIGH}`];
-  // Counts and two decimals rounded down: a share one field short of the target must not print as the target.
-  const exact = (n: number, d: number) => (d ? `${n}/${d} = ${(Math.floor((10_000 * n) / d + 1e-9) / 100).toFixed(2)} %` : '–');
+  // Counts and two decimals: a share one field short of the target must not print as the target.
+  const exact = (n: number, d: number) => (d ? `${n}/${d} = ${percentDown(n / d, 2)}` : '–');
   const a = rel.all;
   const verdict = `target: right at >= ${HIGH} ${rel.meetsPrecision ? 'met' : 'NOT met'} (${exact(a.highCorrect, a.high)}; >= ${share(TARGETS.precision)}), `
     + `right ones at >= ${HIGH} ${rel.meetsCoverage ? 'met' : 'NOT met'} (${exact(a.highCorrect, a.correct)}; >= ${share(TARGETS.coverage)})`;

@@ -250,6 +250,9 @@ export function nameShape(text: string): number {
 
 const ADDRESS = /(?<![\p{L}])(?:jalan|jln|lot|lorong|taman|bandar|persiaran|lebuh(?:raya)?|kampung|seksyen|street|st\.|road|rd\.?|avenue|ave\.?|blvd|floor|level|block|unit|suite|strasse|straße|str\.|rue|platz|weg|allee|tel|fax|phone|gst|vat|reg(?:istration)?|company\s*(?:reg|no\.?|#)|co\.\s*reg|no\.?)(?![\p{L}])|(?<!\d)\d{5}(?!\d)|\d+\s*,|,\s*\d/iu;
 
+/** An address line: address words or a postcode, and no company form (a name may carry its street). */
+const addressLine = (text: string) => ADDRESS.test(text) && !LEGAL_FORM.test(text);
+
 /** A receipt's header row: the segments of one visual row joined when their gaps are word gaps stretched by print. */
 function rowText(page: PageLayout, seg: Segment): string {
   const cy = (seg.pt.y0 + seg.pt.y1) / 2;
@@ -286,7 +289,7 @@ function receiptHeader(page: PageLayout): { text: string; seg: Segment; legal: b
   const usable = (t: string) => {
     // A registration number in brackets ("(51753-X)") follows many names: it is not part of the name.
     const c = cleanName(t.replace(/\s*\([^)]*\d[^)]*\)?\s*$/, ''));
-    return c.length >= 3 && /\p{L}{3}/u.test(c) && !TITLE_WORDS.test(c) && !/@|www\.|https?:/i.test(c) && (!ADDRESS.test(c) || LEGAL_FORM.test(c))
+    return c.length >= 3 && /\p{L}{3}/u.test(c) && !TITLE_WORDS.test(c) && !/@|www\.|https?:/i.test(c) && !addressLine(c)
       && (c.match(/\p{L}/gu) ?? []).length >= c.replace(/\s/g, '').length * 0.6;
   };
   const legalAt = rows.slice(0, 6).findIndex((r, i) => LEGAL_FORM.test(r.text)
@@ -353,8 +356,8 @@ function letterheadType(page: PageLayout, receiverBlock: ReadonlySet<Segment>): 
   for (const seg of page.segments) {
     if (seg.box.y > 0.3) break;
     if (seg.pt.h < median * 1.25 || receiverBlock.has(seg) || !nameLike(seg.text) || !/\p{L}{3}/u.test(seg.text) || findLabelsAny(seg.text)) continue;
-    // An address line set large (a scan's enlarged street or town line) is no name, unless it carries a company form.
-    if (ADDRESS.test(seg.text) && !LEGAL_FORM.test(seg.text)) continue;
+    // An address line set large (a scan's enlarged street or town line) is no name.
+    if (addressLine(seg.text)) continue;
     if (!top || seg.pt.h > top.pt.h) top = seg;
   }
   return top;

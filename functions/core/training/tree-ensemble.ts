@@ -1,31 +1,32 @@
 import { z } from 'zod';
 
 /**
- * One binary decision tree in flat arrays (node 0 is the root), the shape both the TypeScript scorer and the
- * ONNX exporter walk. A leaf has feature -1. An internal node sends x left when `x <= threshold` (GBDT,
- * ONNX BRANCH_LEQ) or `x < threshold` (isolation forest, ONNX BRANCH_LT); a missing value goes left when
- * `missingLeft` is 1. Thresholds and values are float32-representable so ONNX Runtime reproduces them exactly.
- */
-/**
  * An array of finite numbers that each pass `ok`, checked in one loop: a model has tens of thousands of them,
  * and zod's per-element parsing of the production models took 90-200 ms of every process start.
  */
 function numbers<T extends number = number>(ok: (v: number) => boolean, what: string) {
   return z.custom<T[]>((v) => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x) && ok(x)), { message: `expected an array of ${what}` });
 }
-const any = () => true;
+// Conditions on top of finiteness, which `numbers` checks for every element.
+const finite = () => true;
 const int = (min: number) => (v: number) => Number.isInteger(v) && v >= min;
 
+/**
+ * One binary decision tree in flat arrays (node 0 is the root), the shape both the TypeScript scorer and the
+ * ONNX exporter walk. A leaf has feature -1. An internal node sends x left when `x <= threshold` (GBDT,
+ * ONNX BRANCH_LEQ) or `x < threshold` (isolation forest, ONNX BRANCH_LT); a missing value goes left when
+ * `missingLeft` is 1. Thresholds and values are float32-representable so ONNX Runtime reproduces them exactly.
+ */
 export const TreeSchema = z.object({
   feature: numbers(int(-1), 'feature indexes (-1 for a leaf)'),
-  threshold: numbers(any, 'numbers'),
+  threshold: numbers(finite, 'numbers'),
   left: numbers(int(0), 'node indexes'),
   right: numbers(int(0), 'node indexes'),
   missingLeft: numbers<0 | 1>((v) => v === 0 || v === 1, '0 or 1'),
   /** Leaf: its output. Internal node: the cover-weighted mean of the leaves below (for path contributions). */
-  value: numbers(any, 'numbers'),
+  value: numbers(finite, 'numbers'),
   /** Training hessian sum (GBDT) or row count (isolation forest) that reached the node. */
-  cover: numbers(any, 'numbers'),
+  cover: numbers(finite, 'numbers'),
 });
 export type Tree = z.infer<typeof TreeSchema>;
 
