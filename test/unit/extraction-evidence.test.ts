@@ -260,6 +260,16 @@ describe('till receipts', () => {
     expect(misspelt.fields.total_amount?.value).toBe(37.45);
   });
 
+  it('doubts a rounded total that the legible rounding line does not explain, and takes the payment it does explain', () => {
+    const head: Placed[] = [['99 SPEED MART S/B', 20, 30], ['TAX INVOICE', 60, 60], ['11-05-16', 20, 75], ['ANCHOR SERBUK CUCI 4KG', 10, 100], ['RM 177.22', 160, 100],
+      ['Total Sales (Inclusive GST)', 10, 130], ['RM 177,22', 160, 130], ['Rounding Adjustment', 10, 142], ['RM -.02', 160, 142]];
+    const read = (rows: Placed[]) => extractFromOcr(syntheticDoc([...head, ...rows], { ...RECEIPT, textSource: 'ocr', confidence: 0.9 })).fields.total_amount?.value;
+    // "177.20" misread as "177.26": 177.22 - 0.02 is the card payment, not the printed rounded total.
+    expect(read([['Rounding', 10, 154], ['RM 177,26', 160, 154], ['CREDIT', 10, 166], ['RM 177,20', 160, 166]])).toBe(177.2);
+    // Read right, the rounded total agrees with its line and stands.
+    expect(read([['Rounding', 10, 154], ['RM 177,20', 160, 154], ['CREDIT', 10, 166], ['RM 177,20', 160, 166]])).toBe(177.2);
+  });
+
   it('corrects a total the OCR misread by one digit only when two independent derivations prove the value', () => {
     const head: Placed[] = [['POPULAR BOOK CO SDN BHD', 20, 30], ['TAX INVOICE', 60, 60], ['06/02/18 18:47', 20, 75], ['CORR. PEN', 10, 100], ['7.85', 180, 100],
       ['RING FILE', 10, 112], ['6.99', 180, 112], ['Total RM Incl. of GST', 10, 130], ['14.64', 180, 130], ['Rounding Adj', 10, 142], ['0.01', 180, 142],

@@ -44,6 +44,13 @@ describe('findAmounts', () => {
     ['Total 1 278.61 40.39 319.00', [1, 278.61, 40.39, 319]],
     ['Montant 1 234,56 €', [1234.56]],
     ['€ -9,32', [-9.32]],
+    // Cents printed without their integer digit, after a minus or a currency mark (a rounding line) ...
+    ['Rounding Adjustment RM -.02', [-0.02]],
+    ['RND ADJ -,05', [-0.05]],
+    ['Rounding RM .03', [0.03]],
+    // ... and nowhere else: " .50" after a number is its fraction split off by the OCR, not 0.50.
+    ['Total 12 .50', [12]],
+    ['Qty x .50', []],
   ])('%s', (text, expected) => {
     expect(findAmounts(text).map((a) => a.value)).toEqual(expected);
   });

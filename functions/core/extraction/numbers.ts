@@ -71,8 +71,11 @@ const CUR = String.raw`(?:[€$£₹]|\b(?:EUR|USD|GBP|CHF|INR|PLN|CAD|AUD|JPY|M
 // A number: grouped thousands (dot, comma, apostrophe, or a space only before a decimal comma as in
 // French "1 234,56"), or plain digits, with an optional 1-4 digit fraction.
 const NUM = String.raw`\d{1,3}(?:[.,'’]\d{3})+(?:[.,]\d{1,4})?|\d{1,3}(?:[\s\u00a0\u202f]\d{3})+,\d{1,4}|\d+(?:[.,]\d{1,4})?`;
+// Cents without their integer digit ("RM -.02" on a rounding line) only right after a minus or a currency mark:
+// elsewhere " .50" is more likely the fraction of a number split by the OCR ("12 .50") than an amount of its own.
+const CENTS = String.raw`(?<=(?:[-\u2212]|${CUR})\s?)[.,]\d{2}`;
 const AMOUNT_RE = new RegExp(
-  String.raw`(?<![\p{L}\d.,/:-])(?<lead>${CUR}\s?)?(?<neg>[-\u2212]\s?)?(?<lead2>${CUR}\s?)?(?<num>${NUM})(?<trailneg>-(?!\d))?(?![.,]?\d|[\p{L}/:]|\s?%|\.\d)(?<trail>\s?${CUR})?`,
+  String.raw`(?<![\p{L}\d.,/:-])(?<lead>${CUR}\s?)?(?<neg>[-\u2212]\s?)?(?<lead2>${CUR}\s?)?(?<num>${NUM}|${CENTS})(?<trailneg>-(?!\d))?(?![.,]?\d|[\p{L}/:]|\s?%|\.\d)(?<trail>\s?${CUR})?`,
   'gu',
 );
 
@@ -85,7 +88,7 @@ export function findAmounts(text: string, hint?: DecimalSeparator): AmountMatch[
   for (const m of text.matchAll(AMOUNT_RE)) {
     const g = m.groups ?? {};
     const num = g['num'] ?? '';
-    const parsed = parseAmount(num, hint);
+    const parsed = parseAmount(/^[.,]/.test(num) ? `0${num}` : num, hint);
     if (!parsed) continue;
     const negative = Boolean(g['neg'] ?? g['trailneg']);
     const mark = (g['lead'] ?? g['lead2'] ?? g['trail'] ?? '').trim();
