@@ -194,6 +194,18 @@ describe('parseEInvoice: refusals', () => {
     expect(inv.fields.invoice_id?.value).toBe('FX-2024-0042');
   });
 
+  it('reads an invoice that carries a large embedded attachment, and still refuses one that is not well-formed inside it', () => {
+    const attachment = (content: string) => `<a:AdditionalReferencedDocument><a:IssuerAssignedID>timesheet</a:IssuerAssignedID>`
+      + `<a:AttachmentBinaryObject mimeCode="application/pdf" filename="a>b.pdf">${content}</a:AttachmentBinaryObject>`
+      + `<a:AttachmentBinaryObject mimeCode="text/plain" filename="empty.txt"/></a:AdditionalReferencedDocument>`;
+    const withAttachment = (content: string) => fixture('cii-d16b-invoice.xml')
+      .replace('<a:BuyerOrderReferencedDocument>', `${attachment(content)}<a:BuyerOrderReferencedDocument>`);
+    const plain = parseEInvoice(fixture('cii-d16b-invoice.xml'));
+    const big = parseEInvoice(withAttachment('JVBERi0xLjQK'.repeat(200_000)));
+    expect(values(big)).toEqual(values(plain));
+    expect(codeOf(() => parseEInvoice(withAttachment('JVBER<i0xLjQK')))).toBe('XML_INVALID');
+  });
+
   it('skips an unreadable amount or date with a warning instead of guessing', () => {
     const xml = fixture('cii-d16b-credit-note.xml')
       .replace('<GrandTotalAmount>120.00</GrandTotalAmount>', '<GrandTotalAmount>1,20</GrandTotalAmount>')
