@@ -16,6 +16,12 @@ describe('findDates + toIsoDate', () => {
     ['19 april 2014', 'DMY', '2014-04-19'],
     ['11. März 2014', 'DMY', '2014-03-11'],
     ['March 29th, 2014', 'DMY', '2014-03-29'],
+    // A receipt's clock time glued to the year by the OCR (a narrow space dropped).
+    ['Date: 22/12/201714:03', 'DMY', '2017-12-22'],
+    ['14-03-1821:49SH03 T1', 'DMY', '2018-03-14'],
+    ['26/02/1808:281088609', 'DMY', '2018-02-26'],
+    ['CB#:395164 28/02/20186:02:25', 'DMY', '2018-02-28'],
+    ['Date :04Jan 201701:15pm', 'DMY', '2017-01-04'],
   ] as const)('%s read %s', (text, order, iso) => {
     const d = findDates(text)[0];
     expect(d).toBeDefined();
@@ -30,6 +36,8 @@ describe('findDates + toIsoDate', () => {
 
   it('does not read amounts or ids as dates', () => {
     expect(findDates('Total 1.234,56 EUR, order 2018-471331')).toEqual([]);
+    // Digits after a year that are no clock time keep the date unread rather than cut a number in two.
+    expect(findDates('ref 12/05/20181 and 12/05/201812')).toEqual([]);
   });
 });
 

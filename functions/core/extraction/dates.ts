@@ -40,11 +40,16 @@ export interface DateMatch {
 }
 
 const ISO_RE = /(?<![\d./-])(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?![\d])/g;
-const NUMERIC_RE = /(?<![\d./-])(\d{1,2})\s?([./-])\s?(\d{1,2})\2\s?(\d{4}|\d{2})(?![\d])/g;
+// The end of a year: no digit follows, or a clock time the OCR glued to it ("22/12/201714:03", "26/02/1808:28",
+// "04 Jan 201701:15pm": receipts print the time right after the date, and OCR engines drop narrow spaces).
+const YEAR_END = String.raw`(?:(?!\d)|(?=\d{1,2}:\d{2}))`;
+// A four-digit year of the range findDates keeps; two digits otherwise ("1808:28" is 18 and 08:28, not 1808).
+const YEAR = String.raw`((?:19|20)\d{2}${YEAR_END}|\d{2}${YEAR_END})`;
+const NUMERIC_RE = new RegExp(String.raw`(?<![\d./-])(\d{1,2})\s?([./-])\s?(\d{1,2})\2\s?${YEAR}`, 'g');
 // "5 March 2024", "5. März 2024", "5 mars 2024", "15-Jun-2018", "15 Jun 18" (a two-digit year only after a
 // month name, where it cannot be a quantity).
 const DAY_MONTH_RE = new RegExp(
-  String.raw`(?<![\p{L}\d])(\d{1,2})(?:\.|er|st|nd|rd|th)?(?:\s*|[-/]|\s*(?:de\s+))(${MONTH_ALT})(?:\.?,?\s*|[-/.])(\d{4}(?!\d)|\d{2}(?![\d\p{L}]))`,
+  String.raw`(?<![\p{L}\d])(\d{1,2})(?:\.|er|st|nd|rd|th)?(?:\s*|[-/]|\s*(?:de\s+))(${MONTH_ALT})(?:\.?,?\s*|[-/.])((?:19|20)\d{2}${YEAR_END}|\d{2}(?![\d\p{L}]))`,
   'giu',
 );
 const MONTH_DAY_RE = new RegExp(
