@@ -177,6 +177,16 @@ describe('till receipts', () => {
     expect(read([['ADVANCO TRADING', 30, 18], ['Company Reg No: 1101083-T', 10, 24], ...address, ...slip])?.value).toBe('ADVANCO TRADING');
   });
 
+  it('does not take a title misread by one letter ("TAX INYOICE") for the shop name', () => {
+    const slip = (title: string): Placed[] => [[title, 60, 20], ['BHPetrol Permas Jaya 2', 40, 35], ['LOT PTD 101051', 50, 45], ['Jalan Permas 10/10', 50, 55],
+      ['81750 Masai, Johor', 50, 65], ['Esjay Fuel Enterprise', 40, 80], ['CO. REG. N0: 001011128-T', 30, 90], ['30-06-2018 09:09:49', 10, 110],
+      ['PRIMAX95', 10, 130], ['50.00', 180, 130], ['Total', 10, 154], ['50.00', 180, 154], ['CASH', 10, 166], ['50.00', 180, 166]];
+    const supplier = (title: string) => extractFromOcr(syntheticDoc(slip(title), { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.supplier_name?.value;
+    // Neither the title, nor what is left of it without "INVOICE", nor its misread: the name below it.
+    expect(supplier('TAX INVOICE')).toBe('BHPetrol Permas Jaya 2');
+    expect(supplier('TAX INYOICE')).toBe('BHPetrol Permas Jaya 2');
+  });
+
   it('reads a slip whose only payment line is "Payment" with its amount apart as a receipt, and takes its shop name', () => {
     // The "TAX INVOICE" title was misread into a longer line: only the slip's structure says receipt.
     const slip: Placed[] = [['BERRY\'S CAKE HOUSE', 30, 30], ['No.1, Jln Puteri 1/6,', 30, 42], ['Bandar Puteri,', 40, 54], ['47100 Puchong,', 40, 66],

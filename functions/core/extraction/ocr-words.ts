@@ -13,13 +13,15 @@ const LABEL_WORDS = [
   'rounding', 'rounded', 'subtotal', 'inclusive', 'including', 'excluding', 'exclusive', 'discount', 'payment',
   'tendered', 'balance', 'payable', 'rundung', 'zwischensumme', 'gesamtbetrag', 'rechnungsbetrag',
   'endbetrag', 'bruttobetrag', 'nettobetrag', 'gesamtsumme', 'wechselgeld', 'rückgeld', 'montant', 'arrondi',
+  // Document titles: a misread "TAX INYOICE" is a title, not the name of a shop (parties.ts).
+  'invoice', 'receipt',
 ].filter((w) => w.length >= MIN_LENGTH);
 
 const BY_LENGTH = new Map<number, string[]>();
 for (const w of LABEL_WORDS) BY_LENGTH.set(w.length, [...(BY_LENGTH.get(w.length) ?? []), w]);
 
 /** Pairs of glyphs tesseract confuses on low-resolution print (both orders). */
-const LOOK_ALIKES = new Set(['rn', 'mn', 'un', 'hn', 'hb', 'l1', 'li', 'i1', 'o0', 'co', 'ao', 'ae', 'ce', 'ad', 's5', 'b6', 'b8', 'g9', 'gq', 'z2', 'ft', 'lt']
+const LOOK_ALIKES = new Set(['rn', 'mn', 'un', 'hn', 'hb', 'l1', 'li', 'i1', 'o0', 'co', 'ao', 'ae', 'ce', 'ad', 's5', 'b6', 'b8', 'g9', 'gq', 'z2', 'ft', 'lt', 'vy']
   .flatMap((p) => [p, `${p[1]}${p[0]}`]));
 
 function oneLookAlikeAway(word: string, label: string): boolean {

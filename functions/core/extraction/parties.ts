@@ -1,4 +1,5 @@
 import { findLabels } from './labels.js';
+import { repairLabelWords } from './ocr-words.js';
 import { below, rightOf, subBox, subExtent, type PageLayout, type Segment } from './layout.js';
 import type { Pick } from './header-fields.js';
 
@@ -29,10 +30,13 @@ function cleanName(text: string): string {
   return text.replace(NAME_PREFIX, '').replace(STRIP_TITLE, '').replace(MISREAD_SDN_BHD, (_m, gap: string) => `SDN${gap || ' '}BHD`).replace(/[,;:\s]+$/, '').trim();
 }
 
+/** A document title, also with one glyph misread ("TAX INYOICE"). */
+const isTitle = (text: string): boolean => TITLE_WORDS.test(repairLabelWords(text.trim()));
+
 function nameLike(text: string): boolean {
   const t = cleanName(text);
   // The title is checked before and after cleaning: "PAYMENT RECEIPT" cleaned of its "RECEIPT" is no name either.
-  return t.length >= 2 && /\p{L}{2}/u.test(t) && !NOT_NAME.test(t) && !TITLE_WORDS.test(t) && !TITLE_WORDS.test(text.trim()) && !/^\d/.test(t);
+  return t.length >= 2 && /\p{L}{2}/u.test(t) && !NOT_NAME.test(t) && !isTitle(t) && !isTitle(text) && !/^\d/.test(t);
 }
 
 /** The first name-like text inline after, right of, or below a label segment. */
@@ -289,7 +293,7 @@ function receiptHeader(page: PageLayout): { text: string; seg: Segment; legal: b
   const usable = (t: string) => {
     // A registration number in brackets ("(51753-X)") follows many names: it is not part of the name.
     const c = cleanName(t.replace(/\s*\([^)]*\d[^)]*\)?\s*$/, ''));
-    return c.length >= 3 && /\p{L}{3}/u.test(c) && !TITLE_WORDS.test(c) && !/@|www\.|https?:/i.test(c) && !addressLine(c)
+    return c.length >= 3 && /\p{L}{3}/u.test(c) && !isTitle(c) && !isTitle(t) && !/@|www\.|https?:/i.test(c) && !addressLine(c)
       && (c.match(/\p{L}/gu) ?? []).length >= c.replace(/\s/g, '').length * 0.6;
   };
   const legalAt = rows.slice(0, 6).findIndex((r, i) => LEGAL_FORM.test(r.text)
