@@ -1,5 +1,7 @@
 import { join, resolve } from 'node:path';
+import { defaultScanEngine } from '../adapters/local/ocr/scan-engine.js';
 import { repoRoot } from '../platform/repo-root.js';
+import { UsageError } from './errors.js';
 import type { LogLevel } from '../platform/logger.js';
 import type { LocalRuntime } from '../platform/local-runtime.js';
 
@@ -41,6 +43,11 @@ export interface OcrWarmUp {
  * models and the database take to open, and the two overlap on separate cores.
  */
 export async function openRuntime(options: CommonOptions, warmUp?: OcrWarmUp): Promise<LocalRuntime> {
+  try {
+    defaultScanEngine();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   // Started before the heavier modules load, so that the threads' loading overlaps with all of the rest.
   const starting = warmUp && options.pipeline !== false
     ? import('../adapters/local/ocr/pooled-engine.js').then(({ createPooledOcrEngine }) => {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LOCAL_OCR_ENGINE_VERSION } from '../adapters/local/ocr/index.js';
+import { defaultScanEngine, type ScanEngine } from '../adapters/local/ocr/scan-engine.js';
 import { PipelineConfigSchema } from '../core/pipeline/config.js';
 
 const HERE = import.meta.dirname;
@@ -31,15 +32,19 @@ function adapterFiles(): { dir: string; files: string[] } {
 let sourceHash: string | undefined;
 
 /**
- * `local|<library versions>|<languages>|adapter-<16 hex>` for OCR with `languages` (default: the pipeline's); the
- * source is hashed once per process. Also the key of the evaluation's OCR cache.
+ * `local|<library versions>|<languages>|adapter-<16 hex>` for OCR with `languages` (default: the pipeline's), with
+ * `|scan-ppocr` when scans are read by PP-OCR; the source is hashed once per process. Also the key of the
+ * evaluation's OCR cache.
  */
-export function localOcrEngineIdentity(languages: readonly string[] = PipelineConfigSchema.shape.ocr.parse({}).languages): string {
+export function localOcrEngineIdentity(
+  languages: readonly string[] = PipelineConfigSchema.shape.ocr.parse({}).languages,
+  scanEngine: ScanEngine = defaultScanEngine(),
+): string {
   if (sourceHash === undefined) {
     const { dir, files } = adapterFiles();
     const hash = createHash('sha256');
     for (const name of files) hash.update(name).update(readFileSync(path.join(dir, name)));
     sourceHash = hash.digest('hex').slice(0, 16);
   }
-  return `local|${LOCAL_OCR_ENGINE_VERSION}|${languages.join('+')}|adapter-${sourceHash}`;
+  return `local|${LOCAL_OCR_ENGINE_VERSION}|${languages.join('+')}|adapter-${sourceHash}${scanEngine === 'tesseract' ? '' : `|scan-${scanEngine}`}`;
 }

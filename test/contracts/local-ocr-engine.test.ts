@@ -3,7 +3,7 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLocalOcrEngine } from '../../functions/adapters/local/ocr/index.js';
+import { createLocalOcrEngine, SCAN_ENGINES } from '../../functions/adapters/local/ocr/index.js';
 import { PermanentError, RejectReason } from '../../functions/core/errors.js';
 import { OcrDocumentSchema, type OcrDocument } from '../../functions/core/ocr-document.js';
 import type { OcrLimits } from '../../functions/core/ports.js';
@@ -186,7 +186,12 @@ describe('local OCR engine: rejected input', () => {
   });
 });
 
-describe('local OCR engine: scans and images (tesseract)', () => {
+describe.each(SCAN_ENGINES)('local OCR engine: scans and images (%s first)', (scanEngine) => {
+  const scans = createLocalOcrEngine({ scanEngine });
+  afterAll(() => scans.close());
+  const recognize = (bytes: Uint8Array, fileName = 'upload.bin', limits: Partial<OcrLimits> = {}, declaredContentType?: string) =>
+    scans.recognize({ bytes, fileName, declaredContentType }, { ...LIMITS, ...limits });
+
   it('deskews a rotated scan and reads its words', async () => {
     const scan = await renderPdfToPng(await textPdf([invoicePage()]), 150);
     // sharp rotates clockwise for positive angles: -3 tilts the page 3 degrees counter-clockwise.
@@ -257,9 +262,9 @@ describe('local OCR engine: scans and images (tesseract)', () => {
 
   it('stops OCR over the time budget (OCR_TIMEOUT), then recovers', async () => {
     const scan = new Uint8Array(await renderPdfToPng(await textPdf([invoicePage()]), 200));
-    const fresh = createLocalOcrEngine();
+    const fresh = createLocalOcrEngine({ scanEngine });
     try {
-      // A cold worker alone takes longer than 50 ms to start.
+      // A cold worker (or the PP-OCR models) alone takes longer than 50 ms to start.
       const err = await rejection(fresh.recognize({ bytes: scan, fileName: 'slow.png' }, { ...LIMITS, timeoutMs: 50 }));
       expect(err.code).toBe(RejectReason.OCR_TIMEOUT);
       const doc = await fresh.recognize({ bytes: scan, fileName: 'slow.png' }, LIMITS);

@@ -11,9 +11,9 @@ import { NO_PROBLEMS } from '../helpers/corpus.js';
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
 
-async function ledgerx(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+async function ledgerx(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24, env: { ...process.env, ...env } });
     return { stdout, stderr, code: 0 };
   } catch (err) {
     const e = err as { stdout: string; stderr: string; code: number };
@@ -130,6 +130,31 @@ describe('the ledgerx command on real files', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
   });
+
+  it('exits 2 on an unknown scan engine, naming the accepted ones', async () => {
+    const { stderr, code } = await ledgerx(['--data-dir', dataDir, 'process', inbox], { LEDGERX_SCAN_ENGINE: 'paddle' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/LEDGERX_SCAN_ENGINE must be one of tesseract, ppocr/);
+  });
+
+  it('reads scans with PP-OCR when chosen: two copies of one scan at once are one invoice and its duplicate', async () => {
+    const scans = await tempDir('cli-ppocr-in');
+    const data = await tempDir('cli-ppocr-data');
+    cleanup.push(scans.dispose, data.dispose);
+    await generateCorpus({
+      outDir: scans.dir, count: 1, seed: 5, scanFormats: ['png'],
+      mix: { bornDigital: 0, scan: 1, einvoicePdf: 0, einvoiceXml: 0 },
+      problemRates: NO_PROBLEMS,
+    });
+    const png = (await readdir(scans.dir)).find((n) => n.endsWith('.png'))!;
+    await copyFile(join(scans.dir, png), join(scans.dir, `copy-${png}`));
+    const { stdout, code } = await ledgerx(['--data-dir', data.dir, 'process', '--json', join(scans.dir, png), join(scans.dir, `copy-${png}`)], { LEDGERX_SCAN_ENGINE: 'ppocr' });
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { status: string; extraction: { method: string } | null; reasons: Array<{ code: string }> });
+    expect(lines.map((l) => l.status)).toEqual(['SCORED', 'SCORED']);
+    expect(lines.every((l) => l.extraction?.method === 'ocr')).toBe(true);
+    expect(lines.filter((l) => l.reasons.some((r) => r.code === 'DUP_CONTENT_HASH'))).toHaveLength(1);
+  }, 120_000);
 
   it('serve processes a file dropped into the watched folder', async () => {
     const data = await tempDir('cli-serve');

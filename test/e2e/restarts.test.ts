@@ -17,9 +17,9 @@ import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
 
-async function ledgerx(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+async function ledgerx(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 1 << 26 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 1 << 26, env: { ...process.env, ...env } });
     return { stdout, stderr, code: 0 };
   } catch (err) {
     const e = err as { stdout: string; stderr: string; code: number };
@@ -149,6 +149,41 @@ describe('restarts and repeats on the local stack', () => {
     expect(invoices).toBe(80);
     expect(stuck).toBe(0);
   }, 300_000);
+
+  it('after kill -9 while PP-OCR reads scans, the same command again ends every scan once', async () => {
+    const dir = join(work, 'killed-scans');
+    await generateCorpus({
+      outDir: dir, count: 6, seed: 41, scanFormats: ['png'],
+      mix: { bornDigital: 0, scan: 1, einvoicePdf: 0, einvoiceXml: 0 },
+      problemRates: NO_PROBLEMS,
+    });
+    await (await import('node:fs/promises')).rm(join(dir, 'manifest.json'));
+    const env = { ...process.env, LEDGERX_SCAN_ENGINE: 'ppocr' };
+    const dataDir = join(work, 'data-killed-scans');
+    const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, '--log-level', 'info', 'process', '--json', dir], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    await new Promise<void>((resolveKill, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        if (/"invoice scored"/.test(d.toString()) && child.exitCode === null) {
+          child.kill('SIGKILL');
+          resolveKill();
+        }
+      });
+      child.on('exit', () => (child.signalCode === 'SIGKILL' ? resolveKill() : reject(new Error('exited before the kill'))));
+    });
+    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r)));
+    expect(child.signalCode).toBe('SIGKILL');
+
+    const rerun = await ledgerx(['--data-dir', dataDir, 'process', '--json', dir], { LEDGERX_SCAN_ENGINE: 'ppocr' });
+    expect(rerun.code).toBe(0);
+    const lines = parse(rerun.stdout);
+    expect(lines).toHaveLength(6);
+    expect(lines.every((l) => l.status === 'SCORED')).toBe(true);
+    expect(lines.some((l) => l.reasons.some((r) => r.code === 'DUP_CONTENT_HASH'))).toBe(false);
+    const db = openLedgerDatabase(join(dataDir, 'ledgerx.db'));
+    const invoices = (db.connection.prepare('SELECT COUNT(*) AS n FROM invoices').get() as { n: number }).n;
+    db.close();
+    expect(invoices).toBe(6);
+  }, 240_000);
 
   it('a restarted serve answers the files already taken in with their invoices instead of importing them again', async () => {
     const dataDir = join(work, 'data-serve');

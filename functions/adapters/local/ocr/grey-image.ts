@@ -1,3 +1,5 @@
+import sharp, { type Sharp } from 'sharp';
+
 /** An 8-bit single-channel raster (0 = black, 255 = white), row-major. */
 export interface GreyImage {
   data: Uint8Array;
@@ -15,4 +17,19 @@ export function greyFromRgba(rgba: Uint8Array | Uint8ClampedArray, width: number
     data[i] = Math.round(luma * alpha + 255 * (1 - alpha));
   }
   return { data, width, height };
+}
+
+/** A grey raster as a sharp pipeline. */
+export function raw(img: GreyImage) {
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 1 } });
+}
+
+/** The grey raster a sharp pipeline produces: one channel (sharp writes three or an alpha unless told otherwise). */
+export async function toGrey(pipeline: Sharp): Promise<GreyImage> {
+  const { data, info } = await pipeline.greyscale().raw().toBuffer({ resolveWithObject: true });
+  // greyscale() may still leave an alpha channel; keep the first channel of each pixel.
+  if (info.channels === 1) return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  const out = new Uint8Array(info.width * info.height);
+  for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels]!;
+  return { data: out, width: info.width, height: info.height };
 }

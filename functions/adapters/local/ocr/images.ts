@@ -4,7 +4,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { PermanentError, RejectReason } from '../../../core/errors.js';
 import type { GreyImage } from './grey-image.js';
-import { toGrey } from './raster.js';
+import { toGrey } from './grey-image.js';
 
 /** Longest side of an A4 page in inches: the assumed page size when an image carries no usable density. */
 const A4_LONG_SIDE_IN = 11.69;

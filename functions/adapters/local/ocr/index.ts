@@ -19,9 +19,11 @@ import type { OcrEngine, OcrInput, OcrLimits } from '../../../core/ports.js';
 import { Deadline } from './deadline.js';
 import { decodeImagePage, effectiveDpi, inspectImage, trustedDensity, type ImageLimits } from './images.js';
 import { openPdf, readPageCoverage, readTextLayer, readXmlAttachments } from './pdf.js';
-import { recognizeRaster } from './raster.js';
+import type { PaddleOcr } from './paddle.js';
+import { recognizeRaster, type ScanEngines } from './raster.js';
 import { renderPage } from './render.js';
 import { firstPassModels, INSTALLED_LANGUAGES } from './language.js';
+import { defaultScanEngine, SCAN_ENGINES, type ScanEngine } from './scan-engine.js';
 import { TesseractPool } from './tesseract-pool.js';
 
 export interface LocalOcrEngineOptions {
@@ -51,7 +53,15 @@ export interface LocalOcrEngineOptions {
   maxWorkers?: number;
   /** Folder where links to the npm-packaged language files are gathered. Default: a folder in the OS temp dir. */
   tessdataDir?: string;
+  /**
+   * What reads a scan first: `tesseract` (eng+deu+fra, the default) or `ppocr` (PP-OCRv4 on onnxruntime, see
+   * paddle.ts; pages in German or French are read again by tesseract either way). Default: the
+   * LEDGERX_SCAN_ENGINE environment variable, else `tesseract`.
+   */
+  scanEngine?: ScanEngine;
 }
+
+export { defaultScanEngine, SCAN_ENGINES, type ScanEngine } from './scan-engine.js';
 
 export interface LocalOcrEngine extends OcrEngine {
   /**
@@ -75,7 +85,9 @@ const OptionsSchema = z.object({
   ocr: z.boolean().default(true),
   maxWorkers: z.number().int().positive().default(3),
   tessdataDir: z.string().min(1).optional(),
+  scanEngine: z.enum(SCAN_ENGINES).optional(),
 });
+
 
 const LimitsSchema = z.object({
   maxPages: z.number().int().positive(),
@@ -108,20 +120,35 @@ interface RecognizedContent {
  */
 export function createLocalOcrEngine(options: LocalOcrEngineOptions = {}): LocalOcrEngine {
   const opts = OptionsSchema.parse(options);
-  const pool = new TesseractPool(opts.maxWorkers, opts.tessdataDir);
+  const tesseract = new TesseractPool(opts.maxWorkers, opts.tessdataDir);
+  let paddle: Promise<PaddleOcr> | undefined;
+  const ppocr = () => {
+    // Loaded on first use: onnxruntime and the models stay out of the threads of a tesseract or born-digital batch.
+    paddle ??= import('./paddle.js').then(({ PaddleOcr }) => PaddleOcr.load());
+    // A failed load is retried by the next scan rather than remembered.
+    paddle.catch(() => { paddle = undefined; });
+    return paddle;
+  };
+  const engines: ScanEngines = { tesseract, ...((opts.scanEngine ?? defaultScanEngine()) === 'ppocr' ? { ppocr } : {}) };
   return {
     name: 'local',
     // pdfjs returns the attachments while it reads the text layer (readXmlAttachments).
     readsAttachments: true,
-    recognize: (input, limits) => recognize(input, LimitsSchema.parse(limits), opts, pool),
+    recognize: (input, limits) => recognize(input, LimitsSchema.parse(limits), opts, engines),
     warmUpScans: () => {
-      if (opts.ocr) pool.warmUp(firstPassModels(INSTALLED_LANGUAGES)).catch(() => undefined);
+      if (!opts.ocr) return;
+      if (engines.ppocr) engines.ppocr().catch(() => undefined);
+      else tesseract.warmUp(firstPassModels(INSTALLED_LANGUAGES)).catch(() => undefined);
     },
-    close: () => pool.close(),
+    close: async () => {
+      const loaded = paddle;
+      paddle = undefined;
+      await Promise.all([tesseract.close(), loaded?.then((p) => p.close(), () => undefined)]);
+    },
   };
 }
 
-async function recognize(input: OcrInput, limits: OcrLimits, opts: Options, pool: TesseractPool): Promise<OcrDocument> {
+async function recognize(input: OcrInput, limits: OcrLimits, opts: Options, engines: ScanEngines): Promise<OcrDocument> {
   const started = performance.now();
   const { bytes } = input;
   if (bytes.byteLength === 0) throw new PermanentError(RejectReason.FILE_EMPTY, 'file is empty');
@@ -133,7 +160,7 @@ async function recognize(input: OcrInput, limits: OcrLimits, opts: Options, pool
   }
   const type = detectFileType(bytes);
   const deadline = new Deadline(limits.timeoutMs);
-  const content = await recognizeByType(type, input, limits, opts, pool, deadline);
+  const content = await recognizeByType(type, input, limits, opts, engines, deadline);
   const hasText = content.pages.some((p) => p.lines.length > 0);
   if (!hasText && content.embeddedFiles.length === 0) {
     throw new PermanentError(RejectReason.NO_TEXT_FOUND, 'no readable text in the document', {
@@ -157,17 +184,17 @@ function recognizeByType(
   input: OcrInput,
   limits: OcrLimits,
   opts: Options,
-  pool: TesseractPool,
+  engines: ScanEngines,
   deadline: Deadline,
 ): Promise<RecognizedContent> {
   switch (type) {
     case 'pdf':
-      return recognizePdf(input.bytes, limits, opts, pool, deadline);
+      return recognizePdf(input.bytes, limits, opts, engines, deadline);
     case 'png':
     case 'jpeg':
     case 'tiff':
     case 'webp':
-      return recognizeImage(input.bytes, limits, opts, pool, deadline);
+      return recognizeImage(input.bytes, limits, opts, engines, deadline);
     case 'xml':
       return Promise.resolve({
         pages: [],
@@ -184,7 +211,7 @@ async function recognizePdf(
   bytes: Uint8Array,
   limits: OcrLimits,
   opts: Options,
-  pool: TesseractPool,
+  engines: ScanEngines,
   deadline: Deadline,
 ): Promise<RecognizedContent> {
   const pdf = await openPdf(bytes);
@@ -236,7 +263,7 @@ async function recognizePdf(
         deadline.check();
         const rendered = await renderPage(page, opts.renderDpi, opts.maxImagePixels);
         deadline.check();
-        const ocr = await recognizeRaster(rendered.image, rendered.dpi, limits.languages, pool, deadline);
+        const ocr = await recognizeRaster(rendered.image, rendered.dpi, limits.languages, engines, deadline);
         const ocrChars = ocr.lines.reduce((s, l) => s + l.text.replace(/\s/g, '').length, 0);
         // A sparse but real text layer beats OCR of the same page when OCR finds no more.
         pages.push(
@@ -258,7 +285,7 @@ async function recognizeImage(
   bytes: Uint8Array,
   limits: OcrLimits,
   opts: Options,
-  pool: TesseractPool,
+  engines: ScanEngines,
   deadline: Deadline,
 ): Promise<RecognizedContent> {
   const imageLimits: ImageLimits = { maxPixels: opts.maxImagePixels, maxSide: opts.maxImageSide };
@@ -285,7 +312,7 @@ async function recognizeImage(
     }
     // Tesseract is told the file's density, or 300 dpi (what its models are trained on) when it has none.
     const density = trustedDensity(info.density);
-    const ocr = await recognizeRaster(grey, dpi, limits.languages, pool, deadline, density ?? DEFAULT_OCR_DPI, density);
+    const ocr = await recognizeRaster(grey, dpi, limits.languages, engines, deadline, density ?? DEFAULT_OCR_DPI, density);
     pages.push({
       ...base,
       textSource: ocr.lines.length > 0 ? 'ocr' : 'none',

@@ -5,6 +5,7 @@ import { PermanentError, RejectReason, RetryableError } from '../../../core/erro
 import type { OcrDocument } from '../../../core/ocr-document.js';
 import type { OcrInput, OcrLimits, SerializedOcrDocument } from '../../../core/ports.js';
 import type { LocalOcrEngine, LocalOcrEngineOptions } from './index.js';
+import { defaultScanEngine } from './scan-engine.js';
 import type { OcrTask, OcrTaskResult } from './ocr-worker.js';
 import { workerExecArgv, workerFile } from '../worker-threads.js';
 import { deserializeError } from './worker-errors.js';
@@ -50,6 +51,8 @@ export interface PooledOcrEngineOptions {
  * errors keep their PermanentError / RetryableError kind across the thread boundary.
  */
 export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): PooledOcrEngine {
+  // Resolved here, on the calling thread: a bad LEDGERX_SCAN_ENGINE fails the command at once, not each document.
+  const engineOptions: LocalOcrEngineOptions = { ...options.engine, scanEngine: options.engine?.scanEngine ?? defaultScanEngine() };
   const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
   const scanThreads = Math.max(threads, options.scanThreads ?? availableParallelism());
   // Documents handed to the pool at once: piscina starts a thread only for a task no running thread can take,
@@ -77,7 +80,7 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
     // threads are free for the first documents. Piscina may hand two of them to one thread: a thread left out
     // loads what it needs on its first document.
     for (let i = 0; i < threads; i++) {
-      const task: OcrTask = { warmUp, input: { bytes: new Uint8Array(0), fileName: '' }, limits: WARM_LIMITS, engineOptions: options.engine ?? {}, serialized: false };
+      const task: OcrTask = { warmUp, input: { bytes: new Uint8Array(0), fileName: '' }, limits: WARM_LIMITS, engineOptions, serialized: false };
       getPool().run(task).catch(() => undefined);
     }
   };
@@ -85,7 +88,7 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
     const task: OcrTask = {
       input: { bytes: input.bytes, fileName: input.fileName, declaredContentType: input.declaredContentType },
       limits,
-      engineOptions: options.engine ?? {},
+      engineOptions,
       serialized,
     };
     let result: OcrTaskResult;

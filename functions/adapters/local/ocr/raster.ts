@@ -2,15 +2,15 @@
  * OCR of one page raster: quality measures, deskew, resampling to a readable glyph size, tesseract (one language
  * model per pass).
  */
-import sharp, { type Sharp } from 'sharp';
 import type { Line, PageQuality } from '../../../core/ocr-document.js';
 import type { Deadline } from './deadline.js';
 import { estimateSkew } from './deskew.js';
-import type { GreyImage } from './grey-image.js';
+import { raw, toGrey, type GreyImage } from './grey-image.js';
 import { measureQuality } from './image-quality.js';
 import { clearDarkMargins } from './margins.js';
 import { detectLanguage, firstPassLanguage, firstPassModels, usableLanguages, type OcrLanguage } from './language.js';
-import type { TesseractPool } from './tesseract-pool.js';
+import type { PaddleOcr } from './paddle.js';
+import type { OcrLines, TesseractPool } from './tesseract-pool.js';
 import { measureTextSize } from './text-size.js';
 
 /** Width of the thumbnail the skew is estimated on: enough to resolve text lines, cheap to project. */
@@ -54,18 +54,7 @@ export interface RasterOcrResult {
   language: OcrLanguage;
 }
 
-function raw(img: GreyImage) {
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 1 } });
-}
 
-async function toGrey(pipeline: Sharp): Promise<GreyImage> {
-  const { data, info } = await pipeline.greyscale().raw().toBuffer({ resolveWithObject: true });
-  // greyscale() may still leave an alpha channel; keep the first channel of each pixel.
-  if (info.channels === 1) return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
-  const out = new Uint8Array(info.width * info.height);
-  for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels]!;
-  return { data: out, width: info.width, height: info.height };
-}
 
 /** Skew of a page, estimated on a thumbnail (positive = counter-clockwise). */
 export async function skewOf(img: GreyImage): Promise<number> {
@@ -84,19 +73,27 @@ export async function rotateKeepingFrame(img: GreyImage, degrees: number): Promi
   return toGrey(raw(rotated).extract({ left, top, width, height }));
 }
 
+/** The recognizers a page may go through: tesseract always (the German and French pass), PP-OCR when chosen. */
+export interface ScanEngines {
+  tesseract: TesseractPool;
+  /** PP-OCRv4 for the first pass instead of tesseract's eng+deu+fra (the local engine's `scanEngine: 'ppocr'`). */
+  ppocr?: (() => Promise<PaddleOcr>) | undefined;
+}
+
 /**
  * Recognizes one page raster. `dpi` is the effective resolution of `img` (from metadata, or the render scale for
  * PDF pages), reported in the quality measures; `ocrDpi` the resolution tesseract is told (default `dpi`);
  * `knownScanDpi` the resolution the file states, when it is a plausible one. Quality is measured on the page as received; boxes are
  * normalized to the page frame. The page is deskewed, resampled (from its stated resolution when the file has a
- * real one, else from its measured glyph height), read with every candidate model (English first), and read again
- * with German or French alone when the text clearly is in that language (see language.ts).
+ * real one, else from its measured glyph height), read with every candidate model (English first) or by PP-OCR,
+ * and read again by tesseract with German or French alone when the text clearly is in that language (see
+ * language.ts): PP-OCR's alphabet has no ß, ö, ç or €.
  */
 export async function recognizeRaster(
   img: GreyImage,
   dpi: number,
   languages: readonly string[],
-  pool: TesseractPool,
+  engines: ScanEngines,
   deadline: Deadline,
   ocrDpi: number = dpi,
   knownScanDpi?: number,
@@ -117,18 +114,25 @@ export async function recognizeRaster(
   const factor = knownScanDpi !== undefined && knownScanDpi < UPSCALE_BELOW_DPI
     ? Math.min(MAX_UPSCALE, TARGET_DPI / knownScanDpi)
     : resampleFactor(size.glyphHeight);
-  if (factor !== 1) {
-    page = await toGrey(raw(page).resize({ width: Math.max(1, Math.round(page.width * factor)), kernel: factor > 1 ? 'lanczos3' : 'linear' }));
-  }
-  deadline.check();
-  // Uncompressed grey (PGM): nothing to encode here or to decode in the wasm engine (a PNG cost both ways).
-  const pgm = Buffer.concat([Buffer.from(`P5\n${page.width} ${page.height}\n255\n`, 'latin1'), page.data]);
+  const deskewed = page;
+  // Tesseract's input, made on first use: PP-OCR sizes the deskewed page for its own networks.
+  let pgm: Promise<{ data: Buffer; width: number; height: number }> | undefined;
+  const tesseractInput = () => (pgm ??= (async () => {
+    const resampled = factor === 1 ? deskewed
+      : await toGrey(raw(deskewed).resize({ width: Math.max(1, Math.round(deskewed.width * factor)), kernel: factor > 1 ? 'lanczos3' : 'linear' }));
+    // Uncompressed grey (PGM): nothing to encode here or to decode in the wasm engine (a PNG cost both ways).
+    return { data: Buffer.concat([Buffer.from(`P5\n${resampled.width} ${resampled.height}\n255\n`, 'latin1'), resampled.data]), width: resampled.width, height: resampled.height };
+  })());
   const hintDpi = Math.min(1200, Math.max(70, ocrDpi * factor));
-  const read = (models: readonly OcrLanguage[]) => pool.recognize(pgm, page.width, page.height, models, deadline, hintDpi);
+  const read = async (models: readonly OcrLanguage[]) => {
+    const input = await tesseractInput();
+    deadline.check();
+    return engines.tesseract.recognize(input.data, input.width, input.height, models, deadline, hintDpi);
+  };
   const candidates = usableLanguages(languages);
   const first = firstPassLanguage(candidates);
   let language = first;
-  let result = await read(firstPassModels(candidates));
+  let result: OcrLines = engines.ppocr ? await (await engines.ppocr()).recognize(deskewed, deadline) : await read(firstPassModels(candidates));
   if (candidates.length > 1) {
     const detected = detectLanguage(result.lines.map((l) => l.text).join(' '), candidates, first);
     if (detected !== first) {
@@ -140,4 +144,3 @@ export async function recognizeRaster(
   return { lines: result.lines, quality, confidence: result.confidence, language };
 }
 
-export { toGrey };

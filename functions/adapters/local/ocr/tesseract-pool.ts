@@ -226,7 +226,8 @@ export function toLines(blocks: readonly TessBlock[], width: number, height: num
   return { lines: readingOrder(lines), confidence: words > 0 ? confSum / words : 0 };
 }
 
-function readingOrder(lines: Line[]): Line[] {
+/** Lines sorted into rows (top to bottom) and, within a row, left to right. */
+export function readingOrder(lines: Line[]): Line[] {
   const sorted = [...lines].sort((a, b) => a.box.y - b.box.y);
   const rows: Line[][] = [];
   for (const line of sorted) {

