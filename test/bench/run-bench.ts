@@ -57,7 +57,8 @@ const PART_TARGETS: Record<string, string> = {
   'ledgerx --help / node -e 0': '<= 5',
   'ledgerx process one PDF ms (median, start-up included)': '< 1500',
   'zugferd-dev (48 PDFs) ledgerx / pdftotext (mean)': '<= 3',
-  'all (24 pages) ledgerx / native': '<= 1.0',
+  'all (24 pages) ledgerx (tesseract) / native': '<= 1.0',
+  'all (24 pages) ledgerx (ppocr) / native': '<= 1.0',
   onnx_over_typescript_ratio_p50: '<= 2',
   gbdt_train_100k_x50_200_trees_s: '< 60',
   ...Object.fromEntries(['ocr', 'features', 'inference', 'upload-url'].flatMap((fn) => [

@@ -8,7 +8,8 @@
  * Then each corpus's pages once more as one folder through one `ledgerx process` (start-up paid once, OCR on
  * every core), against native tesseract on the same pages one after another.
  * Native tesseract is optional: without it on the PATH only ledgerx's times are reported. Skips with a message
- * when the shared corpora are absent. `BENCH_SCAN_RECEIPTS` sets the receipt count.
+ * when the shared corpora are absent. `BENCH_SCAN_RECEIPTS` sets the receipt count, `BENCH_SCAN_ENGINES` the scan
+ * engines compared (default every one: tesseract and ppocr, see LEDGERX_SCAN_ENGINE).
  * Called by `npm run bench`; alone: `npx tsx test/bench/scans.bench-part.ts` (after `npm run build`).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { SCAN_ENGINES, type ScanEngine } from '../../functions/adapters/local/ocr/scan-engine.js';
 import { sharedDataDir } from '../../functions/training/public-corpora.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -49,13 +51,13 @@ export function scanPages(receipts: number): ScanPage[] {
 }
 
 /** Runs `ledgerx process` on files (one command) in a fresh data folder; returns wall seconds and the OCR text. */
-export async function ledgerxProcess(file: string | readonly string[], bin = BIN): Promise<{ seconds: number; text: string }> {
+export async function ledgerxProcess(file: string | readonly string[], bin = BIN, scanEngine: ScanEngine = 'tesseract'): Promise<{ seconds: number; text: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ledgerx-bench-scan-'));
   try {
     const start = performance.now();
     execFileSync(process.execPath, ['--max-old-space-size=1024', bin, '--data-dir', dataDir, 'process', ...[file].flat(), '--json'], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, LEDGERX_DATA_DIR: undefined },
+      env: { ...process.env, LEDGERX_DATA_DIR: undefined, LEDGERX_SCAN_ENGINE: scanEngine },
     });
     const seconds = (performance.now() - start) / 1000;
     return { seconds, text: ocrTextIn(join(dataDir, 'buckets', 'artifacts')) };
@@ -136,11 +138,14 @@ export async function benchScans(): Promise<Record<string, number>> {
   }
   const native = onPath('tesseract');
   if (!native) process.stderr.write('  tesseract is not on the PATH: ledgerx times only, no ratio\n');
-  const rows: Array<{ page: ScanPage; ledgerx: { seconds: number; text: string }; native?: { seconds: number; text: string } }> = [];
+  const engines = (process.env.BENCH_SCAN_ENGINES?.split(',') ?? [...SCAN_ENGINES]).filter((e): e is ScanEngine => (SCAN_ENGINES as readonly string[]).includes(e));
+  type Reading = { seconds: number; text: string };
+  const rows: Array<{ page: ScanPage; ledgerx: Partial<Record<ScanEngine, Reading>>; native?: Reading }> = [];
   for (const [i, page] of pages.entries()) {
-    let nat: { seconds: number; text: string } | undefined;
+    let nat: Reading | undefined;
     if (native && i % 2 === 1) nat = nativeTesseract(page.file);
-    const own = await ledgerxProcess(page.file);
+    const own: Partial<Record<ScanEngine, Reading>> = {};
+    for (const engine of i % 2 === 0 ? engines : [...engines].reverse()) own[engine] = await ledgerxProcess(page.file, BIN, engine);
     if (native && i % 2 === 0) nat = nativeTesseract(page.file);
     rows.push({ page, ledgerx: own, ...(nat ? { native: nat } : {}) });
     process.stderr.write(`  ${i + 1}/${pages.length}\r`);
@@ -150,12 +155,12 @@ export async function benchScans(): Promise<Record<string, number>> {
     const set = rows.filter((r) => corpus === 'all' || r.page.corpus === corpus);
     if (set.length === 0) continue;
     const g = `${corpus} (${set.length} pages)`;
-    const own = sum(set.map((r) => r.ledgerx.seconds));
-    out[`${g} ledgerx process s/page`] = round(own / set.length);
-    if (native) {
-      const nat = sum(set.map((r) => r.native!.seconds));
-      out[`${g} native tesseract s/page`] = round(nat / set.length);
-      out[`${g} ledgerx / native`] = round(own / nat);
+    const nat = native ? sum(set.map((r) => r.native!.seconds)) : 0;
+    if (native) out[`${g} native tesseract s/page`] = round(nat / set.length);
+    for (const engine of engines) {
+      const own = sum(set.map((r) => r.ledgerx[engine]!.seconds));
+      out[`${g} ledgerx process (${engine}) s/page`] = round(own / set.length);
+      if (native) out[`${g} ledgerx (${engine}) / native`] = round(own / nat);
     }
   }
   // A folder of scans in one command, as a user drops one: start-up paid once, OCR on every core. Native
@@ -163,20 +168,22 @@ export async function benchScans(): Promise<Record<string, number>> {
   for (const corpus of ['sroie-dev', 'invoice2data'] as const) {
     const files = pages.filter((p) => p.corpus === corpus).map((p) => p.file);
     if (files.length < 2) continue;
-    const g = `${corpus} (${files.length} pages) in one ledgerx process`;
     const nativeRun = () => sum(files.map((f) => nativeTesseract(f).seconds));
-    const before = native ? nativeRun() : 0;
-    const own = (await ledgerxProcess(files)).seconds;
-    const nat = native ? (before + nativeRun()) / 2 : 0;
-    out[`${g} s/page`] = round(own / files.length);
-    if (native) out[`${g} / native`] = round(own / nat);
+    for (const engine of engines) {
+      const g = `${corpus} (${files.length} pages) in one ledgerx process (${engine})`;
+      const before = native ? nativeRun() : 0;
+      const own = (await ledgerxProcess(files, BIN, engine)).seconds;
+      const nat = native ? (before + nativeRun()) / 2 : 0;
+      out[`${g} s/page`] = round(own / files.length);
+      if (native) out[`${g} / native`] = round(own / nat);
+    }
   }
   const labelled = rows.filter((r) => r.page.key);
-  for (const who of ['ledgerx', 'native'] as const) {
+  for (const who of [...engines, 'native'] as const) {
     if (who === 'native' && !native) continue;
-    const hits = labelled.map((r) => receiptHits(r[who]!.text, r.page.key!));
+    const hits = labelled.map((r) => receiptHits((who === 'native' ? r.native : r.ledgerx[who])!.text, r.page.key!));
     for (const field of ['total', 'date', 'company'] as const) {
-      out[`sroie-dev ${field} found in ${who} OCR text (of ${labelled.length})`] = hits.filter((h) => h[field]).length;
+      out[`sroie-dev ${field} found in ${who === 'native' ? 'native tesseract' : `ledgerx (${who})`} OCR text (of ${labelled.length})`] = hits.filter((h) => h[field]).length;
     }
   }
   return out;
