@@ -65,9 +65,9 @@ export { defaultScanEngine, SCAN_ENGINES, type ScanEngine } from './scan-engine.
 
 export interface LocalOcrEngine extends OcrEngine {
   /**
-   * Starts the English tesseract worker (the first pass of every scan) in the background, so that the first
-   * scan does not wait about a second for it. Costs ~70 MB while the engine lives: call it when scans are
-   * expected. A failure to start is reported by the first scan that needs the worker.
+   * Starts what reads a scan first in the background (the English tesseract worker, or the PP-OCR models), so
+   * that the first scan does not wait about a second for it. Costs ~70 MB (tesseract) or ~150 MB (PP-OCR) while
+   * the engine lives: call it when scans are expected. A failure to start is reported by the first scan.
    */
   warmUpScans(): void;
   /** Terminates the tesseract workers (if any were started). */
@@ -87,7 +87,6 @@ const OptionsSchema = z.object({
   tessdataDir: z.string().min(1).optional(),
   scanEngine: z.enum(SCAN_ENGINES).optional(),
 });
-
 
 const LimitsSchema = z.object({
   maxPages: z.number().int().positive(),

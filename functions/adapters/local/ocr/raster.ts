@@ -1,6 +1,6 @@
 /**
  * OCR of one page raster: quality measures, deskew, resampling to a readable glyph size, tesseract (one language
- * model per pass).
+ * model per pass) or PP-OCR first (paddle.ts).
  */
 import type { Line, PageQuality } from '../../../core/ocr-document.js';
 import type { Deadline } from './deadline.js';
@@ -53,8 +53,6 @@ export interface RasterOcrResult {
   /** The model the returned lines were read with. */
   language: OcrLanguage;
 }
-
-
 
 /** Skew of a page, estimated on a thumbnail (positive = counter-clockwise). */
 export async function skewOf(img: GreyImage): Promise<number> {
