@@ -3,7 +3,7 @@
  * unauthenticated invocations (browsers with Google ID tokens and machines with API keys cannot carry an IAM
  * identity) and the application authenticates every request itself: see infra/README.md, "The api function".
  */
-import { http, type Request, type Response } from '@google-cloud/functions-framework';
+import type { Request, Response } from '@google-cloud/functions-framework';
 import { getRequestListener } from '@hono/node-server';
 import { lazy } from './core/lazy.js';
 import { errorFields } from './platform/logger.js';
@@ -32,4 +32,4 @@ export function makeApiHandler(getDeps: () => Promise<ApiDeps>): HttpHandler {
   };
 }
 
-http('api', makeApiHandler(lazy(() => createGcpApiDepsFromEnv())));
+export const handler = makeApiHandler(lazy(() => createGcpApiDepsFromEnv()));

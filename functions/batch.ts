@@ -13,7 +13,7 @@
  * attempt failed and will be retried (Cloud Scheduler retries), or the function is misconfigured.
  */
 import { randomUUID } from 'node:crypto';
-import { http, type Request, type Response } from '@google-cloud/functions-framework';
+import type { Request, Response } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import { createBatchHandlers } from './core/batch/handlers.js';
 import { BATCH_KINDS, BatchParamsError, type BatchKind } from './core/batch/params.js';
@@ -115,4 +115,4 @@ export function makeBatchHandler(getRuntime: () => Promise<BatchFunctionRuntime>
   };
 }
 
-http('batch', makeBatchHandler(lazy(() => createBatchRuntime())));
+export const handler = makeBatchHandler(lazy(() => createBatchRuntime()));

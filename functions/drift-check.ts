@@ -9,7 +9,7 @@
  * released and the next call resumes it).
  */
 import { randomUUID } from 'node:crypto';
-import { http, type Request, type Response } from '@google-cloud/functions-framework';
+import type { Request, Response } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import { lazy } from './core/lazy.js';
 import { runJob } from './core/learning/jobs.js';
@@ -69,4 +69,4 @@ export function makeDriftCheckHandler(getRuntime: () => Promise<DriftCheckRuntim
   };
 }
 
-http('drift-check', makeDriftCheckHandler(lazy(() => createDriftCheckRuntime())));
+export const handler = makeDriftCheckHandler(lazy(() => createDriftCheckRuntime()));

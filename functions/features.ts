@@ -2,7 +2,6 @@
  * `features`: Pub/Sub `ocr-completed` (pushed) -> stage 2 (extraction, validations, feature vector,
  * `features-computed`). The file name, the registered name, the bundle and the Terraform key are the same.
  */
-import { http } from '@google-cloud/functions-framework';
 import { lazy } from './core/lazy.js';
 import { OcrCompletedSchema, Topics } from './core/messages.js';
 import { runFeaturesStage } from './core/pipeline/features-stage.js';
@@ -18,4 +17,4 @@ export function makeFeaturesHandler(getRuntime: () => Promise<StageRuntime>): Ht
   return makeStageHandler({ name: 'features', source: Topics.ocrCompleted, schema: OcrCompletedSchema, run: runFeaturesStage }, getRuntime);
 }
 
-http('features', makeFeaturesHandler(lazy(() => createFeaturesRuntime())));
+export const handler = makeFeaturesHandler(lazy(() => createFeaturesRuntime()));

@@ -2,7 +2,6 @@
  * `inference`: Pub/Sub `features-computed` (pushed) -> stage 3 (scores, decision, `invoice-scored`).
  * The file name, the registered name, the bundle and the Terraform key are the same.
  */
-import { http } from '@google-cloud/functions-framework';
 import { lazy } from './core/lazy.js';
 import { FeaturesComputedSchema, Topics } from './core/messages.js';
 import { runInferenceStage } from './core/pipeline/inference-stage.js';
@@ -18,4 +17,4 @@ export function makeInferenceHandler(getRuntime: () => Promise<StageRuntime>): H
   return makeStageHandler({ name: 'inference', source: Topics.featuresComputed, schema: FeaturesComputedSchema, run: runInferenceStage }, getRuntime);
 }
 
-http('inference', makeInferenceHandler(lazy(() => createInferenceRuntime())));
+export const handler = makeInferenceHandler(lazy(() => createInferenceRuntime()));

@@ -3,7 +3,6 @@
  * (OCR, `ocr-completed`). The file name, the registered name, the bundle (dist/functions/ocr) and the
  * Terraform key are the same.
  */
-import { http } from '@google-cloud/functions-framework';
 import { Topics } from './core/messages.js';
 import { lazy } from './core/lazy.js';
 import type { ObjectFinalized } from './core/messages.js';
@@ -47,4 +46,4 @@ export function makeOcrHandler(getRuntime: () => Promise<StageRuntime>, backlogP
 
 // The runtime (config, clients) is built on the first event, never at load; one that fails to build is not
 // cached: that event fails (500, redelivered) and the next one builds it again.
-http('ocr', makeOcrHandler(lazy(() => createOcrRuntime())));
+export const handler = makeOcrHandler(lazy(() => createOcrRuntime()));

@@ -10,7 +10,7 @@
  * Firestore or Cloud Run errors).
  */
 import { randomUUID } from 'node:crypto';
-import { http, type Request, type Response } from '@google-cloud/functions-framework';
+import type { Request, Response } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import { lazy } from './core/lazy.js';
 import { retrainJobKey, RetrainRequestedSchema } from './core/learning/retrain-request.js';
@@ -81,4 +81,4 @@ export function makeRetrainHandler(getRuntime: () => Promise<RetrainTriggerRunti
   };
 }
 
-http('retrain', makeRetrainHandler(lazy(() => createRetrainTriggerRuntime())));
+export const handler = makeRetrainHandler(lazy(() => createRetrainTriggerRuntime()));

@@ -7,7 +7,7 @@
  * POST `{ fileName, contentType, sizeBytes }` -> 200 `{ url, method: 'PUT', headers, objectName, expiresAt }`;
  * 400 invalid body / unsupported type / too large, 401 bad token, 405 other methods, 500 signing failure.
  */
-import { http, type Request, type Response } from '@google-cloud/functions-framework';
+import type { Request, Response } from '@google-cloud/functions-framework';
 import { lazy } from './core/lazy.js';
 import { errorFields } from './platform/logger.js';
 import { bearerTokenAccepted } from './platform/gcp/bearer-token.js';
@@ -68,4 +68,4 @@ export function makeUploadUrlHandler(getRuntime: () => Promise<UploadUrlRuntime>
   };
 }
 
-http('upload-url', makeUploadUrlHandler(lazy(() => createUploadUrlRuntime())));
+export const handler = makeUploadUrlHandler(lazy(() => createUploadUrlRuntime()));

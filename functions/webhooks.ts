@@ -5,7 +5,7 @@
  * maximum age, payloads that do not parse and the last delivery attempt's failure are dead-lettered, as in the
  * pipeline stages. CloudEvents (as Eventarc would send them) are read too.
  */
-import { http, type Request, type Response } from '@google-cloud/functions-framework';
+import type { Request, Response } from '@google-cloud/functions-framework';
 import { lazy } from './core/lazy.js';
 import { InvoiceScoredSchema, Topics, type DeadLetter } from './core/messages.js';
 import { defineMessageHandler } from './platform/message-handler.js';
@@ -66,4 +66,4 @@ export function makeWebhooksHandler(getRuntime: () => Promise<WebhooksRuntime>):
   };
 }
 
-http('webhooks', makeWebhooksHandler(lazy(() => createWebhooksRuntime())));
+export const handler = makeWebhooksHandler(lazy(() => createWebhooksRuntime()));

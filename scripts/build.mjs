@@ -168,11 +168,33 @@ for (const os of readdirSync(bin)) {
 }
 `;
 
+/**
+ * The entry of a function's own bundle: the `handler` its entry file exports, registered with functions-framework
+ * under the function's name (the Terraform key and entry point), as functions/index.ts registers all of them.
+ */
+const FUNCTION_ENTRY = 'ledgerx-function:';
+const functionEntry = {
+  name: 'function-entry',
+  setup(b) {
+    b.onResolve({ filter: /^ledgerx-function:/ }, (args) => ({ path: args.path.slice(FUNCTION_ENTRY.length), namespace: 'function-entry' }));
+    b.onLoad({ filter: /.*/, namespace: 'function-entry' }, (args) => ({
+      contents: [
+        "import { http } from '@google-cloud/functions-framework';",
+        `import { handler } from ${JSON.stringify(join(ROOT, 'functions', `${args.path}.ts`))};`,
+        `http(${JSON.stringify(args.path)}, handler);`,
+      ].join('\n'),
+      resolveDir: ROOT,
+      loader: 'js',
+    }));
+  },
+};
+
 async function buildFunction(name) {
   const outdir = join(DIST, 'functions', name);
   const result = await build({
     ...common,
-    entryPoints: { index: join(ROOT, 'functions', `${name}.ts`) },
+    entryPoints: { index: `${FUNCTION_ENTRY}${name}` },
+    plugins: [functionEntry],
     outdir,
     external: FUNCTION_EXTERNALS.flatMap((p) => [p, `${p}/*`]),
     metafile: true,

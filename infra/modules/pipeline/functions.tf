@@ -1,5 +1,6 @@
-# Cloud Functions (gen2), one bundle each. Each map key is the function's entry file functions/<key>.ts (which
-# registers itself under that name), its bundle dist/functions/<key> and archive <key>.zip, the function's name
+# Cloud Functions (gen2), one bundle each. Each map key is the function's entry file functions/<key>.ts (its
+# handler, registered under that name by functions/index.ts and by its bundle's entry), its bundle
+# dist/functions/<key> and archive <key>.zip, the function's name
 # suffix and its service account suffix. An archive holds compiled JavaScript only: the buildpack runs `npm ci`
 # for the bundle's few external packages and, for inference, its `gcp-build` script (prunes native binaries of
 # other platforms).
