@@ -402,6 +402,7 @@ export function chooseAmounts(
   const tendered = money.filter((c) => roleScore(c, 'tendered') > 0.5);
   const changes = money.filter((c) => roleScore(c, 'change') > 0.5);
   const roundings = money.filter((c) => roleScore(c, 'rounding') > 0.5);
+  const legibleRoundings = roundings.filter((r) => r.value !== 0 && Math.abs(r.value) <= MAX_ROUNDING);
   // An amount that equals cash minus change is what was paid, whatever its (misread) label says.
   const paid = money.filter((c) => !totals.includes(c) && c.value > 0
     && tendered.some((p) => changes.some((ch) => ch.value !== 0 && same(Math.abs(p.value) - Math.abs(ch.value), c.value))));
@@ -447,14 +448,15 @@ export function chooseAmounts(
     if (roundings.some((r) => r.value !== 0 && r.position <= t.position + 1e-6 && money.some((s) => s !== t && s !== r && s.position <= r.position + 1e-6 && roleScore(s, 'total') + roleScore(s, 'net') > 0
       && roundedBy(Math.abs(s.value), r.value, T)))) { bonus += 0.5; agreements.push('rounding'); }
     if (unrounded.has(t)) bonus -= 0.6;
-    // A total a few cents from one above it across a legible rounding line, but not by that line's amount: one
-    // of its digits was misread ("Total 177.22 / Rounding -.02 / Rounded 177.26").
-    const legibleRoundings = roundings.filter((r) => r.value !== 0 && Math.abs(r.value) <= MAX_ROUNDING);
-    if (!agreements.includes('rounding') && legibleRoundings.some((r) => r.position <= t.position + 1e-6 && totals.some((s) => s !== t && s.position <= r.position + 1e-6
-      && Math.abs(Math.abs(s.value) - T) > 0.004 && Math.abs(Math.abs(s.value) - T) <= MAX_ROUNDING))) bonus -= 0.5;
-    // A rounding line whose amount was lost: the later of two totals a few cents apart is the rounded one.
-    else if (roundingLabel && legibleRoundings.length === 0 && !agreements.includes('rounding') && totals.some((s) => s !== t && s.position < t.position && Math.abs(Math.abs(s.value) - T) > 0.004 && Math.abs(Math.abs(s.value) - T) <= 0.1)) {
-      bonus += 0.3; agreements.push('rounding');
+    if (!agreements.includes('rounding')) {
+      const fewCentsFrom = (s: AmountCandidate) => s !== t && Math.abs(Math.abs(s.value) - T) > 0.004 && Math.abs(Math.abs(s.value) - T) <= MAX_ROUNDING;
+      // A total a few cents from one above a legible rounding line, but not by that line's amount: one of its
+      // digits was misread ("Total 177.22 / Rounding -.02 / Rounded 177.26").
+      if (legibleRoundings.some((r) => r.position <= t.position + 1e-6 && totals.some((s) => s.position <= r.position + 1e-6 && fewCentsFrom(s)))) bonus -= 0.5;
+      // A rounding line whose amount was lost: the later of two totals a few cents apart is the rounded one.
+      else if (roundingLabel && legibleRoundings.length === 0 && totals.some((s) => s.position < t.position && fewCentsFrom(s))) {
+        bonus += 0.3; agreements.push('rounding');
+      }
     }
     // A grand total is the sum of partial totals printed above it (per tax rate, goods and services); a total
     // that is one of those parts is a subtotal, whatever its own net and tax say.
