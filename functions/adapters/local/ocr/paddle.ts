@@ -64,7 +64,7 @@ export class PaddleOcr {
     const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
     try {
       const [detector, recognizer] = await Promise.all([ort.InferenceSession.create(files.detection, options), ort.InferenceSession.create(files.recognition, options)]);
-      const alphabet = ['', ...readFileSync(files.dictionary, 'utf8').split('\n').filter((c, i, all) => c !== '' || i < all.length - 1), ' '];
+      const alphabet = ['', ...readFileSync(files.dictionary, 'utf8').replace(/\n$/, '').split('\n'), ' '];
       return new PaddleOcr(detector, recognizer, alphabet);
     } catch (err) {
       throw new RetryableError('OCR_ENGINE_FAILED', `PP-OCR models could not be loaded: ${(err as Error).message}`);
@@ -77,7 +77,7 @@ export class PaddleOcr {
     const width = Math.max(STRIDE, Math.ceil((page.width * scale) / STRIDE) * STRIDE);
     const height = Math.max(STRIDE, Math.ceil((page.height * scale) / STRIDE) * STRIDE);
     const small = await toGrey(raw(page).resize({ width, height, fit: 'fill', kernel: 'linear' }));
-    const probability = await this.run(this.detector, planes(small.data, width, height), width, height);
+    const probability = (await infer(this.detector, small)).data as Float32Array;
     deadline.check();
     const lines: Line[] = [];
     let confSum = 0;
@@ -105,8 +105,7 @@ export class PaddleOcr {
     const w = b.x1 - b.x0, h = b.y1 - b.y0;
     const lineWidth = Math.max(LINE_HEIGHT / 3, Math.round((w * LINE_HEIGHT) / h));
     const crop = await toGrey(raw(image).extract({ left: b.x0, top: b.y0, width: w, height: h }).resize({ width: lineWidth, height: LINE_HEIGHT, fit: 'fill', kernel: 'cubic' }));
-    const out = await this.recognizer.run({ [this.recognizer.inputNames[0]!]: new ort.Tensor('float32', planes(crop.data, lineWidth, LINE_HEIGHT), [1, 3, LINE_HEIGHT, lineWidth]) });
-    const tensor = out[this.recognizer.outputNames[0]!]!;
+    const tensor = await infer(this.recognizer, crop);
     const [, steps = 0, classes = 0] = tensor.dims;
     const probs = tensor.data as Float32Array;
     let text = '';
@@ -130,12 +129,13 @@ export class PaddleOcr {
     const trimmed = text.trim();
     return trimmed ? { text: trimmed, confidence: probSum / chars } : undefined;
   }
+}
 
-  /** The detector's text probability per pixel of the `width` x `height` page. */
-  private async run(session: ort.InferenceSession, input: Float32Array, width: number, height: number): Promise<Float32Array> {
-    const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, height, width]) });
-    return out[session.outputNames[0]!]!.data as Float32Array;
-  }
+/** One network run on a grey raster: its three colour planes in, the network's single output out. */
+async function infer(session: ort.InferenceSession, image: GreyImage): Promise<ort.Tensor> {
+  const input = new ort.Tensor('float32', planes(image.data, image.width, image.height), [1, 3, image.height, image.width]);
+  const out = await session.run({ [session.inputNames[0]!]: input });
+  return out[session.outputNames[0]!]!;
 }
 
 /** A grey raster as the networks' three colour planes, scaled to 0..1 (PP-OCR's inputs, grey in every plane). */
