@@ -4,10 +4,9 @@
  * window is refused while the job is unfinished, and `ledgerx batch resume` ends it from its checkpoint with
  * every invoice handled exactly once (one new revision each, one history entry per job).
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteInvoiceStore } from '../../functions/adapters/local/sqlite/invoice-store.js';
 import { SqliteJobStore } from '../../functions/adapters/local/sqlite/job-store.js';
@@ -17,20 +16,9 @@ import type { JobRecord } from '../../functions/core/learning/jobs.js';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { tempDir } from '../helpers/runtime.js';
 import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
+import { ledgerx, LEDGERX_BIN } from '../helpers/cli.js';
 
-const execFileP = promisify(execFile);
-const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
 const COUNT = 30;
-
-async function ledgerx(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await execFileP(process.execPath, [BIN, ...args], { maxBuffer: 1 << 26 });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
 
 describe('a batch job killed half way resumes from its checkpoint', () => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -57,7 +45,7 @@ describe('a batch job killed half way resumes from its checkpoint', () => {
 
   /** Starts a reprocess in a child, waits until it checkpointed `atLeast` started revisions, and kills it with `signal`. */
   async function startAndKill(from: string, signal: NodeJS.Signals, atLeast: number): Promise<JobRecord> {
-    const child = spawn(process.execPath, [BIN, '--data-dir', data, 'batch', 'run', 'reprocess', '--from', from, '--chunk', '2', '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [LEDGERX_BIN, '--data-dir', data, 'batch', 'run', 'reprocess', '--from', from, '--chunk', '2', '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));

@@ -1,25 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFile } from 'node:fs/promises';
 import { readdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { tempDir } from '../helpers/runtime.js';
 import { NO_PROBLEMS } from '../helpers/corpus.js';
+import { ledgerx, LEDGERX_BIN } from '../helpers/cli.js';
 
-const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
-
-async function ledgerx(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24, env: { ...process.env, ...env } });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
 
 describe('the ledgerx command on real files', () => {
   let inbox: string;
@@ -159,7 +147,7 @@ describe('the ledgerx command on real files', () => {
   it('serve processes a file dropped into the watched folder', async () => {
     const data = await tempDir('cli-serve');
     cleanup.push(data.dispose);
-    const child = spawn(process.execPath, [BIN, '--data-dir', data.dir, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [LEDGERX_BIN, '--data-dir', data.dir, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let stdout = '';
       let stderr = '';

@@ -3,29 +3,17 @@
  * kill -9 and a rerun, a restarted `serve`, a stage that never finishes. Every test runs real files through the
  * real CLI (a child process of bin/ledgerx.mjs) or the real local runtime.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedgerDatabase } from '../../functions/adapters/local/sqlite/migrations.js';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { submitBatch } from '../../functions/platform/local-batch.js';
 import { inputFiles, processFiles, tempDir, testRuntime } from '../helpers/runtime.js';
 import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
+import { ledgerx, LEDGERX_BIN } from '../helpers/cli.js';
 
-const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
-
-async function ledgerx(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 1 << 26, env: { ...process.env, ...env } });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
 
 type Line = { file: string; invoiceId: string; status: string; decision: string | null; reasons: Array<{ code: string }> };
 const parse = (stdout: string): Line[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
@@ -113,7 +101,7 @@ describe('restarts and repeats on the local stack', () => {
     expect(reference).toHaveLength(80);
 
     const dataDir = join(work, 'data-killed');
-    const child: ChildProcess = spawn(process.execPath, [BIN, '--data-dir', dataDir, '--log-level', 'info', 'process', '--json', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [LEDGERX_BIN, '--data-dir', dataDir, '--log-level', 'info', 'process', '--json', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     // Kill it once part of the batch has been scored, while the rest is in flight.
     let scored = 0;
     await new Promise<void>((resolveKill, reject) => {
@@ -160,7 +148,7 @@ describe('restarts and repeats on the local stack', () => {
     await (await import('node:fs/promises')).rm(join(dir, 'manifest.json'));
     const env = { ...process.env, LEDGERX_SCAN_ENGINE: 'ppocr' };
     const dataDir = join(work, 'data-killed-scans');
-    const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, '--log-level', 'info', 'process', '--json', dir], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [LEDGERX_BIN, '--data-dir', dataDir, '--log-level', 'info', 'process', '--json', dir], { stdio: ['ignore', 'pipe', 'pipe'], env });
     await new Promise<void>((resolveKill, reject) => {
       child.stderr.on('data', (d: Buffer) => {
         if (/"invoice scored"/.test(d.toString()) && child.exitCode === null) {
@@ -191,7 +179,7 @@ describe('restarts and repeats on the local stack', () => {
     await mkdir(drop, { recursive: true });
     for (const f of unique.slice(0, 3)) await copyFile(join(src, f), join(drop, f));
     const serve = async (expected: number) => {
-      const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, 'serve', '--inbox', drop], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [LEDGERX_BIN, '--data-dir', dataDir, 'serve', '--inbox', drop], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       for (let i = 0; i < 600 && out.trim().split('\n').filter(Boolean).length < expected; i++) await new Promise((r) => setTimeout(r, 100));
@@ -217,7 +205,7 @@ describe('restarts and repeats on the local stack', () => {
 
   it('refuses a second pipeline process on the same data folder', async () => {
     const dataDir = join(work, 'data-locked');
-    const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, 'serve', '--inbox', join(work, 'empty-drop')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [LEDGERX_BIN, '--data-dir', dataDir, 'serve', '--inbox', join(work, 'empty-drop')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     for (let i = 0; i < 300 && !err.includes('watching'); i++) await new Promise((r) => setTimeout(r, 100));
