@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { textBoxes } from '../../functions/adapters/local/ocr/paddle.js';
+import { markBeside } from '../../functions/adapters/local/ocr/currency-mark.js';
+import { ctcDecode, textBoxes } from '../../functions/adapters/local/ocr/paddle.js';
 import { defaultScanEngine } from '../../functions/adapters/local/ocr/scan-engine.js';
 
 /**
@@ -31,6 +32,52 @@ describe('PP-OCR text boxes', () => {
 
   it('finds nothing on an empty page', () => {
     expect(textBoxes(new Float32Array(64 * 64), 64, 64)).toEqual([]);
+  });
+});
+
+describe('PP-OCR CTC decoding', () => {
+  // Classes: blank, "a", "b", space (the network's last class).
+  const alphabet = ['', 'a', 'b', ' '];
+  /** One row of class probabilities per step, from the winning class and the space's share at blank steps. */
+  const steps = (spec: Array<string | number>) => {
+    const out = new Float32Array(spec.length * 4);
+    spec.forEach((s, t) => {
+      if (typeof s === 'number') { out[t * 4] = 1 - s; out[t * 4 + 3] = s; return; }
+      out[t * 4 + alphabet.indexOf(s)] = 0.9;
+      out[t * 4] = 0.1;
+    });
+    return out;
+  };
+
+  it('collapses repeats, drops blanks and gives the mean probability of the characters', () => {
+    const read = ctcDecode(steps(['a', 'a', 0, 'b', 0, 'b']), 6, 4, alphabet);
+    expect(read?.text).toBe('abb');
+    expect(read?.confidence).toBeCloseTo(0.9);
+  });
+
+  it('writes a space where the steps between two characters give it weight, though blank won them', () => {
+    expect(ctcDecode(steps(['a', 0.02, 0.3, 0.05, 'b']), 5, 4, alphabet)?.text).toBe('a b');
+    expect(ctcDecode(steps(['a', 0.02, 0.1, 0.05, 'b']), 5, 4, alphabet)?.text).toBe('ab');
+    // A space the network reads itself is not doubled; none is written before the first character.
+    expect(ctcDecode(steps([0.4, 'a', 0.3, ' ', 0.3, 'b']), 6, 4, alphabet)?.text).toBe('a b');
+  });
+
+  it('reads nothing from blanks alone', () => {
+    expect(ctcDecode(steps([0, 0.4, 0]), 3, 4, alphabet)).toBeUndefined();
+  });
+});
+
+describe('currency mark read back for PP-OCR', () => {
+  it('finds the € or £ that tesseract reads beside the same digits, before or after them', () => {
+    expect(markBeside('Amount Due £396.35', '39635')).toEqual({ mark: '£', before: true });
+    expect(markBeside('1.330,24 €', '133024')).toEqual({ mark: '€', before: false });
+    expect(markBeside('€ 2,963.60', '296360')).toEqual({ mark: '€', before: true });
+  });
+
+  it('takes no mark beside other digits, and no other mark', () => {
+    expect(markBeside('£396.36', '39635')).toBeUndefined();
+    expect(markBeside('$396.35', '39635')).toBeUndefined();
+    expect(markBeside('396.35', '39635')).toBeUndefined();
   });
 });
 

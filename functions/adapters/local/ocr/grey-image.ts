@@ -33,3 +33,8 @@ export async function toGrey(pipeline: Sharp): Promise<GreyImage> {
   for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels]!;
   return { data: out, width: info.width, height: info.height };
 }
+
+/** Uncompressed grey (PGM) for tesseract: nothing to encode here or to decode in the wasm engine (a PNG cost both ways). */
+export function pgm(img: GreyImage): Buffer {
+  return Buffer.concat([Buffer.from(`P5\n${img.width} ${img.height}\n255\n`, 'latin1'), img.data]);
+}

@@ -37,6 +37,8 @@ const MIN_BOX_SIDE = 3;
 const LINE_HEIGHT = 48;
 /** Reads whose mean character probability is below this are noise (a logo, a stamp, a barcode). */
 const MIN_READ_CONFIDENCE = 0.5;
+/** A gap between two characters whose space probability reaches this is a space, though blank won the step. */
+const SPACE_IN_GAP = 0.15;
 
 interface Box { x0: number; y0: number; x1: number; y1: number }
 
@@ -107,28 +109,42 @@ export class PaddleOcr {
     const crop = await toGrey(raw(image).extract({ left: b.x0, top: b.y0, width: w, height: h }).resize({ width: lineWidth, height: LINE_HEIGHT, fit: 'fill', kernel: 'cubic' }));
     const tensor = await infer(this.recognizer, crop);
     const [, steps = 0, classes = 0] = tensor.dims;
-    const probs = tensor.data as Float32Array;
-    let text = '';
-    let probSum = 0;
-    let chars = 0;
-    let previous = -1;
-    for (let t = 0; t < steps; t++) {
-      let best = 0;
-      let bestP = -Infinity;
-      for (let c = 0; c < classes; c++) {
-        const p = probs[t * classes + c]!;
-        if (p > bestP) { bestP = p; best = c; }
-      }
-      if (best !== 0 && best !== previous) {
-        text += this.alphabet[best] ?? '';
-        probSum += bestP;
-        chars++;
-      }
-      previous = best;
-    }
-    const trimmed = text.trim();
-    return trimmed ? { text: trimmed, confidence: probSum / chars } : undefined;
+    return ctcDecode(tensor.data as Float32Array, steps, classes, this.alphabet);
   }
+}
+
+/**
+ * Greedy CTC decoding of the recognizer's output (`steps` rows of `classes` probabilities; class 0 is the blank,
+ * the last one a space), with the mean probability of the characters read. The network gives a space between
+ * words less weight than Latin text needs ("DaimerUG", "Net30days"): a space is written where the steps between
+ * two characters give it at least SPACE_IN_GAP, even though blank won them.
+ */
+export function ctcDecode(probs: Float32Array, steps: number, classes: number, alphabet: readonly string[]): { text: string; confidence: number } | undefined {
+  let text = '';
+  let probSum = 0;
+  let chars = 0;
+  let previous = -1;
+  let gapSpace = 0;
+  const space = classes - 1;
+  for (let t = 0; t < steps; t++) {
+    let best = 0;
+    let bestP = -Infinity;
+    for (let c = 0; c < classes; c++) {
+      const p = probs[t * classes + c]!;
+      if (p > bestP) { bestP = p; best = c; }
+    }
+    if (best === 0) gapSpace = Math.max(gapSpace, probs[t * classes + space]!);
+    else if (best !== previous) {
+      if (gapSpace >= SPACE_IN_GAP && best !== space && text !== '' && !text.endsWith(' ')) text += ' ';
+      text += alphabet[best] ?? '';
+      probSum += bestP;
+      chars++;
+      gapSpace = 0;
+    }
+    previous = best;
+  }
+  const trimmed = text.trim();
+  return trimmed ? { text: trimmed, confidence: probSum / chars } : undefined;
 }
 
 /** One network run on a grey raster: its three colour planes in, the network's single output out. */

@@ -5,7 +5,8 @@
 import type { Line, PageQuality } from '../../../core/ocr-document.js';
 import type { Deadline } from './deadline.js';
 import { estimateSkew } from './deskew.js';
-import { raw, toGrey, type GreyImage } from './grey-image.js';
+import { pgm, raw, toGrey, type GreyImage } from './grey-image.js';
+import { restoreCurrencyMark } from './currency-mark.js';
 import { measureQuality } from './image-quality.js';
 import { clearDarkMargins } from './margins.js';
 import { detectLanguage, firstPassLanguage, firstPassModels, usableLanguages, type OcrLanguage } from './language.js';
@@ -114,12 +115,11 @@ export async function recognizeRaster(
     : resampleFactor(size.glyphHeight);
   const deskewed = page;
   // Tesseract's input, made on first use: PP-OCR sizes the deskewed page for its own networks.
-  let pgm: Promise<{ data: Buffer; width: number; height: number }> | undefined;
-  const tesseractInput = () => (pgm ??= (async () => {
+  let prepared: Promise<{ data: Buffer; width: number; height: number }> | undefined;
+  const tesseractInput = () => (prepared ??= (async () => {
     const resampled = factor === 1 ? deskewed
       : await toGrey(raw(deskewed).resize({ width: Math.max(1, Math.round(deskewed.width * factor)), kernel: factor > 1 ? 'lanczos3' : 'linear' }));
-    // Uncompressed grey (PGM): nothing to encode here or to decode in the wasm engine (a PNG cost both ways).
-    return { data: Buffer.concat([Buffer.from(`P5\n${resampled.width} ${resampled.height}\n255\n`, 'latin1'), resampled.data]), width: resampled.width, height: resampled.height };
+    return { data: pgm(resampled), width: resampled.width, height: resampled.height };
   })());
   const hintDpi = Math.min(1200, Math.max(70, ocrDpi * factor));
   const read = async (models: readonly OcrLanguage[]) => {
@@ -139,6 +139,7 @@ export async function recognizeRaster(
       language = detected;
     }
   }
+  if (engines.ppocr && language === 'eng') result = await restoreCurrencyMark(result, deskewed, engines.tesseract, deadline);
   return { lines: result.lines, quality, confidence: result.confidence, language };
 }
 
