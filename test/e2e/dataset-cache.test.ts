@@ -46,6 +46,8 @@ describe('training-set cache', () => {
   });
 
   it('the local engine identity names the OCR libraries, the languages and the adapter source', () => {
-    expect(localOcrEngineIdentity()).toMatch(new RegExp(`^local\\|${LOCAL_OCR_ENGINE_VERSION.replace(/[.+]/g, '\\$&')}\\|eng\\+deu\\+fra\\|adapter-[0-9a-f]{16}$`));
+    const prefix = `^local\\|${LOCAL_OCR_ENGINE_VERSION.replace(/[.+]/g, '\\$&')}\\|eng\\+deu\\+fra\\|adapter-[0-9a-f]{16}`;
+    expect(localOcrEngineIdentity()).toMatch(new RegExp(`${prefix}\\|scan-ppocr$`));
+    expect(localOcrEngineIdentity(undefined, 'tesseract')).toMatch(new RegExp(`${prefix}$`));
   });
 });

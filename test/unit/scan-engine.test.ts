@@ -82,10 +82,10 @@ describe('currency mark read back for PP-OCR', () => {
 });
 
 describe('LEDGERX_SCAN_ENGINE', () => {
-  it('defaults to tesseract and accepts ppocr', () => {
-    expect(defaultScanEngine({})).toBe('tesseract');
-    expect(defaultScanEngine({ LEDGERX_SCAN_ENGINE: '' })).toBe('tesseract');
-    expect(defaultScanEngine({ LEDGERX_SCAN_ENGINE: 'ppocr' })).toBe('ppocr');
+  it('defaults to ppocr and accepts tesseract', () => {
+    expect(defaultScanEngine({})).toBe('ppocr');
+    expect(defaultScanEngine({ LEDGERX_SCAN_ENGINE: '' })).toBe('ppocr');
+    expect(defaultScanEngine({ LEDGERX_SCAN_ENGINE: 'tesseract' })).toBe('tesseract');
   });
 
   it('refuses anything else with the accepted values', () => {

