@@ -18,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SCAN_ENGINES, type ScanEngine } from '../../functions/adapters/local/ocr/scan-engine.js';
+import { defaultScanEngine, SCAN_ENGINES, type ScanEngine } from '../../functions/adapters/local/ocr/scan-engine.js';
 import { sharedDataDir } from '../../functions/training/public-corpora.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -51,7 +51,7 @@ export function scanPages(receipts: number): ScanPage[] {
 }
 
 /** Runs `ledgerx process` on files (one command) in a fresh data folder; returns wall seconds and the OCR text. */
-export async function ledgerxProcess(file: string | readonly string[], bin = BIN, scanEngine: ScanEngine = 'tesseract'): Promise<{ seconds: number; text: string }> {
+export async function ledgerxProcess(file: string | readonly string[], bin = BIN, scanEngine: ScanEngine = defaultScanEngine()): Promise<{ seconds: number; text: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ledgerx-bench-scan-'));
   try {
     const start = performance.now();

@@ -237,6 +237,22 @@ describe.each(SCAN_ENGINES)('local OCR engine: scans and images (%s first)', (sc
     for (const word of ['Müller', 'Söhne', 'Straße', 'für']) expect(doc.text).toContain(word);
   });
 
+  it('keeps the £ of an English page whose amounts carry its only currency mark (PP-OCR has no £: read back)', async () => {
+    const page = [
+      { text: 'INVOICE 4711', x: 60, y: 760, size: 24 },
+      { text: 'Northwind Services Ltd', x: 60, y: 710, size: 18 },
+      { text: 'Maintenance contract 80.53', x: 60, y: 670, size: 18 },
+      { text: 'Cloud hosting 315.82', x: 60, y: 630, size: 18 },
+      { text: 'Amount Due £396.35', x: 60, y: 590, size: 18 },
+    ];
+    const scan = await renderPdfToPng(await textPdf([page]), 150);
+    const doc = valid(await recognize(new Uint8Array(scan), 'invoice.png', { languages: ['eng', 'deu', 'fra'] }));
+    expect(doc.pages[0]!.languages).toEqual(['eng']);
+    expect(doc.text).toMatch(/£ ?396\.35/);
+    // The mark is put back once, on the amount it was printed with.
+    expect(doc.text.match(/£/g)).toHaveLength(1);
+  });
+
   it('reads faint print on a receipt photographed on a dark table (margins cleared before thresholding)', async () => {
     const png = await receiptOnTable(['CORNER MART SDN BHD', 'INVOICE NO 17566', 'SUGAR 1KG 13.80', 'TOTAL SALES RM 82.80', 'CHANGE RM 0.00']);
     const doc = valid(await recognize(new Uint8Array(png), 'receipt.png'));

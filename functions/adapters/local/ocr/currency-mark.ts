@@ -35,6 +35,7 @@ export function markBeside(text: string, digits: string): { mark: string; before
   return undefined;
 }
 
+/** PP-OCR's reading with the € or £ of its largest bare amount put back, when tesseract reads one there. */
 export async function restoreCurrencyMark(result: OcrLines, page: GreyImage, tesseract: TesseractPool, deadline: Deadline): Promise<OcrLines> {
   if (detectCurrency(result.lines.map((l) => l.text).join('\n'), { scanned: true })) return result;
   let best: { line: number; token: number; value: number } | undefined;

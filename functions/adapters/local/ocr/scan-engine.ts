@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * What reads a scan first: `ppocr` (PP-OCRv4 on onnxruntime, paddle.ts; the default) or `tesseract`
  * (eng+deu+fra). PP-OCR is the default since it reads more receipt and invoice fields than tesseract on every
- * measured corpus and no field of the generated scans less, in less time (README, "Scan engines"). Its own
+ * measured corpus and no field of the generated scans less, in less time (README, "PP-OCRv4, the default scan engine"). Its own
  * module: the CLI's main thread resolves it without loading the engines.
  */
 export const SCAN_ENGINES = ['tesseract', 'ppocr'] as const;
