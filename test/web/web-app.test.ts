@@ -9,6 +9,7 @@
  * page, and screenshots at 1280 and 390 px (reports/web/screenshots). One browser, one server. Skips with a
  * message when /usr/bin/chromium is absent.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -25,7 +26,8 @@ import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
 if (!chromiumAvailable) console.warn(SKIP_MESSAGE);
 
 const idOf = (i: number) => `inv_${i.toString(16).padStart(24, '0')}`;
-const SHIPPED = 'v1-s42-1f97285825';
+/** The shipped production version of the quality model (the registry seed in models/). */
+const SHIPPED = (JSON.parse(readFileSync(join(import.meta.dirname, '../../models/registry.json'), 'utf8')) as { models: { quality: { productionHistory: string[] } } }).models.quality.productionHistory.at(-1)!;
 const RERUN = `${SHIPPED}-rerun`;
 
 /** A second version of the shipped quality model's schema in the data folder, promoted, so that a rollback has a version to restore. */
