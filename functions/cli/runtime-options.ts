@@ -34,6 +34,8 @@ export interface OcrWarmUp {
   scans: boolean;
   /** OCR worker threads (default: one core less than the machine has). */
   threads?: number;
+  /** onnxruntime threads per PP-OCR network in each OCR thread (default 1; see LocalOcrEngineOptions). */
+  ppocrThreads?: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function openRuntime(options: CommonOptions, warmUp?: OcrWarmUp): P
   // Started before the heavier modules load, so that the threads' loading overlaps with all of the rest.
   const starting = warmUp && options.pipeline !== false
     ? import('../adapters/local/ocr/pooled-engine.js').then(({ createPooledOcrEngine }) => {
-      const engine = createPooledOcrEngine({ threads: warmUp.threads });
+      const engine = createPooledOcrEngine({ threads: warmUp.threads, ...(warmUp.ppocrThreads ? { engine: { ppocrThreads: warmUp.ppocrThreads } } : {}) });
       engine.warmUp(warmUp);
       return engine;
     })

@@ -7,8 +7,12 @@ describe('what `ledgerx process` loads ahead for its inputs', () => {
     expect(ocrWarmUp(['a.jpg', 'b.png'], 8)).toEqual({ scans: true, pdfs: false, threads: 2 });
   });
 
-  it('keeps the default threads (a core for the main thread) for one scan and for mostly born-digital input', () => {
-    expect(ocrWarmUp(['receipt.jpg'], 2)).toEqual({ scans: true, pdfs: false });
+  it('gives one scan alone one OCR thread whose PP-OCR networks use every core', () => {
+    expect(ocrWarmUp(['receipt.jpg'], 2)).toEqual({ scans: true, pdfs: false, threads: 1, ppocrThreads: 2 });
+    expect(ocrWarmUp(['receipt.jpg'], 1)).toEqual({ scans: true, pdfs: false });
+  });
+
+  it('keeps the default threads (a core for the main thread) for mostly born-digital input', () => {
     expect(ocrWarmUp(['a.pdf', 'b.pdf', 'c.pdf', 'd.jpg', 'e.png'], 2)).toEqual({ scans: true, pdfs: true });
     expect(ocrWarmUp(['a.pdf', 'b.xml'], 2)).toEqual({ scans: false, pdfs: true });
   });

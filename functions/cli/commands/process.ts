@@ -19,6 +19,8 @@ export function ocrWarmUp(paths: readonly string[], cores = availableParallelism
   const scans = paths.filter((p) => IMAGE_FILE.test(p)).length;
   const warmUp: OcrWarmUp = { scans: scans > 0, pdfs: scans < paths.length };
   if (scans > 1 && scans * 2 >= paths.length) warmUp.threads = Math.min(cores, scans);
+  // One scan alone: one OCR thread whose networks use every core.
+  if (paths.length === 1 && scans === 1 && cores > 1) Object.assign(warmUp, { threads: 1, ppocrThreads: cores });
   return warmUp;
 }
 

@@ -64,7 +64,7 @@ function modelFiles(): { detection: string; recognition: string; dictionary: str
   };
 }
 
-/** One detector and one recognizer session, each on one thread (the OCR pool runs one page per core). */
+/** One detector and one recognizer session, each on one thread unless told otherwise (the OCR pool runs one page per core). */
 export class PaddleOcr {
   private constructor(
     private readonly detector: Ort.InferenceSession,
@@ -73,9 +73,10 @@ export class PaddleOcr {
     private readonly alphabet: readonly string[],
   ) {}
 
-  static async load(): Promise<PaddleOcr> {
+  /** `threads`: onnxruntime's threads per network (1 when the pool reads a page per core). */
+  static async load(threads = 1): Promise<PaddleOcr> {
     const files = modelFiles();
-    const options: Ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+    const options: Ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
     try {
       ort ??= await import('onnxruntime-node');
       const [detector, recognizer] = await Promise.all([ort.InferenceSession.create(files.detection, options), ort.InferenceSession.create(files.recognition, options)]);
