@@ -61,7 +61,7 @@ export interface LocalOcrEngineOptions {
   scanEngine?: ScanEngine;
   /**
    * onnxruntime threads per PP-OCR network. Default 1: the pooled engine reads one page per core. A command
-   * that reads a single scan gives it every core (one receipt: 2.51 -> 1.91 s on 2 cores; with two pages read at
+   * that reads a single scan gives it every core (one receipt: 2.51 -> 1.86 s on 2 cores; with two pages read at
    * once, two threads each made a folder 50 % slower).
    */
   ppocrThreads?: number;
