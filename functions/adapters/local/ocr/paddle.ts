@@ -10,12 +10,14 @@
  * and never frees its OpenCV matrices (19 GB resident after 57 receipts in one process); `ppu-paddle-ocr` and
  * `paddleocr` download their models at first use. The pages reaching this engine are deskewed already, so the
  * boxes are upright rectangles: connected components of the thresholded map, grown by the DB "unclip" distance.
+ * Both networks load through `simplifyGraph` (exact rewrites that cut a third of their time on one thread).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { RetryableError } from '../../../core/errors.js';
+import { simplifyGraph } from '../../onnx/simplify-graph.js';
 import type { Line, Token } from '../../../core/ocr-document.js';
 import type { Deadline } from './deadline.js';
 import { raw, toGrey, type GreyImage } from './grey-image.js';
@@ -79,7 +81,8 @@ export class PaddleOcr {
     const options: Ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
     try {
       ort ??= await import('onnxruntime-node');
-      const [detector, recognizer] = await Promise.all([ort.InferenceSession.create(files.detection, options), ort.InferenceSession.create(files.recognition, options)]);
+      const session = (file: string) => ort.InferenceSession.create(simplifyGraph(readFileSync(file)).bytes, options);
+      const [detector, recognizer] = await Promise.all([session(files.detection), session(files.recognition)]);
       const alphabet = ['', ...readFileSync(files.dictionary, 'utf8').replace(/\n$/, '').split('\n'), ' '];
       return new PaddleOcr(detector, recognizer, alphabet);
     } catch (err) {
