@@ -51,4 +51,14 @@ describe('OCR threads follow the documents', () => {
     await read('bornDigital');
     expect(engine.concurrency).toBe(1);
   }, 180_000);
+
+  it('keeps one thread when its networks use several cores (a single scan: no second thread loading them again)', async () => {
+    const wide = createPooledOcrEngine({ threads: 1, scanThreads: 2, engine: { scanEngine: 'ppocr', ppocrThreads: 2 } });
+    try {
+      expect((await wide.recognize({ bytes: files.scan, fileName: 'scan.pdf' }, LIMITS)).pages.some((p) => p.textSource === 'ocr')).toBe(true);
+      expect(wide.concurrency).toBe(1);
+    } finally {
+      await wide.close();
+    }
+  }, 120_000);
 });

@@ -54,7 +54,10 @@ export function createPooledOcrEngine(options: PooledOcrEngineOptions = {}): Poo
   // Resolved here, on the calling thread: a bad LEDGERX_SCAN_ENGINE fails the command at once, not each document.
   const engineOptions: LocalOcrEngineOptions = { ...options.engine, scanEngine: options.engine?.scanEngine ?? defaultScanEngine() };
   const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
-  const scanThreads = Math.max(threads, options.scanThreads ?? availableParallelism());
+  // Networks on several cores each (ppocrThreads) take no second thread: it would oversubscribe the cores, and
+  // piscina handed a single scan to a fresh thread while the warmed one was still loading the networks (which
+  // then loaded twice, 0.2 s later and on the same cores).
+  const scanThreads = (engineOptions.ppocrThreads ?? 1) > 1 ? threads : Math.max(threads, options.scanThreads ?? availableParallelism());
   // Documents handed to the pool at once: piscina starts a thread only for a task no running thread can take,
   // so a born-digital batch keeps `threads` threads (and their memory) and the second appears with the scans.
   const gate = pLimit(threads);
