@@ -25,6 +25,7 @@ describe('label meanings', () => {
     ['CASH', 'tendered'], ['Change', 'change'], ['Balance due', 'due'], ['Net à payer', 'due'], ['Total Qty', undefined],
     ['GST @6% included in total', 'tax'], ['darin enthaltene MwSt. 19 %', 'tax'], ['dont TVA 20 %', 'tax'], ['Total Incl. GST@6%', 'total'],
     // One misread letter in a long label word (OCR of thermal receipts): still the same label.
+    ['AMT PAID EXCL GST', 'net'], ['Amt Paid Incl GST', 'total'], ['PAID BY', 'tendered'],
     ['Rourding RM', 'rounding'], ['Subtota1', 'net'], ['Total Sales (Inc1usive GST)', 'total'], ['Paynent', 'tendered'],
     // Short words and words one letter from two label words are left alone.
     ['Totel', undefined], ['Founding member', undefined],
@@ -99,6 +100,21 @@ describe('till receipts', () => {
     expect(inv.extraction.warnings).not.toContain('invoice number not found');
     // Cash minus change gives the total: the agreement makes it confident despite the OCR read.
     expect(inv.fields.total_amount!.confidence).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('takes the card payment that equals the net plus the tax when the total line is misread', () => {
+    // "AMT PAID INCL GST" lost a digit; the tax summary's TOTAL row labels the net and tax columns, not the total.
+    const slip: Placed[] = [
+      ['MR. D.I.Y. (M) SDN BHD', 30, 30], ['TAX INVOICE', 70, 50], ['06/12/2016 20:09', 10, 65],
+      ['SOFT MILK MASK', 10, 90], ['26.70', 180, 90], ['GLASS CLEANER', 10, 102], ['32.70', 180, 102],
+      ['AMT PAID INCL GST:RM11.90', 60, 130], ['AMT PAID EXCL GST:RM 105.57', 60, 142], ['GST AMT : RM5.33', 90, 154],
+      ['PAID BY : CC*7186:RM111.90', 10, 166],
+      ['GST SUMMARY', 10, 200], ['AMT(RM)', 95, 200], ['TAX(RM)', 165, 200],
+      ['SR(6%)', 10, 212], ['105.57', 100, 212], ['6.33', 180, 212],
+      ['TOTAL', 10, 236], ['105.57', 100, 236], ['6.33', 180, 236],
+    ];
+    const inv = extractFromOcr(syntheticDoc(slip, { ...RECEIPT, confidence: 0.9, textSource: 'ocr' }));
+    expect(inv.fields.total_amount?.value).toBe(111.9);
   });
 
   const receiptSupplier = (items: Placed[]) => extractFromOcr(syntheticDoc(items, { ...RECEIPT, confidence: 0.9, textSource: 'ocr' })).fields.supplier_name?.value;

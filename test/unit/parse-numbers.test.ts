@@ -51,6 +51,11 @@ describe('findAmounts', () => {
     // ... and nowhere else: " .50" after a number is its fraction split off by the OCR, not 0.50.
     ['Total 12 .50', [12]],
     ['Qty x .50', []],
+    // A currency mark glued to a colon starts an amount (OCR drops the space); digits after a colon do not.
+    ['TOTAL:RM111.90', [111.9]],
+    ['PAID BY : CC*7186:RM111.90', [111.9]],
+    ['Time 11:35:35 RM5.00', [5]],
+    ['Total:111.90', []],
   ])('%s', (text, expected) => {
     expect(findAmounts(text).map((a) => a.value)).toEqual(expected);
   });

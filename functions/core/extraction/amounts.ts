@@ -44,6 +44,9 @@ const LABEL_RULES: ReadonlyArray<{ test: (t: string) => boolean; weights: RoleWe
   { test: (t) => R(String.raw`discount|rabatt|nachlass|skonto|remise|korting|savings?|you\s+saved|allowances?|(?:gesamtbetrag\s+der\s+)?(?:ab|zu)schl[äa]ge?`).test(t), weights: { discount: 1 }, strength: 'strong' },
   { test: (t) => R(String.raw`prepaid|prepayment|deposit|down\s+payment|already\s+paid|anzahlung|vorauszahlung|bereits\s+(?:bezahlt|gezahlt)|acompte|d[ée]j[àa]\s+(?:pay[ée]|r[ée]gl[ée])|aanbetaling`).test(t), weights: { prepaid: 1 }, strength: 'strong' },
   { test: (t) => R(String.raw`total\s+(?:paid|payment)|amount\s+(?:paid|tendered)|paid\s+amount`).test(t), weights: { tendered: 0.6, total: 0.5 }, strength: 'weak' },
+  // "Amt paid excl GST" is the net and "Amt paid incl GST" the total, not money handed over.
+  { test: (t) => EXCL.test(t) && HAS_TAX.test(t) && R(String.raw`paid|payment`).test(t), weights: { net: 1, total: 0.3 }, strength: 'strong' },
+  { test: (t) => INCL.test(t) && HAS_TAX.test(t) && R(String.raw`paid|payment`).test(t), weights: { total: 1 }, strength: 'strong' },
   { test: (t) => R(String.raw`cash|tender(?:ed)?|paid|payment|credit(?!\s*note)|visa|master\s*card|mastercard|amex|debit|credit\s*card|card|bar(?:geld)?|gegeben|esp[èe]ces|carte(?:\s+bancaire)?|cb|ch[èe]que|cheque|eftpos|tunai`).test(t), weights: { tendered: 1 }, strength: 'strong' },
   { test: (t) => R(String.raw`net\s*(?:à|a)\s*payer|(?:reste|somme|montant)\s*(?:à|a)\s*payer|zahlbetrag|zu\s*zahlen(?:der\s*betrag)?|offener\s*betrag|(?:amount|balance|total)\s*(?:now\s+)?due|amount\s*payable|balance|te\s*betalen|do\s*zapłaty`).test(t), weights: { due: 1, total: 0.6 }, strength: 'strong' },
   // "GST 6% included in total", "darin enthaltene MwSt", "dont TVA": the tax inside a total, not the total.
@@ -419,7 +422,12 @@ export function chooseAmounts(
     if (adjusts) unrounded.add(s);
     return adjusts;
   }));
-  const pool = fallback ? [fallback] : [...totals, ...paid, ...exact, ...rounded];
+  // A payment equal to a labelled net plus a labelled tax is the total, whatever the total line says (its digits
+  // misread, or "TOTAL" labelling the net and tax columns of a tax summary): "Amt excl GST 105.57 / GST summary
+  // TOTAL 105.57 6.33 / PAID BY CARD RM111.90".
+  const settled = tendered.filter((p) => p.value > 0 && !totals.includes(p) && !paid.includes(p) && !rounded.includes(p)
+    && nets.some((n) => n !== p && taxes.some((x) => x !== p && x !== n && close(Math.abs(n.value) + Math.abs(x.value), p.value))));
+  const pool = fallback ? [fallback] : [...totals, ...paid, ...exact, ...rounded, ...settled];
   const roundingLabel = cands.some((c) => c.weights.rounding !== undefined) || roundingLine;
 
   const values = (xs: readonly AmountCandidate[]) => [...new Set(xs.map((x) => x.value))];
@@ -432,7 +440,7 @@ export function chooseAmounts(
   const readings: Reading[] = [];
   for (const t of pool) {
     const T = Math.abs(t.value);
-    const base = t === fallback ? 0.25 : paid.includes(t) || exact.includes(t) || rounded.includes(t) ? 0.3 : roleScore(t, 'total');
+    const base = t === fallback ? 0.25 : paid.includes(t) || exact.includes(t) || rounded.includes(t) || settled.includes(t) ? 0.3 : roleScore(t, 'total');
     const agreements: string[] = [];
     let bonus = 0;
     // Independent agreements of this total with the rest of the page. What was handed over is the amount

@@ -74,8 +74,10 @@ const NUM = String.raw`\d{1,3}(?:[.,'’]\d{3})+(?:[.,]\d{1,4})?|\d{1,3}(?:[\s\u
 // Cents without their integer digit ("RM -.02" on a rounding line) only right after a minus or a currency mark:
 // elsewhere " .50" is more likely the fraction of a number split by the OCR ("12 .50") than an amount of its own.
 const CENTS = String.raw`(?<=(?:[-\u2212]|${CUR})\s?)[.,]\d{2}`;
+// A colon never starts an amount ("11:35:35" is a time) unless a currency mark follows it: OCR drops the space
+// in "TOTAL: RM111.90" as often as it keeps it.
 const AMOUNT_RE = new RegExp(
-  String.raw`(?<![\p{L}\d.,/:-])(?<lead>${CUR}\s?)?(?<neg>[-\u2212]\s?)?(?<lead2>${CUR}\s?)?(?<num>${NUM}|${CENTS})(?<trailneg>-(?!\d))?(?![.,]?\d|[\p{L}/:]|\s?%|\.\d)(?<trail>\s?${CUR})?`,
+  String.raw`(?:(?<![\p{L}\d.,/:-])|(?<=:)(?=${CUR}))(?<lead>${CUR}\s?)?(?<neg>[-\u2212]\s?)?(?<lead2>${CUR}\s?)?(?<num>${NUM}|${CENTS})(?<trailneg>-(?!\d))?(?![.,]?\d|[\p{L}/:]|\s?%|\.\d)(?<trail>\s?${CUR})?`,
   'gu',
 );
 
