@@ -5,19 +5,17 @@
  * resumes from its checkpoint, no version is registered without its files, one run record), the promotion
  * waiting for an admin's approval, then the new versions serving invoices and recorded in the prediction log.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { openLocalLearning, type LocalLearning } from '../../functions/platform/local-learning.js';
 import { tempDir } from '../helpers/runtime.js';
 import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
+import { ledgerx as runLedgerx, LEDGERX_BIN } from '../helpers/cli.js';
 
-const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
 
 describe('learning loop through the ledgerx command', () => {
   let dataDir: string;
@@ -27,15 +25,7 @@ describe('learning loop through the ledgerx command', () => {
   const cleanup: Array<() => Promise<void>> = [];
   const scored: string[] = [];
 
-  const ledgerx = async (args: string[], actor = 'alice') => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, '--data-dir', dataDir, ...args], { maxBuffer: 1 << 26, env: { ...process.env, LEDGERX_ACTOR: actor, LEDGERX_MODELS_DIR: seedDir } });
-      return { stdout, stderr, code: 0 };
-    } catch (err) {
-      const e = err as { stdout: string; stderr: string; code: number };
-      return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-    }
-  };
+  const ledgerx = (args: string[], actor = 'alice') => runLedgerx(['--data-dir', dataDir, ...args], { LEDGERX_ACTOR: actor, LEDGERX_MODELS_DIR: seedDir });
   const learning = async <T>(fn: (l: LocalLearning) => Promise<T>): Promise<T> => {
     const l = await openLocalLearning({ dataDir, seedDir });
     try {
@@ -123,7 +113,7 @@ describe('learning loop through the ledgerx command', () => {
   });
 
   it('a retrain killed with SIGKILL resumes from its checkpoint when restarted; no version without files, one run', async () => {
-    const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, '--models', seedDir, 'retrain', '--reason', 'e2e'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LEDGERX_ACTOR: 'alice' } });
+    const child = spawn(process.execPath, [LEDGERX_BIN, '--data-dir', dataDir, '--models', seedDir, 'retrain', '--reason', 'e2e'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LEDGERX_ACTOR: 'alice' } });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

@@ -6,10 +6,9 @@
  * retraining job), the retraining gated against the champion and promoted, and the next invoice scored by the
  * new version. Small corpora and few trials keep it fast; the seeds make it deterministic.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../functions/core/monitoring/report.js';
@@ -17,9 +16,8 @@ import { generateCorpus } from '../../functions/generator/index.js';
 import { openLocalLearning, type LocalLearning } from '../../functions/platform/local-learning.js';
 import { tempDir } from '../helpers/runtime.js';
 import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
+import { ledgerx as runLedgerx, LEDGERX_BIN } from '../helpers/cli.js';
 
-const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
 
 describe('monitoring loop through the ledgerx command', () => {
   let dataDir: string;
@@ -29,15 +27,7 @@ describe('monitoring loop through the ledgerx command', () => {
   const cleanup: Array<() => Promise<void>> = [];
   const T1 = new Date(Date.now() + 60_000).toISOString();
 
-  const ledgerx = async (args: string[], actor = 'alice') => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, '--data-dir', dataDir, ...args], { maxBuffer: 1 << 26, env: { ...process.env, LEDGERX_ACTOR: actor, LEDGERX_MODELS_DIR: seedDir } });
-      return { stdout, stderr, code: 0 };
-    } catch (err) {
-      const e = err as { stdout: string; stderr: string; code: number };
-      return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-    }
-  };
+  const ledgerx = (args: string[], actor = 'alice') => runLedgerx(['--data-dir', dataDir, ...args], { LEDGERX_ACTOR: actor, LEDGERX_MODELS_DIR: seedDir });
   const learning = async <T>(fn: (l: LocalLearning) => Promise<T>): Promise<T> => {
     const l = await openLocalLearning({ dataDir, seedDir });
     try {
@@ -87,7 +77,7 @@ describe('monitoring loop through the ledgerx command', () => {
     const key = `drift-check:cli:${T1}`;
     let killedMidRun = false;
     for (let attempt = 0; attempt < 5 && !killedMidRun; attempt++) {
-      const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, 'drift', 'run', '--window-end', T1], { stdio: 'ignore', env: { ...process.env, LEDGERX_MODELS_DIR: seedDir } });
+      const child = spawn(process.execPath, [LEDGERX_BIN, '--data-dir', dataDir, 'drift', 'run', '--window-end', T1], { stdio: 'ignore', env: { ...process.env, LEDGERX_MODELS_DIR: seedDir } });
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       const db = new Database(join(dataDir, 'ledgerx.db'), { readonly: true, fileMustExist: true });
       try {

@@ -5,18 +5,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../functions/generator/index.js';
 import { tempDir } from '../helpers/runtime.js';
 import { BORN_DIGITAL_ONLY, NO_PROBLEMS } from '../helpers/corpus.js';
+import { LEDGERX_BIN } from '../helpers/cli.js';
 
-const BIN = resolve(import.meta.dirname, '../../bin/ledgerx.mjs');
 
 interface Serving { child: ChildProcess; url: string; key: string; stderr: () => string }
 
 async function startServe(dataDir: string): Promise<Serving> {
-  const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LEDGERX_BIN, '--data-dir', dataDir, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout!.resume();
