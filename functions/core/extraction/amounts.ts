@@ -28,6 +28,7 @@ const INCL = R(String.raw`incl\.?|inkl\.?|including|inclusive|included|inc\.?|tt
 const EXCL = R(String.raw`excl\.?|exkl\.?|excluding|exclusive|before\s+(?:${TAX})|ohne|hors|h\.?t\.?|netto|w/o`);
 const HAS_TAX = R(TAX);
 const HAS_TOTAL = R(TOTAL_WORD);
+const PAID = R(String.raw`paid|payment`);
 
 /**
  * Label meanings in order of precedence: the first rule that matches the label phrase decides ("Total incl.
@@ -45,8 +46,8 @@ const LABEL_RULES: ReadonlyArray<{ test: (t: string) => boolean; weights: RoleWe
   { test: (t) => R(String.raw`prepaid|prepayment|deposit|down\s+payment|already\s+paid|anzahlung|vorauszahlung|bereits\s+(?:bezahlt|gezahlt)|acompte|d[ée]j[àa]\s+(?:pay[ée]|r[ée]gl[ée])|aanbetaling`).test(t), weights: { prepaid: 1 }, strength: 'strong' },
   { test: (t) => R(String.raw`total\s+(?:paid|payment)|amount\s+(?:paid|tendered)|paid\s+amount`).test(t), weights: { tendered: 0.6, total: 0.5 }, strength: 'weak' },
   // "Amt paid excl GST" is the net and "Amt paid incl GST" the total, not money handed over.
-  { test: (t) => EXCL.test(t) && HAS_TAX.test(t) && R(String.raw`paid|payment`).test(t), weights: { net: 1, total: 0.3 }, strength: 'strong' },
-  { test: (t) => INCL.test(t) && HAS_TAX.test(t) && R(String.raw`paid|payment`).test(t), weights: { total: 1 }, strength: 'strong' },
+  { test: (t) => EXCL.test(t) && HAS_TAX.test(t) && PAID.test(t), weights: { net: 1, total: 0.3 }, strength: 'strong' },
+  { test: (t) => INCL.test(t) && HAS_TAX.test(t) && PAID.test(t), weights: { total: 1 }, strength: 'strong' },
   { test: (t) => R(String.raw`cash|tender(?:ed)?|paid|payment|credit(?!\s*note)|visa|master\s*card|mastercard|amex|debit|credit\s*card|card|bar(?:geld)?|gegeben|esp[èe]ces|carte(?:\s+bancaire)?|cb|ch[èe]que|cheque|eftpos|tunai`).test(t), weights: { tendered: 1 }, strength: 'strong' },
   { test: (t) => R(String.raw`net\s*(?:à|a)\s*payer|(?:reste|somme|montant)\s*(?:à|a)\s*payer|zahlbetrag|zu\s*zahlen(?:der\s*betrag)?|offener\s*betrag|(?:amount|balance|total)\s*(?:now\s+)?due|amount\s*payable|balance|te\s*betalen|do\s*zapłaty`).test(t), weights: { due: 1, total: 0.6 }, strength: 'strong' },
   // "GST 6% included in total", "darin enthaltene MwSt", "dont TVA": the tax inside a total, not the total.
