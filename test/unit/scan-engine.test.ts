@@ -62,6 +62,19 @@ describe('PP-OCR CTC decoding', () => {
     expect(ctcDecode(steps([0.4, 'a', 0.3, ' ', 0.3, 'b']), 6, 4, alphabet)?.text).toBe('a b');
   });
 
+  it('writes the space a comma between two letters is followed by, not one between digits', () => {
+    const marks = ['', 'a', 'b', ',', '1', ' '];
+    const read = (chars: string[]) => {
+      const out = new Float32Array(chars.length * marks.length);
+      chars.forEach((c, t) => { out[t * marks.length + marks.indexOf(c)] = 1; });
+      return ctcDecode(out, chars.length, marks.length, marks)?.text;
+    };
+    expect(read(['a', ',', 'b'])).toBe('a, b');
+    expect(read(['1', ',', '1'])).toBe('1,1');
+    expect(read(['a', ',', '1'])).toBe('a,1');
+    expect(read(['a', ',', ' ', 'b'])).toBe('a, b');
+  });
+
   it('reads nothing from blanks alone', () => {
     expect(ctcDecode(steps([0, 0.4, 0]), 3, 4, alphabet)).toBeUndefined();
   });
