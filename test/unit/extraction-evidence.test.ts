@@ -126,8 +126,10 @@ describe('till receipts', () => {
     expect(supplier([['AIK HUAT HARDWARE', 20, 30], ['ENTERPRISE (SETIA', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD');
     // A slogan a blank line above the name is not part of it.
     expect(supplier([['BEST PRICES IN TOWN', 20, 16], ['ENTERPRISE (SETIA', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('ENTERPRISE (SETIA ALAM) SDN BHD');
-    // Rows above that do not open the bracket are not joined: nothing says they belong to the name.
-    expect(supplier([['AIK HUAT HARDWARE', 20, 30], ['ENTERPRISE', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('ALAM) SDN BHD');
+    // The opening bracket lost by the OCR: the closing one still says the name began on the rows above.
+    expect(supplier([['AIK HUAT HARDWARE', 20, 30], ['ENTERPRISE SETIA', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('AIK HUAT HARDWARE ENTERPRISE SETIA ALAM) SDN BHD');
+    // Rows above that open more brackets than the row closes are not joined.
+    expect(supplier([['AIK (HUAT HARDWARE', 20, 30], ['ENTERPRISE (SETIA', 20, 42], ['ALAM) SDN BHD', 40, 54]])).toBe('ALAM) SDN BHD');
   });
 
   it('reads a tax summary row by its arithmetic when its label names no tax (and the tax label above was misread)', () => {

@@ -306,10 +306,11 @@ function receiptHeader(page: PageLayout): { text: string; seg: Segment; legal: b
     // The form alone on its row ("BHD", "SDN BHD"): the name is on the row above.
     if (!usable(legal.text.slice(0, m.index)) && legalAt > 0) text = `${cleanName(rows[legalAt - 1]!.text)} ${text}`;
     // A name broken across rows ("AIK HUAT HARDWARE" / "ENTERPRISE (SETIA" / "ALAM) SDN BHD"): a row that closes
-    // a bracket it did not open continues the rows right above it, when they close up into one name.
+    // a bracket it did not open continues the name-like rows right above it, unless they open more brackets than
+    // it closes. The opening bracket itself may be missing: OCR drops a bracket more often than a word.
     else if (bracketDepth(text) < 0) {
       const above = nameRowsAbove(rows, legalAt, usable);
-      if (above.length > 0 && bracketDepth(`${above.join(' ')} ${text}`) === 0) text = `${above.join(' ')} ${text}`;
+      if (above.length > 0 && bracketDepth(`${above.join(' ')} ${text}`) <= 0) text = `${above.join(' ')} ${text}`;
     }
     return { text, seg: legal.seg, legal: true, first: named === legalAt || named === legalAt - 1 };
   }
