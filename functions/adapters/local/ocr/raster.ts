@@ -7,6 +7,7 @@ import type { Deadline } from './deadline.js';
 import { estimateSkew } from './deskew.js';
 import { pgm, raw, toGrey, type GreyImage } from './grey-image.js';
 import { restoreCurrencyMark } from './currency-mark.js';
+import { restoreLatinLetters } from './latin-letters.js';
 import { measureQuality } from './image-quality.js';
 import { clearDarkMargins } from './margins.js';
 import { detectLanguage, firstPassLanguage, firstPassModels, usableLanguages, type OcrLanguage } from './language.js';
@@ -135,11 +136,13 @@ export async function recognizeRaster(
     const detected = detectLanguage(result.lines.map((l) => l.text).join(' '), candidates, first);
     if (detected !== first) {
       deadline.check();
-      result = await read([detected]);
+      const own = await read([detected]);
+      // PP-OCR's reading stays, with the letters it cannot write taken from tesseract's (latin-letters.ts).
+      result = engines.ppocr ? restoreLatinLetters(result, own) : own;
       language = detected;
     }
   }
-  if (engines.ppocr && language === 'eng') result = await restoreCurrencyMark(result, deskewed, engines.tesseract, deadline);
+  if (engines.ppocr) result = await restoreCurrencyMark(result, deskewed, engines.tesseract, deadline);
   return { lines: result.lines, quality, confidence: result.confidence, language };
 }
 
