@@ -354,6 +354,11 @@ describe('the invoice date among other dates', () => {
       ['Hosting Ltd', 40, 40], ['Invoice 2024-31 of 03/04/2024', 40, 90], ['Service period 01/03/2024 - 31/03/2024', 40, 200],
       ['Total', 360, 300], ['€30.00', 480, 300],
     ], '2024-04-03', undefined],
+    // PP-OCR's boxes are grown around the text: a label stacked tightly above its date overlaps it by a few points.
+    ['labels stacked above their dates, the boxes overlapping', [
+      ['Muster GmbH', 40, 40], ['Rechnungsdatum', 360, 100], ['9.Dezember 2024', 360, 108], ['Fällig am', 360, 122],
+      ['8.Januar 2025', 360, 130], ['Gesamtbetrag', 360, 300], ['119,00 €', 480, 300],
+    ], '2024-12-09', '2025-01-08'],
   ])('%s', (_name, items, invoiceDate, dueDate) => {
     const inv = extractFromOcr(syntheticDoc(items));
     expect(inv.fields.invoice_date?.value).toBe(invoiceDate);

@@ -102,10 +102,14 @@ function leftOnRow(page: PageLayout, seg: Segment): Segment | undefined {
   return best;
 }
 
+/**
+ * The short label stacked right above a date. Above means its middle is above the date's top: PP-OCR's boxes
+ * are grown around the text, so a label and its value stacked tightly overlap by a few points.
+ */
 function headerAbove(page: PageLayout, seg: Segment): Segment | undefined {
   let best: Segment | undefined;
   for (const s of page.segments) {
-    if (s === seg || s.pt.y1 > seg.pt.y0 + 1 || seg.pt.y0 - s.pt.y1 > seg.pt.h * 2.2) continue;
+    if (s === seg || (s.pt.y0 + s.pt.y1) / 2 > seg.pt.y0 || seg.pt.y0 - s.pt.y1 > seg.pt.h * 2.2) continue;
     if (s.pt.x0 > seg.pt.x1 + 2 || s.pt.x1 < seg.pt.x0 - 2) continue;
     if (!best || s.pt.y1 > best.pt.y1) best = s;
   }
