@@ -13,6 +13,8 @@ export type { InputFile };
 export async function collectInputFiles(paths: readonly string[]): Promise<InputFile[]> {
   const out: InputFile[] = [];
   for (const arg of paths) {
+    // An empty argument (an unset shell variable) resolves to the current folder: never sweep that by accident.
+    if (arg.trim() === '') throw new UsageError('an empty path was given (an unset variable?); name the files or folders to process');
     const root = resolve(arg);
     const info = await stat(root).catch((err: NodeJS.ErrnoException) => {
       // Only "not there" is the user's typo; a permission or I/O error is reported as what it is.

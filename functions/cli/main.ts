@@ -6,7 +6,7 @@
  * Commands are listed here with their one-line summary and loaded only when invoked: `ledgerx --help` loads
  * commander and this table, not the pipeline (the build splits every command into its own chunk).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConflictError, SystemFailure, UsageError } from './errors.js';
 import { defaultDataDir, type CommonOptions } from './runtime-options.js';
 import type { LogLevel } from '../platform/logger.js';
@@ -57,15 +57,24 @@ function invokedCommand(args: readonly string[]): string | undefined {
 }
 
 /**
+ * A folder option's value: an empty one (an unset shell variable, `--data-dir "$DIR"`) would resolve to the
+ * current folder and write the database there.
+ */
+function nonEmptyPath(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('an empty path was given (an unset variable?)');
+  return value;
+}
+
+/**
  * The program with every command listed; only the invoked one (or all, with `loadAll`) fully defined.
  * `argv` is process.argv-shaped (node, script, ...args).
  */
 export async function buildProgram(argv: readonly string[], options: { loadAll?: boolean } = {}): Promise<Command> {
   const program = new Command('ledgerx')
     .description('LedgerX invoice pipeline on the embedded local stack (no cloud account needed)')
-    .addOption(new Option('--data-dir <folder>', 'where the local bucket and database live').default(defaultDataDir()))
+    .addOption(new Option('--data-dir <folder>', 'where the local bucket and database live').default(defaultDataDir()).argParser(nonEmptyPath))
     .addOption(new Option('--log-level <level>', 'structured JSON logs on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']).default('error'))
-    .addOption(new Option('--models <folder>', 'the shipped models folder, imported as the seed of the local model registry (default: models/ of this repository)').env('LEDGERX_MODELS_DIR'))
+    .addOption(new Option('--models <folder>', 'the shipped models folder, imported as the seed of the local model registry (default: models/ of this repository)').env('LEDGERX_MODELS_DIR').argParser(nonEmptyPath))
     .showHelpAfterError()
     .exitOverride();
   const common = (): CommonOptions => {

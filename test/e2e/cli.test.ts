@@ -111,6 +111,8 @@ describe('the ledgerx command on real files', () => {
 
   it.each([
     [['process', '/definitely/not/here'], /no such file or folder/],
+    [['process', ''], /an empty path was given/],
+    [['--data-dir', '', 'summary'], /--data-dir.*an empty path was given/],
     [['export', '--format', 'xml'], /csv or jsonl/],
     [['frobnicate'], /unknown command/],
   ])('exits 2 on a usage error: %s', async (args, message) => {
