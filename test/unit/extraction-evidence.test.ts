@@ -147,6 +147,21 @@ describe('till receipts', () => {
     expect([0.6, 0.5]).not.toContain(two.fields.total_tax_amount?.value);
   });
 
+  it('makes the total of a receipt whose totals column was lost from its tax summary, at a confidence that asks for review', () => {
+    const slip: Placed[] = [['SANYU STATIONERY SHOP', 10, 30], ['TAX INVOICE', 120, 50], ['ORDER CHIT NCR', 80, 90],
+      ['Total', 80, 120], ['Final Total', 80, 135], ['CASH', 80, 150], ['CHANGE', 80, 160],
+      ['GST Summary', 10, 180], ['Amount(RM)', 80, 180], ['Tax(RM)', 150, 180], ['SR @ 6%', 10, 192], ['8.21', 90, 192], ['0.49', 160, 192],
+      ['INV NO: CS-SA-0096677 Date: 15/07/2017', 10, 215]];
+    const inv = extractFromOcr(syntheticDoc(slip, { ...RECEIPT, confidence: 0.9, textSource: 'ocr' }));
+    // "Amount" heads the taxable amounts of the summary, and 8.21 at 6 % is 0.49: the base and its tax, not a total.
+    expect(values(inv)).toMatchObject({ total_amount: 8.7, net_amount: 8.21, total_tax_amount: 0.49 });
+    expect(inv.fields.total_amount).toMatchObject({ source: 'derived' });
+    expect(inv.fields.total_amount!.confidence).toBeLessThan(0.5);
+    // Nothing to add up without the tax: the base is no total either way, but it is all there is.
+    const noTax = extractFromOcr(syntheticDoc(slip.filter(([t]) => t !== '0.49'), { ...RECEIPT, confidence: 0.9, textSource: 'ocr' }));
+    expect(noTax.fields.total_amount?.value).not.toBe(8.7);
+  });
+
   it('reads a ringgit receipt as one: misread glyphs are no currency, and its legal form puts the day first', () => {
     const slip: Placed[] = [['AIK HUAT HARDWARE', 20, 30], ['ENTERPRISE SDN BHD', 20, 42], ['RECEIPT #8: CSP0368298 DATE: 10/05/2017', 10, 70],
       ['CABLE TIES', 10, 100], ['16.00', 180, 100], ['TOTAL', 10, 130], ['16.00', 180, 130], ['CASH', 10, 142], ['20.00', 180, 142],

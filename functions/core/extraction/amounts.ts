@@ -208,7 +208,7 @@ export function amountCandidates(layouts: readonly PageLayout[], hint: DecimalSe
 }
 
 /**
- * A tax summary row that names no tax ("SR @6%  15.00  0.90", a till receipt's rate code): when the second amount
+ * A tax summary row that names no tax on the row ("SR @6%  15.00  0.90", a till receipt's rate code): when the second amount
  * is the first at the row's rate, the row is a base and its tax, which the arithmetic proves whatever the label
  * (missing, or misread: "Total Exel of GST"). Only when the document has one such row: with several rates, each
  * row adds up on its own, a part of the document's arithmetic and not the whole.
@@ -218,15 +218,21 @@ function weighRateRows(cands: AmountCandidate[]): void {
   for (let i = 1; i < cands.length; i++) {
     const a = cands[i - 1]!, b = cands[i]!;
     const rate = b.rate;
-    if (!rate || a.rate !== rate || a.strength !== 'none' || b.strength !== 'none' || a.value <= 0 || b.value <= 0) continue;
+    if (!rate || a.rate !== rate || !unlabelledRow(a) || !unlabelledRow(b) || a.value <= 0 || b.value <= 0) continue;
     if (a.page !== b.page || Math.abs(a.position - b.position) > Math.max(a.box.h, b.box.h)) continue;
     if (Math.abs((a.value * rate) / 100 - b.value) <= Math.max(0.011, 0.005 * b.value)) pairs.push([a, b]);
   }
   if (pairs.length !== 1) return;
   const [base, tax] = pairs[0]!;
   Object.assign(base, { weights: { net: 0.6 }, strength: 'weak', relation: 'right' } satisfies Partial<AmountCandidate>);
-  Object.assign(tax, { weights: { tax: 0.6 }, strength: 'weak', relation: 'right' } satisfies Partial<AmountCandidate>);
+  if (roleScore(tax, 'tax') < 0.6) Object.assign(tax, { weights: { tax: 0.6 }, strength: 'weak', relation: 'right' } satisfies Partial<AmountCandidate>);
 }
+
+/**
+ * No label on the amount's own row: none at all, or only the header of its column ("GST Summary  Amount  Tax",
+ * where "Amount" is the taxable amount of each rate, not a total).
+ */
+const unlabelledRow = (c: AmountCandidate) => c.relation === 'none' || (c.relation === 'below' && c.cell !== 'part');
 
 /** Whether two amounts are printed one digit apart (a digit misread, dropped or added): 14.85 / 14.65, 11.90 / 111.90. */
 function oneDigitApart(a: number, b: number): boolean {
@@ -428,7 +434,10 @@ export function chooseAmounts(
   // TOTAL 105.57 6.33 / PAID BY CARD RM111.90".
   const settled = tendered.filter((p) => p.value > 0 && !totals.includes(p) && !paid.includes(p) && !rounded.includes(p)
     && nets.some((n) => n !== p && taxes.some((x) => x !== p && x !== n && close(Math.abs(n.value) + Math.abs(x.value), p.value))));
-  const pool = fallback ? [fallback] : [...totals, ...paid, ...exact, ...rounded, ...settled];
+  // With no total to read, a net and a tax that each name their field (a tax summary's base and tax at its rate,
+  // "SR @ 6%  8.21  0.49") add up to the total, whatever amount happens to be the largest (often the net itself).
+  const summed = fallback ? netPlusTax(nets, taxes) : undefined;
+  const pool = fallback ? [fallback, ...(summed ? [summed] : [])] : [...totals, ...paid, ...exact, ...rounded, ...settled];
   const roundingLabel = cands.some((c) => c.weights.rounding !== undefined) || roundingLine;
 
   const values = (xs: readonly AmountCandidate[]) => [...new Set(xs.map((x) => x.value))];
@@ -441,7 +450,7 @@ export function chooseAmounts(
   const readings: Reading[] = [];
   for (const t of pool) {
     const T = Math.abs(t.value);
-    const base = t === fallback ? 0.25 : paid.includes(t) || exact.includes(t) || rounded.includes(t) || settled.includes(t) ? 0.3 : roleScore(t, 'total');
+    const base = t === fallback ? 0.25 : t === summed ? 0.3 : paid.includes(t) || exact.includes(t) || rounded.includes(t) || settled.includes(t) ? 0.3 : roleScore(t, 'total');
     const agreements: string[] = [];
     let bonus = 0;
     // Independent agreements of this total with the rest of the page. What was handed over is the amount
@@ -527,6 +536,8 @@ export function chooseAmounts(
     return { ...(n ? { net: n } : {}), ...(x ? { tax: x } : {}), ...(dueCand ? { due: dueCand } : {}), evidence: { agreements: [], score: 0, runnerUp: 0 }, consistent: false, prepaid };
   }
   const runnerUp = readings.find((r) => !same(Math.abs(r.t.value), Math.abs(best.t.value)))?.score ?? 0;
+  // A total made of its net and tax cannot count their sum as an agreement: it is that sum.
+  if (best.t === summed) return { total: summed, net: best.n ?? summed.from[0], tax: best.x ?? summed.from[1], evidence: { agreements: ['derived'], score: best.score, runnerUp }, consistent: true, prepaid };
   // Net and tax that did not take part in the best reading are still reported (they may be right and the
   // total wrong), but only the ones with their own strong label.
   const net = best.n ?? nets.find((n) => n.strength === 'strong' && n !== best.t);
@@ -540,6 +551,17 @@ export function chooseAmounts(
     consistent: best.consistent,
     prepaid,
   };
+}
+
+/**
+ * The total as the sum of the best net and tax that each carry their own label (a weak one will do: a tax
+ * summary row proven by its rate, see weighRateRows) and the net larger than the tax; undefined without both.
+ */
+function netPlusTax(nets: readonly AmountCandidate[], taxes: readonly AmountCandidate[]): (AmountCandidate & { derived: true; from: [AmountCandidate, AmountCandidate] }) | undefined {
+  const n = nets.find((c) => roleScore(c, 'net') > 0.5 && c.value > 0);
+  const x = taxes.find((c) => c !== n && roleScore(c, 'tax') > 0.5 && c.value > 0 && c.value < (n?.value ?? 0));
+  if (!n || !x) return undefined;
+  return { ...n, value: Math.round((n.value + x.value) * 100) / 100, raw: '', weights: { total: 0.5 }, strength: 'weak', derived: true, from: [n, x] };
 }
 
 /** The sums of the table columns with several body rows, with the meaning of their header. */
