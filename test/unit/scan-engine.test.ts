@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { markBeside } from '../../functions/adapters/local/ocr/currency-mark.js';
-import { ctcDecode, textBoxes } from '../../functions/adapters/local/ocr/paddle.js';
+import { ctcDecode, textBoxes, wordTokens } from '../../functions/adapters/local/ocr/paddle.js';
 import { defaultScanEngine } from '../../functions/adapters/local/ocr/scan-engine.js';
 
 /**
@@ -73,6 +73,25 @@ describe('PP-OCR CTC decoding', () => {
     expect(read(['1', ',', '1'])).toBe('1,1');
     expect(read(['a', ',', '1'])).toBe('a,1');
     expect(read(['a', ',', ' ', 'b'])).toBe('a, b');
+  });
+
+  it('gives each word the probability of its least sure character, and the line their mean', () => {
+    // "ab b": the second word's only character was read at 0.4, the first word's at 0.9 and 0.8.
+    const rows: Array<[number, number]> = [[1, 0.9], [2, 0.8], [3, 0.95], [2, 0.4]];
+    const out = new Float32Array(rows.length * 4);
+    rows.forEach(([c, p], t) => { out[t * 4 + c] = p; out[t * 4] = (1 - p) / 2; });
+    const read = ctcDecode(out, rows.length, 4, alphabet)!;
+    expect(read.text).toBe('ab b');
+    expect(read.charProbs).toHaveLength(4);
+    expect(read.confidence).toBeCloseTo((0.9 + 0.8 + 0.95 + 0.4) / 4);
+    const tokens = wordTokens(read, { x: 0.1, y: 0.2, w: 0.4, h: 0.02 });
+    expect(tokens.map((t) => [t.text, Number(t.confidence.toFixed(2))])).toEqual([['ab', 0.8], ['b', 0.4]]);
+    // Each word keeps its slice of the line's box.
+    expect(tokens[1]!.box.x).toBeCloseTo(0.1 + 0.4 * (3 / 4));
+    // A space written into a gap is no character of a word.
+    const gap = ctcDecode(steps(['a', 0.3, 'b']), 3, 4, alphabet)!;
+    expect(gap.text).toBe('a b');
+    expect(wordTokens(gap, { x: 0, y: 0, w: 1, h: 1 }).map((t) => Number(t.confidence.toFixed(2)))).toEqual([0.9, 0.9]);
   });
 
   it('reads nothing from blanks alone', () => {

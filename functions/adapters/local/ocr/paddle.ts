@@ -106,7 +106,7 @@ export class PaddleOcr {
       if (!read || read.confidence < MIN_READ_CONFIDENCE) continue;
       deadline.check();
       const box = { x: b.x0 / width, y: b.y0 / height, w: (b.x1 - b.x0) / width, h: (b.y1 - b.y0) / height };
-      const tokens = wordTokens(read.text, box, read.confidence);
+      const tokens = wordTokens(read, box);
       if (tokens.length === 0) continue;
       lines.push({ text: tokens.map((t) => t.text).join(' '), box, confidence: read.confidence, tokens });
       confSum += read.confidence * tokens.length;
@@ -119,8 +119,8 @@ export class PaddleOcr {
     await Promise.all([this.detector.release(), this.recognizer.release()]);
   }
 
-  /** The recognizer's greedy CTC reading of one box, with the mean probability of its characters. */
-  private async read(image: GreyImage, b: Box): Promise<{ text: string; confidence: number } | undefined> {
+  /** The recognizer's greedy CTC reading of one box, with the probabilities of its characters. */
+  private async read(image: GreyImage, b: Box): Promise<CtcReading | undefined> {
     const w = b.x1 - b.x0, h = b.y1 - b.y0;
     const lineWidth = Math.max(LINE_HEIGHT / 3, Math.round((w * LINE_HEIGHT) / h));
     const crop = await toGrey(raw(image).extract({ left: b.x0, top: b.y0, width: w, height: h }).resize({ width: lineWidth, height: LINE_HEIGHT, fit: 'fill', kernel: 'cubic' }));
@@ -130,16 +130,25 @@ export class PaddleOcr {
   }
 }
 
+/** A line as the recognizer read it: its text, the probability of each of its characters, and their mean. */
+export interface CtcReading {
+  text: string;
+  /** One per character of `text`; a space written into a gap (not read by the network) counts as sure (1). */
+  charProbs: number[];
+  confidence: number;
+}
+
 /**
  * Greedy CTC decoding of the recognizer's output (`steps` rows of `classes` probabilities; class 0 is the blank,
- * the last one a space), with the mean probability of the characters read. The network gives a space between
+ * the last one a space), with the probability of each character read. The network gives a space between
  * words less weight than Latin text needs ("DaimerUG", "Net30days"): a space is written where the steps between
  * two characters give it at least SPACE_IN_GAP, even though blank won them. A comma between two letters is
  * followed by a space ("Bradtke,Homenick and Kirlin"): in print a word never runs on after a comma, while
  * the network drops that narrow space more often than any other (digits after a comma, "1,234", stay as read).
  */
-export function ctcDecode(probs: Float32Array, steps: number, classes: number, alphabet: readonly string[]): { text: string; confidence: number } | undefined {
+export function ctcDecode(probs: Float32Array, steps: number, classes: number, alphabet: readonly string[]): CtcReading | undefined {
   let text = '';
+  const charProbs: number[] = [];
   let probSum = 0;
   let chars = 0;
   let previous = -1;
@@ -156,16 +165,21 @@ export function ctcDecode(probs: Float32Array, steps: number, classes: number, a
     else if (best !== previous) {
       const char = alphabet[best] ?? '';
       const afterComma = /\p{L},$/u.test(text) && /\p{L}/u.test(char);
-      if ((gapSpace >= SPACE_IN_GAP || afterComma) && best !== space && text !== '' && !text.endsWith(' ')) text += ' ';
+      if ((gapSpace >= SPACE_IN_GAP || afterComma) && best !== space && text !== '' && !text.endsWith(' ')) {
+        text += ' ';
+        charProbs.push(1);
+      }
       text += char;
+      for (let k = 0; k < char.length; k++) charProbs.push(bestP);
       probSum += bestP;
       chars++;
       gapSpace = 0;
     }
     previous = best;
   }
+  const start = text.length - text.trimStart().length;
   const trimmed = text.trim();
-  return trimmed ? { text: trimmed, confidence: probSum / chars } : undefined;
+  return trimmed ? { text: trimmed, charProbs: charProbs.slice(start, start + trimmed.length), confidence: probSum / chars } : undefined;
 }
 
 /** One network run on a grey raster: its three colour planes in, the network's single output out. */
@@ -238,12 +252,15 @@ export function textBoxes(probability: Float32Array, width: number, height: numb
 /**
  * The words of a box's text as tokens: the recognizer reads a box as one string, so each word gets the slice of
  * the box its characters take (monospaced estimate: good enough for the layout's columns and label distances).
+ * A word's confidence is that of its least sure character, as tesseract reports its words: one doubtful digit
+ * makes a doubtful amount or date, however sure the rest of the line was (the line's mean hid it).
  */
-function wordTokens(text: string, box: { x: number; y: number; w: number; h: number }, confidence: number): Token[] {
+export function wordTokens(read: CtcReading, box: { x: number; y: number; w: number; h: number }): Token[] {
   const tokens: Token[] = [];
-  const chars = text.length;
-  for (const m of text.matchAll(/\S+/g)) {
+  const chars = read.text.length;
+  for (const m of read.text.matchAll(/\S+/g)) {
     const at = m.index;
+    const confidence = Math.min(...read.charProbs.slice(at, at + m[0].length));
     tokens.push({ text: m[0], box: { x: box.x + (box.w * at) / chars, y: box.y, w: (box.w * m[0].length) / chars, h: box.h }, confidence });
   }
   return tokens;
