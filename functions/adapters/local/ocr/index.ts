@@ -275,7 +275,7 @@ async function recognizePdf(
         // A sparse but real text layer beats OCR of the same page when OCR finds no more.
         pages.push(
           ocrChars > layer.charCount
-            ? { ...textPage, textSource: 'ocr', lines: ocr.lines, quality: ocr.quality, languages: [ocr.language] }
+            ? { ...textPage, ...turnedSize(textPage, ocr.quarterTurns), textSource: 'ocr', lines: ocr.lines, quality: ocr.quality, languages: [ocr.language] }
             : { ...textPage, quality: ocr.quality },
         );
       } finally {
@@ -322,6 +322,7 @@ async function recognizeImage(
     const ocr = await recognizeRaster(grey, dpi, limits.languages, engines, deadline, density ?? DEFAULT_OCR_DPI, density);
     pages.push({
       ...base,
+      ...turnedSize(base, ocr.quarterTurns),
       textSource: ocr.lines.length > 0 ? 'ocr' : 'none',
       lines: ocr.lines,
       quality: ocr.quality,
@@ -329,4 +330,9 @@ async function recognizeImage(
     });
   }
   return { pages, embeddedFiles: [] };
+}
+
+/** A page's size in the frame its OCR boxes are in: a page read a quarter turned has its sides swapped. */
+function turnedSize(page: { width: number; height: number }, quarterTurns: number): { width: number; height: number } {
+  return quarterTurns % 2 === 1 ? { width: page.height, height: page.width } : { width: page.width, height: page.height };
 }

@@ -1,6 +1,7 @@
 /**
  * OCR of one page raster: quality measures, deskew, resampling to a readable glyph size, tesseract (one language
- * model per pass) or PP-OCR first (paddle.ts).
+ * model per pass) or PP-OCR first (paddle.ts), on the page turned upright when it reads like a turned one
+ * (orientation.ts, PP-OCR only).
  */
 import type { Line, PageQuality } from '../../../core/ocr-document.js';
 import type { Deadline } from './deadline.js';
@@ -9,6 +10,7 @@ import { pgm, raw, toGrey, type GreyImage } from './grey-image.js';
 import { restoreCurrencyMark } from './currency-mark.js';
 import { restoreLatinLetters } from './latin-letters.js';
 import { measureQuality } from './image-quality.js';
+import { readUpright, type QuarterTurns } from './orientation.js';
 import { clearDarkMargins } from './margins.js';
 import { detectLanguage, firstPassLanguage, firstPassModels, usableLanguages, type OcrLanguage } from './language.js';
 import type { PaddleOcr } from './paddle.js';
@@ -54,6 +56,8 @@ export interface RasterOcrResult {
   confidence: number;
   /** The model the returned lines were read with. */
   language: OcrLanguage;
+  /** Clockwise quarter turns that made the page upright (orientation.ts); the boxes are in that turned frame. */
+  quarterTurns: QuarterTurns;
 }
 
 /** Skew of a page, estimated on a thumbnail (positive = counter-clockwise). */
@@ -83,10 +87,10 @@ export interface ScanEngines {
 /**
  * Recognizes one page raster. `dpi` is the effective resolution of `img` (from metadata, or the render scale for
  * PDF pages), reported in the quality measures; `ocrDpi` the resolution tesseract is told (default `dpi`);
- * `knownScanDpi` the resolution the file states, when it is a plausible one. Quality is measured on the page as received; boxes are
- * normalized to the page frame. The page is deskewed, resampled (from its stated resolution when the file has a
- * real one, else from its measured glyph height), read with every candidate model (English first) or by PP-OCR,
- * and read again by tesseract with German or French alone when the text clearly is in that language (see
+ * `knownScanDpi` the resolution the file states, when it is a plausible one. Quality is measured on the page as
+ * received; boxes are normalized to the page frame (turned upright when it was read turned: `quarterTurns`). The
+ * page is deskewed, resampled (from its stated resolution when the file has a real one, else from its measured
+ * glyph height), read with every candidate model (English first) or by PP-OCR, and read again by tesseract with German or French alone when the text clearly is in that language (see
  * language.ts): PP-OCR's alphabet has no ß, ö, ç or €.
  */
 export async function recognizeRaster(
@@ -114,12 +118,12 @@ export async function recognizeRaster(
   const factor = knownScanDpi !== undefined && knownScanDpi < UPSCALE_BELOW_DPI
     ? Math.min(MAX_UPSCALE, TARGET_DPI / knownScanDpi)
     : resampleFactor(size.glyphHeight);
-  const deskewed = page;
+  let upright = page;
   // Tesseract's input, made on first use: PP-OCR sizes the deskewed page for its own networks.
   let prepared: Promise<{ data: Buffer; width: number; height: number }> | undefined;
   const tesseractInput = () => (prepared ??= (async () => {
-    const resampled = factor === 1 ? deskewed
-      : await toGrey(raw(deskewed).resize({ width: Math.max(1, Math.round(deskewed.width * factor)), kernel: factor > 1 ? 'lanczos3' : 'linear' }));
+    const resampled = factor === 1 ? upright
+      : await toGrey(raw(upright).resize({ width: Math.max(1, Math.round(upright.width * factor)), kernel: factor > 1 ? 'lanczos3' : 'linear' }));
     return { data: pgm(resampled), width: resampled.width, height: resampled.height };
   })());
   const hintDpi = Math.min(1200, Math.max(70, ocrDpi * factor));
@@ -131,7 +135,14 @@ export async function recognizeRaster(
   const candidates = usableLanguages(languages);
   const first = firstPassLanguage(candidates);
   let language = first;
-  let result: OcrLines = engines.ppocr ? await (await engines.ppocr()).recognize(deskewed, deadline) : await read(firstPassModels(candidates));
+  let result: OcrLines;
+  let quarterTurns: QuarterTurns = 0;
+  if (engines.ppocr) {
+    const ppocr = await engines.ppocr();
+    ({ result, page: upright, quarterTurns } = await readUpright(page, (p) => ppocr.recognize(p, deadline), deadline));
+  } else {
+    result = await read(firstPassModels(candidates));
+  }
   if (candidates.length > 1) {
     const detected = detectLanguage(result.lines.map((l) => l.text).join(' '), candidates, first);
     if (detected !== first) {
@@ -142,7 +153,7 @@ export async function recognizeRaster(
       language = detected;
     }
   }
-  if (engines.ppocr) result = await restoreCurrencyMark(result, deskewed, engines.tesseract, deadline);
-  return { lines: result.lines, quality, confidence: result.confidence, language };
+  if (engines.ppocr) result = await restoreCurrencyMark(result, upright, engines.tesseract, deadline);
+  return { lines: result.lines, quality, confidence: result.confidence, language, quarterTurns };
 }
 
