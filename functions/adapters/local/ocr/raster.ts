@@ -90,8 +90,9 @@ export interface ScanEngines {
  * `knownScanDpi` the resolution the file states, when it is a plausible one. Quality is measured on the page as
  * received; boxes are normalized to the page frame (turned upright when it was read turned: `quarterTurns`). The
  * page is deskewed, resampled (from its stated resolution when the file has a real one, else from its measured
- * glyph height), read with every candidate model (English first) or by PP-OCR, and read again by tesseract with German or French alone when the text clearly is in that language (see
- * language.ts): PP-OCR's alphabet has no ß, ö, ç or €.
+ * glyph height), read with every candidate model (English first) or by PP-OCR, and read again by tesseract with
+ * German or French alone when the text clearly is in that language (see language.ts): PP-OCR's alphabet has no
+ * ß, ö, ç or €.
  */
 export async function recognizeRaster(
   img: GreyImage,
