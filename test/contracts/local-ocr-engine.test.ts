@@ -213,23 +213,6 @@ describe.each(SCAN_ENGINES)('local OCR engine: scans and images (%s first)', (sc
     expect(page.lines.at(-1)!.text).toContain('Total');
   });
 
-  // Only PP-OCR turns pages: tesseract.js has no orientation model in the npm data packages (orientation.ts).
-  it.runIf(scanEngine === 'ppocr').each([
-    ['upside down', 180],
-    ['a quarter turn clockwise', 90],
-    ['a quarter turn counter-clockwise', 270],
-  ])('reads a page fed %s, in the frame of the upright page', async (_name, degrees) => {
-    const scan = await renderPdfToPng(await textPdf([invoicePage()]), 150);
-    const turned = await sharp(scan).rotate(degrees).withDensity(150).png().toBuffer();
-    const page = valid(await recognize(new Uint8Array(turned), 'turned.png')).pages[0]!;
-    const text = page.lines.map((l) => l.text).join('\n');
-    for (const word of ['INVOICE', '4711', 'ACME', 'Total', '1234.50']) expect(text).toContain(word);
-    expect(page.lines[0]!.text).toContain('INVOICE');
-    expect(page.lines.at(-1)!.text).toContain('Total');
-    // A4 portrait again: the boxes are in the upright page's frame, and its size with them.
-    expect(page.width).toBeLessThan(page.height);
-  });
-
   it('OCRs a PDF page that has no text layer (a scan wrapped in a PDF)', async () => {
     const scan = await renderPdfToPng(await textPdf([invoicePage()]), 100);
     const doc = valid(await recognize(await imagePdf(new Uint8Array(scan)), 'scanned.pdf'));
@@ -315,6 +298,28 @@ describe.each(SCAN_ENGINES)('local OCR engine: scans and images (%s first)', (sc
     } finally {
       await fresh.close();
     }
+  });
+});
+
+// Only PP-OCR turns pages: tesseract.js has no orientation model in the npm data packages (orientation.ts).
+describe('local OCR engine: pages fed turned (ppocr first)', () => {
+  const scans = createLocalOcrEngine({ scanEngine: 'ppocr' });
+  afterAll(() => scans.close());
+
+  it.each([
+    ['upside down', 180],
+    ['a quarter turn clockwise', 90],
+    ['a quarter turn counter-clockwise', 270],
+  ])('reads a page fed %s, in the frame of the upright page', async (_name, degrees) => {
+    const scan = await renderPdfToPng(await textPdf([invoicePage()]), 150);
+    const turned = await sharp(scan).rotate(degrees).withDensity(150).png().toBuffer();
+    const page = valid(await scans.recognize({ bytes: new Uint8Array(turned), fileName: 'turned.png' }, LIMITS)).pages[0]!;
+    const text = page.lines.map((l) => l.text).join('\n');
+    for (const word of ['INVOICE', '4711', 'ACME', 'Total', '1234.50']) expect(text).toContain(word);
+    expect(page.lines[0]!.text).toContain('INVOICE');
+    expect(page.lines.at(-1)!.text).toContain('Total');
+    // A4 portrait again: the boxes are in the upright page's frame, and its size with them.
+    expect(page.width).toBeLessThan(page.height);
   });
 });
 
