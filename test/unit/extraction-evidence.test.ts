@@ -431,6 +431,38 @@ describe('labels are not values', () => {
     }
   });
 
+  it('reads a receiver label whose umlaut the OCR dropped ("Rechnungsempfanger")', () => {
+    const page: Placed[] = [['Nagel-Hübenbecker', 380, 40], ['RECHNUNG', 55, 55], ['Rechnungsnummer: AK-004090', 55, 80], ['Rechnungsdatum: 30.10.2024', 55, 92],
+      ['Rechnungsempfanger:', 55, 150], ['Scharf-Roos', 55, 162], ['Kneippstr. 54a', 55, 174], ['55188 Neustadt an der Weinstraße', 55, 186],
+      ['Gesamtbetrag', 380, 400], ['119,00 EUR', 480, 400]];
+    expect(extractFromOcr(syntheticDoc(page)).fields.receiver_name?.value).toBe('Scharf-Roos');
+  });
+
+  describe('the address in an envelope window, when the small sender line above it was not read', () => {
+    /** A DIN 5008 letter: the supplier's letterhead in large type, the window address below it on the left, the meta column right. */
+    const letter = (window: Placed[]) => {
+      const doc = syntheticDoc([['Falter KG', 400, 57], ['Bahnhofstraße 34b', 400, 77], ['5479 Großhöflein', 400, 88], ...window,
+        ['Rechnungsnummer', 387, 143], ['2025/1903', 387, 151], ['Rechnungsdatum', 387, 164], ['01.02.2025', 387, 173],
+        ['Rechnung 2025/1903', 76, 270], ['Gesamtbetrag', 380, 400], ['119,00 EUR', 480, 400]]);
+      const head = doc.pages[0]!.lines[0]!;
+      // The letterhead is the largest type on the page.
+      doc.pages[0]!.lines[0] = { ...head, box: { ...head.box, h: head.box.h * 1.6 }, tokens: head.tokens.map((t) => ({ ...t, box: { ...t.box, h: t.box.h * 1.6 } })) };
+      return extractFromOcr(doc).fields;
+    };
+    const address: Placed[] = [['Boyer SARL', 76, 158], ['55 Impasse de Presbourg', 76, 170], ['23805 Caen', 76, 182], ['Frankreich', 76, 194]];
+
+    it('takes the first line of a flush-left block with a postcode line as the receiver, and leaves the supplier alone', () => {
+      expect(letter(address)).toMatchObject({ receiver_name: { value: 'Boyer SARL' }, supplier_name: { value: 'Falter KG' } });
+      // What the OCR kept of the sender line stands above the block, set smaller and elsewhere: it is skipped.
+      expect(letter([['ofstraBe 34b-5479 Gr', 110, 143], ...address]).receiver_name?.value).toBe('Boyer SARL');
+    });
+
+    it('takes nothing from a block without a postcode line, or from one that is not flush left', () => {
+      expect(letter(address.map(([t, x, y]) => [t === '23805 Caen' ? 'Caen' : t, x, y] as Placed)).receiver_name).toBeUndefined();
+      expect(letter(address.map(([t, x, y], i) => [t, x + i * 30, y] as Placed)).receiver_name).toBeUndefined();
+    });
+  });
+
   it('does not read "P.O. / S.O." as the invoice number', () => {
     const inv = extractFromOcr(syntheticDoc([
       ['ACME SUPPLY CO', 40, 40], ['Invoice No.', 360, 100], ['P.O. / S.O.:', 440, 100], ['Date: 03/04/2023', 360, 115], ['Total', 360, 300], ['$12.00', 480, 300],

@@ -116,12 +116,20 @@ interface CompiledField {
   any: RegExp;
 }
 
+const UMLAUT_BASE: Record<string, string> = { ä: 'a', ö: 'o', ü: 'u', Ä: 'A', Ö: 'O', Ü: 'U' };
+/**
+ * Labels match with or without their umlauts: OCR engines drop them ("Rechnungsempfanger", "Kaufer": PP-OCR's
+ * alphabet has no ä), and one letter for one keeps every index of the text. Only the German ones: a French
+ * accent carries meaning a bare letter does not ("facturé à" against "Facture A-12").
+ */
+const foldUmlauts = (s: string) => s.replace(/[äöüÄÖÜ]/g, (c) => UMLAUT_BASE[c] ?? c);
+
 const COMPILED = new Map<LabelField, CompiledField>();
 function compiled(field: LabelField): CompiledField {
   let entry = COMPILED.get(field);
   if (!entry) {
     // Whole words only: "Total" must not match inside "Subtotal", nor "Datum" inside "Bestell-Datum".
-    const wrap = (re: string) => String.raw`(?<![\p{L}\d-])(?:${re})(?![\p{L}])`;
+    const wrap = (re: string) => String.raw`(?<![\p{L}\d-])(?:${foldUmlauts(re)})(?![\p{L}])`;
     entry = {
       defs: LABELS[field].map((d) => ({ ...d, rx: new RegExp(wrap(d.re), 'giu') })),
       any: new RegExp(wrap(LABELS[field].map((d) => d.re).join('|')), 'iu'),
@@ -149,8 +157,9 @@ const HIT_CACHE = new Map<string, LabelHit[]>();
 const HIT_CACHE_MAX = 20_000;
 const NO_HITS: LabelHit[] = [];
 
-function scanLabels(text: string, field: LabelField): LabelHit[] {
+function scanLabels(original: string, field: LabelField): LabelHit[] {
   const { defs, any } = compiled(field);
+  const text = foldUmlauts(original);
   if (!any.test(text)) return NO_HITS;
   const hits: LabelHit[] = [];
   for (const def of defs) {

@@ -110,7 +110,42 @@ export function extractReceiver(layouts: readonly PageLayout[]): ReceiverPick {
       return { receiver: { value: text, raw: text, score: 0.75, page: first.page, box: name.box, source: 'layout' }, block };
     }
   }
+  const address = windowAddress(first);
+  if (address) {
+    for (const s of address) block.add(s);
+    const text = cleanName(address[0]!.text);
+    return { receiver: { value: text, raw: text, score: 0.6, page: first.page, box: address[0]!.box, source: 'layout' }, block };
+  }
   return { block };
+}
+
+/** Where a window envelope shows the address (DIN 5008, and the same window elsewhere): left, upper third. */
+const WINDOW = { maxX: 0.25, top: 0.1, bottom: 0.4 };
+/** A postcode and a place ("23805 Caen", "D-10115 Berlin", "SW1A 1AA London"), or a US state and ZIP ("Springfield, IL 62704"). */
+const POSTCODE_LINE = /(?<![\p{L}\d])(?:[A-Z]{1,2}-)?(?:\d{4,5}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\s+\p{L}|,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?(?!\d)/u;
+
+/**
+ * The recipient's address in the envelope window when neither a label nor the small sender line above it was
+ * read (the sender line is the smallest type on the page, and an OCR engine may drop it whole): the first
+ * name-like line of the window area heading a block of 3 to 6 lines set flush left, one under the other, one of
+ * them a postcode line. A block of the page's largest type is a letterhead, not an address.
+ */
+function windowAddress(page: PageLayout): Segment[] | undefined {
+  const area = page.segments.filter((s) => s.box.x < WINDOW.maxX && s.box.y >= WINDOW.top && s.box.y <= WINDOW.bottom)
+    .sort((a, b) => a.pt.y0 - b.pt.y0);
+  const largest = Math.max(...page.segments.map((s) => s.pt.h));
+  // Fragments of a sender line the OCR did read stand above the block: each name-like line is tried in turn.
+  for (const name of area.filter((s) => nameLike(s.text) && !findLabelsAny(s.text) && s.pt.h < largest * 0.95)) {
+    const lines = [name];
+    for (const s of area.filter((x) => x.pt.y0 > name.pt.y0)) {
+      const last = lines[lines.length - 1]!;
+      if (Math.abs(s.pt.x0 - name.pt.x0) > name.pt.h) continue;
+      if (s.pt.y0 - last.pt.y1 > last.pt.h || findLabelsAny(s.text) || lines.length === 6) break;
+      lines.push(s);
+    }
+    if (lines.length >= 3 && lines.slice(1).some((s) => POSTCODE_LINE.test(s.text))) return lines;
+  }
+  return undefined;
 }
 
 /** Parts of a one-line address; dashes separate parts only when no dot or bar does ("Rodriguez - Connelly · ..."). */
