@@ -19,6 +19,10 @@ describe('parseAmount', () => {
     ['1,234', ',' as const, 1.234],
     ['1.234', '.' as const, 1.234],
     ['42', undefined, 42],
+    // The decimal comma of "2.651,66" read as a dot: three-digit groups, then two digits of cents.
+    ['2.651.66', undefined, 2651.66],
+    ['1,234,56', undefined, 1234.56],
+    ['12.345.678.90', ',' as const, 12345678.9],
   ])('%s (hint %s) -> %d', (text, hint, expected) => {
     expect(parseAmount(text, hint)?.value).toBeCloseTo(expected, 6);
   });
@@ -31,6 +35,8 @@ describe('parseAmount', () => {
     expect(parseAmount('1.234,56')?.decimalSeparator).toBe(',');
     expect(parseAmount('12.50')?.decimalSeparator).toBe('.');
     expect(parseAmount('1,234')?.decimalSeparator).toBeUndefined();
+    // A separator the OCR misread proves nothing.
+    expect(parseAmount('2.651.66')).toEqual({ value: 2651.66, hasDecimals: true });
   });
 });
 

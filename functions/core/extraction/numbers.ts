@@ -41,6 +41,12 @@ export function parseAmount(input: string, hint?: DecimalSeparator): ParsedAmoun
     const sep = lastDot >= 0 ? '.' : ',';
     const count = compact.split(sep).length - 1;
     const fraction = compact.length - Math.max(lastDot, lastComma) - 1;
+    // "2.651.66": a thousands group has three digits, so two after the last separator are cents, whose separator
+    // the OCR read as the other one ("2.651,66" on the page). The separator is not proven by it.
+    if (count > 1 && fraction === 2 && /^\d{1,3}(?:[.,]\d{3})+[.,]\d{2}$/.test(compact)) {
+      const value = Number(`${compact.slice(0, -3).split(sep).join('')}.${compact.slice(-2)}`);
+      return { value: negative ? -value : value, hasDecimals: true };
+    }
     if (count > 1) decimal = sep === '.' ? ',' : '.'; // repeated separator = thousands groups
     else if (fraction !== 3) { decimal = sep; proven = true; }
     else decimal = hint ?? (sep === ',' ? '.' : ','); // "1,234": thousands unless the document says otherwise
