@@ -6,6 +6,7 @@ import { InvoiceSchema, type Invoice } from '../../functions/core/invoice/invoic
 import { assertLooksLikeInvoice } from '../../functions/core/invoice/plausibility.js';
 import { validateInvoice } from '../../functions/core/validation/index.js';
 import { syntheticDoc, type Placed } from '../fixtures/ocr/synthetic.js';
+import type { Line } from '../../functions/core/ocr-document.js';
 
 /**
  * Extraction by evidence, on small synthetic OCR documents: the total among subtotal, tax, rounding, cash and
@@ -440,21 +441,25 @@ describe('labels are not values', () => {
 
   describe('the address in an envelope window, when the small sender line above it was not read', () => {
     /** A DIN 5008 letter: the supplier's letterhead in large type, the window address below it on the left, the meta column right. */
-    const letter = (window: Placed[]) => {
-      const doc = syntheticDoc([['Falter KG', 400, 57], ['Bahnhofstraße 34b', 400, 77], ['5479 Großhöflein', 400, 88], ...window,
+    /** Lines in larger or smaller type than the synthetic 10 pt. */
+    const sized = (line: Line, factor: number): Line => ({
+      ...line, box: { ...line.box, h: line.box.h * factor }, tokens: line.tokens.map((t) => ({ ...t, box: { ...t.box, h: t.box.h * factor } })),
+    });
+    const letter = (window: Placed[], senderLine: Placed[] = []) => {
+      const doc = syntheticDoc([['Falter KG', 400, 57], ...senderLine, ['Bahnhofstraße 34b', 400, 77], ['5479 Großhöflein', 400, 88], ...window,
         ['Rechnungsnummer', 387, 143], ['2025/1903', 387, 151], ['Rechnungsdatum', 387, 164], ['01.02.2025', 387, 173],
         ['Rechnung 2025/1903', 76, 270], ['Gesamtbetrag', 380, 400], ['119,00 EUR', 480, 400]]);
-      const head = doc.pages[0]!.lines[0]!;
-      // The letterhead is the largest type on the page.
-      doc.pages[0]!.lines[0] = { ...head, box: { ...head.box, h: head.box.h * 1.6 }, tokens: head.tokens.map((t) => ({ ...t, box: { ...t.box, h: t.box.h * 1.6 } })) };
+      const lines = doc.pages[0]!.lines;
+      // The letterhead is the largest type on the page, the sender line the smallest.
+      doc.pages[0]!.lines = lines.map((l, i) => (i === 0 ? sized(l, 1.6) : i <= senderLine.length ? sized(l, 0.6) : l));
       return extractFromOcr(doc).fields;
     };
     const address: Placed[] = [['Boyer SARL', 76, 158], ['55 Impasse de Presbourg', 76, 170], ['23805 Caen', 76, 182], ['Frankreich', 76, 194]];
 
     it('takes the first line of a flush-left block with a postcode line as the receiver, and leaves the supplier alone', () => {
       expect(letter(address)).toMatchObject({ receiver_name: { value: 'Boyer SARL' }, supplier_name: { value: 'Falter KG' } });
-      // What the OCR kept of the sender line stands above the block, set smaller and elsewhere: it is skipped.
-      expect(letter([['ofstraBe 34b-5479 Gr', 110, 143], ...address]).receiver_name?.value).toBe('Boyer SARL');
+      // What the OCR kept of the sender line stands right above the block in smaller type: it is no part of it.
+      expect(letter(address, [['Falter KG', 76, 149], ['ofstraBe 34b-5479 Gr', 130, 149]])).toMatchObject({ receiver_name: { value: 'Boyer SARL' } });
     });
 
     it('takes nothing from a block without a postcode line, or from one that is not flush left', () => {

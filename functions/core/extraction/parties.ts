@@ -127,8 +127,8 @@ const POSTCODE_LINE = /(?<![\p{L}\d])(?:[A-Z]{1,2}-)?(?:\d{4,5}|[A-Z]{1,2}\d[A-Z
 /**
  * The recipient's address in the envelope window when neither a label nor the small sender line above it was
  * read (the sender line is the smallest type on the page, and an OCR engine may drop it whole): the first
- * name-like line of the window area heading a block of 3 to 6 lines set flush left, one under the other, one of
- * them a postcode line. A block of the page's largest type is a letterhead, not an address.
+ * name-like line of the window area heading a block of 3 to 6 lines set flush left in one type size, one under the
+ * other, one of them a postcode line. A block of the page's largest type is a letterhead, not an address.
  */
 function windowAddress(page: PageLayout): Segment[] | undefined {
   const area = page.segments.filter((s) => s.box.x < WINDOW.maxX && s.box.y >= WINDOW.top && s.box.y <= WINDOW.bottom)
@@ -140,7 +140,9 @@ function windowAddress(page: PageLayout): Segment[] | undefined {
     for (const s of area.filter((x) => x.pt.y0 > name.pt.y0)) {
       const last = lines[lines.length - 1]!;
       if (Math.abs(s.pt.x0 - name.pt.x0) > name.pt.h) continue;
-      if (s.pt.y0 - last.pt.y1 > last.pt.h || findLabelsAny(s.text) || lines.length === 6) break;
+      // Another type size is another block: the sender line right above the address is set much smaller.
+      const sameType = Math.min(s.pt.h, name.pt.h) >= 0.7 * Math.max(s.pt.h, name.pt.h);
+      if (s.pt.y0 - last.pt.y1 > last.pt.h || !sameType || findLabelsAny(s.text) || lines.length === 6) break;
       lines.push(s);
     }
     if (lines.length >= 3 && lines.slice(1).some((s) => POSTCODE_LINE.test(s.text))) return lines;
