@@ -210,8 +210,9 @@ export function amountCandidates(layouts: readonly PageLayout[], hint: DecimalSe
 /**
  * A tax summary row that names no tax on the row ("SR @6%  15.00  0.90", a till receipt's rate code): when the
  * second amount is the first at the row's rate, the row is a base and its tax, which the arithmetic proves
- * whatever the label (missing, misread: "Total Exel of GST", or a column header's). Only when the document has one such row: with several rates, each
- * row adds up on its own, a part of the document's arithmetic and not the whole.
+ * whatever the label (missing, misread: "Total Exel of GST", or a column header's). Only when the document has
+ * one such row: with several rates, each row adds up on its own, a part of the document's arithmetic and not the
+ * whole.
  */
 function weighRateRows(cands: AmountCandidate[]): void {
   const pairs: Array<[AmountCandidate, AmountCandidate]> = [];

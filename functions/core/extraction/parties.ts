@@ -121,14 +121,14 @@ export function extractReceiver(layouts: readonly PageLayout[]): ReceiverPick {
 
 /** Where a window envelope shows the address (DIN 5008, and the same window elsewhere): left, upper third. */
 const WINDOW = { maxX: 0.25, top: 0.1, bottom: 0.4 };
-/** A postcode and a place ("23805 Caen", "D-10115 Berlin", "SW1A 1AA London"), or a US state and ZIP ("Springfield, IL 62704"). */
+/** A postcode and a place ("23805 Caen", "D-10115 Berlin", "SW1A 1AA London"), or a state and ZIP ("Austin, TX 78701"). */
 const POSTCODE_LINE = /(?<![\p{L}\d])(?:[A-Z]{1,2}-)?(?:\d{4,5}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\s+\p{L}|,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?(?!\d)/u;
 
 /**
  * The recipient's address in the envelope window when neither a label nor the small sender line above it was
  * read (the sender line is the smallest type on the page, and an OCR engine may drop it whole): the first
- * name-like line of the window area heading a block of 3 to 6 lines set flush left in one type size, one under the
- * other, one of them a postcode line. A block of the page's largest type is a letterhead, not an address.
+ * name-like line of the window area heading a block of 3 to 6 lines set flush left in one type size, one under
+ * the other, one of them a postcode line. A block of the page's largest type is a letterhead, not an address.
  */
 function windowAddress(page: PageLayout): Segment[] | undefined {
   const area = page.segments.filter((s) => s.box.x < WINDOW.maxX && s.box.y >= WINDOW.top && s.box.y <= WINDOW.bottom)
