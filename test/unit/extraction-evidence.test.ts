@@ -482,6 +482,14 @@ describe('labels are not values', () => {
     expect(inv.fields.invoice_id?.value).toBe('INV-778');
     expect(inv.fields.purchase_order?.value).toBe('4500012');
   });
+
+  it('reads the O of an order prefix the OCR took for a zero ("P0-848783"), and no other zero', () => {
+    const order = (reference: string) => extractFromOcr(syntheticDoc([
+      ['ACME SUPPLY CO', 40, 40], ['Invoice No: INV-778', 360, 100], [`Bon de commande: ${reference}`, 360, 115], ['Total', 360, 300], ['$12.00', 480, 300],
+    ])).fields.purchase_order;
+    expect(order('P0-848783')).toMatchObject({ value: 'PO-848783', raw: 'P0-848783' });
+    for (const kept of ['PO-848783', 'P0848783', 'AB10-77', '4500012']) expect(order(kept)?.value).toBe(kept);
+  });
 });
 
 describe('the supplier named by the payment details and the footer', () => {

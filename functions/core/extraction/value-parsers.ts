@@ -36,11 +36,17 @@ export const parseText: ValueParser<string> = (text) => {
   return [{ value: t, index: text.indexOf(t), length: t.length, raw: t, quality: 1 }];
 };
 
+/**
+ * A letter prefix ending in a zero before the separator ("P0-848783"): OCR engines read the O of "PO-" as a zero
+ * (PP-OCR does so often), and no numbering scheme puts a lone zero between its letters and the separator.
+ */
+const ZERO_FOR_O = /^(\p{Lu}+)0(?=[-_/#])/u;
+
 /** A reference code (purchase order): first word with a digit or a code-like shape. */
 export const parseReference: ValueParser<string> = (text) => {
   const w = /\S+/.exec(text.trim() === '' ? '' : text);
   if (!w) return [];
-  const v = w[0].replace(/[,;.]+$/, '');
-  if (v.length < 2 || !/\d|[_-]/.test(v)) return [];
-  return [{ value: v, index: w.index, length: v.length, raw: v, quality: 1 }];
+  const raw = w[0].replace(/[,;.]+$/, '');
+  if (raw.length < 2 || !/\d|[_-]/.test(raw)) return [];
+  return [{ value: raw.replace(ZERO_FOR_O, '$1O'), index: w.index, length: raw.length, raw, quality: 1 }];
 };
