@@ -24,7 +24,7 @@ import { recognizeRaster, type ScanEngines } from './raster.js';
 import { renderPage } from './render.js';
 import { firstPassModels, INSTALLED_LANGUAGES } from './language.js';
 import { defaultScanEngine, SCAN_ENGINES, type ScanEngine } from './scan-engine.js';
-import { TesseractPool } from './tesseract-pool.js';
+import { printedChars, TesseractPool } from './tesseract-pool.js';
 
 export interface LocalOcrEngineOptions {
   /**
@@ -271,7 +271,7 @@ async function recognizePdf(
         const rendered = await renderPage(page, opts.renderDpi, opts.maxImagePixels);
         deadline.check();
         const ocr = await recognizeRaster(rendered.image, rendered.dpi, limits.languages, engines, deadline);
-        const ocrChars = ocr.lines.reduce((s, l) => s + l.text.replace(/\s/g, '').length, 0);
+        const ocrChars = printedChars(ocr.lines);
         // A sparse but real text layer beats OCR of the same page when OCR finds no more.
         pages.push(
           ocrChars > layer.charCount

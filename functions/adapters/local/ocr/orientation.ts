@@ -14,7 +14,7 @@
  */
 import type { Deadline } from './deadline.js';
 import { raw, toGrey, type GreyImage } from './grey-image.js';
-import type { OcrLines } from './tesseract-pool.js';
+import { printedChars, type OcrLines } from './tesseract-pool.js';
 
 export type QuarterTurns = 0 | 1 | 2 | 3;
 
@@ -25,16 +25,15 @@ const UPRIGHT_CHARS_PER_LINE = 6;
 /** A turned reading replaces the first one only with this much more surely read text (and reads upright itself). */
 const BETTER_BY = 2;
 
-const charsOf = (r: OcrLines) => r.lines.reduce((s, l) => s + l.text.replace(/\s/g, '').length, 0);
 /** Characters read, weighted by how surely: a turned page's fragments weigh little. */
-const weight = (r: OcrLines) => charsOf(r) * r.confidence;
+const weight = (r: OcrLines) => printedChars(r.lines) * r.confidence;
 const tallLines = (r: OcrLines, page: GreyImage) => r.lines.filter((l) => l.box.h * page.height > l.box.w * page.width).length;
 
 /** Whether a reading looks like that of an upright page. */
 export function readsUpright(r: OcrLines, page: GreyImage): boolean {
   if (r.lines.length === 0) return false;
   if (tallLines(r, page) * 2 > r.lines.length) return false;
-  return r.confidence >= UPRIGHT_CONFIDENCE || charsOf(r) / r.lines.length >= UPRIGHT_CHARS_PER_LINE;
+  return r.confidence >= UPRIGHT_CONFIDENCE || printedChars(r.lines) / r.lines.length >= UPRIGHT_CHARS_PER_LINE;
 }
 
 /**

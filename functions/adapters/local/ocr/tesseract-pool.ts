@@ -226,6 +226,11 @@ export function toLines(blocks: readonly TessBlock[], width: number, height: num
   return { lines: readingOrder(lines), confidence: words > 0 ? confSum / words : 0 };
 }
 
+/** Characters read on these lines, spaces not counted: how much text a reading found. */
+export function printedChars(lines: readonly Line[]): number {
+  return lines.reduce((s, l) => s + l.text.replace(/\s/g, '').length, 0);
+}
+
 /** Lines sorted into rows (top to bottom) and, within a row, left to right. */
 export function readingOrder(lines: Line[]): Line[] {
   const sorted = [...lines].sort((a, b) => a.box.y - b.box.y);
