@@ -1,9 +1,10 @@
 /**
  * PP-OCR's alphabet has no € or £: it reads "£396.35" as "396.35", so a page whose amounts carry its only
  * currency mark loses the currency (on a German or French page, latin-letters.ts puts back the marks tesseract's
- * reading of the whole page has; this is the last resort). Where nothing on the page names one, the box of the largest bare amount
- * is read again by tesseract (English, a one-line crop: tens of milliseconds once its worker is up) and the € or £
- * it reads beside the same digits is put back on PP-OCR's token. Only these two marks: PP-OCR reads $ and ¥.
+ * reading of the whole page has; this is the last resort). Where nothing on the page names one, the box of the
+ * largest bare amount is read again by tesseract (English, a one-line crop: tens of milliseconds once its worker
+ * is up) and the € or £ it reads beside the same digits is put back on PP-OCR's token. Only these two marks:
+ * PP-OCR reads $ and ¥.
  */
 import { detectCurrency } from '../../../core/extraction/currency.js';
 import type { Token } from '../../../core/ocr-document.js';
