@@ -462,8 +462,18 @@ describe('labels are not values', () => {
       expect(letter(address, [['Falter KG', 76, 149], ['ofstraBe 34b-5479 Gr', 130, 149]])).toMatchObject({ receiver_name: { value: 'Boyer SARL' } });
     });
 
+    it.each([
+      ['a postcode the OCR glued to its place', ['Scharf-Roos', 'Kneippstr.54a', '55188Neustadt an der Weinstraße', 'Germany']],
+      ['a British postcode on a line of its own', ['Ankunding Inc', '4 Rice Side', 'Falkirk', 'FK9 4LA', 'United Kingdom']],
+    ])('finds the postcode line of %s', (_name, lines) => {
+      expect(letter(lines.map((t, i) => [t, 76, 158 + 12 * i] as Placed)).receiver_name?.value).toBe(lines[0]);
+    });
+
     it('takes nothing from a block without a postcode line, or from one that is not flush left', () => {
       expect(letter(address.map(([t, x, y]) => [t === '23805 Caen' ? 'Caen' : t, x, y] as Placed)).receiver_name).toBeUndefined();
+      // A customer number or a reference is no postcode.
+      expect(letter(address.map(([t, x, y]) => [t === '23805 Caen' ? '23805CAEN7' : t, x, y] as Placed)).receiver_name).toBeUndefined();
+      expect(letter(address.map(([t, x, y]) => [t === '23805 Caen' ? 'AB12 3CD 44' : t, x, y] as Placed)).receiver_name).toBeUndefined();
       expect(letter(address.map(([t, x, y], i) => [t, x + i * 30, y] as Placed)).receiver_name).toBeUndefined();
     });
   });
@@ -520,5 +530,23 @@ describe('the supplier named by the payment details and the footer', () => {
   it('takes the name above a footer line that starts with the legal form, not the legal form itself', () => {
     const inv = extractFromOcr(syntheticDoc([...body, ...footer]));
     expect(inv.fields.supplier_name?.value).toBe('NETPRESSE');
+  });
+});
+
+describe('the currency when no mark of it was read', () => {
+  // PP-OCR writes no euro sign: "€170.89" comes out "170.89", and nothing else on the page names the currency.
+  const page = (payment: Placed[]): Placed[] => [['Cárdenas Castañeda', 380, 40], ['INVOICE', 55, 55], ['Invoice No.: RE25002980', 55, 80],
+    ['Invoice Date: 28 February 2025', 55, 92], ['Total:', 300, 400], ['206.78', 480, 400], ...payment];
+
+  it('takes the currency of the supplier\'s bank or VAT country as a weak hint', () => {
+    const byIban = extractFromOcr(syntheticDoc(page([['IBAN: ES18 3290 2377 1958 2670 2616', 55, 500]]))).fields.currency;
+    expect(byIban).toMatchObject({ value: 'EUR', source: 'derived' });
+    expect(byIban!.confidence).toBeLessThan(0.5);
+    expect(extractFromOcr(syntheticDoc(page([['VAT No.: GB591661420', 380, 70]]))).fields.currency?.value).toBe('GBP');
+  });
+
+  it('keeps a currency printed on the page over the bank\'s country, and guesses none without either', () => {
+    expect(extractFromOcr(syntheticDoc(page([['IBAN: ES18 3290 2377 1958 2670 2616', 55, 500], ['All amounts in USD', 55, 520]]))).fields.currency?.value).toBe('USD');
+    expect(extractFromOcr(syntheticDoc(page([]))).fields.currency).toBeUndefined();
   });
 });

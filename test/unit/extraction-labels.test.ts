@@ -23,6 +23,19 @@ describe('findLabels', () => {
     ['Sous-total 10,00', 'net_amount', 'Sous-total'],
     ['Bill To:', 'receiver', 'Bill To'],
     ['Rechnungsempfänger', 'receiver', 'Rechnungsempfänger'],
+    ['Facturé à :', 'receiver', 'Facturé à'],
+    ['Facture a:', 'receiver', 'Facture a'],
+    ['Facture a', 'receiver', 'Facture a'],
+    ['Facture A-12', 'receiver', null],
+    ['Client : Boyer SARL', 'receiver', 'Client'],
+    ['Customer: Boyer SARL', 'receiver', 'Customer'],
+    ['N° client: 48408', 'receiver', null],
+    ['N client: 48408', 'receiver', null],
+    ['Numéro de client 48408', 'receiver', null],
+    ['Client n° 48408', 'receiver', null],
+    ['Customer No.: 90490', 'receiver', null],
+    ['Customer ID 90490', 'receiver', null],
+    ['Facture a régler avant le 12/05', 'receiver', null],
   ])('%s as %s', (text, field, expected) => {
     const hit = findLabels(text, field)[0];
     expect(hit ? text.slice(hit.index, hit.index + hit.length) : null).toBe(expected);

@@ -45,6 +45,24 @@ export function currencyOfMark(mark: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The currency of a country (ISO 3166 alpha-2, or the "EL" of Greek VAT ids), for the countries whose IBANs and
+ * VAT ids the extractor reads: the euro area and Europe's other currencies among KNOWN_CODES. Hand-written: no
+ * npm package maps IBAN countries to currencies, and the list changes once a decade (Croatia, 2023).
+ */
+const EURO_AREA = new Set(['AT', 'BE', 'CY', 'DE', 'EE', 'EL', 'ES', 'FI', 'FR', 'GR', 'HR', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PT', 'SI', 'SK', 'AD', 'MC', 'SM', 'VA']);
+const NATIONAL: Readonly<Record<string, string>> = { GB: 'GBP', XI: 'GBP', CH: 'CHF', LI: 'CHF', PL: 'PLN', CZ: 'CZK', DK: 'DKK', SE: 'SEK', NO: 'NOK', HU: 'HUF' };
+
+/**
+ * The national currency of `country`, or undefined. Only a weak hint where the page names no currency: a
+ * supplier banking in Spain most likely bills in euros, but may bill in dollars.
+ */
+export function currencyOfCountry(country: string | undefined): string | undefined {
+  const c = country?.toUpperCase();
+  if (!c) return undefined;
+  return EURO_AREA.has(c) ? 'EUR' : NATIONAL[c];
+}
+
 /** A one-glyph symbol, which OCR also makes of other marks ("E", "&", "S", a smudge). */
 const GLYPH = /^[€£¥$]$/u;
 const AMOUNT_AFTER = /^[ \u00a0]?-?\d{1,3}(?:[.,' ]?\d{3})*[.,]\d{2}(?!\d)/u;

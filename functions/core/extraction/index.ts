@@ -6,7 +6,7 @@ import { combine, competition, readFactor, weighByReading } from './confidence.j
 import { orderConfirmed, termDays } from './date-checks.js';
 import { chooseDates, dateCandidates, type DateCandidate } from './date-fields.js';
 import { findDates, resolveDateOrder, toIsoDate, type DateMatch } from './dates.js';
-import { detectCurrency, currencyOfMark } from './currency.js';
+import { currencyOfCountry, currencyOfMark, detectCurrency } from './currency.js';
 import { classifyDocument } from './document-type.js';
 import { headerFromEntities, tablesFromEntities } from './entities.js';
 import { extractInvoiceId, extractPaymentTerms, extractPurchaseOrder, isoOf, type Pick } from './header-fields.js';
@@ -128,8 +128,11 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
   const taxIds = extractTaxIds(layouts, receiver.block);
   const supplier = extractSupplier(layouts, { receiverBlock: receiver.block, receiverName: receiver.receiver?.value, taxIdSegment: taxIds.supplierSegment, receipt });
 
+  const iban = extractIban(layouts);
+  // A euro sign PP-OCR cannot write, and no code or label beside it: the supplier's bank or VAT country hints.
   const currencyCode = fromEntities.currency?.value ?? currencyDetected?.code
-    ?? (amounts.total?.currencyMark ? currencyOfMark(amounts.total.currencyMark) : undefined);
+    ?? (amounts.total?.currencyMark ? currencyOfMark(amounts.total.currencyMark) : undefined)
+    ?? currencyOfCountry((iban?.value ?? taxIds.supplier?.value)?.slice(0, 2));
   const order = resolveDateOrder(findDates(text), { language, currency: currencyCode, dayFirstLocale: DAY_FIRST_MARKS.test(text) });
   const iso = (d: DateMatch) => toIsoDate(d, order.order) ?? toIsoDate(d, order.order === 'MDY' ? 'DMY' : 'MDY');
   // A date that is no calendar date either way ("30/63/2018", an OCR misread) is not a candidate.
@@ -189,7 +192,7 @@ export function extractFromOcr(doc: OcrDocument, options: ExtractOptions = {}): 
   fields.receiver_name = textOf(receiver.receiver);
   fields.supplier_tax_id = textOf(taxIds.supplier);
   fields.receiver_tax_id = textOf(taxIds.receiver);
-  fields.supplier_iban = textOf(extractIban(layouts));
+  fields.supplier_iban = textOf(iban);
   fields.payment_terms = textOf(terms);
   fields.purchase_order = textOf(extractPurchaseOrder(layouts));
   if (currencyDetected) {

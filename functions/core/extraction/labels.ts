@@ -19,6 +19,9 @@ export type LabelField =
 
 const L = (lang: Lang, weight: number, ...res: string[]): LabelDef[] => res.map((re) => ({ re, weight, lang }));
 
+/** Follows a party label that is not the label of a number of that party ("Customer No.", "client n°"). */
+const NOT_A_NUMBER = String.raw`(?!\s*(?:n[°º]|no\b|nr\b|num|number|#|id\b|code|ref))`;
+
 export const LABELS: Record<LabelField, LabelDef[]> = {
   invoice_id: [
     ...L('en', 1, String.raw`invoice\s*(?:number|num\.?|no\.?|nr\.?|n[°º]|#|id)`, String.raw`inv\.?\s*(?:no\.?|#)`),
@@ -87,9 +90,13 @@ export const LABELS: Record<LabelField, LabelDef[]> = {
     ...L('pl', 1, String.raw`sprzedawca`),
   ],
   receiver: [
-    ...L('en', 1, String.raw`bill(?:ed)?\s*to`, String.raw`invoice\s*to`, String.raw`sold\s*to`, String.raw`customer`, String.raw`buyer`, String.raw`billing\s*address`),
+    // "Customer No." and "N° client" label the customer's number, not the customer.
+    ...L('en', 1, String.raw`bill(?:ed)?\s*to`, String.raw`invoice\s*to`, String.raw`sold\s*to`, String.raw`customer${NOT_A_NUMBER}`, String.raw`buyer`, String.raw`billing\s*address`),
     ...L('de', 1, String.raw`rechnungsempfänger`, String.raw`käufer(?:/leistungsempfänger)?`, String.raw`leistungsempfänger`, String.raw`rechnungsadresse`),
-    ...L('fr', 1, String.raw`facturé\s*à`, String.raw`client`, String.raw`destinataire`, String.raw`acheteur`, String.raw`adresse\s*de\s*facturation`),
+    ...L('fr', 1, String.raw`facturé\s*à`, String.raw`(?<!(?:^|[^\p{L}])(?:n[°º]?|no\.?|num[ée]ro)\s{0,2}(?:de\s+)?)client${NOT_A_NUMBER}`, String.raw`destinataire`, String.raw`acheteur`, String.raw`adresse\s*de\s*facturation`),
+    // "Facture a:" is the heading read without its accents (PP-OCR writes no à), told from a number ("Facture
+    // A-12") by the colon or the end of the line right after it.
+    ...L('fr', 1, String.raw`factur[ée]\s*a(?=\s*:|\s*$)`),
     ...L('nl', 1, String.raw`factuuradres`, String.raw`klant`),
     ...L('en', 0.8, String.raw`to`),
     ...L('pl', 1, String.raw`nabywca`),

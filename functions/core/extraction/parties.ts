@@ -121,8 +121,12 @@ export function extractReceiver(layouts: readonly PageLayout[]): ReceiverPick {
 
 /** Where a window envelope shows the address (DIN 5008, and the same window elsewhere): left, upper third. */
 const WINDOW = { maxX: 0.25, top: 0.1, bottom: 0.4 };
-/** A postcode and a place ("23805 Caen", "D-10115 Berlin", "SW1A 1AA London"), or a state and ZIP ("Austin, TX 78701"). */
-const POSTCODE_LINE = /(?<![\p{L}\d])(?:[A-Z]{1,2}-)?(?:\d{4,5}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\s+\p{L}|,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?(?!\d)/u;
+/**
+ * A postcode and a place ("23805 Caen", "D-10115 Berlin", "SW1A 1AA London"; "55188Neustadt", the space an OCR
+ * engine dropped), a state and ZIP ("Austin, TX 78701"), or a British postcode on a line of its own, where
+ * British addresses print it (its last two letters as an OCR engine may read them: "FK9 4LA", "FK9 4L4").
+ */
+const POSTCODE_LINE = /(?<![\p{L}\d])(?:[A-Z]{1,2}-)?(?:\d{4,5}(?:\s+\p{L}|\p{Lu}\p{Ll})|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\s+\p{L})|,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?(?!\d)|^[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z\d]{2}$/u;
 
 /**
  * The recipient's address in the envelope window when neither a label nor the small sender line above it was
