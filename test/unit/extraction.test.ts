@@ -184,4 +184,16 @@ describe('line items with space-grouped thousands', () => {
     ]);
     expect(invoice.fields.net_amount?.value).toBe(1499.58);
   });
+
+  it('finds the table under a header whose accents the OCR dropped ("Designation", "Qte")', () => {
+    const page = (header: string, quantity: string): Placed[] => [
+      ['Fournisseur Exemple SARL', 40, 40], ['FACTURE', 420, 40], ['Facture n°', 360, 100], ['F-2024-77', 460, 100],
+      [header, 40, 200], [quantity, 300, 200], ['Montant', 480, 200],
+      ['Assistance technique', 40, 220], ['2', 300, 220], ['40,00', 480, 220],
+      ['Total TTC', 360, 280], ['48,00', 480, 280],
+    ];
+    for (const [header, quantity] of [['Désignation', 'Qté'], ['Designation', 'Qte'], ['Libelle', 'Quantite']]) {
+      expect(extractFromOcr(doc(page(header, quantity))).line_items.map((li) => [li.quantity?.value, li.amount?.value])).toEqual([[2, 40]]);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { markBeside } from '../../functions/adapters/local/ocr/currency-mark.js';
-import { ctcDecode, textBoxes, wordTokens } from '../../functions/adapters/local/ocr/paddle.js';
+import { ctcDecode, latinClasses, textBoxes, wordTokens } from '../../functions/adapters/local/ocr/paddle.js';
 import { defaultScanEngine } from '../../functions/adapters/local/ocr/scan-engine.js';
 
 /**
@@ -92,6 +92,21 @@ describe('PP-OCR CTC decoding', () => {
     const gap = ctcDecode(steps(['a', 0.3, 'b']), 3, 4, alphabet)!;
     expect(gap.text).toBe('a b');
     expect(wordTokens(gap, { x: 0, y: 0, w: 1, h: 1 }).map((t) => Number(t.confidence.toFixed(2)))).toEqual([0.9, 0.9]);
+  });
+
+  it('reads a glyph the network took for a Han character as its likeliest Latin one, at that one\'s probability', () => {
+    const marks = ['', '2', '0', '%', '号', '、', ' '];
+    const latin = latinClasses(marks);
+    expect([...latin].map((c) => marks[c])).toEqual(['', '2', '0', '%', ' ']);
+    // "20%", the "%" read as "号" (0.7) before "%" (0.2).
+    const rows = [[1, 0.9], [2, 0.9], [4, 0.7]] as const;
+    const out = new Float32Array(rows.length * marks.length);
+    rows.forEach(([c, p], t) => { out[t * marks.length + c] = p; out[t * marks.length] = 0.05; });
+    out[2 * marks.length + 3] = 0.2;
+    expect(ctcDecode(out, rows.length, marks.length, marks)?.text).toBe('20号');
+    const read = ctcDecode(out, rows.length, marks.length, marks, latin)!;
+    expect(read.text).toBe('20%');
+    expect(read.charProbs[2]).toBeCloseTo(0.2);
   });
 
   it('reads nothing from blanks alone', () => {

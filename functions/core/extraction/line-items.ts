@@ -14,8 +14,8 @@ import { findAmounts, parseAmount, type DecimalSeparator } from './numbers.js';
 
 type Column = 'description' | 'quantity' | 'unit_price' | 'amount';
 const HEADER_WORDS: Record<Column, RegExp> = {
-  description: /^(?:description|item|items|product|produkt|product\s+title|artikel\p{L}*|bezeichnung|beschreibung|leistung|désignation|libellé|omschrijving|service|services|title)$/iu,
-  quantity: /^(?:qty|quantity|menge|anzahl|quantité|qté|aantal|hoeveelheid|nombre|units?)$/iu,
+  description: /^(?:description|item|items|product|produkt|product\s+title|artikel\p{L}*|bezeichnung|beschreibung|leistung|d[ée]signation|libell[ée]|omschrijving|service|services|title)$/iu,
+  quantity: /^(?:qty|quantity|menge|anzahl|quantit[ée]|qt[ée]|aantal|hoeveelheid|nombre|units?)$/iu,
   unit_price: /^(?:unit\s*price|price|rate|preis|einzelpreis|nettopreis|vk-preis|prix(?:\s+unitaire)?|p\.u\.|prijs|unit)$/iu,
   amount: /^(?:amount|total|line\s*total|betrag|gesamt|gesamtpreis|nettobetrag|zeilenbetrag|nettowert|montant|montant\s+ht|bedrag|sum)$/iu,
 };
