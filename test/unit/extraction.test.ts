@@ -192,7 +192,7 @@ describe('line items with space-grouped thousands', () => {
       ['Assistance technique', 40, 220], ['2', 300, 220], ['40,00', 480, 220],
       ['Total TTC', 360, 280], ['48,00', 480, 280],
     ];
-    for (const [header, quantity] of [['Désignation', 'Qté'], ['Designation', 'Qte'], ['Libelle', 'Quantite']]) {
+    for (const [header, quantity] of [['Désignation', 'Qté'], ['Designation', 'Qte'], ['Libelle', 'Quantite']] as const) {
       expect(extractFromOcr(doc(page(header, quantity))).line_items.map((li) => [li.quantity?.value, li.amount?.value])).toEqual([[2, 40]]);
     }
   });
