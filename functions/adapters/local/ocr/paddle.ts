@@ -168,12 +168,12 @@ export interface CtcReading {
 
 /**
  * Greedy CTC decoding of the recognizer's output (`steps` rows of `classes` probabilities; class 0 is the blank,
- * the last one a space), with the probability of each character read; only the `allowed` classes (all without
- * it) are chosen from. The network gives a space between
- * words less weight than Latin text needs ("DaimerUG", "Net30days"): a space is written where the steps between
- * two characters give it at least SPACE_IN_GAP, even though blank won them. A comma between two letters is
- * followed by a space ("Bradtke,Homenick and Kirlin"): in print a word never runs on after a comma, while
- * the network drops that narrow space more often than any other (digits after a comma, "1,234", stay as read).
+ * the last one a space), with the probability of each character read, choosing among the `allowed` classes only
+ * (all without it). The network gives a space between words less weight than Latin text needs ("DaimerUG",
+ * "Net30days"): a space is written where the steps between two characters give it at least SPACE_IN_GAP, even
+ * though blank won them. A comma between two letters is followed by a space ("Bradtke,Homenick and Kirlin"): in
+ * print a word never runs on after a comma, while the network drops that narrow space more often than any other
+ * (digits after a comma, "1,234", stay as read).
  */
 export function ctcDecode(probs: Float32Array, steps: number, classes: number, alphabet: readonly string[], allowed?: Int32Array): CtcReading | undefined {
   let text = '';
